@@ -1,0 +1,62 @@
+package io.ferry;
+
+import io.ferry.config.ConfigError;
+import io.ferry.config.ConfigLoader;
+import io.ferry.config.FerryConfig;
+import io.ferry.server.FerryServer;
+import io.ferry.server.StartupError;
+import java.nio.file.Path;
+
+/**
+ * Command line: {@code ferry [--check] [config-file]} (default {@code conf/ferry.conf}).
+ * Exit codes: 0 ok, 1 could not start, 2 invalid configuration, 64 bad usage.
+ */
+public final class Ferry {
+    private Ferry() {
+    }
+
+    public static void main(String[] args) {
+        boolean check = false;
+        String file = "conf/ferry.conf";
+        for (String arg : args) {
+            switch (arg) {
+                case "--check", "-c" -> check = true;
+                case "--help", "-h" -> {
+                    System.out.println("usage: ferry [--check] [config-file]   (default: conf/ferry.conf)\n"
+                            + "  --check   validate the configuration (including TLS material) and exit");
+                    return;
+                }
+                default -> {
+                    if (arg.startsWith("-")) {
+                        System.err.println("ferry: unknown option " + arg + " (try --help)");
+                        System.exit(64);
+                    }
+                    file = arg;
+                }
+            }
+        }
+        FerryConfig config;
+        try {
+            config = ConfigLoader.load(Path.of(file));
+            if (check) {
+                FerryServer.validate(config);
+                System.out.println("ferry: configuration " + file + " is valid");
+                return;
+            }
+        } catch (ConfigError e) {
+            System.err.println("ferry: invalid configuration: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        try {
+            FerryServer server = FerryServer.start(config);
+            Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown, "ferry-shutdown"));
+        } catch (ConfigError e) {
+            System.err.println("ferry: invalid configuration: " + e.getMessage());
+            System.exit(2);
+        } catch (StartupError e) {
+            System.err.println("ferry: cannot start: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+}

@@ -1,0 +1,352 @@
+package io.ferry.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads {@code ferry.conf} (HOCON) into a {@link FerryConfig}, applying defaults and checking every key.
+ *
+ * <p>Values may be overridden by Java system properties ({@code -Dferry.timeouts.server=30s}) and by
+ * environment variables in typesafe-config's {@code CONFIG_FORCE_} form
+ * ({@code CONFIG_FORCE_ferry_timeouts_server=30s}); the file may also use {@code ${?ENV_VAR}}.
+ */
+public final class ConfigLoader {
+    static final Duration DEFAULT_CONNECT = Duration.ofMillis(3500);
+    static final Duration DEFAULT_SERVER = Duration.ofSeconds(60);
+
+    private ConfigLoader() {
+    }
+
+    public static FerryConfig load(Path file) {
+        if (!Files.isReadable(file)) {
+            throw new ConfigError(file.toString(), "config file not found or not readable");
+        }
+        Config parsed;
+        try {
+            parsed = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults()
+                    .setSyntax(ConfigSyntax.CONF).setAllowMissing(false));
+        } catch (ConfigException e) {
+            throw new ConfigError(file.toString(), "cannot parse: " + e.getMessage());
+        }
+        return fromConfig(parsed, file.toString(), file.toAbsolutePath().getParent());
+    }
+
+    /** Parses config text; relative paths (certificates) resolve against {@code baseDir}. */
+    public static FerryConfig parse(String text, Path baseDir) {
+        Config parsed;
+        try {
+            parsed = ConfigFactory.parseString(text, ConfigParseOptions.defaults()
+                    .setSyntax(ConfigSyntax.CONF).setOriginDescription("config"));
+        } catch (ConfigException e) {
+            throw new ConfigError("config", "cannot parse: " + e.getMessage());
+        }
+        return fromConfig(parsed, "config", baseDir);
+    }
+
+    private static FerryConfig fromConfig(Config fileConfig, String source, Path baseDir) {
+        Config merged;
+        try {
+            merged = ConfigFactory.systemEnvironmentOverrides()
+                    .withFallback(ConfigFactory.systemProperties())
+                    .withFallback(fileConfig)
+                    .resolve();
+        } catch (ConfigException e) {
+            throw new ConfigError(source, e.getMessage());
+        }
+        Section root = new Section(merged, "");
+        if (!root.has("ferry")) {
+            throw new ConfigError("ferry", "missing: the config must have a top-level ferry { ... } object");
+        }
+        Section ferry = root.section("ferry");
+        FerryConfig config = new Reader(ferry, source, baseDir).read();
+        ferry.rejectUnknownKeys();
+        return config;
+    }
+
+    /** Reads one config; split out so that helper methods share the base directory. */
+    private static final class Reader {
+        private final Section ferry;
+        private final String source;
+        private final Path baseDir;
+
+        Reader(Section ferry, String source, Path baseDir) {
+            this.ferry = ferry;
+            this.source = source;
+            this.baseDir = baseDir;
+        }
+
+        FerryConfig read() {
+            GlobalSettings global = global(ferry.section("global"));
+            Timeouts timeouts = timeouts(ferry.section("timeouts"));
+            Limits limits = limits(ferry.section("limits"));
+            List<ListenerConfig> listeners = listeners();
+            Map<String, BackendConfig> backends = backends(timeouts);
+            List<RouteConfig> routes = routes(backends);
+            DemoConfig demo = demo(ferry.section("demo"));
+            return new FerryConfig(source, global, List.copyOf(listeners), timeouts, limits,
+                    Map.copyOf(backends), List.copyOf(routes), demo);
+        }
+
+        private GlobalSettings global(Section s) {
+            int ioThreads = s.integer("io-threads", 0, 0, 1024);
+            String transportName = s.string("transport", "auto");
+            TransportKind transport = TransportKind.parse(transportName);
+            if (transport == null) {
+                throw s.error("transport", "must be one of auto, io_uring, epoll, nio; got \"" + transportName + '"');
+            }
+            int maxConnections = s.integer("max-connections", 10_000, 1, 10_000_000);
+            String via = s.string("via", "ferry");
+            if (!via.matches("[A-Za-z0-9._-]+")) {
+                throw s.error("via", "must be a single token such as ferry or edge-1; got \"" + via + '"');
+            }
+            s.rejectUnknownKeys();
+            return new GlobalSettings(ioThreads, transport, maxConnections, via);
+        }
+
+        private Timeouts timeouts(Section s) {
+            Timeouts t = new Timeouts(
+                    s.duration("connect", DEFAULT_CONNECT),
+                    s.duration("server", DEFAULT_SERVER),
+                    s.duration("client", Duration.ofSeconds(60)),
+                    s.duration("http-request", Duration.ofSeconds(10)),
+                    s.duration("http-keep-alive", Duration.ofSeconds(10)),
+                    s.duration("shutdown", Duration.ofSeconds(30)));
+            s.rejectUnknownKeys();
+            return t;
+        }
+
+        private Limits limits(Section s) {
+            Limits l = new Limits(
+                    (int) s.bytes("max-request-line", 8 * 1024, 64, 1024 * 1024),
+                    (int) s.bytes("max-header-size", 32 * 1024, 256, 16 * 1024 * 1024),
+                    s.integer("max-headers", 100, 1, 10_000),
+                    s.bytes("max-body-size", 100L * 1024 * 1024, 0, Long.MAX_VALUE));
+            s.rejectUnknownKeys();
+            return l;
+        }
+
+        private List<ListenerConfig> listeners() {
+            List<ConfigValue> values = ferry.list("listeners");
+            if (values.isEmpty()) {
+                throw new ConfigError("ferry.listeners", "at least one listener is required");
+            }
+            List<ListenerConfig> listeners = new ArrayList<>();
+            Set<String> names = new HashSet<>();
+            for (int i = 0; i < values.size(); i++) {
+                Section s = element(values.get(i), "ferry.listeners[" + i + "]");
+                String bind = s.string("bind", "0.0.0.0");
+                int port = s.integer("port", -1, 0, 65535);
+                if (port < 0) {
+                    throw new ConfigError(s.keyPath("port"), "is required");
+                }
+                String name = s.string("name", bind + ":" + port);
+                if (!names.add(name)) {
+                    throw s.error("name", "duplicate listener name \"" + name + '"');
+                }
+                int backlog = s.integer("backlog", 1024, 1, 65535);
+                boolean reuseAddress = s.bool("reuse-address", true);
+                boolean noDelay = s.bool("tcp-nodelay", true);
+                TlsConfig tls = s.has("tls") ? tls(s.section("tls")) : null;
+                s.rejectUnknownKeys();
+                listeners.add(new ListenerConfig(name, bind, port, backlog, reuseAddress, noDelay, tls));
+            }
+            return listeners;
+        }
+
+        private TlsConfig tls(Section s) {
+            Path cert = file(s, "cert");
+            Path key = file(s, "key");
+            if ((cert == null) != (key == null)) {
+                throw s.error(cert == null ? "cert" : "key", "cert and key must be given together "
+                        + "(or neither, for a generated self-signed certificate)");
+            }
+            List<String> protocols = s.stringList("protocols", List.of("TLSv1.3", "TLSv1.2"));
+            if (protocols.isEmpty()) {
+                throw s.error("protocols", "must name at least one of TLSv1.2, TLSv1.3");
+            }
+            for (String p : protocols) {
+                if (!p.equals("TLSv1.2") && !p.equals("TLSv1.3")) {
+                    throw s.error("protocols", "only TLSv1.2 and TLSv1.3 are supported; got \"" + p + '"');
+                }
+            }
+            String host = s.string("self-signed-host", "localhost");
+            s.rejectUnknownKeys();
+            return new TlsConfig(cert, key, List.copyOf(protocols), host, s.path());
+        }
+
+        private Path file(Section s, String key) {
+            String value = s.string(key, null);
+            if (value == null || value.isBlank()) {
+                return null;
+            }
+            Path path = baseDir == null ? Path.of(value) : baseDir.resolve(value);
+            if (!Files.isReadable(path)) {
+                throw s.error(key, "cannot read file " + path);
+            }
+            return path;
+        }
+
+        private Map<String, BackendConfig> backends(Timeouts timeouts) {
+            Section all = ferry.section("backends");
+            Map<String, BackendConfig> backends = new LinkedHashMap<>();
+            for (String name : all.keys()) {
+                Section s = all.section(name);
+                backends.put(name, backend(name, s, timeouts));
+            }
+            all.rejectUnknownKeys();
+            if (backends.isEmpty()) {
+                throw new ConfigError("ferry.backends", "at least one backend is required");
+            }
+            return backends;
+        }
+
+        private BackendConfig backend(String name, Section s, Timeouts timeouts) {
+            List<ConfigValue> values = s.list("servers");
+            if (values.isEmpty()) {
+                throw new ConfigError(s.keyPath("servers"), "a backend needs at least one server");
+            }
+            List<ServerConfig> servers = new ArrayList<>();
+            for (int i = 0; i < values.size(); i++) {
+                servers.add(server(values.get(i), s.keyPath("servers") + "[" + i + "]"));
+            }
+            String balanceName = s.string("balance", "round-robin");
+            BackendConfig.Balance balance = BackendConfig.Balance.parse(balanceName);
+            if (balance == null) {
+                throw s.error("balance", "must be round-robin; got \"" + balanceName + '"');
+            }
+            boolean preserveHost = s.bool("preserve-host", true);
+            Section p = s.section("pool");
+            PoolConfig pool = new PoolConfig(
+                    p.integer("max-connections", 1024, 1, 1_000_000),
+                    p.integer("max-idle", 64, 0, 1_000_000),
+                    p.duration("idle-timeout", Duration.ofSeconds(4)));
+            p.rejectUnknownKeys();
+            Section t = s.section("timeouts");
+            Duration connect = t.duration("connect", timeouts.connect());
+            Duration server = t.duration("server", timeouts.server());
+            t.rejectUnknownKeys();
+            s.rejectUnknownKeys();
+            return new BackendConfig(name, List.copyOf(servers), balance, preserveHost, pool, connect, server);
+        }
+
+        private ServerConfig server(ConfigValue value, String key) {
+            String address;
+            int weight = 1;
+            if (value.valueType() == ConfigValueType.STRING) {
+                address = (String) value.unwrapped();
+            } else if (value.valueType() == ConfigValueType.OBJECT) {
+                Section s = Section.of((ConfigObject) value, key);
+                address = s.requiredString("address");
+                weight = s.integer("weight", 1, 1, 256);
+                s.rejectUnknownKeys();
+            } else {
+                throw new ConfigError(key, "expected \"host:port\" or { address = \"host:port\", weight = N }");
+            }
+            return new ServerConfig(address, resolve(address, key), weight);
+        }
+
+        private List<RouteConfig> routes(Map<String, BackendConfig> backends) {
+            List<ConfigValue> values = ferry.list("routes");
+            if (values.isEmpty()) {
+                throw new ConfigError("ferry.routes", "at least one route is required");
+            }
+            List<RouteConfig> routes = new ArrayList<>();
+            for (int i = 0; i < values.size(); i++) {
+                Section s = element(values.get(i), "ferry.routes[" + i + "]");
+                List<String> hosts = s.stringList("host", List.of("*"));
+                for (String host : hosts) {
+                    if (!validHostPattern(host)) {
+                        throw s.error("host", "must be a host name, *.domain or *; got \"" + host + '"');
+                    }
+                }
+                String path = s.string("path", "/");
+                if (!path.startsWith("/")) {
+                    throw s.error("path", "must start with /; got \"" + path + '"');
+                }
+                String backend = s.requiredString("backend");
+                if (!backends.containsKey(backend)) {
+                    throw s.error("backend", "no backend named \"" + backend + "\" (defined: "
+                            + String.join(", ", backends.keySet()) + ")");
+                }
+                s.rejectUnknownKeys();
+                routes.add(new RouteConfig(List.copyOf(hosts), path, backend));
+            }
+            return routes;
+        }
+
+        private DemoConfig demo(Section s) {
+            DemoConfig demo = new DemoConfig(s.bool("enabled", false), s.string("bind", "127.0.0.1"),
+                    s.integer("port", 8081, 0, 65535));
+            s.rejectUnknownKeys();
+            return demo;
+        }
+
+        private static Section element(ConfigValue value, String key) {
+            if (value.valueType() != ConfigValueType.OBJECT) {
+                throw new ConfigError(key, "expected an object { ... }, got " + value.valueType().name().toLowerCase());
+            }
+            return Section.of((ConfigObject) value, key);
+        }
+    }
+
+    private static boolean validHostPattern(String host) {
+        if (host.equals("*")) {
+            return true;
+        }
+        String name = host.startsWith("*.") ? host.substring(2) : host;
+        return !name.isEmpty() && name.indexOf('*') < 0 && name.indexOf(':') < 0 && name.indexOf('/') < 0;
+    }
+
+    /** Splits {@code host:port} or {@code [v6]:port} and resolves the host once, at load time. */
+    static InetSocketAddress resolve(String address, String key) {
+        String host;
+        String portText;
+        if (address.startsWith("[")) {
+            int close = address.indexOf(']');
+            if (close < 0 || close + 1 >= address.length() || address.charAt(close + 1) != ':') {
+                throw new ConfigError(key, "expected [ipv6]:port, got \"" + address + '"');
+            }
+            host = address.substring(1, close);
+            portText = address.substring(close + 2);
+        } else {
+            int colon = address.lastIndexOf(':');
+            if (colon <= 0 || address.indexOf(':') != colon) {
+                throw new ConfigError(key, "expected host:port, got \"" + address + '"');
+            }
+            host = address.substring(0, colon);
+            portText = address.substring(colon + 1);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(portText);
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 1 || port > 65535) {
+            throw new ConfigError(key, "port must be 1-65535, got \"" + portText + '"');
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByName(host), port);
+        } catch (UnknownHostException e) {
+            throw new ConfigError(key, "cannot resolve host \"" + host + '"');
+        }
+    }
+}

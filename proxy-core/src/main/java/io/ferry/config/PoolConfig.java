@@ -1,0 +1,14 @@
+package io.ferry.config;
+
+import java.time.Duration;
+
+/**
+ * Upstream keepalive connection pool of a backend.
+ *
+ * @param maxConnections connections open to one server at once, over all event loops
+ * @param maxIdle        idle connections kept per server per event loop
+ * @param idleTimeout    an idle pooled connection is closed after this; keep it below the server's own
+ *                       keepalive timeout (Apache: 5 s) so the server never closes one under a request
+ */
+public record PoolConfig(int maxConnections, int maxIdle, Duration idleTimeout) {
+}

@@ -1,0 +1,10 @@
+package io.ferry.config;
+
+import java.util.List;
+
+/**
+ * Sends requests whose Host matches one of {@code hosts} and whose path starts with {@code pathPrefix}
+ * to {@code backend}. Hosts are exact names, {@code *.example.org} wildcards, or {@code *} for any.
+ */
+public record RouteConfig(List<String> hosts, String pathPrefix, String backend) {
+}

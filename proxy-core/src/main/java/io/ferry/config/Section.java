@@ -1,0 +1,217 @@
+package io.ferry.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigMemorySize;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One object of the config file, read key by key. It remembers which keys were read so that
+ * {@link #rejectUnknownKeys()} can name a misspelt key instead of silently ignoring it, and it turns
+ * typesafe-config's exceptions into {@link ConfigError}s that carry the full key path.
+ */
+final class Section {
+    private final Config config;
+    private final String path;
+    private final Set<String> known = new LinkedHashSet<>();
+
+    Section(Config config, String path) {
+        this.config = config;
+        this.path = path;
+    }
+
+    static Section of(ConfigObject object, String path) {
+        return new Section(object.toConfig(), path);
+    }
+
+    String path() {
+        return path;
+    }
+
+    String keyPath(String key) {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+
+    ConfigError error(String key, String problem) {
+        return new ConfigError(keyPath(key), problem + origin(key));
+    }
+
+    boolean has(String key) {
+        known.add(firstSegment(key));
+        return config.hasPath(key);
+    }
+
+    String string(String key, String defaultValue) {
+        if (!has(key)) {
+            return defaultValue;
+        }
+        try {
+            return config.getString(key);
+        } catch (ConfigException.WrongType e) {
+            throw error(key, "expected a string, got " + typeOf(key));
+        }
+    }
+
+    String requiredString(String key) {
+        String value = string(key, null);
+        if (value == null || value.isBlank()) {
+            throw new ConfigError(keyPath(key), "is required" + (path.isEmpty() ? "" : " in " + path));
+        }
+        return value;
+    }
+
+    boolean bool(String key, boolean defaultValue) {
+        if (!has(key)) {
+            return defaultValue;
+        }
+        try {
+            return config.getBoolean(key);
+        } catch (ConfigException.WrongType e) {
+            throw error(key, "expected true or false, got " + describe(key));
+        }
+    }
+
+    int integer(String key, int defaultValue, int min, int max) {
+        if (!has(key)) {
+            return defaultValue;
+        }
+        int value;
+        try {
+            value = config.getInt(key);
+        } catch (ConfigException.WrongType e) {
+            throw error(key, "expected a whole number, got " + describe(key));
+        }
+        if (value < min || value > max) {
+            throw error(key, "must be between " + min + " and " + max + ", got " + value);
+        }
+        return value;
+    }
+
+    Duration duration(String key, Duration defaultValue) {
+        if (!has(key)) {
+            return defaultValue;
+        }
+        Duration value;
+        try {
+            value = config.getDuration(key);
+        } catch (ConfigException.BadValue | ConfigException.WrongType e) {
+            throw error(key, "expected a duration such as 500ms, 5s or 2m, got " + describe(key));
+        }
+        if (value.isNegative() || value.isZero()) {
+            throw error(key, "must be a positive duration, got " + describe(key));
+        }
+        return value;
+    }
+
+    long bytes(String key, long defaultValue, long min, long max) {
+        if (!has(key)) {
+            return defaultValue;
+        }
+        long value;
+        try {
+            ConfigMemorySize size = config.getMemorySize(key);
+            value = size.toBytes();
+        } catch (ConfigException.BadValue | ConfigException.WrongType | IllegalArgumentException e) {
+            throw error(key, "expected a size such as 8k, 64KiB or 1m, got " + describe(key));
+        }
+        if (value < min || value > max) {
+            throw error(key, "must be between " + min + " and " + max + " bytes, got " + value);
+        }
+        return value;
+    }
+
+    Section section(String key) {
+        if (!has(key)) {
+            return new Section(ConfigFactory.empty(), keyPath(key));
+        }
+        try {
+            return new Section(config.getConfig(key), keyPath(key));
+        } catch (ConfigException.WrongType e) {
+            throw error(key, "expected an object { ... }, got " + typeOf(key));
+        }
+    }
+
+    /** Elements of a list; each is either a string or an object, as the caller decides. */
+    List<ConfigValue> list(String key) {
+        if (!has(key)) {
+            return List.of();
+        }
+        try {
+            ConfigList list = config.getList(key);
+            return new ArrayList<>(list);
+        } catch (ConfigException.WrongType e) {
+            throw error(key, "expected a list [ ... ], got " + typeOf(key));
+        }
+    }
+
+    List<String> stringList(String key, List<String> defaultValue) {
+        if (!has(key)) {
+            return defaultValue;
+        }
+        if (config.getValue(key).valueType() == ConfigValueType.STRING) {
+            return List.of(config.getString(key));
+        }
+        try {
+            return config.getStringList(key);
+        } catch (ConfigException.WrongType e) {
+            throw error(key, "expected a string or a list of strings, got " + typeOf(key));
+        }
+    }
+
+    Set<String> keys() {
+        return config.root().keySet();
+    }
+
+    /** Fails on the first key that nothing read: almost always a typo or a misplaced key. */
+    void rejectUnknownKeys() {
+        for (String key : config.root().keySet()) {
+            if (!known.contains(key)) {
+                throw new ConfigError(keyPath(quoteIfNeeded(key)), "unknown key" + origin(quoteIfNeeded(key))
+                        + (known.isEmpty() ? "" : "; known keys here: " + String.join(", ", known)));
+            }
+        }
+    }
+
+    private static String quoteIfNeeded(String key) {
+        return key.matches("[A-Za-z0-9_-]+") ? key : '"' + key + '"';
+    }
+
+    private static String firstSegment(String key) {
+        int dot = key.indexOf('.');
+        return dot < 0 ? key : key.substring(0, dot);
+    }
+
+    private String typeOf(String key) {
+        return config.getValue(key).valueType().name().toLowerCase();
+    }
+
+    private String describe(String key) {
+        ConfigValue value = config.getValue(key);
+        Object raw = value.unwrapped();
+        return value.valueType() == ConfigValueType.STRING ? '"' + raw.toString() + '"' : String.valueOf(raw);
+    }
+
+    private String origin(String key) {
+        try {
+            if (!config.hasPath(key)) {
+                return "";
+            }
+            var origin = config.getValue(key).origin();
+            if (origin.filename() != null && origin.lineNumber() > 0) {
+                return " (" + origin.filename() + " line " + origin.lineNumber() + ")";
+            }
+        } catch (ConfigException e) {
+            // no origin to report
+        }
+        return "";
+    }
+}

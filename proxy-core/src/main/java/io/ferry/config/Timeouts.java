@@ -1,0 +1,22 @@
+package io.ferry.config;
+
+import java.time.Duration;
+
+/**
+ * Timeouts, named as HAProxy names them.
+ *
+ * @param connect       to establish a connection to a server
+ * @param server        server inactivity: waiting for the first response byte and between bytes
+ * @param client        client inactivity while its request body is read or its response is written
+ * @param httpRequest   to receive a complete request head once its first byte arrived (slowloris)
+ * @param httpKeepAlive to wait for the first byte of the next request on an idle keepalive connection
+ * @param shutdown      how long in-flight requests may run after SIGTERM before connections are cut
+ */
+public record Timeouts(
+        Duration connect,
+        Duration server,
+        Duration client,
+        Duration httpRequest,
+        Duration httpKeepAlive,
+        Duration shutdown) {
+}

@@ -1,0 +1,93 @@
+package io.ferry.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Times the wait for a request head, in front of the HTTP decoder so it sees raw bytes: while the
+ * connection is idle between requests {@code timeout.http-keep-alive} runs until the first byte
+ * arrives; from that byte {@code timeout.http-request} runs until the whole head is decoded.
+ * A slowloris client trickling header bytes gets 408 and is closed; an idle keepalive connection is
+ * closed silently.
+ */
+final class RequestHeadTimeout extends ChannelInboundHandlerAdapter implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(RequestHeadTimeout.class);
+    private static final byte[] TIMEOUT_RESPONSE = ("HTTP/1.1 408 Request Timeout\r\n"
+            + "Content-Type: text/plain\r\nContent-Length: 20\r\nConnection: close\r\n\r\n"
+            + "408 Request Timeout\n").getBytes(StandardCharsets.US_ASCII);
+
+    private enum Phase { OFF, AWAITING_FIRST_BYTE, READING_HEAD }
+
+    private final long keepAliveNanos;
+    private final long headNanos;
+    private ChannelHandlerContext ctx;
+    private Phase phase = Phase.OFF;
+    private ScheduledFuture<?> timer;
+
+    RequestHeadTimeout(long keepAliveNanos, long headNanos) {
+        this.keepAliveNanos = keepAliveNanos;
+        this.headNanos = headNanos;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** The connection is waiting for its next request. */
+    void awaitRequest() {
+        cancel();
+        phase = Phase.AWAITING_FIRST_BYTE;
+        timer = ctx.executor().schedule(this, keepAliveNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** A whole request head was decoded. */
+    void headReceived() {
+        cancel();
+        phase = Phase.OFF;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (phase == Phase.AWAITING_FIRST_BYTE && msg instanceof ByteBuf buf && buf.isReadable()) {
+            cancel();
+            phase = Phase.READING_HEAD;
+            timer = ctx.executor().schedule(this, headNanos, TimeUnit.NANOSECONDS);
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cancel();
+        phase = Phase.OFF;
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void run() {
+        timer = null;
+        if (phase == Phase.READING_HEAD) {
+            log.debug("{}: request head not complete within timeouts.http-request; 408", ctx.channel());
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(TIMEOUT_RESPONSE)).addListener(ChannelFutureListener.CLOSE);
+        } else if (phase == Phase.AWAITING_FIRST_BYTE) {
+            ctx.close();
+        }
+        phase = Phase.OFF;
+    }
+
+    private void cancel() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.ferry.tls;
+
+import io.ferry.config.ConfigError;
+import io.ferry.config.TlsConfig;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.util.SelfSignedCertificate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds a listener's server-side TLS context: BoringSSL through netty-tcnative when it loads (the
+ * JDK provider otherwise, with a warning), TLS 1.2/1.3 only, ALPN offering http/1.1.
+ */
+public final class TlsContexts {
+    private static final Logger log = LoggerFactory.getLogger(TlsContexts.class);
+
+    private TlsContexts() {
+    }
+
+    public static SslProvider provider() {
+        return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    }
+
+    public static SslContext forServer(TlsConfig tls, String listenerName) {
+        SslContextBuilder builder;
+        if (tls.selfSigned()) {
+            builder = selfSigned(tls, listenerName);
+        } else {
+            try {
+                builder = SslContextBuilder.forServer(tls.cert().toFile(), tls.key().toFile());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigError(tls.keyPath() + ".cert", "cannot load certificate or key: " + rootMessage(e));
+            }
+        }
+        SslProvider provider = provider();
+        if (provider == SslProvider.JDK) {
+            log.warn("netty-tcnative (BoringSSL) unavailable ({}); listener {} uses the JDK TLS provider",
+                    String.valueOf(OpenSsl.unavailabilityCause()), listenerName);
+        }
+        builder.sslProvider(provider)
+                .protocols(tls.protocols())
+                .applicationProtocolConfig(new ApplicationProtocolConfig(
+                        ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                        ApplicationProtocolNames.HTTP_1_1));
+        try {
+            return builder.build();
+        } catch (Exception e) {
+            throw new ConfigError(tls.keyPath() + (tls.selfSigned() ? "" : ".key"),
+                    "cannot set up TLS: " + rootMessage(e));
+        }
+    }
+
+    private static SslContextBuilder selfSigned(TlsConfig tls, String listenerName) {
+        try {
+            SelfSignedCertificate cert = new SelfSignedCertificate(tls.selfSignedHost());
+            log.warn("listener {}: no tls.cert configured; using a generated SELF-SIGNED certificate for {} "
+                    + "(clients will not trust it; set tls.cert and tls.key for production)",
+                    listenerName, tls.selfSignedHost());
+            return SslContextBuilder.forServer(cert.certificate(), cert.privateKey());
+        } catch (Exception e) {
+            throw new ConfigError(tls.keyPath(), "cannot generate a self-signed certificate: " + rootMessage(e));
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+}

@@ -1,0 +1,80 @@
+package io.ferry.transport;
+
+import io.ferry.config.TransportKind;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
+import java.util.concurrent.ThreadFactory;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Netty transport in use: event-loop implementation and the matching channel classes. Client and
+ * upstream channels must come from the same transport so an upstream connection can live on the
+ * event loop of the client connection that uses it.
+ */
+public record Transport(String name,
+                        Supplier<IoHandlerFactory> ioHandlerFactory,
+                        Class<? extends ServerSocketChannel> serverChannel,
+                        Class<? extends SocketChannel> socketChannel) {
+    private static final Logger log = LoggerFactory.getLogger(Transport.class);
+
+    /** Resolves the configured kind; AUTO prefers native epoll and falls back to NIO. */
+    public static Transport select(TransportKind kind) {
+        return switch (kind) {
+            case NIO -> nio();
+            case EPOLL -> {
+                if (!Epoll.isAvailable()) {
+                    throw new IllegalStateException("transport epoll is not available here: "
+                            + Epoll.unavailabilityCause());
+                }
+                yield epoll();
+            }
+            case IO_URING -> {
+                if (!IoUring.isAvailable()) {
+                    throw new IllegalStateException("transport io_uring is not available here: "
+                            + IoUring.unavailabilityCause());
+                }
+                yield ioUring();
+            }
+            case AUTO -> {
+                if (Epoll.isAvailable()) {
+                    yield epoll();
+                }
+                log.info("native epoll unavailable ({}); using NIO", String.valueOf(Epoll.unavailabilityCause()));
+                yield nio();
+            }
+        };
+    }
+
+    public MultiThreadIoEventLoopGroup newGroup(int threads, ThreadFactory threadFactory) {
+        return new MultiThreadIoEventLoopGroup(threads, threadFactory, ioHandlerFactory.get());
+    }
+
+    private static Transport nio() {
+        return new Transport("nio", NioIoHandler::newFactory, NioServerSocketChannel.class, NioSocketChannel.class);
+    }
+
+    private static Transport epoll() {
+        return new Transport("epoll", EpollIoHandler::newFactory, EpollServerSocketChannel.class,
+                EpollSocketChannel.class);
+    }
+
+    private static Transport ioUring() {
+        return new Transport("io_uring", IoUringIoHandler::newFactory, IoUringServerSocketChannel.class,
+                IoUringSocketChannel.class);
+    }
+}

@@ -1,0 +1,145 @@
+package io.ferry.upstream;
+
+import io.ferry.config.Limits;
+import io.ferry.config.PoolConfig;
+import io.ferry.config.ServerConfig;
+import io.ferry.transport.Transport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Keepalive connections to one upstream server. Idle connections are kept per event loop, so a
+ * client connection only ever borrows an upstream connection living on its own thread (Zuul's
+ * design): no lock, no cross-thread handoff. The total of open connections to the server is capped
+ * over all loops with one atomic counter.
+ */
+public final class ServerPool {
+    private final ServerConfig server;
+    private final PoolConfig config;
+    private final Bootstrap template;
+    private final AtomicInteger open = new AtomicInteger();
+    private final FastThreadLocal<LoopState> loops = new FastThreadLocal<>() {
+        @Override
+        protected LoopState initialValue() {
+            return new LoopState();
+        }
+    };
+
+    ServerPool(ServerConfig server, PoolConfig config, Transport transport, Limits limits,
+               Duration connectTimeout) {
+        this.server = server;
+        this.config = config;
+        HttpDecoderConfig decoder = new HttpDecoderConfig()
+                .setMaxInitialLineLength(limits.maxRequestLine())
+                .setMaxHeaderSize(limits.maxHeaderSize())
+                .setMaxChunkSize(64 * 1024);
+        long idleMillis = config.idleTimeout().toMillis();
+        this.template = new Bootstrap()
+                .channel(transport.socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast("codec", new HttpClientCodec(decoder, false, false));
+                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+                        ch.pipeline().addLast("upstream", new UpstreamConnection(ServerPool.this));
+                    }
+                });
+    }
+
+    public String name() {
+        return server.name();
+    }
+
+    public ServerConfig server() {
+        return server;
+    }
+
+    public int weight() {
+        return server.weight();
+    }
+
+    /** Connections open to this server, idle or busy, over all event loops. */
+    public int openConnections() {
+        return open.get();
+    }
+
+    /** Idle connections kept on the calling event loop. */
+    public int idleConnectionsOnThisLoop() {
+        return loops.get().idle.size();
+    }
+
+    /** True if a request could get a connection now: one is idle here, or another may be opened. */
+    public boolean hasCapacity() {
+        return open.get() < config.maxConnections() || !loops.get().idle.isEmpty();
+    }
+
+    /** An idle connection of the calling event loop, most recently used first, or null. */
+    public UpstreamConnection pollIdle() {
+        ArrayDeque<UpstreamConnection> idle = loops.get().idle;
+        UpstreamConnection c;
+        while ((c = idle.pollFirst()) != null) {
+            if (c.channel().isActive()) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Opens a new connection on {@code loop}, or returns null when the server's connection limit is
+     * reached. The future's channel carries an {@link UpstreamConnection} as its last handler.
+     */
+    public ChannelFuture connect(EventLoop loop) {
+        if (open.incrementAndGet() > config.maxConnections()) {
+            open.decrementAndGet();
+            return null;
+        }
+        LoopState state = loops.get();
+        if (state.bootstrap == null) {
+            state.bootstrap = template.clone(loop);
+        }
+        ChannelFuture f = state.bootstrap.connect(server.address());
+        f.channel().closeFuture().addListener(closed -> open.decrementAndGet());
+        return f;
+    }
+
+    void release(UpstreamConnection c) {
+        ArrayDeque<UpstreamConnection> idle = loops.get().idle;
+        if (idle.size() >= config.maxIdle() || !c.channel().isActive()) {
+            c.channel().close();
+            return;
+        }
+        c.markIdle();
+        idle.addFirst(c);
+    }
+
+    void removeIdle(UpstreamConnection c) {
+        loops.get().idle.remove(c);
+    }
+
+    @Override
+    public String toString() {
+        return server.name();
+    }
+
+    /** What one event loop keeps for this server. Touched only by that loop's thread. */
+    private static final class LoopState {
+        final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
+        Bootstrap bootstrap;
+    }
+}
