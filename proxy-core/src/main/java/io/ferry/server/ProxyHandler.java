@@ -93,6 +93,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     private boolean upstreamKeepAlive;
     private boolean closeAfterResponse;
     private boolean upstreamNeedsFlush;
+    /** Between channelRead and channelReadComplete: upstream writes are flushed once, at the end. */
+    private boolean inClientRead;
     private long bodyBytes;
 
     ProxyHandler(ProxySettings settings, RequestHeadTimeout headTimeout) {
@@ -121,12 +123,18 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             ReferenceCountUtil.release(msg);
             return;
         }
+        inClientRead = true;
         inbound.add(msg);
         dispatchInbound();
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        inClientRead = false;
+        flushUpstream();
+    }
+
+    private void flushUpstream() {
         if (upstreamNeedsFlush && upstream != null) {
             upstreamNeedsFlush = false;
             upstream.channel().flush();
@@ -188,6 +196,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             } else {
                 ReferenceCountUtil.release(msg);
             }
+        }
+        if (!inClientRead) {
+            flushUpstream(); // messages held from an earlier read, handed on from an upstream event
         }
     }
 

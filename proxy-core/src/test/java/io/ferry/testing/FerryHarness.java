@@ -1,0 +1,60 @@
+package io.ferry.testing;
+
+import io.ferry.config.ConfigLoader;
+import io.ferry.config.FerryConfig;
+import io.ferry.server.FerryServer;
+import java.net.URI;
+import java.nio.file.Path;
+
+/** Starts a real Ferry on loopback with ephemeral ports from a config written in the test. */
+public final class FerryHarness implements AutoCloseable {
+    private final FerryServer server;
+
+    private FerryHarness(FerryServer server) {
+        this.server = server;
+    }
+
+    /** Starts Ferry from a full config text (a {@code ferry { ... }} document). */
+    public static FerryHarness start(String config) {
+        FerryConfig parsed = ConfigLoader.parse(config, Path.of("."));
+        return new FerryHarness(FerryServer.start(parsed));
+    }
+
+    /**
+     * A proxy with one plain listener named http on 127.0.0.1:0, one backend "app" to the given origin
+     * ports, a catch-all route, and {@code extra} HOCON merged inside {@code ferry { }}.
+     */
+    public static FerryHarness proxyTo(String extra, int... originPorts) {
+        StringBuilder servers = new StringBuilder();
+        for (int p : originPorts) {
+            servers.append(servers.length() == 0 ? "" : ", ").append("\"127.0.0.1:").append(p).append('"');
+        }
+        return start("ferry {\n"
+                + "  listeners = [ { name = http, bind = \"127.0.0.1\", port = 0 } ]\n"
+                + "  backends.app.servers = [ " + servers + " ]\n"
+                + "  routes = [ { backend = app } ]\n"
+                + "  timeouts.shutdown = 2s\n"
+                + extra + "\n}\n");
+    }
+
+    public FerryServer server() {
+        return server;
+    }
+
+    public int port() {
+        return server.port("http");
+    }
+
+    public int port(String listener) {
+        return server.port(listener);
+    }
+
+    public URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port() + path);
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+    }
+}

@@ -1,0 +1,126 @@
+package io.ferry.testing;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * A real Netty HTTP/1.1 origin on 127.0.0.1 for tests. It records every request it receives (with the
+ * client port of the connection it came on, so connection reuse is visible) and answers through a
+ * responder function; a responder returning null leaves the request unanswered (a hanging server).
+ */
+public final class TestOrigin implements AutoCloseable {
+    /** A request as the origin received it. */
+    public record Received(String method, String uri, HttpHeaders headers, byte[] body, int remotePort) {
+        public String bodyText() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** What the origin answers. */
+    public record Reply(int status, Map<String, String> headers, byte[] body) {
+        public static Reply ok(String body) {
+            return new Reply(200, Map.of("Content-Type", "text/plain"), body.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private final EventLoopGroup group;
+    private final Channel channel;
+    private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final AtomicInteger connections = new AtomicInteger();
+    private volatile Function<Received, Reply> responder;
+
+    private TestOrigin(Function<Received, Reply> responder) throws InterruptedException {
+        this.responder = responder;
+        this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        this.channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        connections.incrementAndGet();
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
+                                new HttpObjectAggregator(64 * 1024 * 1024), new Handler());
+                    }
+                }).bind("127.0.0.1", 0).sync().channel();
+    }
+
+    public static TestOrigin start(Function<Received, Reply> responder) {
+        try {
+            return new TestOrigin(responder);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** An origin answering 200 with "hello &lt;uri&gt;". */
+    public static TestOrigin echoUri() {
+        return start(r -> Reply.ok("hello " + r.uri()));
+    }
+
+    public int port() {
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    public List<Received> requests() {
+        return received;
+    }
+
+    public int connectionsAccepted() {
+        return connections.get();
+    }
+
+    public void respondWith(Function<Received, Reply> responder) {
+        this.responder = responder;
+    }
+
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            byte[] body = new byte[req.content().readableBytes()];
+            req.content().getBytes(req.content().readerIndex(), body);
+            Received r = new Received(req.method().name(), req.uri(), req.headers().copy(), body,
+                    ((InetSocketAddress) ctx.channel().remoteAddress()).getPort());
+            received.add(r);
+            Reply reply = responder.apply(r);
+            if (reply == null) {
+                return;
+            }
+            FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.valueOf(reply.status()), Unpooled.wrappedBuffer(reply.body()));
+            reply.headers().forEach(res.headers()::set);
+            res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, reply.body().length);
+            ctx.writeAndFlush(res);
+        }
+    }
+}
