@@ -96,7 +96,11 @@ public final class RawClient implements AutoCloseable {
         } else if (te != null && String.join(",", te).toLowerCase(Locale.ROOT).contains("chunked")) {
             body = readChunked();
         } else if (cl != null) {
-            body = in.readNBytes(Integer.parseInt(cl.get(0)));
+            int length = Integer.parseInt(cl.get(0));
+            body = in.readNBytes(length);
+            if (body.length < length) {
+                throw new IOException("body cut short: " + body.length + " of " + length + " bytes");
+            }
         } else {
             body = in.readAllBytes();
         }
@@ -119,7 +123,11 @@ public final class RawClient implements AutoCloseable {
                 }
                 return body.toByteArray();
             }
-            body.write(in.readNBytes(size));
+            byte[] chunk = in.readNBytes(size);
+            if (chunk.length < size) {
+                throw new IOException("chunk cut short");
+            }
+            body.write(chunk);
             line();
         }
     }

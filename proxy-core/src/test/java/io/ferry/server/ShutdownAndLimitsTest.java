@@ -1,0 +1,68 @@
+package io.ferry.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ferry.testing.FerryHarness;
+import io.ferry.testing.RawClient;
+import io.ferry.testing.TestOrigin;
+import java.net.ConnectException;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** Graceful shutdown lets in-flight requests finish; the connection limit turns away the excess. */
+class ShutdownAndLimitsTest {
+
+    @Test
+    void shutdownFinishesInFlightRequestsAndClosesIdleOnes() throws Exception {
+        try (TestOrigin origin = TestOrigin.start(r -> {
+                try {
+                    Thread.sleep(700);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return TestOrigin.Reply.ok("finished " + r.uri());
+             })) {
+            FerryHarness ferry = FerryHarness.proxyTo("timeouts.shutdown = 5s", origin.port());
+            int port = ferry.port();
+            try (RawClient busy = new RawClient(port); RawClient idle = new RawClient(port)) {
+                busy.send("GET /in-flight HTTP/1.1\r\nHost: t\r\n\r\n");
+                while (origin.requests().isEmpty()) {
+                    Thread.sleep(10);
+                }
+                CompletableFuture<Void> stopping = CompletableFuture.runAsync(ferry::close);
+                RawClient.Response r = busy.read();
+                assertEquals(200, r.status());
+                assertEquals("finished /in-flight", r.bodyText());
+                assertEquals("close", r.header("connection"));
+                assertTrue(busy.closedByPeer());
+                assertTrue(idle.closedByPeer(), "an idle keepalive connection is closed at once");
+                stopping.get();
+            }
+            assertThrows(ConnectException.class, () -> new RawClient(port), "listener closed");
+        }
+    }
+
+    @Test
+    void connectionsBeyondTheLimitAreClosed() throws Exception {
+        try (TestOrigin origin = TestOrigin.echoUri();
+             FerryHarness ferry = FerryHarness.proxyTo("global.max-connections = 2", origin.port());
+             RawClient a = new RawClient(ferry.port());
+             RawClient b = new RawClient(ferry.port())) {
+            a.send("GET /a HTTP/1.1\r\nHost: t\r\n\r\n");
+            assertEquals(200, a.read().status());
+            b.send("GET /b HTTP/1.1\r\nHost: t\r\n\r\n");
+            assertEquals(200, b.read().status());
+            try (RawClient c = new RawClient(ferry.port())) {
+                assertTrue(c.closedByPeer(), "third connection refused by global.max-connections");
+            }
+            a.close();
+            Thread.sleep(200);
+            try (RawClient d = new RawClient(ferry.port())) {
+                d.send("GET /d HTTP/1.1\r\nHost: t\r\n\r\n");
+                assertEquals(200, d.read().status(), "a slot frees when a connection closes");
+            }
+        }
+    }
+}
