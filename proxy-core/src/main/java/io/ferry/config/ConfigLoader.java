@@ -64,6 +64,7 @@ public final class ConfigLoader {
     private static FerryConfig fromConfig(Config fileConfig, String source, Path baseDir) {
         Config merged;
         try {
+            ConfigFactory.invalidateCaches(); // pick up system properties set since the last load
             merged = ConfigFactory.systemEnvironmentOverrides()
                     .withFallback(ConfigFactory.systemProperties())
                     .withFallback(fileConfig)

@@ -1,0 +1,53 @@
+package io.ferry.cache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CacheControlTest {
+
+    @Test
+    void parsesTheDirectivesASharedCacheUses() {
+        CacheControl cc = CacheControl.parse("public, max-age=300, s-maxage=600, stale-while-revalidate=30, "
+                + "stale-if-error=86400, must-revalidate");
+        assertEquals(300, cc.maxAge());
+        assertEquals(600, cc.sMaxAge());
+        assertEquals(30, cc.staleWhileRevalidate());
+        assertEquals(86400, cc.staleIfError());
+        assertTrue(cc.isPublic());
+        assertTrue(cc.mustRevalidate());
+        assertFalse(cc.noStore());
+    }
+
+    @Test
+    void caseQuotedArgumentsAndFieldListsAreHandled() {
+        CacheControl cc = CacheControl.parse("No-Cache=\"Set-Cookie, X-Foo\", PRIVATE, Max-Age=\"60\"");
+        assertTrue(cc.noCache());
+        assertTrue(cc.isPrivate());
+        assertEquals(60, cc.maxAge());
+    }
+
+    @Test
+    void combinesSeveralFieldValues() {
+        CacheControl cc = CacheControl.parse(List.of("no-store", "max-age=5"));
+        assertTrue(cc.noStore());
+        assertEquals(5, cc.maxAge());
+    }
+
+    @Test
+    void malformedAgesAreConservative() {
+        assertEquals(0, CacheControl.parse("max-age=soon").maxAge(), "a bad max-age means stale");
+        assertEquals(-1, CacheControl.parse("stale-if-error=x").staleIfError());
+        assertEquals(Integer.MAX_VALUE, CacheControl.parse("max-age=99999999999999").maxAge());
+    }
+
+    @Test
+    void emptyAndUnknownGiveNone() {
+        assertSame(CacheControl.NONE, CacheControl.parse((String) null));
+        assertEquals(CacheControl.NONE, CacheControl.parse("x-custom=1, ,"));
+    }
+}

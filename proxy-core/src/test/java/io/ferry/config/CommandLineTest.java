@@ -1,0 +1,93 @@
+package io.ferry.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ferry.Ferry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The launcher as an operator runs it, in a separate JVM: exit codes and one-line messages. */
+class CommandLineTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private Run ferry(String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Ferry.class.getName()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "ferry did not exit");
+        return new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
+                new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void checkAcceptsTheDefaultConfig() throws Exception {
+        Run r = ferry("--check", "../conf/ferry.conf");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("is valid"), r.out());
+    }
+
+    @Test
+    void checkRejectsABadConfigWithOneLineNamingTheKey() throws Exception {
+        Path conf = dir.resolve("bad.conf");
+        Files.writeString(conf, """
+                ferry {
+                  listeners = [ { port = 8000 } ]
+                  backends.app.servers = [ "127.0.0.1:8080" ]
+                  routes = [ { backend = app } ]
+                  timeouts.server = forever
+                }
+                """);
+        Run r = ferry("--check", conf.toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().startsWith("ferry: invalid configuration: ferry.timeouts.server:"), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace:\n" + r.err());
+    }
+
+    @Test
+    void portInUseStopsStartupNamingTheListener() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Path conf = dir.resolve("busy.conf");
+            Files.writeString(conf, """
+                    ferry {
+                      listeners = [ { bind = "127.0.0.1", port = %d } ]
+                      backends.app.servers = [ "127.0.0.1:8080" ]
+                      routes = [ { backend = app } ]
+                    }
+                    """.formatted(taken.getLocalPort()));
+            Run r = ferry(conf.toString());
+            assertEquals(1, r.exit());
+            assertTrue(r.err().contains("ferry: cannot start: ferry.listeners[0]: cannot listen on 127.0.0.1:"
+                    + taken.getLocalPort()), r.err());
+            assertFalse(r.err().contains("\tat "), "no stack trace:\n" + r.err());
+        }
+    }
+
+    @Test
+    void missingFileIsReported() throws Exception {
+        Run r = ferry("--check", dir.resolve("nope.conf").toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("not found"), r.err());
+    }
+
+    @Test
+    void unknownOptionIsAUsageError() throws IOException, Exception {
+        assertEquals(64, ferry("--frobnicate").exit());
+    }
+}

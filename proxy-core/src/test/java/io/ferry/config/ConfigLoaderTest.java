@@ -1,0 +1,151 @@
+package io.ferry.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+    private static final String MINIMAL = """
+            ferry {
+              listeners = [ { port = 8000 } ]
+              backends.app.servers = [ "127.0.0.1:8080" ]
+              routes = [ { backend = app } ]
+            %s
+            }
+            """;
+
+    private static FerryConfig parse(String extra) {
+        return ConfigLoader.parse(MINIMAL.formatted(extra), Path.of("."));
+    }
+
+    private static ConfigError error(String extra) {
+        return assertThrows(ConfigError.class, () -> parse(extra));
+    }
+
+    @Test
+    void shippedDefaultConfigIsValidAndMatchesTheDocumentedDefaults() {
+        FerryConfig c = ConfigLoader.load(Path.of("../conf/ferry.conf"));
+        assertEquals(2, c.listeners().size());
+        assertEquals(8000, c.listeners().get(0).port());
+        assertEquals(1024, c.listeners().get(0).backlog());
+        assertFalse(c.listeners().get(0).isTls());
+        assertEquals(4430, c.listeners().get(1).port());
+        assertTrue(c.listeners().get(1).tls().selfSigned());
+        assertTrue(c.demo().enabled());
+        assertEquals(Duration.ofMillis(3500), c.timeouts().connect());
+        assertEquals(Duration.ofSeconds(4), c.backends().get("demo").pool().idleTimeout());
+    }
+
+    @Test
+    void defaultsApplyWhenKeysAreLeftOut() {
+        FerryConfig c = parse("");
+        assertEquals("0.0.0.0", c.listeners().get(0).bind());
+        assertEquals(1024, c.listeners().get(0).backlog());
+        assertNull(c.listeners().get(0).tls());
+        assertEquals(TransportKind.AUTO, c.global().transport());
+        assertEquals(10_000, c.global().maxConnections());
+        assertEquals(Duration.ofSeconds(60), c.timeouts().server());
+        assertEquals(8 * 1024, c.limits().maxRequestLine());
+        assertEquals(100, c.limits().maxHeaders());
+        assertEquals(java.util.List.of("*"), c.routes().get(0).hosts());
+        assertEquals("/", c.routes().get(0).pathPrefix());
+        assertEquals(1, c.backends().get("app").servers().get(0).weight());
+        assertTrue(c.backends().get("app").preserveHost());
+        assertFalse(c.demo().enabled());
+    }
+
+    @Test
+    void serversTakeWeightsAndIpv6() {
+        FerryConfig c = ConfigLoader.parse("""
+                ferry {
+                  listeners = [ { port = 8000 } ]
+                  backends.app.servers = [ { address = "127.0.0.1:8080", weight = 5 }, "[::1]:8081" ]
+                  routes = [ { host = [ "example.org", "*.example.org" ], path = "/app", backend = app } ]
+                }
+                """, Path.of("."));
+        assertEquals(5, c.backends().get("app").servers().get(0).weight());
+        assertEquals(8081, c.backends().get("app").servers().get(1).address().getPort());
+        assertEquals(2, c.routes().get(0).hosts().size());
+    }
+
+    @Test
+    void unknownKeyIsNamed() {
+        ConfigError e = error("timeouts { conect = 2s }");
+        assertEquals("ferry.timeouts.conect", e.key());
+        assertTrue(e.getMessage().contains("unknown key"), e.getMessage());
+        assertEquals("ferry.listners", error("listners = []").key());
+    }
+
+    @Test
+    void wrongTypesAndRangesAreNamed() {
+        ConfigError e = error("timeouts.connect = soon");
+        assertEquals("ferry.timeouts.connect", e.key());
+        assertTrue(e.getMessage().contains("duration"), e.getMessage());
+        assertEquals("ferry.limits.max-headers", error("limits.max-headers = 0").key());
+        assertEquals("ferry.limits.max-body-size", error("limits.max-body-size = lots").key());
+        assertEquals("ferry.global.transport", error("global.transport = dpdk").key());
+        assertEquals("ferry.timeouts.server", error("timeouts.server = 0s").key());
+    }
+
+    @Test
+    void routeToMissingBackendIsNamed() {
+        ConfigError e = assertThrows(ConfigError.class, () -> ConfigLoader.parse("""
+                ferry {
+                  listeners = [ { port = 8000 } ]
+                  backends.app.servers = [ "127.0.0.1:8080" ]
+                  routes = [ { backend = app }, { host = "x.org", backend = ghost } ]
+                }
+                """, Path.of(".")));
+        assertEquals("ferry.routes[1].backend", e.key());
+        assertTrue(e.getMessage().contains("ghost"), e.getMessage());
+    }
+
+    @Test
+    void badServerAddressesAreNamed() {
+        ConfigError e = assertThrows(ConfigError.class, () -> ConfigLoader.parse("""
+                ferry {
+                  listeners = [ { port = 8000 } ]
+                  backends.app.servers = [ "127.0.0.1:8080", "nohost" ]
+                  routes = [ { backend = app } ]
+                }
+                """, Path.of(".")));
+        assertEquals("ferry.backends.app.servers[1]", e.key());
+    }
+
+    @Test
+    void unreadableCertificateIsNamed() {
+        ConfigError e = error("listeners = [ { port = 4430, tls { cert = \"/nonexistent/c.pem\", key = \"/nonexistent/k.pem\" } } ]");
+        assertEquals("ferry.listeners[0].tls.cert", e.key());
+        assertTrue(e.getMessage().contains("cannot read"), e.getMessage());
+    }
+
+    @Test
+    void unsupportedTlsVersionIsNamed() {
+        assertEquals("ferry.listeners[0].tls.protocols",
+                error("listeners = [ { port = 4430, tls { protocols = [ TLSv1.1 ] } } ]").key());
+    }
+
+    @Test
+    void systemPropertiesOverrideTheFile() {
+        System.setProperty("ferry.timeouts.server", "7s");
+        try {
+            assertEquals(Duration.ofSeconds(7), parse("timeouts.server = 60s").timeouts().server());
+        } finally {
+            System.clearProperty("ferry.timeouts.server");
+        }
+        assertEquals(Duration.ofSeconds(60), parse("timeouts.server = 60s").timeouts().server());
+    }
+
+    @Test
+    void syntaxErrorsAreReportedWithoutAStackTrace() {
+        ConfigError e = assertThrows(ConfigError.class, () -> ConfigLoader.parse("ferry { listeners = [ ", Path.of(".")));
+        assertTrue(e.getMessage().startsWith("config: cannot parse"), e.getMessage());
+        assertEquals(0, e.getStackTrace().length, "reported as a message, not a stack trace");
+    }
+}
