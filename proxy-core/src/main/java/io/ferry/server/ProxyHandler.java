@@ -154,6 +154,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         }
         state = State.CLOSING;
         stopUpstream();
+        serverTimer.cancel();
         releaseInbound();
         ctx.fireChannelInactive();
     }
@@ -719,17 +720,20 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     }
 
     /**
-     * Server inactivity timer, re-armed lazily: activity only records a timestamp, and the task
-     * reschedules itself for the remainder when it fires early. One scheduled task per exchange.
+     * Server inactivity timer, armed lazily: activity only records a timestamp, and the one task per
+     * connection re-arms itself for the remainder when it fires early, so a busy keepalive connection
+     * schedules almost nothing per request.
      */
     private final class ServerTimer implements Runnable {
         private long timeoutNanos;
         private long lastActivity;
+        private boolean active;
         private ScheduledFuture<?> future;
 
         void start(long timeoutNanos) {
             this.timeoutNanos = timeoutNanos;
             lastActivity = System.nanoTime();
+            active = true;
             if (future == null) {
                 future = ctx.executor().schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
             }
@@ -740,6 +744,12 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         }
 
         void stop() {
+            active = false;
+        }
+
+        /** The connection is gone: drop the task so it does not keep this handler alive. */
+        void cancel() {
+            active = false;
             if (future != null) {
                 future.cancel(false);
                 future = null;
@@ -749,11 +759,15 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         @Override
         public void run() {
             future = null;
+            if (!active || !ctx.channel().isActive()) {
+                return;
+            }
             long quiet = System.nanoTime() - lastActivity;
             if (quiet < timeoutNanos) {
                 future = ctx.executor().schedule(this, timeoutNanos - quiet, TimeUnit.NANOSECONDS);
                 return;
             }
+            active = false;
             onServerTimeout();
         }
     }

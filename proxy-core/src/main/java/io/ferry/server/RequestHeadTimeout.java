@@ -30,6 +30,8 @@ final class RequestHeadTimeout extends ChannelInboundHandlerAdapter implements R
     private final long headNanos;
     private ChannelHandlerContext ctx;
     private Phase phase = Phase.OFF;
+    private long deadline;
+    /** At most one task per connection; it re-arms itself for a later deadline instead of being cancelled. */
     private ScheduledFuture<?> timer;
 
     RequestHeadTimeout(long keepAliveNanos, long headNanos) {
@@ -44,23 +46,26 @@ final class RequestHeadTimeout extends ChannelInboundHandlerAdapter implements R
 
     /** The connection is waiting for its next request. */
     void awaitRequest() {
-        cancel();
-        phase = Phase.AWAITING_FIRST_BYTE;
-        timer = ctx.executor().schedule(this, keepAliveNanos, TimeUnit.NANOSECONDS);
+        arm(Phase.AWAITING_FIRST_BYTE, keepAliveNanos);
     }
 
     /** A whole request head was decoded. */
     void headReceived() {
-        cancel();
         phase = Phase.OFF;
+    }
+
+    private void arm(Phase next, long timeoutNanos) {
+        phase = next;
+        deadline = System.nanoTime() + timeoutNanos;
+        if (timer == null) {
+            timer = ctx.executor().schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
+        }
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (phase == Phase.AWAITING_FIRST_BYTE && msg instanceof ByteBuf buf && buf.isReadable()) {
-            cancel();
-            phase = Phase.READING_HEAD;
-            timer = ctx.executor().schedule(this, headNanos, TimeUnit.NANOSECONDS);
+            arm(Phase.READING_HEAD, headNanos);
         }
         ctx.fireChannelRead(msg);
     }
@@ -75,6 +80,14 @@ final class RequestHeadTimeout extends ChannelInboundHandlerAdapter implements R
     @Override
     public void run() {
         timer = null;
+        if (phase == Phase.OFF) {
+            return;
+        }
+        long left = deadline - System.nanoTime();
+        if (left > 0) {
+            timer = ctx.executor().schedule(this, left, TimeUnit.NANOSECONDS);
+            return;
+        }
         if (phase == Phase.READING_HEAD) {
             log.debug("{}: request head not complete within timeouts.http-request; 408", ctx.channel());
             ctx.writeAndFlush(Unpooled.wrappedBuffer(TIMEOUT_RESPONSE)).addListener(ChannelFutureListener.CLOSE);

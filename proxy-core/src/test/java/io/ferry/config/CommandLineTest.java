@@ -25,12 +25,17 @@ class CommandLineTest {
     }
 
     private Run ferry(String... args) throws Exception {
+        return ferryWithEnv(java.util.Map.of(), args);
+    }
+
+    private Run ferryWithEnv(java.util.Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Ferry.class.getName()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().putAll(env);
+        Process p = pb.start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "ferry did not exit");
         return new Run(p.exitValue(), new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8),
                 new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
@@ -77,6 +82,14 @@ class CommandLineTest {
                     + taken.getLocalPort()), r.err());
             assertFalse(r.err().contains("\tat "), "no stack trace:\n" + r.err());
         }
+    }
+
+    @Test
+    void environmentVariablesOverrideTheFile() throws Exception {
+        Run r = ferryWithEnv(java.util.Map.of("CONFIG_FORCE_ferry_timeouts_server", "never"),
+                "--check", "../conf/ferry.conf");
+        assertEquals(2, r.exit(), "the override reached the config");
+        assertTrue(r.err().contains("ferry.timeouts.server"), r.err());
     }
 
     @Test
