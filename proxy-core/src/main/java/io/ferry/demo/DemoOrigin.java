@@ -102,6 +102,11 @@ public final class DemoOrigin implements AutoCloseable {
             ctx.writeAndFlush(res); // HttpServerKeepAliveHandler closes when the client asked for it
         }
 
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close(); // clients resetting connections are routine for a demo server
+        }
+
         private static String escape(String s) {
             StringBuilder out = new StringBuilder(s.length());
             for (int i = 0; i < s.length(); i++) {
