@@ -6,6 +6,9 @@ import io.ferry.config.FerryConfig;
 import io.ferry.server.FerryServer;
 import io.ferry.server.StartupError;
 import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
 
 /**
  * Command line: {@code ferry [--check] [config-file]} (default {@code conf/ferry.conf}).
@@ -13,6 +16,24 @@ import java.nio.file.Path;
  */
 public final class Ferry {
     private Ferry() {
+    }
+
+    /** SIGHUP re-reads the config file, as for HAProxy and nginx; an invalid file keeps the old config. */
+    private static void reloadOnSighup(FerryServer server) {
+        Logger log = LoggerFactory.getLogger(Ferry.class);
+        try {
+            Signal.handle(new Signal("HUP"), signal -> {
+                try {
+                    server.reloadFromSource();
+                } catch (ConfigError e) {
+                    log.error("reload failed, keeping the running configuration: {}", e.getMessage());
+                } catch (RuntimeException e) {
+                    log.error("reload failed, keeping the running configuration", e);
+                }
+            });
+        } catch (IllegalArgumentException e) {
+            log.warn("SIGHUP is not available on this platform; reload through the admin listener instead");
+        }
     }
 
     public static void main(String[] args) {
@@ -51,6 +72,7 @@ public final class Ferry {
         try {
             FerryServer server = FerryServer.start(config);
             Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown, "ferry-shutdown"));
+            reloadOnSighup(server);
         } catch (ConfigError e) {
             System.err.println("ferry: invalid configuration: " + e.getMessage());
             System.exit(2);

@@ -1,45 +1,35 @@
 package io.ferry.config;
 
+import io.ferry.balance.BalanceAlgorithm;
 import java.time.Duration;
 import java.util.List;
 
 /**
  * A named pool of servers that routes forward to.
  *
- * @param preserveHost  send the client's Host header upstream (true) or the server's address (false)
+ * @param preserveHost   send the client's Host header upstream (true) or the server's address (false)
+ * @param hashVirtualNodes points per weight unit on the consistent-hash ring (uri-hash, source-hash)
+ * @param maxQueue       requests that may wait for a server slot when every server is at max-conns
+ * @param retries        further attempts after the first, where retrying is safe
+ * @param retryBudget    retries allowed as a share of requests, so a failing cluster is not stormed
+ * @param healthCheck    active health check, or null when off
  * @param connectTimeout the backend's connect timeout (defaults to the global one)
  * @param serverTimeout  the backend's server inactivity timeout (defaults to the global one)
+ * @param queueTimeout   how long a request may wait in the queue before 503
  */
 public record BackendConfig(
         String name,
         List<ServerConfig> servers,
-        Balance balance,
+        BalanceAlgorithm balance,
+        int hashVirtualNodes,
         boolean preserveHost,
         PoolConfig pool,
+        int maxQueue,
+        int retries,
+        double retryBudget,
+        HealthCheckConfig healthCheck,
+        PassiveHealthConfig passiveHealth,
         Duration connectTimeout,
-        Duration serverTimeout) {
-
-    /** Balancing algorithms. */
-    public enum Balance {
-        ROUND_ROBIN("round-robin");
-
-        private final String configName;
-
-        Balance(String configName) {
-            this.configName = configName;
-        }
-
-        public String configName() {
-            return configName;
-        }
-
-        static Balance parse(String value) {
-            for (Balance b : values()) {
-                if (b.configName.equals(value)) {
-                    return b;
-                }
-            }
-            return null;
-        }
-    }
+        Duration serverTimeout,
+        Duration queueTimeout) {
 }

@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import io.ferry.balance.BalanceAlgorithm;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -101,9 +102,10 @@ public final class ConfigLoader {
             List<ListenerConfig> listeners = listeners();
             Map<String, BackendConfig> backends = backends(timeouts);
             List<RouteConfig> routes = routes(backends);
+            AdminConfig admin = admin(ferry.section("admin"));
             DemoConfig demo = demo(ferry.section("demo"));
             return new FerryConfig(source, global, List.copyOf(listeners), timeouts, limits,
-                    Map.copyOf(backends), List.copyOf(routes), demo);
+                    Map.copyOf(backends), List.copyOf(routes), admin, demo);
         }
 
         private GlobalSettings global(Section s) {
@@ -129,6 +131,8 @@ public final class ConfigLoader {
                     s.duration("client", Duration.ofSeconds(60)),
                     s.duration("http-request", Duration.ofSeconds(10)),
                     s.duration("http-keep-alive", Duration.ofSeconds(10)),
+                    s.duration("queue", Duration.ofSeconds(5)),
+                    s.duration("tunnel", Duration.ofHours(1)),
                     s.duration("shutdown", Duration.ofSeconds(30)));
             s.rejectUnknownKeys();
             return t;
@@ -139,7 +143,8 @@ public final class ConfigLoader {
                     (int) s.bytes("max-request-line", 8 * 1024, 64, 1024 * 1024),
                     (int) s.bytes("max-header-size", 32 * 1024, 256, 16 * 1024 * 1024),
                     s.integer("max-headers", 100, 1, 10_000),
-                    s.bytes("max-body-size", 100L * 1024 * 1024, 0, Long.MAX_VALUE));
+                    s.bytes("max-body-size", 100L * 1024 * 1024, 0, Long.MAX_VALUE),
+                    s.bytes("max-replay-body", 64 * 1024, 0, 64L * 1024 * 1024));
             s.rejectUnknownKeys();
             return l;
         }
@@ -220,19 +225,27 @@ public final class ConfigLoader {
         }
 
         private BackendConfig backend(String name, Section s, Timeouts timeouts) {
+            int defaultMaxConns = s.integer("max-conns", 0, 0, 1_000_000);
             List<ConfigValue> values = s.list("servers");
             if (values.isEmpty()) {
                 throw new ConfigError(s.keyPath("servers"), "a backend needs at least one server");
             }
             List<ServerConfig> servers = new ArrayList<>();
+            Set<String> names = new HashSet<>();
             for (int i = 0; i < values.size(); i++) {
-                servers.add(server(values.get(i), s.keyPath("servers") + "[" + i + "]"));
+                String key = s.keyPath("servers") + "[" + i + "]";
+                ServerConfig server = server(values.get(i), key, defaultMaxConns);
+                if (!names.add(server.name())) {
+                    throw new ConfigError(key, "server " + server.name() + " is listed twice");
+                }
+                servers.add(server);
             }
             String balanceName = s.string("balance", "round-robin");
-            BackendConfig.Balance balance = BackendConfig.Balance.parse(balanceName);
+            BalanceAlgorithm balance = BalanceAlgorithm.parse(balanceName);
             if (balance == null) {
-                throw s.error("balance", "must be round-robin; got \"" + balanceName + '"');
+                throw s.error("balance", "must be one of " + BalanceAlgorithm.names() + "; got \"" + balanceName + '"');
             }
+            int vnodes = s.integer("hash-vnodes", 160, 1, 10_000);
             boolean preserveHost = s.bool("preserve-host", true);
             Section p = s.section("pool");
             PoolConfig pool = new PoolConfig(
@@ -240,28 +253,88 @@ public final class ConfigLoader {
                     p.integer("max-idle", 64, 0, 1_000_000),
                     p.duration("idle-timeout", Duration.ofSeconds(4)));
             p.rejectUnknownKeys();
+            int maxQueue = s.integer("max-queue", 1024, 0, 10_000_000);
+            int retries = s.integer("retries", 2, 0, 10);
+            double budget = s.has("retry-budget") ? share(s, "retry-budget") : 0.2;
+            HealthCheckConfig check = s.has("health-check") ? healthCheck(s.section("health-check")) : null;
+            PassiveHealthConfig passive = passiveHealth(s.section("passive-health"));
             Section t = s.section("timeouts");
             Duration connect = t.duration("connect", timeouts.connect());
             Duration server = t.duration("server", timeouts.server());
+            Duration queue = t.duration("queue", timeouts.queue());
             t.rejectUnknownKeys();
             s.rejectUnknownKeys();
-            return new BackendConfig(name, List.copyOf(servers), balance, preserveHost, pool, connect, server);
+            return new BackendConfig(name, List.copyOf(servers), balance, vnodes, preserveHost, pool, maxQueue,
+                    retries, budget, check, passive, connect, server, queue);
         }
 
-        private ServerConfig server(ConfigValue value, String key) {
+        private static double share(Section s, String key) {
+            String text = s.string(key, "0.2");
+            double v;
+            try {
+                v = Double.parseDouble(text);
+            } catch (NumberFormatException e) {
+                throw s.error(key, "expected a share between 0 and 1, such as 0.2; got \"" + text + '"');
+            }
+            if (v < 0 || v > 1) {
+                throw s.error(key, "must be between 0 and 1, got " + v);
+            }
+            return v;
+        }
+
+        private static HealthCheckConfig healthCheck(Section h) {
+            String method = h.string("method", "GET");
+            if (!method.matches("[A-Z]+")) {
+                throw h.error("method", "expected an HTTP method such as GET or HEAD; got \"" + method + '"');
+            }
+            String path = h.string("path", "/");
+            if (!path.startsWith("/")) {
+                throw h.error("path", "must start with /; got \"" + path + '"');
+            }
+            String host = h.string("host", null);
+            String expect = h.string("expect-status", "200-399");
+            int min;
+            int max;
+            try {
+                int dash = expect.indexOf('-');
+                min = Integer.parseInt(dash < 0 ? expect.trim() : expect.substring(0, dash).trim());
+                max = dash < 0 ? min : Integer.parseInt(expect.substring(dash + 1).trim());
+            } catch (NumberFormatException e) {
+                throw h.error("expect-status", "expected a status or range such as 200 or 200-399; got \"" + expect + '"');
+            }
+            if (min < 100 || max > 599 || min > max) {
+                throw h.error("expect-status", "must be a range within 100-599; got \"" + expect + '"');
+            }
+            HealthCheckConfig c = new HealthCheckConfig(method, path, host, min, max,
+                    h.duration("interval", Duration.ofSeconds(2)), h.duration("timeout", Duration.ofSeconds(1)),
+                    h.integer("rise", 2, 1, 100), h.integer("fall", 3, 1, 100));
+            h.rejectUnknownKeys();
+            return c;
+        }
+
+        private static PassiveHealthConfig passiveHealth(Section h) {
+            PassiveHealthConfig c = new PassiveHealthConfig(h.bool("enabled", true), h.integer("failures", 5, 1, 1000),
+                    h.duration("cooldown", Duration.ofSeconds(10)), h.bool("count-5xx", false));
+            h.rejectUnknownKeys();
+            return c;
+        }
+
+        private static ServerConfig server(ConfigValue value, String key, int defaultMaxConns) {
             String address;
             int weight = 1;
+            int maxConns = defaultMaxConns;
             if (value.valueType() == ConfigValueType.STRING) {
                 address = (String) value.unwrapped();
             } else if (value.valueType() == ConfigValueType.OBJECT) {
                 Section s = Section.of((ConfigObject) value, key);
                 address = s.requiredString("address");
                 weight = s.integer("weight", 1, 1, 256);
+                maxConns = s.integer("max-conns", defaultMaxConns, 0, 1_000_000);
                 s.rejectUnknownKeys();
             } else {
                 throw new ConfigError(key, "expected \"host:port\" or { address = \"host:port\", weight = N }");
             }
-            return new ServerConfig(address, resolve(address, key), weight);
+            return new ServerConfig(address, resolve(address, key), weight, maxConns);
         }
 
         private List<RouteConfig> routes(Map<String, BackendConfig> backends) {
@@ -291,6 +364,13 @@ public final class ConfigLoader {
                 routes.add(new RouteConfig(List.copyOf(hosts), path, backend));
             }
             return routes;
+        }
+
+        private static AdminConfig admin(Section s) {
+            AdminConfig admin = new AdminConfig(s.bool("enabled", false), s.string("bind", "127.0.0.1"),
+                    s.integer("port", 9901, 0, 65535));
+            s.rejectUnknownKeys();
+            return admin;
         }
 
         private DemoConfig demo(Section s) {

@@ -12,5 +12,6 @@ public record FerryConfig(
         Limits limits,
         Map<String, BackendConfig> backends,
         List<RouteConfig> routes,
+        AdminConfig admin,
         DemoConfig demo) {
 }

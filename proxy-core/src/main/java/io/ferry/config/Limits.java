@@ -7,6 +7,7 @@ package io.ferry.config;
  * @param maxHeaderSize  bytes of all header lines together (431)
  * @param maxHeaders     number of header fields (431)
  * @param maxBodySize    bytes of a request body (413)
+ * @param maxReplayBody  bytes of a request body kept to resend it on a retry; larger bodies are not retried
  */
-public record Limits(int maxRequestLine, int maxHeaderSize, int maxHeaders, long maxBodySize) {
+public record Limits(int maxRequestLine, int maxHeaderSize, int maxHeaders, long maxBodySize, long maxReplayBody) {
 }

@@ -10,6 +10,8 @@ import java.time.Duration;
  * @param client        client inactivity while its request body is read or its response is written
  * @param httpRequest   to receive a complete request head once its first byte arrived (slowloris)
  * @param httpKeepAlive to wait for the first byte of the next request on an idle keepalive connection
+ * @param queue         a request may wait this long for a server slot when all are at max-conns
+ * @param tunnel        inactivity of an upgraded (WebSocket) connection in either direction
  * @param shutdown      how long in-flight requests may run after SIGTERM before connections are cut
  */
 public record Timeouts(
@@ -18,5 +20,7 @@ public record Timeouts(
         Duration client,
         Duration httpRequest,
         Duration httpKeepAlive,
+        Duration queue,
+        Duration tunnel,
         Duration shutdown) {
 }

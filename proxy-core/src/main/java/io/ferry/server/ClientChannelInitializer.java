@@ -1,5 +1,6 @@
 package io.ferry.server;
 
+import io.ferry.config.FerryConfig;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
@@ -12,36 +13,37 @@ import java.util.concurrent.TimeUnit;
 /**
  * The client pipeline of one listener, top to bottom:
  * connection count/limit → TLS (https listeners) → request-head timeouts → HTTP/1.1 codec (line, header
- * and framing checks) → client inactivity → the proxy state machine.
+ * and framing checks) → client inactivity → the proxy state machine. Limits, timeouts and the TLS
+ * certificate come from the runtime current when the connection is accepted, so a reload applies
+ * them to new connections.
  */
 final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final ClientConnections connections;
-    private final SslContext ssl;
     private final ProxySettings settings;
-    private final HttpDecoderConfig decoderConfig;
 
-    ClientChannelInitializer(ClientConnections connections, SslContext ssl, ProxySettings settings) {
+    ClientChannelInitializer(ClientConnections connections, ProxySettings settings) {
         this.connections = connections;
-        this.ssl = ssl;
         this.settings = settings;
-        this.decoderConfig = new HttpDecoderConfig()
-                .setMaxInitialLineLength(settings.limits().maxRequestLine())
-                .setMaxHeaderSize(settings.limits().maxHeaderSize())
-                .setMaxChunkSize(64 * 1024);
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        ProxyRuntime runtime = settings.runtime().get();
+        FerryConfig config = runtime.config;
         ChannelPipeline p = ch.pipeline();
         p.addLast("connections", connections);
-        if (ssl != null) {
+        if (settings.tls()) {
+            SslContext ssl = runtime.tls.get(settings.listener());
             p.addLast("tls", ssl.newHandler(ch.alloc()));
         }
-        var timeouts = settings.timeouts();
+        var timeouts = config.timeouts();
         RequestHeadTimeout headTimeout = new RequestHeadTimeout(
                 timeouts.httpKeepAlive().toNanos(), timeouts.httpRequest().toNanos());
         p.addLast("head-timeout", headTimeout);
-        p.addLast("http", new HttpServerCodec(decoderConfig));
+        p.addLast("http", new HttpServerCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(config.limits().maxRequestLine())
+                .setMaxHeaderSize(config.limits().maxHeaderSize())
+                .setMaxChunkSize(64 * 1024)));
         p.addLast("client-timeout", new IdleStateHandler(true, 0, 0,
                 timeouts.client().toNanos(), TimeUnit.NANOSECONDS));
         p.addLast("proxy", new ProxyHandler(settings, headTimeout));

@@ -1,12 +1,11 @@
 package io.ferry.server;
 
+import io.ferry.admin.AdminServer;
 import io.ferry.config.ConfigError;
+import io.ferry.config.ConfigLoader;
 import io.ferry.config.FerryConfig;
 import io.ferry.config.ListenerConfig;
-import io.ferry.config.RouteConfig;
 import io.ferry.demo.DemoOrigin;
-import io.ferry.http.ForwardedHeaders;
-import io.ferry.route.Router;
 import io.ferry.tls.TlsContexts;
 import io.ferry.transport.Transport;
 import io.ferry.upstream.Upstreams;
@@ -18,37 +17,47 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.NettyRuntime;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running Ferry: event loops, listeners and the upstream pools. {@link #start} binds every listener
- * or fails with a message naming the listener; {@link #shutdown} drains gracefully.
+ * A running Ferry: event loops, listeners and the current runtime (routes, backends, pools).
+ * {@link #start} binds every listener or fails with a message naming it; {@link #reload} swaps the
+ * runtime without touching a connection; {@link #shutdown} drains gracefully.
  */
 public final class FerryServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FerryServer.class);
 
-    private final FerryConfig config;
+    private final Transport transport;
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final ClientConnections connections;
-    private final Map<String, Channel> listeners;
-    private final DemoOrigin demo;
-    private volatile boolean stopped;
+    private final Map<String, Channel> listeners = new LinkedHashMap<>();
+    private volatile ProxyRuntime runtime;
+    private DemoOrigin demo;
+    private AdminServer admin;
+    private boolean stopped;
 
-    private FerryServer(FerryConfig config, EventLoopGroup acceptors, EventLoopGroup workers,
-                        ClientConnections connections, Map<String, Channel> listeners, DemoOrigin demo) {
-        this.config = config;
-        this.acceptors = acceptors;
-        this.workers = workers;
-        this.connections = connections;
-        this.listeners = listeners;
-        this.demo = demo;
+    private FerryServer(FerryConfig config, Transport transport, Map<String, SslContext> tls) {
+        this.transport = transport;
+        int threads = ioThreads(config);
+        this.acceptors = transport.newGroup(1, new DefaultThreadFactory("ferry-accept"));
+        this.workers = transport.newGroup(threads, new DefaultThreadFactory("ferry-io"));
+        this.connections = new ClientConnections(config.global().maxConnections());
+        Upstreams upstreams = new Upstreams(config, transport);
+        this.runtime = new ProxyRuntime(config, upstreams, tls);
+    }
+
+    private static int ioThreads(FerryConfig config) {
+        return config.global().ioThreads() == 0 ? NettyRuntime.availableProcessors() : config.global().ioThreads();
     }
 
     /** Everything {@link #start} checks short of binding sockets: transport, TLS material. */
@@ -59,68 +68,58 @@ public final class FerryServer implements AutoCloseable {
 
     public static FerryServer start(FerryConfig config) {
         Transport transport = selectTransport(config);
-        Map<String, SslContext> tls = tlsContexts(config);
-        int threads = config.global().ioThreads() == 0 ? NettyRuntime.availableProcessors() : config.global().ioThreads();
-        EventLoopGroup acceptors = transport.newGroup(1, new DefaultThreadFactory("ferry-accept"));
-        EventLoopGroup workers = transport.newGroup(threads, new DefaultThreadFactory("ferry-io"));
-        ClientConnections connections = new ClientConnections(config.global().maxConnections());
-        Map<String, Channel> bound = new LinkedHashMap<>();
-        DemoOrigin demo = null;
+        FerryServer server = new FerryServer(config, transport, tlsContexts(config));
         try {
-            if (config.demo().enabled()) {
-                demo = startDemo(config, transport);
-            }
-            Upstreams upstreams = new Upstreams(config, transport);
-            Router<io.ferry.upstream.Backend> router = Router.build(config.routes(), RouteConfig::hosts,
-                    RouteConfig::pathPrefix, r -> upstreams.backend(r.backend()));
-            ForwardedHeaders forwarded = new ForwardedHeaders(config.global().via());
-            int largestBacklog = 0;
-            for (int i = 0; i < config.listeners().size(); i++) {
-                ListenerConfig l = config.listeners().get(i);
-                largestBacklog = Math.max(largestBacklog, l.backlog());
-                ProxySettings settings = new ProxySettings(l.name(), l.isTls(), router, forwarded,
-                        config.limits(), config.timeouts());
-                ServerBootstrap b = new ServerBootstrap()
-                        .group(acceptors, workers)
-                        .channel(transport.serverChannel())
-                        .option(ChannelOption.SO_BACKLOG, l.backlog())
-                        .option(ChannelOption.SO_REUSEADDR, l.reuseAddress())
-                        .childOption(ChannelOption.TCP_NODELAY, l.tcpNoDelay())
-                        .childOption(ChannelOption.SO_KEEPALIVE, true)
-                        .childHandler(new ClientChannelInitializer(connections, tls.get(l.name()), settings));
-                Channel ch;
-                try {
-                    ch = b.bind(l.bind(), l.port()).syncUninterruptibly().channel();
-                } catch (Exception e) {
-                    throw new StartupError("ferry.listeners[" + i + "]: cannot listen on " + l.bind() + ":" + l.port()
-                            + ": " + e.getMessage(), e);
-                }
-                bound.put(l.name(), ch);
-                log.info("listener {} on {} ({}{}, backlog {})", l.name(), ch.localAddress(),
-                        l.isTls() ? "https, " + TlsContexts.provider() : "http", "", l.backlog());
-            }
-            log.info("Ferry started: transport {}, {} io threads, {} backends, {} routes", transport.name(), threads,
-                    config.backends().size(), config.routes().size());
-            SystemLimits.check(config.global().maxConnections(), largestBacklog);
-            return new FerryServer(config, acceptors, workers, connections, bound, demo);
+            server.bindAll(config);
+            return server;
         } catch (RuntimeException e) {
-            for (Channel ch : bound.values()) {
-                ch.close().syncUninterruptibly();
-            }
-            if (demo != null) {
-                demo.close();
-            }
-            acceptors.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
-            workers.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+            server.closeNow();
             throw e;
         }
     }
 
-    private static DemoOrigin startDemo(FerryConfig config, Transport transport) {
+    private void bindAll(FerryConfig config) {
+        if (config.demo().enabled()) {
+            demo = startDemo(config);
+        }
+        runtime.upstreams.startHealthChecks(workers, transport);
+        int largestBacklog = 0;
+        for (int i = 0; i < config.listeners().size(); i++) {
+            ListenerConfig l = config.listeners().get(i);
+            largestBacklog = Math.max(largestBacklog, l.backlog());
+            ProxySettings settings = new ProxySettings(l.name(), l.isTls(), this::runtime);
+            ServerBootstrap b = new ServerBootstrap()
+                    .group(acceptors, workers)
+                    .channel(transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, l.backlog())
+                    .option(ChannelOption.SO_REUSEADDR, l.reuseAddress())
+                    .childOption(ChannelOption.TCP_NODELAY, l.tcpNoDelay())
+                    .childOption(ChannelOption.SO_KEEPALIVE, true)
+                    .childHandler(new ClientChannelInitializer(connections, settings));
+            Channel ch;
+            try {
+                ch = b.bind(l.bind(), l.port()).syncUninterruptibly().channel();
+            } catch (Exception e) {
+                throw new StartupError("ferry.listeners[" + i + "]: cannot listen on " + l.bind() + ":" + l.port()
+                        + ": " + e.getMessage(), e);
+            }
+            listeners.put(l.name(), ch);
+            log.info("listener {} on {} ({}, backlog {})", l.name(), ch.localAddress(),
+                    l.isTls() ? "https, " + TlsContexts.provider() : "http", l.backlog());
+        }
+        if (config.admin().enabled()) {
+            admin = AdminServer.start(this, config.admin(), transport);
+        }
+        log.info("Ferry started: transport {}, {} io threads, {} backends, {} routes", transport.name(),
+                ioThreads(config), config.backends().size(), config.routes().size());
+        SystemLimits.check(config.global().maxConnections(), largestBacklog);
+    }
+
+    private DemoOrigin startDemo(FerryConfig config) {
         try {
-            DemoOrigin demo = DemoOrigin.start(transport, config.demo().bind(), config.demo().port());
-            log.info("demo origin on {}:{}", config.demo().bind(), demo.port());
-            return demo;
+            DemoOrigin d = DemoOrigin.start(transport, config.demo().bind(), config.demo().port());
+            log.info("demo origin on {}:{}", config.demo().bind(), d.port());
+            return d;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StartupError("interrupted while starting the demo origin", e);
@@ -148,8 +147,78 @@ public final class FerryServer implements AutoCloseable {
         return contexts;
     }
 
+    ProxyRuntime runtime() {
+        return runtime;
+    }
+
     public FerryConfig config() {
-        return config;
+        return runtime.config;
+    }
+
+    /**
+     * Re-reads the config file this server was started from and applies it (SIGHUP, admin reload).
+     *
+     * @throws ConfigError when the file is invalid; the running config stays in force
+     */
+    public FerryConfig reloadFromSource() {
+        String source = runtime.config.source();
+        Path file = Path.of(source);
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigError(source, "this server was not started from a config file; nothing to re-read");
+        }
+        FerryConfig next = ConfigLoader.load(file);
+        reload(next);
+        return next;
+    }
+
+    /**
+     * Swaps in a new configuration: routes, backends, pools, health checks, limits, timeouts and TLS
+     * certificates. Requests in flight finish on the old backends, whose idle connections close; new
+     * requests, even on existing keepalive connections, use the new ones. No connection is dropped.
+     *
+     * @throws ConfigError when the new config cannot be applied; the running config stays in force
+     */
+    public synchronized void reload(FerryConfig next) {
+        if (stopped) {
+            throw new IllegalStateException("server is stopped");
+        }
+        FerryConfig current = runtime.config;
+        requireSameListeners(current, next);
+        warnRestartOnly(current, next);
+        Map<String, SslContext> tls = tlsContexts(next);
+        Upstreams upstreams = new Upstreams(next, transport);
+        ProxyRuntime replacement = new ProxyRuntime(next, upstreams, tls);
+        upstreams.startHealthChecks(workers, transport);
+        ProxyRuntime old = runtime;
+        runtime = replacement;
+        old.upstreams.retire(workers);
+        log.info("configuration reloaded from {}: {} backends, {} routes", next.source(), next.backends().size(),
+                next.routes().size());
+    }
+
+    private static void requireSameListeners(FerryConfig current, FerryConfig next) {
+        List<String> a = new ArrayList<>();
+        List<String> b = new ArrayList<>();
+        current.listeners().forEach(l -> a.add(describe(l)));
+        next.listeners().forEach(l -> b.add(describe(l)));
+        if (!a.equals(b)) {
+            throw new ConfigError("ferry.listeners", "listeners were added, removed or rebound; that needs a "
+                    + "restart (certificates of existing TLS listeners do reload)");
+        }
+    }
+
+    private static String describe(ListenerConfig l) {
+        return l.name() + "|" + l.bind() + "|" + l.port() + "|" + l.backlog() + "|" + l.reuseAddress() + "|"
+                + l.tcpNoDelay() + "|" + l.isTls();
+    }
+
+    private static void warnRestartOnly(FerryConfig current, FerryConfig next) {
+        if (!Objects.equals(current.global(), next.global())) {
+            log.warn("reload: changes under ferry.global take effect only after a restart");
+        }
+        if (!Objects.equals(current.demo(), next.demo()) || !Objects.equals(current.admin(), next.admin())) {
+            log.warn("reload: changes under ferry.demo and ferry.admin take effect only after a restart");
+        }
     }
 
     /** The address a listener is bound to (its real port when the config said 0). */
@@ -163,6 +232,11 @@ public final class FerryServer implements AutoCloseable {
 
     public int port(String listenerName) {
         return address(listenerName).getPort();
+    }
+
+    /** The admin listener's port, or -1 when it is not enabled. */
+    public int adminPort() {
+        return admin == null ? -1 : admin.port();
     }
 
     /** The demo origin's port, or -1 when it is not enabled. */
@@ -185,9 +259,8 @@ public final class FerryServer implements AutoCloseable {
             }
             stopped = true;
         }
-        long deadline = System.nanoTime() + config.timeouts().shutdown().toNanos();
-        List<Channel> closing = new ArrayList<>(listeners.values());
-        for (Channel ch : closing) {
+        long deadline = System.nanoTime() + runtime.config.timeouts().shutdown().toNanos();
+        for (Channel ch : listeners.values()) {
             ch.close().syncUninterruptibly();
         }
         log.info("shutting down: listeners closed, draining {} client connections", connections.count());
@@ -206,12 +279,23 @@ public final class FerryServer implements AutoCloseable {
             log.warn("{} client connections still busy after timeouts.shutdown; closing them", connections.count());
             connections.channels().close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         }
+        closeNow();
+        log.info("Ferry stopped");
+    }
+
+    private void closeNow() {
+        for (Channel ch : listeners.values()) {
+            ch.close().syncUninterruptibly();
+        }
+        if (admin != null) {
+            admin.close();
+        }
+        runtime.upstreams.retire(workers);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         if (demo != null) {
             demo.close();
         }
-        log.info("Ferry stopped");
     }
 
     @Override

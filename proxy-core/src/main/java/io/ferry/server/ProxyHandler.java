@@ -1,15 +1,20 @@
 package io.ferry.server;
 
+import io.ferry.config.Limits;
 import io.ferry.http.HopByHopHeaders;
+import io.ferry.tunnel.TunnelHandler;
 import io.ferry.upstream.Backend;
 import io.ferry.upstream.ServerPool;
+import io.ferry.upstream.SlotWaiter;
 import io.ferry.upstream.UpstreamConnection;
 import io.ferry.upstream.UpstreamExchange;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -27,20 +32,24 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The per-connection state machine of a client connection: receives requests from the HTTP decoder,
- * validates and routes them, forwards each over a pooled upstream connection and streams the response
- * back. One exchange at a time; pipelined requests wait in order until the one before is answered.
+ * validates and routes them, forwards each over a pooled upstream connection (retrying where that is
+ * safe) and streams the response back. One exchange at a time; pipelined requests wait in order until
+ * the one before is answered. A 101 answer to an Upgrade request turns the connection into a tunnel.
  *
  * <p>Flow control in both directions is by autoRead: the client is read only while its request body
  * can be written upstream, and the upstream is read only while the client can take more. Memory per
@@ -54,34 +63,56 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     private enum State {
         /** Waiting for a request head. */
         IDLE,
-        /** Request head accepted, waiting for an upstream connection; body parts are queued. */
+        /** Every server is at max-conns: waiting in the backend's queue for a slot. */
+        QUEUED,
+        /** Server chosen, waiting for an upstream connection; body parts are queued. */
         CONNECTING,
         /** Upstream attached: request body and response stream through. */
         STREAMING,
         /** Answered locally; reading and dropping the rest of the request body. */
         DISCARDING,
-        /** The connection closes once the last write is flushed; input is dropped. */
+        /** The connection closes once the last write is flushed (or became a tunnel); input is dropped. */
         CLOSING
+    }
+
+    /** How an attempt failed, which decides whether it may be retried (see {@link #attemptFailed}). */
+    private enum Failure {
+        /** No connection: nothing was sent. */
+        CONNECT,
+        /** A reused keepalive connection closed before any response byte: the stale-connection race. */
+        STALE,
+        /** The server sent nothing within timeouts.server. */
+        TIMEOUT,
+        /** The connection broke before the response began. */
+        RESET,
+        /** The server answered something that is not HTTP. */
+        BAD_RESPONSE
     }
 
     private final ProxySettings settings;
     private final RequestHeadTimeout headTimeout;
     private final ServerTimer serverTimer = new ServerTimer();
+    private final QueueWaiter waiter = new QueueWaiter();
     /** Decoded inbound messages not yet handled: the rest of a pipelined batch. */
     private final ArrayDeque<Object> inbound = new ArrayDeque<>(4);
     /** Body parts that arrived before the upstream connection was ready. */
     private final ArrayDeque<HttpContent> bodyQueue = new ArrayDeque<>(4);
+    /** Copies of the body parts sent so far, to send again on a retry (up to limits.max-replay-body). */
+    private final List<HttpContent> replay = new ArrayList<>(2);
     private ChannelHandlerContext ctx;
     private String clientIp;
     private boolean draining;
     private State state = State.IDLE;
 
     // The exchange in progress.
+    private ProxyRuntime runtime;
     private HttpRequest request;
     private HttpMethod method;
     private String uri;
     private Backend backend;
+    private CharSequence hashKey;
     private ServerPool server;
+    private boolean holdsSlot;
     private UpstreamConnection upstream;
     private ChannelFuture connecting;
     private boolean clientKeepAlive;
@@ -95,7 +126,15 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     private boolean upstreamNeedsFlush;
     /** Between channelRead and channelReadComplete: upstream writes are flushed once, at the end. */
     private boolean inClientRead;
+    private CharSequence upgradeProtocol;
+    private boolean switchingProtocols;
+    private boolean replayable;
+    private long replayBytes;
+    private int retriesLeft;
+    private boolean staleRetried;
+    private boolean freshConnectionOnly;
     private long bodyBytes;
+    private long queueDeadline;
 
     ProxyHandler(ProxySettings settings, RequestHeadTimeout headTimeout) {
         this.settings = settings;
@@ -153,7 +192,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             log.debug("{} {}: client closed the connection before the response", method, uri);
         }
         state = State.CLOSING;
-        stopUpstream();
+        endAttempt();
+        releaseServer();
+        releaseRequest();
         serverTimer.cancel();
         releaseInbound();
         ctx.fireChannelInactive();
@@ -163,7 +204,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("client connection {}: {}", ctx.channel().remoteAddress(), cause.toString());
         state = State.CLOSING;
-        stopUpstream();
+        endAttempt();
+        releaseServer();
         ctx.close();
     }
 
@@ -208,9 +250,10 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     private void onRequestHead(HttpRequest req) {
         headTimeout.headReceived();
         resetExchange();
+        runtime = settings.runtime().get();
         method = req.method();
         uri = req.uri();
-        HttpResponseStatus rejected = validate(req);
+        HttpResponseStatus rejected = validate(req, runtime.config.limits());
         if (rejected != null) {
             ReferenceCountUtil.release(req);
             reject(rejected);
@@ -218,37 +261,36 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         }
         HttpHeaders headers = req.headers();
         String host = headers.get(HttpHeaderNames.HOST);
-        Backend target = settings.router().route(host, uri.equals("*") ? "/" : uri);
         clientHttp10 = req.protocolVersion().minorVersion() == 0;
         clientKeepAlive = HttpUtil.isKeepAlive(req);
         expectContinue = HttpUtil.is100ContinueExpected(req);
         state = State.CONNECTING;
+        Backend target = runtime.router.route(host, uri.equals("*") ? "/" : uri);
         if (target == null) {
-            respondLocally(HttpResponseStatus.NOT_FOUND, "no route for host " + host);
+            giveUp(HttpResponseStatus.NOT_FOUND, "no route for host " + host);
             return;
         }
         backend = target;
-        server = target.pick();
-        if (server == null) {
-            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE, "no server with free capacity");
-            return;
-        }
+        hashKey = target.hashesSource() ? clientIp : pathOf(uri);
+        retriesLeft = target.config().retries();
+        replayable = true;
+        target.retryBudget().onRequest();
         request = prepareUpstreamRequest(req, host);
         ctx.channel().config().setAutoRead(false);
         if (expectContinue) {
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                     Unpooled.EMPTY_BUFFER), ctx.voidPromise());
         }
-        UpstreamConnection idle = server.pollIdle();
-        if (idle != null) {
-            attach(idle);
-        } else {
-            connect();
-        }
+        dispatch(null);
+    }
+
+    private static String pathOf(String uri) {
+        int q = uri.indexOf('?');
+        return q < 0 ? uri : uri.substring(0, q);
     }
 
     /** Checks framing, limits and form; null when the request may be forwarded. */
-    private HttpResponseStatus validate(HttpRequest req) {
+    private HttpResponseStatus validate(HttpRequest req, Limits limits) {
         DecoderResult result = req.decoderResult();
         if (result.isFailure()) {
             Throwable cause = result.cause();
@@ -266,7 +308,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             return HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
         }
         HttpHeaders headers = req.headers();
-        if (headers.size() > settings.limits().maxHeaders()) {
+        if (headers.size() > limits.maxHeaders()) {
             return HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
         }
         if (req.method() == HttpMethod.CONNECT) {
@@ -285,7 +327,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             }
         }
         long length = HttpUtil.getContentLength(req, -1L);
-        if (length > settings.limits().maxBodySize()) {
+        if (length > limits.maxBodySize()) {
             return HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;
         }
         String expect = headers.get(HttpHeaderNames.EXPECT);
@@ -327,17 +369,29 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     private HttpRequest prepareUpstreamRequest(HttpRequest req, String host) {
         HttpHeaders headers = req.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(req);
+        upgradeProtocol = upgradeRequested(req) ? headers.get(HttpHeaderNames.UPGRADE) : null;
         HopByHopHeaders.strip(headers);
         headers.remove(HttpHeaderNames.EXPECT);
         if (chunked) {
             headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
-        if (host == null || !backend.config().preserveHost()) {
-            headers.set(HttpHeaderNames.HOST, server.name());
+        if (upgradeProtocol != null) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            headers.set(HttpHeaderNames.UPGRADE, upgradeProtocol);
         }
-        settings.forwarded().onRequest(headers, req.protocolVersion(), clientIp, settings.tls(), host);
+        if (host == null || !backend.config().preserveHost()) {
+            headers.remove(HttpHeaderNames.HOST); // set per server when an attempt starts
+        }
+        runtime.forwarded.onRequest(headers, req.protocolVersion(), clientIp, settings.tls(), host);
         req.setProtocolVersion(HttpVersion.HTTP_1_1);
         return req;
+    }
+
+    /** An HTTP/1.1 request asking to switch protocols (WebSocket): Upgrade, and Connection naming it. */
+    private static boolean upgradeRequested(HttpRequest req) {
+        HttpHeaders h = req.headers();
+        return req.protocolVersion().minorVersion() >= 1 && h.contains(HttpHeaderNames.UPGRADE)
+                && h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
     }
 
     private void onRequestContent(HttpContent content) {
@@ -348,14 +402,14 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         if (content.decoderResult().isFailure()) {
             ReferenceCountUtil.release(content);
             clientKeepAlive = false; // the decoder cannot find the next request after a framing error
-            fail(HttpResponseStatus.BAD_REQUEST, "malformed request body: " + content.decoderResult().cause());
+            giveUp(HttpResponseStatus.BAD_REQUEST, "malformed request body: " + content.decoderResult().cause());
             return;
         }
         bodyBytes += content.content().readableBytes();
-        if (bodyBytes > settings.limits().maxBodySize()) {
+        if (bodyBytes > runtime.config.limits().maxBodySize()) {
             ReferenceCountUtil.release(content);
             clientKeepAlive = false;
-            fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body over limits.max-body-size");
+            giveUp(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body over limits.max-body-size");
             return;
         }
         switch (state) {
@@ -365,9 +419,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
                     endExchange();
                 }
             }
-            case CONNECTING -> bodyQueue.add(content);
+            case QUEUED, CONNECTING -> bodyQueue.add(content);
             case STREAMING -> {
-                upstream.channel().write(content, upstream.channel().voidPromise());
+                sendBody(content);
                 upstreamNeedsFlush = true;
                 serverTimer.touch();
                 if (last) {
@@ -378,13 +432,57 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         }
     }
 
-    // ---------------------------------------------------------------- upstream connection
+    /** Writes a body part upstream, keeping a copy for a retry while the body is small enough. */
+    private void sendBody(HttpContent content) {
+        if (replayable) {
+            long size = content.content().readableBytes();
+            if (replayBytes + size <= runtime.config.limits().maxReplayBody()) {
+                replay.add(content.retainedDuplicate());
+                replayBytes += size;
+            } else {
+                replayable = false;
+                releaseReplay();
+            }
+        }
+        Channel ch = upstream.channel();
+        ch.write(content, ch.voidPromise());
+    }
 
-    private void connect() {
-        ChannelFuture f = server.connect(ctx.channel().eventLoop());
+    // ---------------------------------------------------------------- choosing a server, connecting
+
+    /** Starts an attempt: a server slot, then a pooled or new connection. */
+    private void dispatch(ServerPool avoid) {
+        ServerPool s = backend.acquire(hashKey, avoid);
+        if (s == null) {
+            if (backend.anyUp() && backend.config().maxQueue() > 0) {
+                if (state != State.QUEUED) {
+                    queueDeadline = System.nanoTime() + backend.config().queueTimeout().toNanos();
+                }
+                if (waiter.enqueue(false)) {
+                    return;
+                }
+                giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "backend queue full (max-queue)");
+            } else {
+                giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "no server available (all down or at their limit)");
+            }
+            return;
+        }
+        useServer(s);
+    }
+
+    /** The attempt has a server and holds one of its slots: get it a connection. */
+    private void useServer(ServerPool s) {
+        state = State.CONNECTING;
+        server = s;
+        holdsSlot = true;
+        UpstreamConnection idle = freshConnectionOnly ? null : s.pollIdle();
+        if (idle != null) {
+            attach(idle);
+            return;
+        }
+        ChannelFuture f = s.connect(ctx.channel().eventLoop());
         if (f == null) {
-            respondLocally(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    "server " + server.name() + " at pool.max-connections");
+            giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "server " + s.name() + " at pool.max-connections");
             return;
         }
         connecting = f;
@@ -399,7 +497,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     @Override
     public void operationComplete(ChannelFuture f) {
         if (f != connecting) {
-            // The exchange was abandoned while connecting; the fresh connection is not needed.
+            // The attempt was abandoned while connecting; the fresh connection is not needed.
             if (f.isSuccess()) {
                 f.channel().close();
             }
@@ -412,7 +510,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             Throwable cause = f.cause();
             HttpResponseStatus status = cause instanceof ConnectTimeoutException
                     ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY;
-            fail(status, "connect failed: " + cause.getMessage());
+            attemptFailed(Failure.CONNECT, status, "connect failed: " + cause.getMessage());
         }
     }
 
@@ -420,12 +518,17 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         upstream = connection;
         connection.attach(this);
         state = State.STREAMING;
-        var ch = connection.channel();
+        Channel ch = connection.channel();
+        if (!backend.config().preserveHost() || !request.headers().contains(HttpHeaderNames.HOST)) {
+            request.headers().set(HttpHeaderNames.HOST, server.name());
+        }
         ch.write(request, ch.voidPromise());
-        request = null;
+        for (HttpContent copy : replay) {
+            ch.write(copy.retainedDuplicate(), ch.voidPromise());
+        }
         HttpContent part;
         while ((part = bodyQueue.poll()) != null) {
-            ch.write(part, ch.voidPromise());
+            sendBody(part);
         }
         ch.flush();
         upstreamNeedsFlush = false;
@@ -455,25 +558,36 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     private void onResponseHead(HttpResponse response) {
         if (response.decoderResult().isFailure()) {
             ReferenceCountUtil.release(response);
-            fail(HttpResponseStatus.BAD_GATEWAY, "malformed response: " + response.decoderResult().cause());
+            attemptFailed(Failure.BAD_RESPONSE, HttpResponseStatus.BAD_GATEWAY,
+                    "malformed response: " + response.decoderResult().cause());
             return;
         }
         int code = response.status().code();
+        if (code == 101 && upgradeProtocol != null && response.headers().contains(HttpHeaderNames.UPGRADE)) {
+            startSwitchingProtocols(response);
+            return;
+        }
         if (code < 200) {
             ReferenceCountUtil.release(response);
             if (code == 101) {
-                fail(HttpResponseStatus.BAD_GATEWAY, "101 Switching Protocols to a request without Upgrade");
+                attemptFailed(Failure.BAD_RESPONSE, HttpResponseStatus.BAD_GATEWAY,
+                        "101 Switching Protocols to a request without Upgrade");
             } else {
                 skipInterimEnd = true; // 100/102/103: Ferry already answered Expect itself
             }
             return;
         }
         responseStarted = true;
+        if (code >= 500 && server.health().countsServerErrors()) {
+            server.health().onFailure("HTTP " + code);
+        } else {
+            server.health().onSuccess();
+        }
         HttpHeaders headers = response.headers();
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         boolean hasLength = headers.contains(HttpHeaderNames.CONTENT_LENGTH);
         HopByHopHeaders.strip(headers);
-        settings.forwarded().onResponse(headers, response.protocolVersion());
+        runtime.forwarded.onResponse(headers, response.protocolVersion());
         boolean bodyless = method == HttpMethod.HEAD || code == 204 || code == 304;
         if (!bodyless && !hasLength) {
             if (clientHttp10) {
@@ -503,14 +617,22 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             }
             return;
         }
+        if (switchingProtocols) {
+            content.release();
+            if (last) {
+                becomeTunnel();
+            }
+            return;
+        }
         if (content.decoderResult().isFailure()) {
             content.release();
-            fail(HttpResponseStatus.BAD_GATEWAY, "malformed response body: " + content.decoderResult().cause());
+            attemptFailed(Failure.BAD_RESPONSE, HttpResponseStatus.BAD_GATEWAY,
+                    "malformed response body: " + content.decoderResult().cause());
             return;
         }
         if (!responseStarted) {
             content.release();
-            fail(HttpResponseStatus.BAD_GATEWAY, "response body without a response head");
+            attemptFailed(Failure.BAD_RESPONSE, HttpResponseStatus.BAD_GATEWAY, "response body without a response head");
             return;
         }
         if (!last) {
@@ -525,6 +647,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         } else {
             c.close();
         }
+        releaseServer();
+        releaseRequest();
         if (closeAfterResponse || !requestDone) {
             state = State.CLOSING;
             releaseInbound();
@@ -555,10 +679,10 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             return;
         }
         upstream = null;
-        fail(HttpResponseStatus.BAD_GATEWAY, responseStarted
-                ? "server closed the connection mid-response"
-                : "server closed the connection before responding"
-                + (connection.previousRequests() > 0 ? " (reused connection)" : ""));
+        boolean reused = connection.previousRequests() > 0;
+        attemptFailed(reused && !responseStarted ? Failure.STALE : Failure.RESET, HttpResponseStatus.BAD_GATEWAY,
+                responseStarted ? "server closed the connection mid-response"
+                        : "server closed the connection before responding" + (reused ? " (reused connection)" : ""));
     }
 
     @Override
@@ -568,10 +692,105 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         }
         upstream = null;
         connection.close();
-        fail(HttpResponseStatus.BAD_GATEWAY, "server connection error: " + cause);
+        boolean reused = connection.previousRequests() > 0;
+        attemptFailed(reused && !responseStarted ? Failure.STALE : Failure.RESET, HttpResponseStatus.BAD_GATEWAY,
+                "server connection error: " + cause);
+    }
+
+    // ---------------------------------------------------------------- upgrade to a tunnel
+
+    /** A 101 to an Upgrade request: forward it, then both connections become a raw byte tunnel. */
+    private void startSwitchingProtocols(HttpResponse response) {
+        responseStarted = true;
+        switchingProtocols = true;
+        serverTimer.stop();
+        server.health().onSuccess();
+        CharSequence protocol = response.headers().get(HttpHeaderNames.UPGRADE);
+        HopByHopHeaders.strip(response.headers());
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        response.headers().set(HttpHeaderNames.UPGRADE, protocol);
+        runtime.forwarded.onResponse(response.headers(), response.protocolVersion());
+        ctx.write(response, ctx.voidPromise());
+    }
+
+    /**
+     * After the 101 is written: the HTTP codecs and timers leave both pipelines and a
+     * {@link TunnelHandler} pair relays bytes. The upstream connection is no longer pooled and its
+     * request slot is given back; it stays counted as open until it closes.
+     */
+    private void becomeTunnel() {
+        Channel client = ctx.channel();
+        UpstreamConnection c = upstream;
+        upstream = null;
+        Channel up = c.channel();
+        c.detachForTunnel();
+        releaseServer();
+        releaseRequest();
+        state = State.CLOSING;
+        serverTimer.cancel();
+        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, ctx.voidPromise());
+
+        ChannelPipeline cp = client.pipeline();
+        long idle = runtime.config.timeouts().tunnel().toNanos();
+        cp.replace(this, "tunnel", new TunnelHandler(up));
+        cp.addBefore("tunnel", "tunnel-idle", new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));
+        cp.remove("client-timeout");
+        cp.remove("head-timeout");
+        cp.remove("http");
+        ChannelPipeline upp = up.pipeline();
+        upp.replace("upstream", "tunnel", new TunnelHandler(client));
+        upp.remove("idle");
+        upp.remove("codec");
+        releaseInbound();
+        log.debug("{} {}: switched protocols; tunnelling to {}", method, uri, c);
     }
 
     // ---------------------------------------------------------------- endings
+
+    /**
+     * One attempt failed. Retry where it is safe — a connect failure (nothing was sent), a reused
+     * connection that the server had closed (once, on a fresh connection), or for idempotent methods a
+     * timeout or reset — if the body can be replayed, retries remain and the budget allows; never once
+     * response bytes reached the client.
+     */
+    private void attemptFailed(Failure failure, HttpResponseStatus status, String reason) {
+        ServerPool failed = server;
+        if (failure != Failure.STALE && failed != null) {
+            failed.health().onFailure(reason);
+        }
+        if (!responseStarted && requestRetryable(failure)) {
+            log.info("{} {} -> backend={} server={}: retrying ({})", method, uri, backend, failed, reason);
+            endAttempt();
+            releaseServer();
+            if (failure == Failure.STALE) {
+                staleRetried = true;
+                freshConnectionOnly = true;
+                dispatch(null);
+            } else {
+                retriesLeft--;
+                dispatch(failed);
+            }
+            return;
+        }
+        giveUp(status, reason);
+    }
+
+    private boolean requestRetryable(Failure failure) {
+        if (!replayable || state == State.CLOSING) {
+            return false;
+        }
+        return switch (failure) {
+            case STALE -> !staleRetried;
+            case CONNECT -> retriesLeft > 0 && backend.retryBudget().tryRetry();
+            case TIMEOUT, RESET -> idempotent(method) && retriesLeft > 0 && backend.retryBudget().tryRetry();
+            case BAD_RESPONSE -> false;
+        };
+    }
+
+    private static boolean idempotent(HttpMethod m) {
+        return m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS || m == HttpMethod.PUT
+                || m == HttpMethod.DELETE || m == HttpMethod.TRACE;
+    }
 
     /** Back to idle: the next pipelined request, or wait for one. */
     private void endExchange() {
@@ -592,7 +811,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     private void resetExchange() {
         request = null;
         backend = null;
+        hashKey = null;
         server = null;
+        holdsSlot = false;
         clientKeepAlive = false;
         clientHttp10 = false;
         expectContinue = false;
@@ -602,6 +823,13 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         upstreamKeepAlive = false;
         closeAfterResponse = false;
         upstreamNeedsFlush = false;
+        upgradeProtocol = null;
+        switchingProtocols = false;
+        replayable = false;
+        replayBytes = 0;
+        retriesLeft = 0;
+        staleRetried = false;
+        freshConnectionOnly = false;
         bodyBytes = 0;
     }
 
@@ -613,32 +841,21 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         ctx.writeAndFlush(ErrorResponses.create(ctx.alloc(), status, true)).addListener(ChannelFutureListener.CLOSE);
     }
 
-    /** A valid request Ferry answers itself; the connection stays open if the body can be skipped. */
-    private void respondLocally(HttpResponseStatus status, String reason) {
-        if (status.code() >= 500) {
-            log.warn("{} {} -> backend={} server={}: {} ({})", method, uri, backend, server, status.code(), reason);
+    /**
+     * The exchange ends without an upstream response. Before any response byte went out the client
+     * gets {@code status} (and the connection stays open when the rest of the request can be read
+     * and dropped); after, the only honest signal left is closing the connection.
+     */
+    private void giveUp(HttpResponseStatus status, String reason) {
+        if (status.code() >= 500 || status.code() == 408) {
+            log.warn("{} {} -> backend={} server={}: {} ({})", method, uri, backend, server,
+                    responseStarted ? "aborted" : status.code(), reason);
         } else {
             log.debug("{} {}: {} ({})", method, uri, status.code(), reason);
         }
-        responseStarted = true;
-        boolean close = !clientKeepAlive || draining || expectContinue;
-        if (close) {
-            reject(status);
-            return;
-        }
-        ctx.writeAndFlush(ErrorResponses.create(ctx.alloc(), status, false), ctx.voidPromise());
-        state = State.DISCARDING;
-        ctx.channel().config().setAutoRead(true);
-    }
-
-    /**
-     * The exchange failed. Before any response byte went out the client gets {@code status}; after,
-     * the only honest signal left is closing the connection.
-     */
-    private void fail(HttpResponseStatus status, String reason) {
-        log.warn("{} {} -> backend={} server={}: {} ({})", method, uri, backend, server,
-                responseStarted ? "aborted" : status.code(), reason);
-        stopUpstream();
+        endAttempt();
+        releaseServer();
+        releaseRequest();
         if (responseStarted) {
             state = State.CLOSING;
             releaseInbound();
@@ -647,52 +864,84 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             return;
         }
         responseStarted = true;
-        boolean close = !requestDone || !clientKeepAlive || draining;
-        if (close) {
+        if (!clientKeepAlive || draining || expectContinue && !requestDone) {
             reject(status);
-        } else {
-            ctx.writeAndFlush(ErrorResponses.create(ctx.alloc(), status, false), ctx.voidPromise());
+            return;
+        }
+        ctx.writeAndFlush(ErrorResponses.create(ctx.alloc(), status, false), ctx.voidPromise());
+        if (requestDone) {
             endExchange();
+        } else {
+            state = State.DISCARDING;
+            ctx.channel().config().setAutoRead(true);
+            dispatchInbound();
         }
     }
 
     private void onClientInactivity() {
-        boolean waitingForServer = (state == State.CONNECTING || state == State.STREAMING)
+        boolean waitingForServer = (state == State.CONNECTING || state == State.STREAMING || state == State.QUEUED)
                 && requestDone && !responseStarted;
         if (state == State.IDLE || state == State.CLOSING || waitingForServer) {
             return; // idle keepalive has its own timer; a slow server is timeouts.server's business
         }
-        log.info("{} {}: client inactive for timeouts.client; closing", method, uri);
         if (!responseStarted) {
-            fail(HttpResponseStatus.REQUEST_TIMEOUT, "client sent no data within timeouts.client");
+            clientKeepAlive = false;
+            giveUp(HttpResponseStatus.REQUEST_TIMEOUT, "client sent no data within timeouts.client");
         } else {
+            log.info("{} {}: client read nothing within timeouts.client; closing", method, uri);
             state = State.CLOSING;
-            stopUpstream();
+            endAttempt();
+            releaseServer();
             ctx.close();
         }
     }
 
     private void onServerTimeout() {
-        fail(HttpResponseStatus.GATEWAY_TIMEOUT, "no data from server within timeouts.server");
-    }
-
-    /** Lets go of everything upstream: pending connect, attached connection, queued body. */
-    private void stopUpstream() {
-        serverTimer.stop();
-        connecting = null;
         UpstreamConnection c = upstream;
         upstream = null;
         if (c != null) {
             c.close();
         }
+        attemptFailed(Failure.TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT, "no data from server within timeouts.server");
+    }
+
+    /** Lets go of the current attempt's connection (or pending connect) and its timer. */
+    private void endAttempt() {
+        serverTimer.stop();
+        connecting = null;
+        waiter.cancel();
+        UpstreamConnection c = upstream;
+        upstream = null;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    private void releaseServer() {
+        if (holdsSlot) {
+            holdsSlot = false;
+            backend.release(server);
+        }
+    }
+
+    /** The request is over: drop what was kept to send or resend it. */
+    private void releaseRequest() {
         HttpContent part;
         while ((part = bodyQueue.poll()) != null) {
             part.release();
         }
+        releaseReplay();
         if (request != null) {
             ReferenceCountUtil.release(request);
             request = null;
         }
+    }
+
+    private void releaseReplay() {
+        for (HttpContent c : replay) {
+            c.release();
+        }
+        replay.clear();
     }
 
     private void releaseInbound() {
@@ -708,7 +957,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         boolean read = switch (state) {
             case IDLE, DISCARDING -> true;
             case STREAMING -> !requestDone && upstream != null && upstream.channel().isWritable();
-            case CONNECTING, CLOSING -> false;
+            case QUEUED, CONNECTING, CLOSING -> false;
         };
         ctx.channel().config().setAutoRead(read);
     }
@@ -716,6 +965,82 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     private void updateUpstreamRead() {
         if (upstream != null) {
             upstream.channel().config().setAutoRead(ctx.channel().isWritable());
+        }
+    }
+
+    /**
+     * This connection's place in a backend's queue. {@link #wake} may come from any thread; the
+     * retry runs on this connection's event loop. The state word makes waking, timing out and the
+     * client leaving mutually exclusive, so a slot is never handed to a waiter that is gone.
+     */
+    private final class QueueWaiter implements SlotWaiter, Runnable {
+        private static final int NONE = 0;
+        private static final int WAITING = 1;
+        private static final int WOKEN = 2;
+        private final AtomicInteger phase = new AtomicInteger(NONE);
+        private ScheduledFuture<?> timeout;
+
+        boolean enqueue(boolean atFront) {
+            phase.set(WAITING);
+            if (!backend.enqueue(this, atFront)) {
+                phase.set(NONE);
+                return false;
+            }
+            state = State.QUEUED;
+            long left = queueDeadline - System.nanoTime();
+            if (timeout == null) {
+                timeout = ctx.executor().schedule(this::timedOut, Math.max(0, left), TimeUnit.NANOSECONDS);
+            }
+            return true;
+        }
+
+        @Override
+        public boolean wake() {
+            if (phase.compareAndSet(WAITING, WOKEN)) {
+                ctx.executor().execute(this);
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        public void run() {
+            phase.compareAndSet(WOKEN, NONE);
+            if (state != State.QUEUED) {
+                backend.wakeOne(); // pass the chance on
+                return;
+            }
+            ServerPool s = backend.acquire(hashKey, null);
+            if (s == null) {
+                if (!enqueue(true)) {
+                    giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "backend queue full (max-queue)");
+                }
+                return;
+            }
+            cancelTimer();
+            useServer(s);
+        }
+
+        private void timedOut() {
+            timeout = null;
+            if (state == State.QUEUED && phase.compareAndSet(WAITING, NONE)) {
+                giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "waited timeouts.queue for a server slot");
+            }
+        }
+
+        /** Leaves the queue (lazily: the entry is skipped when reached). */
+        void cancel() {
+            cancelTimer();
+            if (phase.getAndSet(NONE) == WOKEN && backend != null) {
+                backend.wakeOne();
+            }
+        }
+
+        private void cancelTimer() {
+            if (timeout != null) {
+                timeout.cancel(false);
+                timeout = null;
+            }
         }
     }
 

@@ -1,17 +1,10 @@
 package io.ferry.server;
 
-import io.ferry.config.Limits;
-import io.ferry.config.Timeouts;
-import io.ferry.http.ForwardedHeaders;
-import io.ferry.route.Router;
-import io.ferry.upstream.Backend;
+import java.util.function.Supplier;
 
-/** What every client connection of one listener shares: read-only after startup. */
-record ProxySettings(
-        String listener,
-        boolean tls,
-        Router<Backend> router,
-        ForwardedHeaders forwarded,
-        Limits limits,
-        Timeouts timeouts) {
+/**
+ * What every client connection of one listener shares: its name, whether it is TLS, and where to
+ * find the current runtime (swapped by a reload).
+ */
+record ProxySettings(String listener, boolean tls, Supplier<ProxyRuntime> runtime) {
 }

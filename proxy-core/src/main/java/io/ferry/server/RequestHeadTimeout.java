@@ -78,6 +78,11 @@ final class RequestHeadTimeout extends ChannelInboundHandlerAdapter implements R
     }
 
     @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancel(); // the connection became a tunnel
+    }
+
+    @Override
     public void run() {
         timer = null;
         if (phase == Phase.OFF) {

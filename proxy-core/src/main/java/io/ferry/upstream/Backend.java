@@ -1,28 +1,33 @@
 package io.ferry.upstream;
 
-import io.ferry.balance.SmoothWeightedRoundRobin;
+import io.ferry.balance.Balancer;
 import io.ferry.config.BackendConfig;
 import io.netty.util.concurrent.FastThreadLocal;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** A named group of upstream servers and the policy that picks one for each request. */
+/**
+ * A named group of upstream servers: the balancer that picks one per request, the request slots
+ * (max-conns), the queue of requests waiting for a slot, and the retry budget.
+ */
 public final class Backend {
     private final BackendConfig config;
     private final List<ServerPool> servers;
-    private final FastThreadLocal<SmoothWeightedRoundRobin<ServerPool>> balancer;
+    private final Balancer<ServerPool> balancer;
+    private final ConcurrentLinkedDeque<SlotWaiter> waiters = new ConcurrentLinkedDeque<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final FastThreadLocal<RetryBudget> budgets;
 
     Backend(BackendConfig config, List<ServerPool> servers) {
         this.config = config;
         this.servers = List.copyOf(servers);
-        List<Integer> weights = new ArrayList<>();
-        for (ServerPool s : servers) {
-            weights.add(s.weight());
-        }
-        this.balancer = new FastThreadLocal<>() {
+        this.balancer = Balancer.create(config.balance(), this.servers, config.hashVirtualNodes());
+        double share = config.retryBudget();
+        this.budgets = new FastThreadLocal<>() {
             @Override
-            protected SmoothWeightedRoundRobin<ServerPool> initialValue() {
-                return new SmoothWeightedRoundRobin<>(Backend.this.servers, weights);
+            protected RetryBudget initialValue() {
+                return new RetryBudget(share);
             }
         };
     }
@@ -39,9 +44,82 @@ public final class Backend {
         return servers;
     }
 
-    /** The server for the next request, skipping servers at their connection limit; null if none can take it. */
-    public ServerPool pick() {
-        return balancer.get().pick(ServerPool::hasCapacity);
+    /** True when the backend hashes on the client address rather than the path. */
+    public boolean hashesSource() {
+        return config.balance() == io.ferry.balance.BalanceAlgorithm.SOURCE_HASH;
+    }
+
+    /**
+     * Picks a server and takes one of its request slots. Returns null when no server is available;
+     * then {@link #anyUp()} tells whether queueing makes sense.
+     */
+    public ServerPool acquire(CharSequence hashKey, ServerPool avoid) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            ServerPool s = balancer.pick(hashKey, avoid);
+            if (s == null) {
+                return null;
+            }
+            if (s.tryAcquireSlot()) {
+                return s;
+            }
+            // Another event loop took the last slot between the pick and the acquire; pick again.
+        }
+        return null;
+    }
+
+    /** Gives a request slot back and lets the longest-waiting live request try for it. */
+    public void release(ServerPool server) {
+        server.releaseSlot();
+        wakeOne();
+    }
+
+    public boolean anyUp() {
+        for (ServerPool s : servers) {
+            if (s.isUp()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Queues a request for a slot; false when the queue (max-queue) is full. */
+    public boolean enqueue(SlotWaiter waiter, boolean atFront) {
+        if (queued.incrementAndGet() > config.maxQueue()) {
+            queued.decrementAndGet();
+            return false;
+        }
+        if (atFront) {
+            waiters.addFirst(waiter);
+        } else {
+            waiters.addLast(waiter);
+        }
+        return true;
+    }
+
+    public int queueLength() {
+        return queued.get();
+    }
+
+    /**
+     * Hands the chance of a freed slot to the first waiter still waiting; waiters that timed out or
+     * whose client left are skipped, so a dead waiter never swallows a slot.
+     */
+    public void wakeOne() {
+        if (queued.get() == 0) {
+            return;
+        }
+        SlotWaiter w;
+        while ((w = waiters.pollFirst()) != null) {
+            queued.decrementAndGet();
+            if (w.wake()) {
+                return;
+            }
+        }
+    }
+
+    /** The calling event loop's retry budget for this backend. */
+    public RetryBudget retryBudget() {
+        return budgets.get();
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.ferry.upstream;
 
+import io.ferry.balance.Balanced;
 import io.ferry.config.Limits;
+import io.ferry.health.ServerHealth;
 import io.ferry.config.PoolConfig;
 import io.ferry.config.ServerConfig;
 import io.ferry.transport.Transport;
@@ -13,6 +15,7 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -25,9 +28,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * design): no lock, no cross-thread handoff. The total of open connections to the server is capped
  * over all loops with one atomic counter.
  */
-public final class ServerPool {
+public final class ServerPool implements Balanced {
     private final ServerConfig server;
     private final PoolConfig config;
+    private final ServerHealth health;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean retired;
     private final Bootstrap template;
     private final AtomicInteger open = new AtomicInteger();
     private final FastThreadLocal<LoopState> loops = new FastThreadLocal<>() {
@@ -38,9 +44,10 @@ public final class ServerPool {
     };
 
     ServerPool(ServerConfig server, PoolConfig config, Transport transport, Limits limits,
-               Duration connectTimeout) {
+               Duration connectTimeout, ServerHealth health) {
         this.server = server;
         this.config = config;
+        this.health = health;
         HttpDecoderConfig decoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxRequestLine())
                 .setMaxHeaderSize(limits.maxHeaderSize())
@@ -61,6 +68,7 @@ public final class ServerPool {
                 });
     }
 
+    @Override
     public String name() {
         return server.name();
     }
@@ -69,8 +77,51 @@ public final class ServerPool {
         return server;
     }
 
+    public ServerHealth health() {
+        return health;
+    }
+
+    @Override
     public int weight() {
         return server.weight();
+    }
+
+    @Override
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    @Override
+    public boolean isUp() {
+        return health.isUp();
+    }
+
+    @Override
+    public boolean isAvailable() {
+        int max = server.maxConns();
+        return health.isUp() && (max == 0 || inFlight.get() < max) && hasCapacity();
+    }
+
+    /** Takes one of the server's request slots (max-conns); false if they are all taken. */
+    boolean tryAcquireSlot() {
+        int max = server.maxConns();
+        if (max == 0) {
+            inFlight.incrementAndGet();
+            return true;
+        }
+        while (true) {
+            int n = inFlight.get();
+            if (n >= max) {
+                return false;
+            }
+            if (inFlight.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    void releaseSlot() {
+        inFlight.decrementAndGet();
     }
 
     /** Connections open to this server, idle or busy, over all event loops. */
@@ -120,7 +171,7 @@ public final class ServerPool {
 
     void release(UpstreamConnection c) {
         ArrayDeque<UpstreamConnection> idle = loops.get().idle;
-        if (idle.size() >= config.maxIdle() || !c.channel().isActive()) {
+        if (retired || idle.size() >= config.maxIdle() || !c.channel().isActive()) {
             c.channel().close();
             return;
         }
@@ -130,6 +181,25 @@ public final class ServerPool {
 
     void removeIdle(UpstreamConnection c) {
         loops.get().idle.remove(c);
+    }
+
+    /**
+     * After a reload replaced this pool: connections in use finish their exchange and then close;
+     * idle ones are closed now, each on its own event loop.
+     */
+    void retire(Iterable<? extends EventExecutor> loops) {
+        retired = true;
+        for (EventExecutor loop : loops) {
+            loop.execute(this::closeIdleOnThisLoop);
+        }
+    }
+
+    private void closeIdleOnThisLoop() {
+        ArrayDeque<UpstreamConnection> idle = loops.get().idle;
+        UpstreamConnection c;
+        while ((c = idle.pollFirst()) != null) {
+            c.channel().close();
+        }
     }
 
     @Override

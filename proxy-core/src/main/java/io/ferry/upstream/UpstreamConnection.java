@@ -59,6 +59,12 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         channel.close();
     }
 
+    /** The connection leaves HTTP for a byte tunnel: no more events here, never back to the pool. */
+    public void detachForTunnel() {
+        exchange = null;
+        idle = false;
+    }
+
     boolean isIdle() {
         return idle;
     }

@@ -3,26 +3,49 @@ package io.ferry.upstream;
 import io.ferry.config.BackendConfig;
 import io.ferry.config.FerryConfig;
 import io.ferry.config.ServerConfig;
+import io.ferry.health.HealthChecker;
+import io.ferry.health.ServerHealth;
 import io.ferry.transport.Transport;
+import io.netty.channel.EventLoopGroup;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** All backends of one configuration, with their connection pools. */
+/** All backends of one configuration, with their connection pools and health checkers. */
 public final class Upstreams {
     private final Map<String, Backend> backends;
+    private final List<HealthChecker> checkers = new ArrayList<>();
 
     public Upstreams(FerryConfig config, Transport transport) {
         Map<String, Backend> map = new LinkedHashMap<>();
         for (BackendConfig b : config.backends().values()) {
             List<ServerPool> pools = new ArrayList<>();
             for (ServerConfig s : b.servers()) {
-                pools.add(new ServerPool(s, b.pool(), transport, config.limits(), b.connectTimeout()));
+                ServerHealth health = new ServerHealth(b.name(), s.name(), b.passiveHealth());
+                pools.add(new ServerPool(s, b.pool(), transport, config.limits(), b.connectTimeout(), health));
             }
             map.put(b.name(), new Backend(b, pools));
         }
         this.backends = Map.copyOf(map);
+    }
+
+    /** Starts the active health checks, each backend's on one of the event loops. */
+    public void startHealthChecks(EventLoopGroup loops, Transport transport) {
+        for (Backend b : backends.values()) {
+            if (b.config().healthCheck() == null) {
+                continue;
+            }
+            List<HealthChecker.Target> targets = new ArrayList<>();
+            for (ServerPool s : b.servers()) {
+                targets.add(new HealthChecker.Target(s.name(), s.server().address(), s.health()));
+                s.health().onServerUp(b::wakeOne);
+            }
+            HealthChecker checker = new HealthChecker(b.config().healthCheck(), targets, loops.next(),
+                    transport.socketChannel());
+            checker.start();
+            checkers.add(checker);
+        }
     }
 
     public Backend backend(String name) {
@@ -35,5 +58,19 @@ public final class Upstreams {
 
     public Map<String, Backend> all() {
         return backends;
+    }
+
+    /** Replaced by a reload: stop checking, close idle connections; busy ones close after their exchange. */
+    public void retire(EventLoopGroup loops) {
+        for (HealthChecker c : checkers) {
+            c.stop();
+        }
+        List<io.netty.util.concurrent.EventExecutor> executors = new ArrayList<>();
+        loops.forEach(executors::add);
+        for (Backend b : backends.values()) {
+            for (ServerPool s : b.servers()) {
+                s.retire(executors);
+            }
+        }
     }
 }

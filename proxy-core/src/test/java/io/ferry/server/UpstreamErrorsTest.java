@@ -27,7 +27,7 @@ class UpstreamErrorsTest {
 
     @Test
     void refusedConnectionIs502AndConnectionStaysUsable() throws Exception {
-        try (FerryHarness ferry = FerryHarness.proxyTo("", closedPort());
+        try (FerryHarness ferry = FerryHarness.proxyTo("backends.app.passive-health.enabled = false", closedPort());
              RawClient client = new RawClient(ferry.port())) {
             client.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
             RawClient.Response r = client.read();
@@ -41,7 +41,8 @@ class UpstreamErrorsTest {
     @Test
     void hangingServerIs504AfterServerTimeout() throws Exception {
         try (TestOrigin origin = TestOrigin.start(r -> null);
-             FerryHarness ferry = FerryHarness.proxyTo("timeouts.server = 300ms", origin.port());
+             FerryHarness ferry = FerryHarness.proxyTo("timeouts.server = 300ms\nbackends.app.retries = 0",
+                     origin.port());
              RawClient client = new RawClient(ferry.port())) {
             client.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
             assertEquals(504, client.read().status());

@@ -1,0 +1,134 @@
+package io.ferry.admin;
+
+import io.ferry.config.AdminConfig;
+import io.ferry.config.ConfigError;
+import io.ferry.server.FerryServer;
+import io.ferry.server.StartupError;
+import io.ferry.transport.Transport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin listener: {@code GET /health} and {@code POST /reload}. Only loopback clients are served
+ * (others get 403). A reload reads files and builds TLS contexts, so it runs on its own thread, never
+ * on an event loop.
+ */
+public final class AdminServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+
+    private final EventLoopGroup group;
+    private final Channel channel;
+    private final ExecutorService reloads = Executors.newSingleThreadExecutor(new DefaultThreadFactory("ferry-reload"));
+
+    private AdminServer(FerryServer ferry, AdminConfig config, Transport transport) {
+        this.group = transport.newGroup(1, new DefaultThreadFactory("ferry-admin"));
+        try {
+            this.channel = new ServerBootstrap().group(group).channel(transport.serverChannel())
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
+                                    new HttpObjectAggregator(64 * 1024), new Endpoints(ferry));
+                        }
+                    }).bind(config.bind(), config.port()).syncUninterruptibly().channel();
+        } catch (Exception e) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            reloads.shutdown();
+            throw new StartupError("ferry.admin: cannot listen on " + config.bind() + ":" + config.port() + ": "
+                    + e.getMessage(), e);
+        }
+        log.info("admin listener on {}", channel.localAddress());
+    }
+
+    public static AdminServer start(FerryServer ferry, AdminConfig config, Transport transport) {
+        return new AdminServer(ferry, config, transport);
+    }
+
+    public int port() {
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+        reloads.shutdown();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private final class Endpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private final FerryServer ferry;
+
+        Endpoints(FerryServer ferry) {
+            this.ferry = ferry;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+            if (!remote.getAddress().isLoopbackAddress()) {
+                log.warn("admin: refused {} {} from {}", req.method(), req.uri(), remote);
+                respond(ctx, HttpResponseStatus.FORBIDDEN, "forbidden\n");
+                return;
+            }
+            String path = req.uri();
+            if (path.equals("/health") && req.method() == HttpMethod.GET) {
+                respond(ctx, HttpResponseStatus.OK, "ok\n");
+            } else if (path.equals("/reload") && req.method() == HttpMethod.POST) {
+                CompletableFuture.runAsync(ferry::reloadFromSource, reloads).whenComplete((ok, error) ->
+                        ctx.executor().execute(() -> {
+                            if (error == null) {
+                                respond(ctx, HttpResponseStatus.OK, "reloaded\n");
+                            } else {
+                                Throwable cause = error.getCause() != null ? error.getCause() : error;
+                                String message = cause instanceof ConfigError ? cause.getMessage() : cause.toString();
+                                log.error("reload failed, keeping the running configuration: {}", message);
+                                respond(ctx, HttpResponseStatus.BAD_REQUEST, "reload failed: " + message + "\n");
+                            }
+                        }));
+            } else if (path.equals("/health") || path.equals("/reload")) {
+                respond(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "method not allowed\n");
+            } else {
+                respond(ctx, HttpResponseStatus.NOT_FOUND, "not found\n");
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+
+        private void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String body) {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                    Unpooled.wrappedBuffer(bytes));
+            res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+            ctx.writeAndFlush(res);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.ferry.health;
+
+import io.ferry.config.PassiveHealthConfig;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Whether one server should get traffic. Two verdicts combine: the active check's (rise/fall) and the
+ * passive one from real traffic (consecutive failures take the server out for a cooldown). Read on
+ * every pick from any event loop, so the fast path is two volatile reads and no clock unless the
+ * server is passively down.
+ */
+public final class ServerHealth {
+    private static final Logger log = LoggerFactory.getLogger(ServerHealth.class);
+
+    private final String backend;
+    private final String server;
+    private final PassiveHealthConfig passive;
+    private final AtomicInteger failures = new AtomicInteger();
+    /** nanoTime until which the server is passively down; 0 when it is not. */
+    private final AtomicLong downUntil = new AtomicLong();
+    private volatile boolean checkUp = true;
+    private volatile Runnable onUp = () -> { };
+    // Active-check counters: touched only by the checker's event loop.
+    private int consecutiveOk;
+    private int consecutiveFail;
+
+    public ServerHealth(String backend, String server, PassiveHealthConfig passive) {
+        this.backend = backend;
+        this.server = server;
+        this.passive = passive;
+    }
+
+    public boolean isUp() {
+        if (!checkUp) {
+            return false;
+        }
+        long until = downUntil.get();
+        if (until == 0) {
+            return true;
+        }
+        if (System.nanoTime() - until < 0) {
+            return false;
+        }
+        if (downUntil.compareAndSet(until, 0)) {
+            log.info("backend {} server {} back in rotation after its passive-health cooldown", backend, server);
+        }
+        return true;
+    }
+
+    /** A request to the server succeeded (a response head arrived). */
+    public void onSuccess() {
+        if (failures.get() != 0) {
+            failures.set(0);
+        }
+    }
+
+    /** A request to the server failed in a way that says something about the server. */
+    public void onFailure(String reason) {
+        if (!passive.enabled()) {
+            return;
+        }
+        int n = failures.incrementAndGet();
+        if (n >= passive.failures() && downUntil.get() == 0) {
+            long until = System.nanoTime() + passive.cooldown().toNanos();
+            if (downUntil.compareAndSet(0, until == 0 ? 1 : until)) {
+                failures.set(0);
+                log.warn("backend {} server {} marked DOWN for {} ms after {} consecutive failures (last: {})",
+                        backend, server, passive.cooldown().toMillis(), n, reason);
+            }
+        }
+    }
+
+    /** Called when active checks bring the server back, so queued requests can try it. */
+    public void onServerUp(Runnable listener) {
+        this.onUp = listener;
+    }
+
+    public boolean countsServerErrors() {
+        return passive.enabled() && passive.count5xx();
+    }
+
+    /** Result of one active check; called on the checker's event loop only. */
+    public void checkResult(boolean ok, String detail, int rise, int fall) {
+        if (ok) {
+            consecutiveFail = 0;
+            if (!checkUp && ++consecutiveOk >= rise) {
+                checkUp = true;
+                downUntil.set(0);
+                failures.set(0);
+                log.warn("backend {} server {} is UP ({} checks passed: {})", backend, server, consecutiveOk, detail);
+                onUp.run();
+            } else if (checkUp && downUntil.get() != 0 && ++consecutiveOk >= rise) {
+                downUntil.set(0); // a passing check ends a passive cooldown early
+                log.info("backend {} server {} back in rotation: health checks pass", backend, server);
+            }
+        } else {
+            consecutiveOk = 0;
+            if (checkUp && ++consecutiveFail >= fall) {
+                checkUp = false;
+                log.warn("backend {} server {} is DOWN ({} checks failed, last: {})", backend, server, consecutiveFail,
+                        detail);
+            }
+        }
+    }
+}
