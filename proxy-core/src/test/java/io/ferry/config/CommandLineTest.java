@@ -93,6 +93,61 @@ class CommandLineTest {
     }
 
     @Test
+    void sighupReloadsTheConfigFileAndSigtermStopsGracefully() throws Exception {
+        try (io.ferry.testing.TestOrigin a = io.ferry.testing.TestOrigin.start(r -> io.ferry.testing.TestOrigin.Reply.ok("a"));
+             io.ferry.testing.TestOrigin b = io.ferry.testing.TestOrigin.start(r -> io.ferry.testing.TestOrigin.Reply.ok("b"))) {
+            int port;
+            try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                port = free.getLocalPort();
+            }
+            String template = """
+                    ferry {
+                      listeners = [ { bind = "127.0.0.1", port = %d } ]
+                      backends.app.servers = [ "127.0.0.1:%d" ]
+                      routes = [ { backend = app } ]
+                    }
+                    """;
+            Path conf = dir.resolve("live.conf");
+            Files.writeString(conf, template.formatted(port, a.port()));
+            List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Dlogback.configurationFile=../conf/logback.xml",
+                    "-cp", System.getProperty("java.class.path"), Ferry.class.getName(), conf.toString());
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("ferry.log").toFile()).start();
+            try {
+                assertEquals("a", fetchWhenUp(port));
+                Files.writeString(conf, template.formatted(port, b.port()));
+                Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start();
+                assertEquals(0, kill.waitFor());
+                String body = "a";
+                for (int i = 0; i < 100 && body.equals("a"); i++) {
+                    Thread.sleep(50);
+                    body = fetchWhenUp(port);
+                }
+                assertEquals("b", body, "SIGHUP switched the backend");
+            } finally {
+                p.destroy(); // SIGTERM: graceful shutdown
+                assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            }
+            String log = Files.readString(dir.resolve("ferry.log"));
+            assertTrue(log.contains("configuration reloaded"), log);
+            assertTrue(log.contains("Ferry stopped"), log);
+        }
+    }
+
+    private static String fetchWhenUp(int port) throws Exception {
+        for (int i = 0; i < 200; i++) {
+            try (io.ferry.testing.RawClient c = new io.ferry.testing.RawClient(port)) {
+                c.send("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+                return c.read().bodyText();
+            } catch (java.net.ConnectException e) {
+                Thread.sleep(100);
+            }
+        }
+        throw new AssertionError("ferry did not start listening on " + port);
+    }
+
+    @Test
     void missingFileIsReported() throws Exception {
         Run r = ferry("--check", dir.resolve("nope.conf").toString());
         assertEquals(2, r.exit());

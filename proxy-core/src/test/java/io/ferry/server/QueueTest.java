@@ -1,0 +1,127 @@
+package io.ferry.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ferry.testing.FerryHarness;
+import io.ferry.testing.RawClient;
+import io.ferry.testing.TestOrigin;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** max-conns per server, the bounded queue in front of it, its timeout, and waiters that leave. */
+class QueueTest {
+
+    private static String config(int port, String extra) {
+        return """
+                ferry {
+                  listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
+                  backends.app { servers = [ { address = "127.0.0.1:%d", max-conns = 1 } ]
+                    %s
+                  }
+                  routes = [ { backend = app } ]
+                  timeouts.shutdown = 1s
+                }
+                """.formatted(port, extra);
+    }
+
+    /** An origin that holds each request until the test releases it. */
+    private static TestOrigin gated(CountDownLatch gate) {
+        return TestOrigin.start(r -> {
+            try {
+                gate.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return TestOrigin.Reply.ok("done " + r.uri());
+        });
+    }
+
+    @Test
+    void requestsBeyondMaxConnsQueueAndAreServedInTurn() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        try (TestOrigin origin = gated(gate);
+             FerryHarness ferry = FerryHarness.start(config(origin.port(), ""));
+             RawClient a = new RawClient(ferry.port());
+             RawClient b = new RawClient(ferry.port());
+             RawClient c = new RawClient(ferry.port())) {
+            a.send("GET /a HTTP/1.1\r\nHost: t\r\n\r\n");
+            waitForRequests(origin, 1);
+            b.send("GET /b HTTP/1.1\r\nHost: t\r\n\r\n");
+            c.send("GET /c HTTP/1.1\r\nHost: t\r\n\r\n");
+            Thread.sleep(200);
+            assertEquals(1, origin.requests().size(), "only one request at a time reaches the server");
+            gate.countDown();
+            assertEquals("done /a", a.read().bodyText());
+            assertEquals("done /b", b.read().bodyText());
+            assertEquals("done /c", c.read().bodyText());
+        }
+    }
+
+    @Test
+    void queueTimeoutAnswers503() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        try (TestOrigin origin = gated(gate);
+             FerryHarness ferry = FerryHarness.start(config(origin.port(), "timeouts.queue = 200ms"));
+             RawClient a = new RawClient(ferry.port());
+             RawClient b = new RawClient(ferry.port())) {
+            a.send("GET /a HTTP/1.1\r\nHost: t\r\n\r\n");
+            waitForRequests(origin, 1);
+            b.send("GET /b HTTP/1.1\r\nHost: t\r\n\r\n");
+            assertEquals(503, b.read().status());
+            gate.countDown();
+            assertEquals(200, a.read().status());
+        }
+    }
+
+    @Test
+    void fullQueueAnswers503AtOnce() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        try (TestOrigin origin = gated(gate);
+             FerryHarness ferry = FerryHarness.start(config(origin.port(), "max-queue = 0"));
+             RawClient a = new RawClient(ferry.port());
+             RawClient b = new RawClient(ferry.port())) {
+            a.send("GET /a HTTP/1.1\r\nHost: t\r\n\r\n");
+            waitForRequests(origin, 1);
+            b.send("GET /b HTTP/1.1\r\nHost: t\r\n\r\n");
+            assertEquals(503, b.read().status());
+            gate.countDown();
+            assertEquals(200, a.read().status());
+        }
+    }
+
+    @Test
+    void aWaiterThatLeavesDoesNotSwallowTheSlot() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        try (TestOrigin origin = gated(gate);
+             FerryHarness ferry = FerryHarness.start(config(origin.port(), ""));
+             RawClient a = new RawClient(ferry.port());
+             RawClient c = new RawClient(ferry.port())) {
+            a.send("GET /a HTTP/1.1\r\nHost: t\r\n\r\n");
+            waitForRequests(origin, 1);
+            try (RawClient leaver = new RawClient(ferry.port())) {
+                leaver.send("GET /gone HTTP/1.1\r\nHost: t\r\n\r\n");
+                Thread.sleep(100);
+            }
+            c.send("GET /c HTTP/1.1\r\nHost: t\r\n\r\n");
+            Thread.sleep(100);
+            gate.countDown();
+            assertEquals("done /a", a.read().bodyText());
+            assertEquals("done /c", c.read().bodyText(), "the live waiter got the slot");
+            for (int i = 0; i < 3; i++) {
+                c.send("GET /again" + i + " HTTP/1.1\r\nHost: t\r\n\r\n");
+                assertEquals(200, c.read().status(), "no slot is stuck");
+            }
+            assertTrue(origin.requests().stream().noneMatch(r -> r.uri().equals("/gone")),
+                    "the departed client's request was never sent");
+        }
+    }
+
+    private static void waitForRequests(TestOrigin origin, int n) throws InterruptedException {
+        for (int i = 0; i < 500 && origin.requests().size() < n; i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(n, origin.requests().size());
+    }
+}
