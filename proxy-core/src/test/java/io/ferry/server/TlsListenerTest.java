@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.ferry.testing.FerryHarness;
+import io.ferry.testing.TrustAll;
 import io.ferry.testing.TestOrigin;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 import java.io.FileInputStream;
@@ -21,9 +22,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 
 /** Real TLS handshakes against an https listener: JDK HttpClient, ALPN, protocol versions. */
@@ -63,7 +62,7 @@ class TlsListenerTest {
     void generatedCertificateNegotiatesTls13WithAlpnHttp11() throws Exception {
         try (TestOrigin origin = TestOrigin.echoUri();
              FerryHarness ferry = FerryHarness.start(config(origin.port(), ""));
-             SSLSocket socket = (SSLSocket) trustAll().getSocketFactory()
+             SSLSocket socket = (SSLSocket) TrustAll.context().getSocketFactory()
                      .createSocket(InetAddress.getLoopbackAddress(), ferry.port("https"))) {
             SSLParameters params = socket.getSSLParameters();
             params.setApplicationProtocols(new String[] {"h2", "http/1.1"});
@@ -82,12 +81,12 @@ class TlsListenerTest {
     void protocolsSettingRestrictsVersions() throws Exception {
         try (TestOrigin origin = TestOrigin.echoUri();
              FerryHarness ferry = FerryHarness.start(config(origin.port(), "protocols = [ \"TLSv1.2\" ]"))) {
-            try (SSLSocket tls12 = (SSLSocket) trustAll().getSocketFactory()
+            try (SSLSocket tls12 = (SSLSocket) TrustAll.context().getSocketFactory()
                     .createSocket(InetAddress.getLoopbackAddress(), ferry.port("https"))) {
                 tls12.startHandshake();
                 assertEquals("TLSv1.2", tls12.getSession().getProtocol());
             }
-            try (SSLSocket tls13only = (SSLSocket) trustAll().getSocketFactory()
+            try (SSLSocket tls13only = (SSLSocket) TrustAll.context().getSocketFactory()
                     .createSocket(InetAddress.getLoopbackAddress(), ferry.port("https"))) {
                 tls13only.setEnabledProtocols(new String[] {"TLSv1.3"});
                 assertThrows(SSLHandshakeException.class, tls13only::startHandshake);
@@ -107,26 +106,6 @@ class TlsListenerTest {
         tmf.init(ks);
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
-    }
-
-    private static SSLContext trustAll() throws Exception {
-        TrustManager trustAll = new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        };
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {trustAll}, null);
         return ctx;
     }
 }

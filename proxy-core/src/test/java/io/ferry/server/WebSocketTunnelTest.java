@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ferry.testing.FerryHarness;
+import io.ferry.testing.TrustAll;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -20,19 +21,13 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
-import java.security.cert.X509Certificate;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -86,7 +81,7 @@ class WebSocketTunnelTest {
     void echoesThroughPlainAndTlsListeners() throws Exception {
         try (FerryHarness ferry = FerryHarness.start(config())) {
             echo(HttpClient.newHttpClient(), URI.create("ws://127.0.0.1:" + ferry.port("http") + "/ws"));
-            HttpClient tls = HttpClient.newBuilder().sslContext(trustAll()).build();
+            HttpClient tls = HttpClient.newBuilder().sslContext(TrustAll.context()).build();
             echo(tls, URI.create("wss://localhost:" + ferry.port("https") + "/ws"));
         }
     }
@@ -151,41 +146,5 @@ class WebSocketTunnelTest {
             Object outcome = CompletableFuture.anyOf(closed, error).get(10, TimeUnit.SECONDS);
             assertTrue(outcome != null, "the idle tunnel was closed");
         }
-    }
-
-    private static SSLContext trustAll() throws Exception {
-        TrustManager tm = new X509ExtendedTrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
-            }
-
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
-            }
-
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        };
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {tm}, null);
-        return ctx;
     }
 }
