@@ -183,6 +183,43 @@ class HealthAndRetriesTest {
     }
 
     @Test
+    void serverErrorsCountAsFailuresWhenConfigured() throws Exception {
+        try (TestOrigin failing = TestOrigin.start(r -> new TestOrigin.Reply(500, java.util.Map.of(), new byte[0]));
+             TestOrigin good = TestOrigin.start(r -> TestOrigin.Reply.ok("good"));
+             FerryHarness ferry = FerryHarness.start(config(
+                     "passive-health { failures = 2, cooldown = 1m, count-5xx = true }", failing.port(), good.port()))) {
+            int errors = 0;
+            for (int i = 0; i < 20; i++) {
+                if (get(ferry, "GET", "/e" + i).status() == 500) {
+                    errors++;
+                }
+            }
+            assertEquals(2, errors, "a 500 is passed on (never retried), but two take the server out");
+            assertEquals(2, failing.requests().size());
+        }
+    }
+
+    @Test
+    void serverClosingIdleKeepaliveConnectionsIsHarmless() throws Exception {
+        // Answers, then closes the connection after 100 ms of idleness, as Apache's KeepAliveTimeout does.
+        try (RawOrigin origin = new RawOrigin((s, head) -> {
+                s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                s.setSoTimeout(100);
+                return true;
+             });
+             FerryHarness ferry = FerryHarness.start(config("retries = 0", origin.port()));
+             RawClient c = new RawClient(ferry.port())) {
+            for (int i = 0; i < 3; i++) {
+                c.send("POST /p" + i + " HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
+                assertEquals(200, c.read().status(), "request " + i);
+                Thread.sleep(300);
+            }
+            assertEquals(3, origin.heads().size(), "each request sent once, on a live connection");
+        }
+    }
+
+    @Test
     void activeChecksTakeAServerOutAndBringItBack() throws Exception {
         AtomicBoolean healthy = new AtomicBoolean(true);
         try (TestOrigin a = TestOrigin.start(r -> r.uri().equals("/health")
