@@ -16,9 +16,11 @@ import java.util.List;
  * @param connectTimeout the backend's connect timeout (defaults to the global one)
  * @param serverTimeout  the backend's server inactivity timeout (defaults to the global one)
  * @param queueTimeout   how long a request may wait in the queue before 503
+ * @param fastcgi        document root and script mapping of a FastCGI backend; null for HTTP
  */
 public record BackendConfig(
         String name,
+        Type type,
         List<ServerConfig> servers,
         BalanceAlgorithm balance,
         int hashVirtualNodes,
@@ -31,5 +33,9 @@ public record BackendConfig(
         PassiveHealthConfig passiveHealth,
         Duration connectTimeout,
         Duration serverTimeout,
-        Duration queueTimeout) {
+        Duration queueTimeout,
+        FastCgiConfig fastcgi) {
+
+    /** The protocol spoken to the servers. */
+    public enum Type { HTTP, FASTCGI }
 }

@@ -225,6 +225,21 @@ public final class ConfigLoader {
         }
 
         private BackendConfig backend(String name, Section s, Timeouts timeouts) {
+            String typeName = s.string("type", "http");
+            BackendConfig.Type type = switch (typeName) {
+                case "http" -> BackendConfig.Type.HTTP;
+                case "fastcgi" -> BackendConfig.Type.FASTCGI;
+                default -> throw s.error("type", "must be http or fastcgi; got \"" + typeName + '"');
+            };
+            FastCgiConfig fastcgi = null;
+            if (type == BackendConfig.Type.FASTCGI) {
+                if (!s.has("fastcgi")) {
+                    throw new ConfigError(s.keyPath("fastcgi"), "a fastcgi backend needs fastcgi { document-root = ... }");
+                }
+                fastcgi = fastcgi(s.section("fastcgi"));
+            } else if (s.has("fastcgi")) {
+                throw s.error("fastcgi", "only for backends with type = fastcgi");
+            }
             int defaultMaxConns = s.integer("max-conns", 0, 0, 1_000_000);
             List<ConfigValue> values = s.list("servers");
             if (values.isEmpty()) {
@@ -257,6 +272,9 @@ public final class ConfigLoader {
             int retries = s.integer("retries", 2, 0, 10);
             double budget = s.has("retry-budget") ? share(s, "retry-budget") : 0.2;
             HealthCheckConfig check = s.has("health-check") ? healthCheck(s.section("health-check")) : null;
+            if (check != null && (type == BackendConfig.Type.FASTCGI || servers.stream().anyMatch(ServerConfig::isUnix))) {
+                throw s.error("health-check", "active HTTP checks need HTTP servers on TCP; use passive-health here");
+            }
             PassiveHealthConfig passive = passiveHealth(s.section("passive-health"));
             Section t = s.section("timeouts");
             Duration connect = t.duration("connect", timeouts.connect());
@@ -264,8 +282,55 @@ public final class ConfigLoader {
             Duration queue = t.duration("queue", timeouts.queue());
             t.rejectUnknownKeys();
             s.rejectUnknownKeys();
-            return new BackendConfig(name, List.copyOf(servers), balance, vnodes, preserveHost, pool, maxQueue,
-                    retries, budget, check, passive, connect, server, queue);
+            return new BackendConfig(name, type, List.copyOf(servers), balance, vnodes, preserveHost, pool, maxQueue,
+                    retries, budget, check, passive, connect, server, queue, fastcgi);
+        }
+
+        private FastCgiConfig fastcgi(Section f) {
+            String rootText = f.requiredString("document-root");
+            Path root = baseDir == null ? Path.of(rootText) : baseDir.resolve(rootText);
+            Path realRoot;
+            try {
+                realRoot = root.toRealPath();
+            } catch (java.io.IOException e) {
+                throw f.error("document-root", "no such directory: " + root);
+            }
+            if (!Files.isDirectory(realRoot)) {
+                throw f.error("document-root", "not a directory: " + root);
+            }
+            String index = f.string("index", "index.php");
+            if (index.isEmpty() || index.contains("/")) {
+                throw f.error("index", "must be a file name such as index.php; got \"" + index + '"');
+            }
+            List<String> tryFiles = f.stringList("try-files", List.of("$uri", "$uri/", "=404"));
+            if (tryFiles.isEmpty()) {
+                throw f.error("try-files", "must list at least one entry");
+            }
+            for (int i = 0; i < tryFiles.size(); i++) {
+                String e = tryFiles.get(i);
+                boolean last = i == tryFiles.size() - 1;
+                boolean uriForm = e.equals("$uri") || e.equals("$uri/");
+                boolean fallback = e.startsWith("/") || e.matches("=[1-5][0-9][0-9]");
+                if (!uriForm && !(last && fallback)) {
+                    throw f.error("try-files", "entries are $uri or $uri/, and last may be a URI such as "
+                            + "/index.php?$args or a status such as =404; got \"" + e + '"');
+                }
+            }
+            String patternText = f.string("script-pattern", "\\.php$");
+            java.util.regex.Pattern pattern;
+            try {
+                pattern = java.util.regex.Pattern.compile(patternText);
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw f.error("script-pattern", "not a valid regular expression: " + e.getDescription());
+            }
+            Map<String, String> params = new java.util.LinkedHashMap<>();
+            Section ps = f.section("params");
+            for (String key : ps.keys()) {
+                params.put(key, ps.string(key, ""));
+            }
+            boolean symlinks = f.bool("symlinks-outside-root", false);
+            f.rejectUnknownKeys();
+            return new FastCgiConfig(realRoot, index, List.copyOf(tryFiles), pattern, Map.copyOf(params), symlinks);
         }
 
         private static double share(Section s, String key) {
@@ -332,9 +397,16 @@ public final class ConfigLoader {
                 maxConns = s.integer("max-conns", defaultMaxConns, 0, 1_000_000);
                 s.rejectUnknownKeys();
             } else {
-                throw new ConfigError(key, "expected \"host:port\" or { address = \"host:port\", weight = N }");
+                throw new ConfigError(key, "expected \"host:port\", \"unix:/path.sock\" or { address = ..., weight = N }");
             }
-            return new ServerConfig(address, resolve(address, key), weight, maxConns);
+            if (address.startsWith("unix:")) {
+                String path = address.substring(5);
+                if (!path.startsWith("/")) {
+                    throw new ConfigError(key, "expected unix:/absolute/path.sock, got \"" + address + '"');
+                }
+                return new ServerConfig(address, null, path, weight, maxConns);
+            }
+            return new ServerConfig(address, resolve(address, key), null, weight, maxConns);
         }
 
         private List<RouteConfig> routes(Map<String, BackendConfig> backends) {

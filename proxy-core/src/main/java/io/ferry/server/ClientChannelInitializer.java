@@ -7,6 +7,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
@@ -44,6 +45,9 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
                 .setMaxInitialLineLength(config.limits().maxRequestLine())
                 .setMaxHeaderSize(config.limits().maxHeaderSize())
                 .setMaxChunkSize(64 * 1024)));
+        if (settings.tls()) {
+            p.addLast("chunked", new ChunkedWriteHandler()); // static files go through TLS in chunks
+        }
         p.addLast("client-timeout", new IdleStateHandler(true, 0, 0,
                 timeouts.client().toNanos(), TimeUnit.NANOSECONDS));
         p.addLast("proxy", new ProxyHandler(settings, headTimeout));

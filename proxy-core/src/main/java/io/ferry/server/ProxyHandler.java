@@ -1,6 +1,10 @@
 package io.ferry.server;
 
 import io.ferry.config.Limits;
+import io.ferry.fastcgi.CgiParams;
+import io.ferry.fastcgi.FastCgiSite;
+import io.ferry.fastcgi.FcgiRequest;
+import io.ferry.files.StaticFiles;
 import io.ferry.http.HopByHopHeaders;
 import io.ferry.tunnel.TunnelHandler;
 import io.ferry.upstream.Backend;
@@ -16,8 +20,10 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -31,12 +37,16 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.stream.ChunkedNioFile;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,6 +117,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     // The exchange in progress.
     private ProxyRuntime runtime;
     private HttpRequest request;
+    /** For a FastCGI backend: the CGI parameters sent in place of the request head. */
+    private FcgiRequest fcgiHead;
     private HttpMethod method;
     private String uri;
     private Backend backend;
@@ -275,7 +287,15 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         retriesLeft = target.config().retries();
         replayable = true;
         target.retryBudget().onRequest();
+        String clientProtocol = req.protocolVersion().text();
         request = prepareUpstreamRequest(req, host);
+        FastCgiSite site = target.fastCgiSite();
+        if (site != null) {
+            fcgiHead = fastCgiHead(site, clientProtocol);
+            if (fcgiHead == null) {
+                return; // answered from the document root, or refused
+            }
+        }
         ctx.channel().config().setAutoRead(false);
         if (expectContinue) {
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
@@ -287,6 +307,104 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     private static String pathOf(String uri) {
         int q = uri.indexOf('?');
         return q < 0 ? uri : uri.substring(0, q);
+    }
+
+    private static String queryOf(String uri) {
+        int q = uri.indexOf('?');
+        return q < 0 ? "" : uri.substring(q + 1);
+    }
+
+    // ---------------------------------------------------------------- FastCGI backends and static files
+
+    /**
+     * Maps the request onto the backend's document root: a script gets its CGI parameters (returned),
+     * a static file is served here, anything else is refused; those two return null.
+     */
+    private FcgiRequest fastCgiHead(FastCgiSite site, String clientProtocol) {
+        if (request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+            // CGI needs CONTENT_LENGTH up front; Ferry streams bodies rather than buffering them whole.
+            giveUp(HttpResponseStatus.LENGTH_REQUIRED, "chunked request body to a FastCGI backend");
+            return null;
+        }
+        FastCgiSite.Resolution resolution = site.resolve(pathOf(uri), queryOf(uri));
+        if (resolution instanceof FastCgiSite.Script script) {
+            CgiParams.Connection conn = new CgiParams.Connection((InetSocketAddress) ctx.channel().localAddress(),
+                    (InetSocketAddress) ctx.channel().remoteAddress(), settings.tls());
+            return new FcgiRequest(method, CgiParams.build(site, script, request, uri, clientProtocol, conn));
+        }
+        if (resolution instanceof FastCgiSite.StaticFile file) {
+            serveStatic(file.file());
+        } else if (resolution instanceof FastCgiSite.Refused refused) {
+            giveUp(HttpResponseStatus.valueOf(refused.status()), refused.reason());
+        }
+        return null;
+    }
+
+    /**
+     * Sends a file from the document root: zero-copy (sendfile) on plain connections, streamed in
+     * chunks through TLS; conditional requests and single ranges per {@link StaticFiles}.
+     */
+    private void serveStatic(Path file) {
+        if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+            giveUp(HttpResponseStatus.METHOD_NOT_ALLOWED, method + " on a static file");
+            return;
+        }
+        StaticFiles.Plan plan;
+        RandomAccessFile raf = null;
+        try {
+            plan = StaticFiles.plan(file, method, request.headers());
+            if (plan.length() > 0) {
+                raf = new RandomAccessFile(file.toFile(), "r");
+            }
+        } catch (IOException e) {
+            giveUp(HttpResponseStatus.NOT_FOUND, "cannot read " + file + ": " + e.getMessage());
+            return;
+        }
+        responseStarted = true;
+        HttpResponse head = plan.head();
+        boolean close = !clientKeepAlive || draining;
+        if (close) {
+            head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (clientHttp10) {
+            head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        ctx.write(head, ctx.voidPromise());
+        ChannelFuture done;
+        if (raf == null) {
+            done = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        } else if (settings.tls()) {
+            try {
+                done = ctx.writeAndFlush(new HttpChunkedInput(new ChunkedNioFile(raf.getChannel(), plan.offset(),
+                        plan.length(), 16 * 1024)));
+            } catch (IOException e) {
+                closeQuietly(raf);
+                ctx.close();
+                return;
+            }
+        } else {
+            ctx.write(new DefaultFileRegion(raf.getChannel(), plan.offset(), plan.length()), ctx.voidPromise());
+            done = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        releaseRequest();
+        if (close) {
+            state = State.CLOSING;
+            releaseInbound();
+            done.addListener(ChannelFutureListener.CLOSE);
+        } else if (requestDone) {
+            endExchange();
+        } else {
+            state = State.DISCARDING;
+            ctx.channel().config().setAutoRead(true);
+            dispatchInbound();
+        }
+    }
+
+    private static void closeQuietly(RandomAccessFile raf) {
+        try {
+            raf.close();
+        } catch (IOException e) {
+            // nothing to add: the connection is being closed
+        }
     }
 
     /** Checks framing, limits and form; null when the request may be forwarded. */
@@ -519,10 +637,14 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         connection.attach(this);
         state = State.STREAMING;
         Channel ch = connection.channel();
-        if (!backend.config().preserveHost() || !request.headers().contains(HttpHeaderNames.HOST)) {
-            request.headers().set(HttpHeaderNames.HOST, server.name());
+        if (fcgiHead != null) {
+            ch.write(fcgiHead, ch.voidPromise());
+        } else {
+            if (!backend.config().preserveHost() || !request.headers().contains(HttpHeaderNames.HOST)) {
+                request.headers().set(HttpHeaderNames.HOST, server.name());
+            }
+            ch.write(request, ch.voidPromise());
         }
-        ch.write(request, ch.voidPromise());
         for (HttpContent copy : replay) {
             ch.write(copy.retainedDuplicate(), ch.voidPromise());
         }
@@ -810,6 +932,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
 
     private void resetExchange() {
         request = null;
+        fcgiHead = null;
         backend = null;
         hashKey = null;
         server = null;

@@ -1,22 +1,30 @@
 package io.ferry.transport;
 
 import io.ferry.config.TransportKind;
+import io.netty.channel.Channel;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringDomainSocketChannel;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +37,9 @@ import org.slf4j.LoggerFactory;
 public record Transport(String name,
                         Supplier<IoHandlerFactory> ioHandlerFactory,
                         Class<? extends ServerSocketChannel> serverChannel,
-                        Class<? extends SocketChannel> socketChannel) {
+                        Class<? extends SocketChannel> socketChannel,
+                        Class<? extends Channel> domainChannel,
+                        Function<String, SocketAddress> domainAddress) {
     private static final Logger log = LoggerFactory.getLogger(Transport.class);
 
     /** Resolves the configured kind; AUTO prefers native epoll and falls back to NIO. */
@@ -65,16 +75,17 @@ public record Transport(String name,
     }
 
     private static Transport nio() {
-        return new Transport("nio", NioIoHandler::newFactory, NioServerSocketChannel.class, NioSocketChannel.class);
+        return new Transport("nio", NioIoHandler::newFactory, NioServerSocketChannel.class, NioSocketChannel.class,
+                NioDomainSocketChannel.class, UnixDomainSocketAddress::of);
     }
 
     private static Transport epoll() {
         return new Transport("epoll", EpollIoHandler::newFactory, EpollServerSocketChannel.class,
-                EpollSocketChannel.class);
+                EpollSocketChannel.class, EpollDomainSocketChannel.class, DomainSocketAddress::new);
     }
 
     private static Transport ioUring() {
         return new Transport("io_uring", IoUringIoHandler::newFactory, IoUringServerSocketChannel.class,
-                IoUringSocketChannel.class);
+                IoUringSocketChannel.class, IoUringDomainSocketChannel.class, DomainSocketAddress::new);
     }
 }

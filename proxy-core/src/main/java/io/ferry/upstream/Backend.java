@@ -2,6 +2,7 @@ package io.ferry.upstream;
 
 import io.ferry.balance.Balancer;
 import io.ferry.config.BackendConfig;
+import io.ferry.fastcgi.FastCgiSite;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -18,11 +19,13 @@ public final class Backend {
     private final ConcurrentLinkedDeque<SlotWaiter> waiters = new ConcurrentLinkedDeque<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final FastThreadLocal<RetryBudget> budgets;
+    private final FastCgiSite site;
 
     Backend(BackendConfig config, List<ServerPool> servers) {
         this.config = config;
         this.servers = List.copyOf(servers);
         this.balancer = Balancer.create(config.balance(), this.servers, config.hashVirtualNodes());
+        this.site = config.fastcgi() == null ? null : new FastCgiSite(config.fastcgi());
         double share = config.retryBudget();
         this.budgets = new FastThreadLocal<>() {
             @Override
@@ -42,6 +45,11 @@ public final class Backend {
 
     public List<ServerPool> servers() {
         return servers;
+    }
+
+    /** The document root and script mapping of a FastCGI backend; null for an HTTP backend. */
+    public FastCgiSite fastCgiSite() {
+        return site;
     }
 
     /** True when the backend hashes on the client address rather than the path. */

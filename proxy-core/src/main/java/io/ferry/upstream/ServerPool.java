@@ -2,6 +2,8 @@ package io.ferry.upstream;
 
 import io.ferry.balance.Balanced;
 import io.ferry.config.Limits;
+import io.ferry.fastcgi.FastCgiClientCodec;
+import io.ferry.fastcgi.FcgiRecordDecoder;
 import io.ferry.health.ServerHealth;
 import io.ferry.config.PoolConfig;
 import io.ferry.config.ServerConfig;
@@ -17,6 +19,7 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +36,7 @@ public final class ServerPool implements Balanced {
     private final PoolConfig config;
     private final ServerHealth health;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final SocketAddress remote;
     private volatile boolean retired;
     private final Bootstrap template;
     private final AtomicInteger open = new AtomicInteger();
@@ -44,28 +48,37 @@ public final class ServerPool implements Balanced {
     };
 
     ServerPool(ServerConfig server, PoolConfig config, Transport transport, Limits limits,
-               Duration connectTimeout, ServerHealth health) {
+               Duration connectTimeout, ServerHealth health, boolean fastcgi) {
         this.server = server;
         this.config = config;
         this.health = health;
+        this.remote = server.isUnix() ? transport.domainAddress().apply(server.unixPath()) : server.address();
         HttpDecoderConfig decoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxRequestLine())
                 .setMaxHeaderSize(limits.maxHeaderSize())
                 .setMaxChunkSize(64 * 1024);
         long idleMillis = config.idleTimeout().toMillis();
-        this.template = new Bootstrap()
-                .channel(transport.socketChannel())
+        int maxHeaderSize = limits.maxHeaderSize();
+        Bootstrap b = new Bootstrap()
+                .channel(server.isUnix() ? transport.domainChannel() : transport.socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast("codec", new HttpClientCodec(decoder, false, false));
+                        if (fastcgi) {
+                            ch.pipeline().addLast("records", new FcgiRecordDecoder());
+                            ch.pipeline().addLast("fastcgi", new FastCgiClientCodec(server.name(), maxHeaderSize));
+                        } else {
+                            ch.pipeline().addLast("codec", new HttpClientCodec(decoder, false, false));
+                        }
                         ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
                         ch.pipeline().addLast("upstream", new UpstreamConnection(ServerPool.this));
                     }
                 });
+        if (!server.isUnix()) {
+            b.option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.SO_KEEPALIVE, true);
+        }
+        this.template = b;
     }
 
     @Override
@@ -164,7 +177,7 @@ public final class ServerPool implements Balanced {
         if (state.bootstrap == null) {
             state.bootstrap = template.clone(loop);
         }
-        ChannelFuture f = state.bootstrap.connect(server.address());
+        ChannelFuture f = state.bootstrap.connect(remote);
         f.channel().closeFuture().addListener(closed -> open.decrementAndGet());
         return f;
     }

@@ -23,7 +23,8 @@ public final class Upstreams {
             List<ServerPool> pools = new ArrayList<>();
             for (ServerConfig s : b.servers()) {
                 ServerHealth health = new ServerHealth(b.name(), s.name(), b.passiveHealth());
-                pools.add(new ServerPool(s, b.pool(), transport, config.limits(), b.connectTimeout(), health));
+                pools.add(new ServerPool(s, b.pool(), transport, config.limits(), b.connectTimeout(), health,
+                        b.type() == BackendConfig.Type.FASTCGI));
             }
             map.put(b.name(), new Backend(b, pools));
         }
