@@ -1,0 +1,83 @@
+package io.ferry.fastcgi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.ferry.testing.FerryHarness;
+import io.ferry.testing.PhpFpm;
+import io.ferry.testing.RawClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** php-fpm going away and coming back, and requests queued for its limited children. */
+class PhpFpmRecoveryTest {
+    @TempDir
+    Path dir;
+
+    private FerryHarness ferry(PhpFpm fpm, String extra) throws Exception {
+        Path root = Files.createDirectories(dir.resolve("site"));
+        Files.writeString(root.resolve("ping.php"), "<?php echo 'pong';");
+        Files.writeString(root.resolve("wait.php"), "<?php usleep(300000); echo 'waited';");
+        return FerryHarness.start("""
+                ferry {
+                  listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
+                  backends.php {
+                    type = fastcgi
+                    servers = [ "%s" ]
+                    fastcgi.document-root = "%s"
+                    %s
+                  }
+                  routes = [ { backend = php } ]
+                  timeouts.shutdown = 1s
+                }
+                """.formatted(fpm.serverAddress(), root, extra));
+    }
+
+    private static RawClient.Response get(FerryHarness ferry, String path) throws Exception {
+        try (RawClient c = new RawClient(ferry.port())) {
+            c.send("GET " + path + " HTTP/1.1\r\nHost: t\r\n\r\n");
+            return c.read();
+        }
+    }
+
+    @Test
+    void stoppedPhpFpmGives502AndServiceResumesWhenItIsBack() throws Exception {
+        PhpFpm fpm = PhpFpm.onTcp(dir, 2);
+        try (FerryHarness ferry = ferry(fpm, "retries = 0\npassive-health.enabled = false")) {
+            assertEquals("pong", get(ferry, "/ping.php").bodyText());
+            fpm.stop();
+            assertEquals(502, get(ferry, "/ping.php").status());
+            fpm.start();
+            assertEquals("pong", get(ferry, "/ping.php").bodyText());
+        } finally {
+            fpm.close();
+        }
+    }
+
+    @Test
+    void requestsQueueForTheChildrenPhpFpmHas() throws Exception {
+        try (PhpFpm fpm = PhpFpm.onTcp(dir, 2);
+             FerryHarness ferry = ferry(fpm, "max-conns = 2")) {
+            ExecutorService pool = Executors.newFixedThreadPool(6);
+            try {
+                List<Future<RawClient.Response>> results = new ArrayList<>();
+                for (int i = 0; i < 6; i++) {
+                    results.add(pool.submit(() -> get(ferry, "/wait.php")));
+                }
+                for (Future<RawClient.Response> f : results) {
+                    RawClient.Response r = f.get();
+                    assertEquals(200, r.status());
+                    assertEquals("waited", r.bodyText());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package io.ferry.testing;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real php-fpm (Debian's php8.2-fpm) started by a test with its own pool, listening on a loopback
+ * port or a unix socket. `bin/test` and .ci/run install it; without it these tests fail loudly.
+ */
+public final class PhpFpm implements AutoCloseable {
+    private final Path dir;
+    private final Path config;
+    private final String listen;
+    private Process process;
+
+    private PhpFpm(Path dir, String listen, int maxChildren) throws IOException {
+        this.dir = dir;
+        this.listen = listen;
+        this.config = dir.resolve("php-fpm-" + Math.abs(listen.hashCode()) + ".conf");
+        Files.writeString(config, """
+                [global]
+                pid = %1$s/php-fpm-%2$d.pid
+                error_log = %1$s/php-fpm-%2$d.log
+                daemonize = no
+                log_level = warning
+
+                [test]
+                listen = %3$s
+                pm = static
+                pm.max_children = %4$d
+                catch_workers_output = yes
+                decorate_workers_output = no
+                clear_env = no
+                php_admin_value[memory_limit] = 256M
+                php_admin_value[post_max_size] = 64M
+                php_admin_value[upload_max_filesize] = 64M
+                php_admin_value[output_buffering] = 0
+                php_admin_flag[log_errors] = on
+                """.formatted(dir, Math.abs(listen.hashCode()), listen, maxChildren));
+    }
+
+    /** Starts php-fpm on 127.0.0.1 at a free port. */
+    public static PhpFpm onTcp(Path dir, int maxChildren) throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        PhpFpm fpm = new PhpFpm(dir, "127.0.0.1:" + port, maxChildren);
+        fpm.start();
+        return fpm;
+    }
+
+    /** Starts php-fpm on a unix socket in {@code dir}. */
+    public static PhpFpm onUnixSocket(Path dir, int maxChildren) throws IOException {
+        PhpFpm fpm = new PhpFpm(dir, dir.resolve("fpm.sock").toString(), maxChildren);
+        fpm.start();
+        return fpm;
+    }
+
+    public static String binary() {
+        String env = System.getenv("PHP_FPM");
+        for (String candidate : new String[] {env, "/usr/sbin/php-fpm8.2", "/usr/sbin/php-fpm", "/usr/bin/php-fpm8.2"}) {
+            if (candidate != null && Files.isExecutable(Path.of(candidate))) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("php-fpm not found: install Debian's php8.2-fpm (bin/test does) "
+                + "or set PHP_FPM to its path");
+    }
+
+    private static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    /** host:port, or the socket path. */
+    public String listen() {
+        return listen;
+    }
+
+    /** The backend server string for Ferry's config. */
+    public String serverAddress() {
+        return listen.startsWith("/") ? "unix:" + listen : listen;
+    }
+
+    public int port() {
+        return Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
+    }
+
+    public void start() throws IOException {
+        if (listen.startsWith("/")) {
+            Files.deleteIfExists(Path.of(listen));
+        }
+        List<String> cmd = new ArrayList<>(List.of(binary(), "-n", "-F", "-y", config.toString()));
+        if (isRoot()) {
+            cmd.add("-R"); // CI runs as root; the pool then runs as root too, inside the sandbox
+        }
+        process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("php-fpm.out").toFile())).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!listening()) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                String out = Files.exists(dir.resolve("php-fpm.out")) ? Files.readString(dir.resolve("php-fpm.out")) : "";
+                throw new IllegalStateException("php-fpm did not start listening on " + listen + ":\n" + out);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+        }
+    }
+
+    private boolean listening() {
+        if (listen.startsWith("/")) {
+            return Files.exists(Path.of(listen));
+        }
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Stops php-fpm and waits for it to exit. */
+    public void stop() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop();
+    }
+}

@@ -1,0 +1,3 @@
+<?php
+// SOURCE-MARKER: this line must never reach a client.
+echo "secret-ok\n";
