@@ -43,6 +43,31 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void drupalExampleIsValidOnceItsPathsExist(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        String text = java.nio.file.Files.readString(Path.of("../conf/examples/drupal.conf"))
+                .replace("/var/www/drupal/web", dir.toString())
+                .replaceAll("tls \\{ cert = \"[^\"]*\", key = \"[^\"]*\" \\}", "tls { }");
+        FerryConfig c = ConfigLoader.parse(text, dir);
+        BackendConfig drupal = c.backends().get("drupal");
+        assertEquals(BackendConfig.Type.FASTCGI, drupal.type());
+        assertEquals("unix:/run/php/php8.2-fpm-drupal.sock", drupal.servers().get(0).name());
+        assertEquals(java.util.List.of("$uri", "$uri/", "/index.php?$args"), drupal.fastcgi().tryFiles());
+        assertEquals(16, drupal.servers().get(0).maxConns());
+    }
+
+    @Test
+    void fastcgiSettingsAreValidated() {
+        assertEquals("ferry.backends.app.fastcgi", error("backends.app { type = fastcgi }").key());
+        assertEquals("ferry.backends.app.fastcgi.document-root",
+                error("backends.app { type = fastcgi, fastcgi.document-root = \"/nonexistent/root\" }").key());
+        assertEquals("ferry.backends.app.fastcgi.try-files", error(
+                "backends.app { type = fastcgi, fastcgi { document-root = \"/tmp\", try-files = [ \"=404\", \"$uri\" ] } }").key());
+        assertEquals("ferry.backends.app.fastcgi", error("backends.app.fastcgi.document-root = \"/tmp\"").key(),
+                "fastcgi settings on an http backend");
+        assertEquals("ferry.backends.app.type", error("backends.app.type = ajp").key());
+    }
+
+    @Test
     void defaultsApplyWhenKeysAreLeftOut() {
         FerryConfig c = parse("");
         assertEquals("0.0.0.0", c.listeners().get(0).bind());
