@@ -272,9 +272,6 @@ public final class ConfigLoader {
             int retries = s.integer("retries", 2, 0, 10);
             double budget = s.has("retry-budget") ? share(s, "retry-budget") : 0.2;
             HealthCheckConfig check = s.has("health-check") ? healthCheck(s.section("health-check")) : null;
-            if (check != null && (type == BackendConfig.Type.FASTCGI || servers.stream().anyMatch(ServerConfig::isUnix))) {
-                throw s.error("health-check", "active HTTP checks need HTTP servers on TCP; use passive-health here");
-            }
             PassiveHealthConfig passive = passiveHealth(s.section("passive-health"));
             Section t = s.section("timeouts");
             Duration connect = t.duration("connect", timeouts.connect());

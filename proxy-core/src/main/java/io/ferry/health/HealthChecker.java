@@ -9,7 +9,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.SocketChannel;
+import io.ferry.fastcgi.FcgiRequest;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -17,33 +17,57 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
- * Active HTTP checks of one backend's servers, run on one event loop: every {@code interval} each
- * server gets a request on a new connection (Connection: close); a status in the expected range
- * within {@code timeout} passes. Non-blocking throughout; at most one check per server in flight.
+ * Active checks of one backend's servers, run on one event loop: every {@code interval} each server
+ * gets a request on a new connection — HTTP, or a FastCGI request for a script under the document
+ * root; a status in the expected range within {@code timeout} passes. Non-blocking throughout; at
+ * most one check per server in flight.
  */
 public final class HealthChecker {
     /** One server as the checker sees it. */
-    public record Target(String name, InetSocketAddress address, ServerHealth health) {
+    public record Target(String name, SocketAddress address, ServerHealth health) {
     }
+
+    /**
+     * Speaks the check to a server: installs the protocol handlers and returns the request to write
+     * (an HTTP request, or CGI parameters for a FastCGI application). Responses arrive as HttpResponse.
+     */
+    public interface Protocol {
+        Object install(Channel ch, HealthCheckConfig config, Target target);
+    }
+
+    /** The HTTP check: {@code method path} with Host and Connection: close. */
+    public static final Protocol HTTP = (ch, config, target) -> {
+        ch.pipeline().addFirst(new HttpClientCodec());
+        DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1,
+                HttpMethod.valueOf(config.method()), config.path(), Unpooled.EMPTY_BUFFER);
+        req.headers().set(HttpHeaderNames.HOST, config.host() != null ? config.host() : target.name())
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
+                .set(HttpHeaderNames.USER_AGENT, "ferry-health-check");
+        return req;
+    };
 
     private final HealthCheckConfig config;
     private final List<Target> targets;
     private final EventLoop loop;
-    private final Class<? extends SocketChannel> channelClass;
+    private final Protocol protocol;
+    private final Function<Target, Class<? extends Channel>> channelClass;
     private final boolean[] inFlight;
     private ScheduledFuture<?> schedule;
     private volatile boolean stopped;
 
-    public HealthChecker(HealthCheckConfig config, List<Target> targets, EventLoop loop,
-                         Class<? extends SocketChannel> channelClass) {
+    public HealthChecker(HealthCheckConfig config, List<Target> targets, EventLoop loop, Protocol protocol,
+                         Function<Target, Class<? extends Channel>> channelClass) {
         this.config = config;
+        this.protocol = protocol;
         this.targets = List.copyOf(targets);
         this.loop = loop;
         this.channelClass = channelClass;
@@ -76,12 +100,13 @@ public final class HealthChecker {
         Target target = targets.get(index);
         inFlight[index] = true;
         Check check = new Check(index, target);
-        new Bootstrap().group(loop).channel(channelClass)
+        new Bootstrap().group(loop).channel(channelClass.apply(target))
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) config.timeout().toMillis())
-                .handler(new ChannelInitializer<SocketChannel>() {
+                .handler(new ChannelInitializer<Channel>() {
                     @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpClientCodec(), check);
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(check);
+                        check.request = protocol.install(ch, config, target);
                     }
                 })
                 .connect(target.address()).addListener(f -> {
@@ -99,6 +124,7 @@ public final class HealthChecker {
         private final Target target;
         private Channel channel;
         private ScheduledFuture<?> timer;
+        private Object request;
         private boolean done;
 
         Check(int index, Target target) {
@@ -109,12 +135,12 @@ public final class HealthChecker {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             channel = ctx.channel();
-            DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1,
-                    HttpMethod.valueOf(config.method()), config.path(), Unpooled.EMPTY_BUFFER);
-            req.headers().set(HttpHeaderNames.HOST, config.host() != null ? config.host() : target.name())
-                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
-                    .set(HttpHeaderNames.USER_AGENT, "ferry-health-check");
+            Object req = request;
+            request = null;
             ctx.writeAndFlush(req);
+            if (req instanceof FcgiRequest) {
+                ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT); // ends STDIN
+            }
         }
 
         @Override

@@ -90,6 +90,11 @@ public final class ServerPool implements Balanced {
         return server;
     }
 
+    /** Where connections go: the TCP address or the unix socket. */
+    public SocketAddress remoteAddress() {
+        return remote;
+    }
+
     public ServerHealth health() {
         return health;
     }

@@ -3,6 +3,7 @@ package io.ferry.upstream;
 import io.ferry.config.BackendConfig;
 import io.ferry.config.FerryConfig;
 import io.ferry.config.ServerConfig;
+import io.ferry.fastcgi.FastCgiHealthCheck;
 import io.ferry.health.HealthChecker;
 import io.ferry.health.ServerHealth;
 import io.ferry.transport.Transport;
@@ -39,11 +40,14 @@ public final class Upstreams {
             }
             List<HealthChecker.Target> targets = new ArrayList<>();
             for (ServerPool s : b.servers()) {
-                targets.add(new HealthChecker.Target(s.name(), s.server().address(), s.health()));
+                targets.add(new HealthChecker.Target(s.name(), s.remoteAddress(), s.health()));
                 s.health().onServerUp(b::wakeOne);
             }
-            HealthChecker checker = new HealthChecker(b.config().healthCheck(), targets, loops.next(),
-                    transport.socketChannel());
+            HealthChecker.Protocol protocol = b.fastCgiSite() == null ? HealthChecker.HTTP
+                    : new FastCgiHealthCheck(b.fastCgiSite());
+            HealthChecker checker = new HealthChecker(b.config().healthCheck(), targets, loops.next(), protocol,
+                    t -> t.address() instanceof java.net.InetSocketAddress ? transport.socketChannel()
+                            : transport.domainChannel());
             checker.start();
             checkers.add(checker);
         }

@@ -61,6 +61,31 @@ class PhpFpmRecoveryTest {
     }
 
     @Test
+    void activeFastCgiChecksTakePhpFpmOutAndBringItBack() throws Exception {
+        PhpFpm fpm = PhpFpm.onUnixSocket(dir, 2);
+        try (FerryHarness ferry = ferry(fpm, "retries = 0\npassive-health.enabled = false\n"
+                + "health-check { path = \"/ping.php\", interval = 100ms, timeout = 1s, rise = 1, fall = 1 }")) {
+            assertEquals("pong", get(ferry, "/ping.php").bodyText());
+            fpm.stop();
+            waitForStatus(ferry, 503); // marked down by the checks: answered at once, no connect attempt
+            fpm.start();
+            waitForStatus(ferry, 200);
+        } finally {
+            fpm.close();
+        }
+    }
+
+    private static void waitForStatus(FerryHarness ferry, int status) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (get(ferry, "/ping.php").status() != status) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no " + status + " within 10 s");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
     void requestsQueueForTheChildrenPhpFpmHas() throws Exception {
         try (PhpFpm fpm = PhpFpm.onTcp(dir, 2);
              FerryHarness ferry = ferry(fpm, "max-conns = 2")) {
