@@ -102,10 +102,11 @@ public final class ConfigLoader {
             List<ListenerConfig> listeners = listeners();
             Map<String, BackendConfig> backends = backends(timeouts);
             List<RouteConfig> routes = routes(backends);
+            CacheConfig cache = cache(ferry.section("cache"));
             AdminConfig admin = admin(ferry.section("admin"));
             DemoConfig demo = demo(ferry.section("demo"));
             return new FerryConfig(source, global, List.copyOf(listeners), timeouts, limits,
-                    Map.copyOf(backends), List.copyOf(routes), admin, demo);
+                    Map.copyOf(backends), List.copyOf(routes), cache, admin, demo);
         }
 
         private GlobalSettings global(Section s) {
@@ -429,10 +430,72 @@ public final class ConfigLoader {
                     throw s.error("backend", "no backend named \"" + backend + "\" (defined: "
                             + String.join(", ", backends.keySet()) + ")");
                 }
+                boolean cache = s.bool("cache", true);
                 s.rejectUnknownKeys();
-                routes.add(new RouteConfig(List.copyOf(hosts), path, backend));
+                routes.add(new RouteConfig(List.copyOf(hosts), path, backend, cache));
             }
             return routes;
+        }
+
+        private static CacheConfig cache(Section s) {
+            boolean enabled = s.bool("enabled", false);
+            long size = s.bytes("size", 256L * 1024 * 1024, 1024 * 1024, 1L << 40);
+            long maxObject = s.bytes("max-object-size", 8L * 1024 * 1024, 1024, 1L << 31);
+            Duration ttl = nonNegative(s, "default-ttl", Duration.ofSeconds(120));
+            Duration grace = nonNegative(s, "grace", Duration.ofSeconds(10));
+            Duration keep = nonNegative(s, "keep", Duration.ZERO);
+            Duration staleIfError = nonNegative(s, "stale-if-error", Duration.ZERO);
+            Duration hitForMiss = s.duration("hit-for-miss", Duration.ofSeconds(120));
+            Duration wait = s.duration("wait-timeout", Duration.ofSeconds(10));
+            String header = s.string("header", "X-Cache");
+            Section st = s.section("static");
+            List<String> exts = st.stringList("extensions", List.of("css", "js", "mjs", "png", "jpg", "jpeg", "gif",
+                    "svg", "ico", "webp", "avif", "woff", "woff2", "ttf", "eot", "otf", "pdf", "map", "txt", "xml"));
+            Set<String> extensions = new HashSet<>();
+            for (String e : exts) {
+                extensions.add(e.toLowerCase(java.util.Locale.ROOT).replaceFirst("^\\.", ""));
+            }
+            Duration staticMin = nonNegative(st, "min-ttl", Duration.ofHours(1));
+            st.rejectUnknownKeys();
+            Section an = s.section("anonymous");
+            boolean anonymous = an.bool("enabled", true);
+            String cookieText = an.string("session-cookie", "^S?SESS[0-9a-f]+");
+            java.util.regex.Pattern cookie;
+            try {
+                cookie = java.util.regex.Pattern.compile(cookieText);
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw an.error("session-cookie", "not a valid regular expression: " + e.getDescription());
+            }
+            List<String> pass = an.stringList("pass-paths", List.of("/admin", "/user", "/update.php", "/cron.php",
+                    "/install.php", "/batch"));
+            an.rejectUnknownKeys();
+            Section pg = s.section("purge");
+            List<String> allow = pg.stringList("allow", List.of("127.0.0.0/8", "::1/128"));
+            for (String cidr : allow) {
+                if (!io.ferry.config.Cidr.valid(cidr)) {
+                    throw pg.error("allow", "expected networks such as 127.0.0.0/8 or ::1/128; got \"" + cidr + '"');
+                }
+            }
+            pg.rejectUnknownKeys();
+            boolean exposeTags = s.bool("expose-tags", false);
+            s.rejectUnknownKeys();
+            return new CacheConfig(enabled, size, maxObject, ttl, grace, keep, staleIfError, hitForMiss, wait, header,
+                    Set.copyOf(extensions), staticMin, anonymous, cookie, List.copyOf(pass), List.copyOf(allow), exposeTags);
+        }
+
+        /** A duration that may be zero (grace = 0s turns grace off). */
+        private static Duration nonNegative(Section s, String key, Duration defaultValue) {
+            if (!s.has(key)) {
+                return defaultValue;
+            }
+            try {
+                return s.duration(key, defaultValue);
+            } catch (ConfigError e) {
+                if (e.getMessage().contains("positive")) {
+                    return Duration.ZERO;
+                }
+                throw e;
+            }
         }
 
         private static AdminConfig admin(Section s) {

@@ -12,6 +12,7 @@ public record FerryConfig(
         Limits limits,
         Map<String, BackendConfig> backends,
         List<RouteConfig> routes,
+        CacheConfig cache,
         AdminConfig admin,
         DemoConfig demo) {
 }

@@ -5,6 +5,7 @@ import java.util.List;
 /**
  * Sends requests whose Host matches one of {@code hosts} and whose path starts with {@code pathPrefix}
  * to {@code backend}. Hosts are exact names, {@code *.example.org} wildcards, or {@code *} for any.
+ * {@code cache} lets the shared cache answer the route's requests (when the cache is enabled).
  */
-public record RouteConfig(List<String> hosts, String pathPrefix, String backend) {
+public record RouteConfig(List<String> hosts, String pathPrefix, String backend, boolean cache) {
 }

@@ -128,7 +128,7 @@ public final class StaticFiles {
      * {start, end} of a single satisfiable range; an empty array when the header is to be ignored
      * (several ranges, unknown unit, malformed); null when unsatisfiable (416).
      */
-    static long[] singleRange(String header, long size) {
+    public static long[] singleRange(String header, long size) {
         String h = header.trim();
         if (!h.regionMatches(true, 0, "bytes=", 0, 6) || h.indexOf(',') >= 0) {
             return new long[0];

@@ -53,7 +53,7 @@ public final class FerryServer implements AutoCloseable {
         this.workers = transport.newGroup(threads, new DefaultThreadFactory("ferry-io"));
         this.connections = new ClientConnections(config.global().maxConnections());
         Upstreams upstreams = new Upstreams(config, transport);
-        this.runtime = new ProxyRuntime(config, upstreams, tls);
+        this.runtime = new ProxyRuntime(config, upstreams, tls, null);
     }
 
     private static int ioThreads(FerryConfig config) {
@@ -187,11 +187,14 @@ public final class FerryServer implements AutoCloseable {
         warnRestartOnly(current, next);
         Map<String, SslContext> tls = tlsContexts(next);
         Upstreams upstreams = new Upstreams(next, transport);
-        ProxyRuntime replacement = new ProxyRuntime(next, upstreams, tls);
-        upstreams.startHealthChecks(workers, transport);
         ProxyRuntime old = runtime;
+        ProxyRuntime replacement = new ProxyRuntime(next, upstreams, tls, old);
+        upstreams.startHealthChecks(workers, transport);
         runtime = replacement;
         old.upstreams.retire(workers);
+        if (old.cache != null && (replacement.cache == null || replacement.cache.cache != old.cache.cache)) {
+            old.cache.cache.clear(); // a new size or lifetimes: start with an empty cache
+        }
         log.info("configuration reloaded from {}: {} backends, {} routes", next.source(), next.backends().size(),
                 next.routes().size());
     }
@@ -291,6 +294,9 @@ public final class FerryServer implements AutoCloseable {
             admin.close();
         }
         runtime.upstreams.retire(workers);
+        if (runtime.cache != null) {
+            runtime.cache.cache.clear();
+        }
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         if (demo != null) {

@@ -1,5 +1,11 @@
 package io.ferry.server;
 
+import io.ferry.cache.CacheControl;
+import io.ferry.cache.CachedResponse;
+import io.ferry.cache.Freshness;
+import io.ferry.cache.HttpCache;
+import io.ferry.cache.RequestPolicy;
+import io.ferry.cache.StorePolicy;
 import io.ferry.config.Limits;
 import io.ferry.fastcgi.CgiParams;
 import io.ferry.fastcgi.FastCgiSite;
@@ -12,7 +18,9 @@ import io.ferry.upstream.ServerPool;
 import io.ferry.upstream.SlotWaiter;
 import io.ferry.upstream.UpstreamConnection;
 import io.ferry.upstream.UpstreamExchange;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
@@ -23,6 +31,8 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -50,6 +60,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -75,6 +86,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         IDLE,
         /** Every server is at max-conns: waiting in the backend's queue for a slot. */
         QUEUED,
+        /** A cache miss whose fetch another request is making: waiting for its object. */
+        WAITING_CACHE,
         /** Server chosen, waiting for an upstream connection; body parts are queued. */
         CONNECTING,
         /** Upstream attached: request body and response stream through. */
@@ -148,6 +161,30 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     private long bodyBytes;
     private long queueDeadline;
 
+    // The exchange's use of the shared cache.
+    private CacheFront cacheFront;
+    private String cachePrimary;
+    /** Variant key this exchange fetches (and stores) for; null when it does not store. */
+    private String cacheKey;
+    /** True while others may wait on this exchange's fetch of cacheKey. */
+    private boolean cacheFetcher;
+    private boolean cacheStaticAsset;
+    private String cacheLabel;
+    /** A kept object being revalidated; also the stand-in when the backend fails (stale-if-error). */
+    private CachedResponse staleObject;
+    /** Set when a 304 refreshed staleObject: served once the 304's end arrives. */
+    private CachedResponse revalidated;
+    private String clientIfNoneMatch;
+    private String clientIfModifiedSince;
+    private StorePolicy.Decision storeDecision;
+    private List<Map.Entry<String, String>> storeHeaders;
+    private int storeStatus;
+    private String storeReason;
+    private ByteBuf storeBody;
+    private long fetchStarted;
+    private int cacheWaitGeneration;
+    private ScheduledFuture<?> cacheWaitTimer;
+
     ProxyHandler(ProxySettings settings, RequestHeadTimeout headTimeout) {
         this.settings = settings;
         this.headTimeout = headTimeout;
@@ -218,6 +255,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         state = State.CLOSING;
         endAttempt();
         releaseServer();
+        releaseRequest();
         ctx.close();
     }
 
@@ -277,11 +315,12 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         clientKeepAlive = HttpUtil.isKeepAlive(req);
         expectContinue = HttpUtil.is100ContinueExpected(req);
         state = State.CONNECTING;
-        Backend target = runtime.router.route(host, uri.equals("*") ? "/" : uri);
-        if (target == null) {
+        ProxyRuntime.RouteTarget route = runtime.router.route(host, uri.equals("*") ? "/" : uri);
+        if (route == null) {
             giveUp(HttpResponseStatus.NOT_FOUND, "no route for host " + host);
             return;
         }
+        Backend target = route.backend();
         backend = target;
         hashKey = target.hashesSource() ? clientIp : pathOf(uri);
         retriesLeft = target.config().retries();
@@ -289,6 +328,12 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         target.retryBudget().onRequest();
         String clientProtocol = req.protocolVersion().text();
         request = prepareUpstreamRequest(req, host);
+        CacheFront front = route.cache() ? runtime.cache : null;
+        if (front != null && (method.name().equals("PURGE") || method.name().equals("BAN"))) {
+            invalidate(front, host);
+            return;
+        }
+        boolean lookup = front != null && cacheRequestPolicy(front, host);
         FastCgiSite site = target.fastCgiSite();
         if (site != null) {
             fcgiHead = fastCgiHead(site, clientProtocol);
@@ -296,12 +341,256 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
                 return; // answered from the document root, or refused
             }
         }
+        if (lookup && cacheLookup(front)) {
+            return; // answered from the cache, or waiting for a fetch in flight
+        }
         ctx.channel().config().setAutoRead(false);
         if (expectContinue) {
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                     Unpooled.EMPTY_BUFFER), ctx.voidPromise());
         }
         dispatch(null);
+    }
+
+    // ---------------------------------------------------------------- the shared cache
+
+    /**
+     * Varnish's request rules: returns true when the request may be answered from the cache (its
+     * non-session cookies are then stripped); an unsafe method invalidates the URL.
+     */
+    private boolean cacheRequestPolicy(CacheFront front, String host) {
+        String cookie = request.headers().contains(HttpHeaderNames.COOKIE)
+                ? String.join("; ", request.headers().getAll(HttpHeaderNames.COOKIE)) : null;
+        RequestPolicy.Decision d = front.requestPolicy.decide(method.name(), pathOf(uri),
+                request.headers().contains(HttpHeaderNames.AUTHORIZATION), cookie);
+        cacheFront = front;
+        cachePrimary = HttpCache.primaryKey(host, uri);
+        if (!d.lookup()) {
+            cacheLabel = "PASS";
+            front.cache.stats().countPass();
+            if (method != HttpMethod.GET && method != HttpMethod.HEAD && method != HttpMethod.OPTIONS) {
+                front.cache.purge(cachePrimary); // RFC 9111 §4.4: unsafe methods invalidate the URL
+            }
+            return false;
+        }
+        if (d.cookieToForward() == null) {
+            request.headers().remove(HttpHeaderNames.COOKIE);
+        }
+        cacheStaticAsset = d.isStatic();
+        return true;
+    }
+
+    /** Looks the request up; true when it was answered (hit) or now waits for a fetch in flight. */
+    private boolean cacheLookup(CacheFront front) {
+        HttpCache.Lookup l = front.cache.lookup(cachePrimary, request.headers()::get);
+        switch (l.state()) {
+            case FRESH -> {
+                if (serveCached(l.object(), "HIT")) {
+                    front.cache.stats().countHit();
+                    return true;
+                }
+            }
+            case GRACE -> {
+                if (!front.cache.fetching(l.key())) {
+                    refreshInBackground(front, l.key()); // before serving: serving ends the request
+                }
+                if (serveCached(l.object(), "HIT")) {
+                    front.cache.stats().countGraceHit();
+                    return true;
+                }
+            }
+            case STALE -> staleObject = l.object();
+            case HIT_FOR_MISS -> {
+                cacheLabel = "MISS"; // straight to the backend, no waiting list; stored if cacheable now
+                cacheKey = l.key();
+                return false;
+            }
+            case MISS -> {
+            }
+        }
+        cacheLabel = "MISS";
+        if (method == HttpMethod.HEAD) {
+            return false; // a HEAD miss is passed; the next GET stores the object
+        }
+        cacheKey = l.key();
+        int generation = ++cacheWaitGeneration;
+        if (front.cache.fetchOrWait(cacheKey, obj -> ctx.executor().execute(() -> cacheWaitDone(generation, obj)))) {
+            cacheFetcher = true;
+            fetchStarted = front.cache.now();
+            if (staleObject != null && staleObject.hasValidators() && fcgiHead == null) {
+                HttpHeaders h = request.headers();
+                clientIfNoneMatch = h.get(HttpHeaderNames.IF_NONE_MATCH);
+                clientIfModifiedSince = h.get(HttpHeaderNames.IF_MODIFIED_SINCE);
+                h.remove(HttpHeaderNames.IF_NONE_MATCH).remove(HttpHeaderNames.IF_MODIFIED_SINCE);
+                if (staleObject.etag() != null) {
+                    h.set(HttpHeaderNames.IF_NONE_MATCH, staleObject.etag());
+                } else {
+                    h.set(HttpHeaderNames.IF_MODIFIED_SINCE, staleObject.lastModified());
+                }
+            }
+            return false;
+        }
+        if (state != State.CONNECTING) {
+            return true; // the waiter was answered at once (the fetch had just ended)
+        }
+        state = State.WAITING_CACHE;
+        ctx.channel().config().setAutoRead(false);
+        cacheWaitTimer = ctx.executor().schedule(() -> cacheWaitDone(generation, null),
+                front.config.waitTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        return true;
+    }
+
+    /** The fetch this request waited for ended (obj: what it stored), or the wait timed out (null). */
+    private void cacheWaitDone(int generation, CachedResponse obj) {
+        if (generation != cacheWaitGeneration || (state != State.WAITING_CACHE && state != State.CONNECTING)) {
+            return;
+        }
+        cacheWaitGeneration++;
+        if (cacheWaitTimer != null) {
+            cacheWaitTimer.cancel(false);
+            cacheWaitTimer = null;
+        }
+        if (obj != null && serveCached(obj, "HIT")) {
+            cacheFront.cache.stats().countHit();
+            return;
+        }
+        // Uncacheable (or the wait ran out): go to the backend in parallel with the others.
+        cacheKey = null;
+        state = State.CONNECTING;
+        ctx.channel().config().setAutoRead(false);
+        dispatch(null);
+    }
+
+    /** Grace: one background fetch refreshes the object while clients get the stale copy. */
+    private void refreshInBackground(CacheFront front, String key) {
+        Object head;
+        if (fcgiHead != null) {
+            head = fcgiHead;
+        } else {
+            HttpHeaders h = request.headers().copy();
+            h.remove(HttpHeaderNames.IF_NONE_MATCH).remove(HttpHeaderNames.IF_MODIFIED_SINCE)
+                    .remove(HttpHeaderNames.RANGE).remove(HttpHeaderNames.IF_RANGE);
+            head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, uri, h);
+        }
+        BackgroundRefresh.start(front, backend, hashKey, head, request.headers().copy(), cachePrimary, key,
+                cacheStaticAsset, ctx.channel().eventLoop());
+    }
+
+    /**
+     * Answers from a stored object: Age and X-Cache added, 304 for a matching conditional, a single
+     * range as 206, HEAD without body. The body is written as is (a retained view, no copy).
+     * False when the object's body was released meanwhile (evicted by another thread).
+     */
+    private boolean serveCached(CachedResponse c, String label) {
+        ByteBuf body = HttpCache.tryRetainBody(c);
+        if (body == null) {
+            return false;
+        }
+        HttpResponse head = cacheFront.responseHead(c, label);
+        HttpHeaders h = head.headers();
+        ByteBuf out = body;
+        if (CacheFront.notModified(c, request.headers())) {
+            head.setStatus(HttpResponseStatus.NOT_MODIFIED);
+            h.remove(HttpHeaderNames.CONTENT_LENGTH).remove(HttpHeaderNames.CONTENT_TYPE);
+            body.release();
+            out = Unpooled.EMPTY_BUFFER;
+        } else if (method == HttpMethod.HEAD) {
+            body.release();
+            out = Unpooled.EMPTY_BUFFER;
+        } else if (c.status() == 200 && request.headers().contains(HttpHeaderNames.RANGE)) {
+            long size = body.readableBytes();
+            long[] r = StaticFiles.singleRange(request.headers().get(HttpHeaderNames.RANGE), size);
+            if (r == null) {
+                head.setStatus(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE);
+                h.set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + size).setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+                body.release();
+                out = Unpooled.EMPTY_BUFFER;
+            } else if (r.length == 2) {
+                int len = (int) (r[1] - r[0] + 1);
+                out = body.retainedSlice(body.readerIndex() + (int) r[0], len);
+                body.release();
+                head.setStatus(HttpResponseStatus.PARTIAL_CONTENT);
+                h.set(HttpHeaderNames.CONTENT_RANGE, "bytes " + r[0] + "-" + r[1] + "/" + size)
+                        .setInt(HttpHeaderNames.CONTENT_LENGTH, len);
+            }
+        }
+        runtime.forwarded.onResponse(h, HttpVersion.HTTP_1_1);
+        responseStarted = true;
+        boolean close = !clientKeepAlive || draining;
+        if (close) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (clientHttp10) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        ctx.write(head, ctx.voidPromise());
+        ChannelFuture done = ctx.writeAndFlush(new DefaultLastHttpContent(out));
+        afterLocalResponse(done, close);
+        return true;
+    }
+
+    /** PURGE (a URL, or the tags in X-Purge-Tags) and BAN (X-Ban-Host / X-Ban-Path regexes), ACL-checked. */
+    private void invalidate(CacheFront front, String host) {
+        InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+        if (!front.mayPurge(remote.getAddress())) {
+            log.warn("{} {} from {} refused: not in cache.purge.allow", method, uri, clientIp);
+            giveUp(HttpResponseStatus.FORBIDDEN, method + " from " + clientIp);
+            return;
+        }
+        HttpHeaders h = request.headers();
+        int n;
+        String what;
+        try {
+            if (method.name().equals("BAN")) {
+                String hostRe = h.get("x-ban-host");
+                String pathRe = h.get("x-ban-path");
+                n = front.cache.ban(hostRe == null ? null : java.util.regex.Pattern.compile(hostRe),
+                        pathRe == null ? null : java.util.regex.Pattern.compile(pathRe));
+                what = "banned";
+            } else if (h.contains("x-purge-tags")) {
+                n = front.cache.purgeTags(List.of(h.get("x-purge-tags").trim().split("[\\s,]+")));
+                what = "purged by tag";
+            } else {
+                n = front.cache.purge(HttpCache.primaryKey(host, uri));
+                what = "purged";
+            }
+        } catch (java.util.regex.PatternSyntaxException e) {
+            giveUp(HttpResponseStatus.BAD_REQUEST, "bad ban pattern: " + e.getDescription());
+            return;
+        }
+        log.info("{} {} from {}: {} {} objects", method, uri, clientIp, what, n);
+        byte[] text = (what + " " + n + " objects\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        DefaultFullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                Unpooled.wrappedBuffer(text));
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, text.length);
+        responseStarted = true;
+        boolean close = !clientKeepAlive || draining;
+        if (close) {
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        afterLocalResponse(ctx.writeAndFlush(res), close);
+    }
+
+    /** The fetch for the waiting list is over: waiters get {@code stored}, or go to the backend (null). */
+    private void endCacheFetch(CachedResponse stored) {
+        if (cacheFetcher) {
+            cacheFetcher = false;
+            cacheFront.cache.fetchDone(cacheKey, stored);
+        }
+    }
+
+    /** Drops the exchange's cache state: an unfinished body copy, the fetch, a wait. */
+    private void endCache() {
+        if (storeBody != null) {
+            storeBody.release();
+            storeBody = null;
+        }
+        endCacheFetch(null);
+        if (cacheWaitTimer != null) {
+            cacheWaitTimer.cancel(false);
+            cacheWaitTimer = null;
+        }
+        cacheWaitGeneration++;
     }
 
     private static String pathOf(String uri) {
@@ -385,6 +674,11 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             ctx.write(new DefaultFileRegion(raf.getChannel(), plan.offset(), plan.length()), ctx.voidPromise());
             done = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         }
+        afterLocalResponse(done, close);
+    }
+
+    /** After a response Ferry wrote itself: close, or take the next request (dropping any body first). */
+    private void afterLocalResponse(ChannelFuture done, boolean close) {
         releaseRequest();
         if (close) {
             state = State.CLOSING;
@@ -537,7 +831,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
                     endExchange();
                 }
             }
-            case QUEUED, CONNECTING -> bodyQueue.add(content);
+            case QUEUED, WAITING_CACHE, CONNECTING -> bodyQueue.add(content);
             case STREAMING -> {
                 sendBody(content);
                 upstreamNeedsFlush = true;
@@ -699,7 +993,6 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             }
             return;
         }
-        responseStarted = true;
         if (code >= 500 && server.health().countsServerErrors()) {
             server.health().onFailure("HTTP " + code);
         } else {
@@ -707,8 +1000,19 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         }
         HttpHeaders headers = response.headers();
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+        if (code == 304 && staleObject != null && cacheFetcher) {
+            // Our revalidation came back "not modified": the kept object is fresh again. Its body
+            // follows once the 304 has ended (onResponseContent).
+            revalidated = cacheFront.cache.refresh(staleObject, CacheFront.snapshot(headers), revalidatedTtl(headers));
+            ReferenceCountUtil.release(response);
+            return;
+        }
+        responseStarted = true;
         boolean hasLength = headers.contains(HttpHeaderNames.CONTENT_LENGTH);
         HopByHopHeaders.strip(headers);
+        if (cacheFront != null) {
+            cacheResponseHead(response);
+        }
         runtime.forwarded.onResponse(headers, response.protocolVersion());
         boolean bodyless = method == HttpMethod.HEAD || code == 204 || code == 304;
         if (!bodyless && !hasLength) {
@@ -752,14 +1056,30 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
                     "malformed response body: " + content.decoderResult().cause());
             return;
         }
+        if (revalidated != null) {
+            content.release();
+            if (last) {
+                serveRevalidated();
+            }
+            return;
+        }
         if (!responseStarted) {
             content.release();
             attemptFailed(Failure.BAD_RESPONSE, HttpResponseStatus.BAD_GATEWAY, "response body without a response head");
             return;
         }
+        if (storeBody != null) {
+            copyForCache(content.content());
+        }
         if (!last) {
             ctx.write(content, ctx.voidPromise());
             return;
+        }
+        if (storeBody != null) {
+            CachedResponse stored = cacheFront.store(cachePrimary, request.headers(), storeStatus, storeReason,
+                    storeHeaders, storeBody, fetchStarted, storeDecision);
+            storeBody = null;
+            endCacheFetch(stored);
         }
         serverTimer.stop();
         UpstreamConnection c = upstream;
@@ -778,6 +1098,87 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         } else {
             ctx.writeAndFlush(content, ctx.voidPromise());
             endExchange();
+        }
+    }
+
+    /**
+     * A fetcher's response: stored if cacheable (the body is copied once as it streams to the
+     * client), otherwise the key is marked hit-for-miss and the waiting list released at once, so
+     * waiters go to the backend in parallel instead of one after another.
+     */
+    private void cacheResponseHead(HttpResponse response) {
+        HttpHeaders headers = response.headers();
+        if (cacheStaticAsset) {
+            headers.remove(HttpHeaderNames.SET_COOKIE);
+        }
+        if (cacheKey != null && method == HttpMethod.GET) {
+            StorePolicy.Decision d = cacheFront.decide(response, cacheStaticAsset);
+            if (d.store()) {
+                storeDecision = d;
+                storeStatus = response.status().code();
+                storeReason = response.status().reasonPhrase();
+                storeHeaders = CacheFront.snapshot(headers);
+                int length = headers.getInt(HttpHeaderNames.CONTENT_LENGTH, 8192);
+                storeBody = UnpooledByteBufAllocator.DEFAULT.directBuffer(Math.max(16, length));
+            } else {
+                log.debug("{} {}: not stored ({}); hit-for-miss", method, uri, d.reason());
+                cacheFront.cache.markHitForMiss(cachePrimary);
+                endCacheFetch(null);
+            }
+        }
+        if (!cacheFront.config.exposeTags()) {
+            headers.remove(CacheFront.SURROGATE_KEY).remove(CacheFront.CACHE_TAGS);
+        }
+        if (cacheLabel != null && !cacheFront.config.header().isEmpty()) {
+            headers.set(cacheFront.config.header(), cacheLabel);
+        }
+    }
+
+    private void copyForCache(ByteBuf part) {
+        int n = part.readableBytes();
+        if (storeBody.readableBytes() + n > cacheFront.config.maxObjectBytes()) {
+            storeBody.release();
+            storeBody = null;
+            cacheFront.cache.markHitForMiss(cachePrimary);
+            endCacheFetch(null);
+            return;
+        }
+        storeBody.writeBytes(part, part.readerIndex(), n);
+    }
+
+    /** The freshness a 304 gives: its own Cache-Control/Expires, else the configured default. */
+    private long revalidatedTtl(HttpHeaders headers) {
+        long ttl = Freshness.lifetimeMillis(200, CacheControl.parse(headers.getAll(HttpHeaderNames.CACHE_CONTROL)),
+                headers.get(HttpHeaderNames.EXPIRES), headers.get(HttpHeaderNames.DATE),
+                cacheFront.config.defaultTtl().toMillis());
+        return Math.max(ttl, 0);
+    }
+
+    /** The 304 of a revalidation has ended: free the connection, answer from the refreshed object. */
+    private void serveRevalidated() {
+        serverTimer.stop();
+        UpstreamConnection c = upstream;
+        upstream = null;
+        if (upstreamKeepAlive && requestDone) {
+            c.release();
+        } else {
+            c.close();
+        }
+        releaseServer();
+        CachedResponse fresh = revalidated;
+        revalidated = null;
+        endCacheFetch(fresh);
+        // Answer the client's own conditionals, not the validators Ferry sent upstream.
+        HttpHeaders h = request.headers();
+        h.remove(HttpHeaderNames.IF_NONE_MATCH).remove(HttpHeaderNames.IF_MODIFIED_SINCE);
+        if (clientIfNoneMatch != null) {
+            h.set(HttpHeaderNames.IF_NONE_MATCH, clientIfNoneMatch);
+        }
+        if (clientIfModifiedSince != null) {
+            h.set(HttpHeaderNames.IF_MODIFIED_SINCE, clientIfModifiedSince);
+        }
+        if (!serveCached(fresh, "HIT")) {
+            giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "revalidated object was evicted at once");
         }
     }
 
@@ -951,6 +1352,19 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         replayable = false;
         replayBytes = 0;
         retriesLeft = 0;
+        cacheFront = null;
+        cachePrimary = null;
+        cacheKey = null;
+        cacheFetcher = false;
+        cacheStaticAsset = false;
+        cacheLabel = null;
+        staleObject = null;
+        revalidated = null;
+        clientIfNoneMatch = null;
+        clientIfModifiedSince = null;
+        storeDecision = null;
+        storeHeaders = null;
+        storeBody = null;
         staleRetried = false;
         freshConnectionOnly = false;
         bodyBytes = 0;
@@ -970,6 +1384,19 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
      * and dropped); after, the only honest signal left is closing the connection.
      */
     private void giveUp(HttpResponseStatus status, String reason) {
+        if (!responseStarted && status.code() >= 500 && staleObject != null
+                && staleObject.usableOnErrorAt(cacheFront.cache.now())) {
+            CachedResponse stale = staleObject;
+            staleObject = null;
+            endAttempt();
+            releaseServer();
+            if (serveCached(stale, "HIT")) {
+                cacheFront.cache.stats().countStaleOnError();
+                log.warn("{} {} -> backend={} server={}: {}; served a stale copy (stale-if-error)", method, uri,
+                        backend, server, reason);
+                return;
+            }
+        }
         if (status.code() >= 500 || status.code() == 408) {
             log.warn("{} {} -> backend={} server={}: {} ({})", method, uri, backend, server,
                     responseStarted ? "aborted" : status.code(), reason);
@@ -1002,7 +1429,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     }
 
     private void onClientInactivity() {
-        boolean waitingForServer = (state == State.CONNECTING || state == State.STREAMING || state == State.QUEUED)
+        boolean waitingForServer = (state == State.CONNECTING || state == State.STREAMING || state == State.QUEUED
+                || state == State.WAITING_CACHE)
                 && requestDone && !responseStarted;
         if (state == State.IDLE || state == State.CLOSING || waitingForServer) {
             return; // idle keepalive has its own timer; a slow server is timeouts.server's business
@@ -1047,8 +1475,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         }
     }
 
-    /** The request is over: drop what was kept to send or resend it. */
+    /** The request is over: drop what was kept to send or resend it, and its cache state. */
     private void releaseRequest() {
+        endCache();
         HttpContent part;
         while ((part = bodyQueue.poll()) != null) {
             part.release();
@@ -1080,7 +1509,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         boolean read = switch (state) {
             case IDLE, DISCARDING -> true;
             case STREAMING -> !requestDone && upstream != null && upstream.channel().isWritable();
-            case QUEUED, CONNECTING, CLOSING -> false;
+            case QUEUED, WAITING_CACHE, CONNECTING, CLOSING -> false;
         };
         ctx.channel().config().setAutoRead(read);
     }

@@ -17,16 +17,32 @@ import java.util.Map;
 final class ProxyRuntime {
     final FerryConfig config;
     final Upstreams upstreams;
-    final Router<Backend> router;
+    final Router<RouteTarget> router;
+    /** The shared cache, or null when cache.enabled is false. */
+    final CacheFront cache;
     final ForwardedHeaders forwarded;
     final Map<String, SslContext> tls;
 
-    ProxyRuntime(FerryConfig config, Upstreams upstreams, Map<String, SslContext> tls) {
+    ProxyRuntime(FerryConfig config, Upstreams upstreams, Map<String, SslContext> tls, ProxyRuntime previous) {
         this.config = config;
         this.upstreams = upstreams;
         this.router = Router.build(config.routes(), RouteConfig::hosts, RouteConfig::pathPrefix,
-                r -> upstreams.backend(r.backend()));
+                r -> new RouteTarget(upstreams.backend(r.backend()), r.cache()));
+        this.cache = !config.cache().enabled() ? null
+                : new CacheFront(config.cache(), reusableCache(previous, config));
         this.forwarded = new ForwardedHeaders(config.global().via());
         this.tls = Map.copyOf(tls);
+    }
+
+    /** A reload keeps the stored objects when the cache's size and lifetimes did not change. */
+    private static io.ferry.cache.HttpCache reusableCache(ProxyRuntime previous, FerryConfig config) {
+        if (previous == null || previous.cache == null) {
+            return null;
+        }
+        return previous.cache.cache.settings().equals(CacheFront.settings(config.cache())) ? previous.cache.cache : null;
+    }
+
+    /** What a route leads to: a backend, and whether the cache may answer. */
+    record RouteTarget(Backend backend, boolean cache) {
     }
 }

@@ -1,0 +1,422 @@
+package io.ferry.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.IllegalReferenceCountException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
+
+/**
+ * The shared HTTP cache: objects keyed by host and URL (and the request headers their Vary names),
+ * stored in Caffeine bounded by bytes, each kept for ttl + grace/stale-if-error + keep. It also keeps
+ * the waiting lists that coalesce concurrent misses, the hit-for-miss markers of uncacheable keys,
+ * and the indexes that purge by URL and by tag. No sockets: the server decides what to do with a
+ * {@link Lookup}.
+ *
+ * <p>Hits take no lock: a Caffeine read and a reference-count increment on the body. Bodies live in
+ * unpooled buffers, so a body released by an eviction racing with a hit makes the hit's retain fail
+ * (it is then treated as a miss) rather than touch memory reused by someone else.
+ */
+public final class HttpCache {
+    /** What a lookup found. */
+    public enum State {
+        /** Fresh: serve it. */
+        FRESH,
+        /** Stale but within grace: serve it, and refresh it in the background. */
+        GRACE,
+        /** Stale past grace but kept: revalidate with its validators (or serve it if the backend fails). */
+        STALE,
+        /** The key recently answered uncacheably: go to the backend, no waiting list. */
+        HIT_FOR_MISS,
+        /** Nothing stored. */
+        MISS
+    }
+
+    /** A lookup's result. {@code object} is set for FRESH, GRACE and STALE. */
+    public record Lookup(State state, CachedResponse object, String key) {
+    }
+
+    private static final Set<String> BODY_HEADERS = Set.of("content-length", "content-encoding", "content-range",
+            "transfer-encoding");
+
+    private final CacheSettings settings;
+    private final LongSupplier clock;
+    private final Cache<String, CachedResponse> store;
+    private final Cache<String, Boolean> hitForMiss;
+    private final ConcurrentHashMap<String, String[]> varyByPrimary = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Set<String>> keysByPrimary = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Set<String>> keysByTag = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, PendingFetch> inFlight = new ConcurrentHashMap<>();
+    private final CacheStats stats = new CacheStats();
+
+    public HttpCache(CacheSettings settings) {
+        this(settings, System::currentTimeMillis);
+    }
+
+    /** With a clock in epoch milliseconds; tests move it to age objects. */
+    public HttpCache(CacheSettings settings, LongSupplier clock) {
+        this.settings = settings;
+        this.clock = clock;
+        Ticker ticker = () -> TimeUnit.MILLISECONDS.toNanos(clock.getAsLong());
+        this.store = Caffeine.newBuilder()
+                .maximumWeight(settings.maxBytes())
+                .weigher((String k, CachedResponse v) -> (int) Math.min(Integer.MAX_VALUE, v.weight()))
+                .expireAfter(new Expiry<String, CachedResponse>() {
+                    @Override
+                    public long expireAfterCreate(String key, CachedResponse value, long currentTime) {
+                        return TimeUnit.MILLISECONDS.toNanos(value.retainMillis());
+                    }
+
+                    @Override
+                    public long expireAfterUpdate(String key, CachedResponse value, long currentTime, long currentDuration) {
+                        return TimeUnit.MILLISECONDS.toNanos(value.retainMillis());
+                    }
+
+                    @Override
+                    public long expireAfterRead(String key, CachedResponse value, long currentTime, long currentDuration) {
+                        return currentDuration;
+                    }
+                })
+                .ticker(ticker)
+                .executor(Runnable::run) // release bodies on the thread that caused the removal, promptly
+                .removalListener(this::onRemoval)
+                .build();
+        this.hitForMiss = Caffeine.newBuilder()
+                .expireAfterWrite(settings.hitForMiss().toMillis(), TimeUnit.MILLISECONDS)
+                .ticker(ticker)
+                .maximumSize(100_000)
+                .executor(Runnable::run)
+                .build();
+    }
+
+    public CacheSettings settings() {
+        return settings;
+    }
+
+    public CacheStats stats() {
+        return stats;
+    }
+
+    public long now() {
+        return clock.getAsLong();
+    }
+
+    /** Objects stored now (all variants). */
+    public long objects() {
+        return store.estimatedSize();
+    }
+
+    /** Bytes the stored objects weigh. */
+    public long bytes() {
+        return store.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L);
+    }
+
+    /** The primary key of a request: host (case-folded) and request target. */
+    public static String primaryKey(String host, String uri) {
+        return (host == null ? "" : host.toLowerCase(Locale.ROOT)) + '\u0000' + uri;
+    }
+
+    public Lookup lookup(String primary, Function<String, String> requestHeader) {
+        if (hitForMiss.getIfPresent(primary) != null) {
+            stats.hitForMiss.increment();
+            return new Lookup(State.HIT_FOR_MISS, null, primary);
+        }
+        String key = variantKey(primary, varyByPrimary.get(primary), requestHeader);
+        CachedResponse c = store.getIfPresent(key);
+        if (c == null || c.released().get()) {
+            stats.misses.increment();
+            return new Lookup(State.MISS, null, key);
+        }
+        long now = clock.getAsLong();
+        if (c.freshAt(now)) {
+            return new Lookup(State.FRESH, c, key);
+        }
+        if (c.inGraceAt(now)) {
+            return new Lookup(State.GRACE, c, key);
+        }
+        stats.misses.increment();
+        return new Lookup(State.STALE, c, key);
+    }
+
+    /** A reference to an object's body for one write, or null if it was released meanwhile. */
+    public static ByteBuf tryRetainBody(CachedResponse c) {
+        try {
+            return c.retainedBody();
+        } catch (IllegalReferenceCountException e) {
+            return null;
+        }
+    }
+
+    // ---------------------------------------------------------------- coalescing
+
+    /**
+     * Becomes the fetcher of {@code key} (returns true) or joins the waiting list of the fetch in
+     * flight (returns false; {@code waiter} is called once with the stored object, or with null when
+     * the fetch did not store anything and the waiter should go to the backend itself).
+     */
+    public boolean fetchOrWait(String key, Consumer<CachedResponse> waiter) {
+        PendingFetch mine = new PendingFetch();
+        PendingFetch existing = inFlight.putIfAbsent(key, mine);
+        if (existing == null) {
+            return true;
+        }
+        if (existing.add(waiter)) {
+            stats.coalesced.increment();
+            return false;
+        }
+        // That fetch has just completed: look again instead of waiting.
+        waiter.accept(null);
+        return false;
+    }
+
+    /** True when a fetch of {@code key} is in flight (a grace refresh need not start another). */
+    public boolean fetching(String key) {
+        return inFlight.containsKey(key);
+    }
+
+    /** Starts a background refresh of {@code key} unless one is running; true if the caller should run it. */
+    public boolean startRefresh(String key) {
+        return inFlight.putIfAbsent(key, new PendingFetch()) == null;
+    }
+
+    /** Ends the fetch of {@code key}: waiters get {@code stored} (null: fetch for yourselves). */
+    public void fetchDone(String key, CachedResponse stored) {
+        PendingFetch p = inFlight.remove(key);
+        if (p != null) {
+            for (Consumer<CachedResponse> w : p.complete()) {
+                w.accept(stored);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- storing
+
+    /**
+     * Stores a response; the cache takes over the body's reference. The variant is chosen by the
+     * response's Vary names applied to the request's headers.
+     */
+    public CachedResponse store(String primary, String vary, Function<String, String> requestHeader, int status,
+                                String reason, List<Map.Entry<String, String>> headers, ByteBuf body, long responseTime,
+                                long initialAge, StorePolicy.Decision decision, List<String> tags) {
+        String[] varyNames = varyNames(vary);
+        String key = variantKey(primary, varyNames, requestHeader);
+        String etag = find(headers, "etag");
+        String lastModified = find(headers, "last-modified");
+        CachedResponse c = new CachedResponse(key, status, reason, List.copyOf(headers), body, responseTime, initialAge,
+                decision.ttl(), decision.grace(), decision.staleIfError(), decision.keep(), etag, lastModified,
+                List.copyOf(tags), new AtomicBoolean());
+        if (varyNames.length == 0) {
+            varyByPrimary.remove(primary);
+        } else {
+            varyByPrimary.put(primary, varyNames);
+        }
+        keysByPrimary.computeIfAbsent(primary, k -> ConcurrentHashMap.newKeySet()).add(key);
+        for (String tag : c.tags()) {
+            keysByTag.computeIfAbsent(tag, k -> ConcurrentHashMap.newKeySet()).add(key);
+        }
+        hitForMiss.invalidate(primary);
+        store.put(key, c);
+        stats.stored.increment();
+        return c;
+    }
+
+    /**
+     * A 304 answered a revalidation: the stored object is fresh again, with the 304's headers merged
+     * in (RFC 9111 §3.2) — except those describing the stored body, which the 304 did not send.
+     */
+    public CachedResponse refresh(CachedResponse old, List<Map.Entry<String, String>> notModifiedHeaders, long ttl) {
+        List<Map.Entry<String, String>> update = new ArrayList<>();
+        for (Map.Entry<String, String> h : notModifiedHeaders) {
+            if (!BODY_HEADERS.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+                update.add(h);
+            }
+        }
+        List<Map.Entry<String, String>> merged = new ArrayList<>(old.headers().size());
+        for (Map.Entry<String, String> h : old.headers()) {
+            if (find(update, h.getKey()) == null) {
+                merged.add(h);
+            }
+        }
+        merged.addAll(update);
+        CachedResponse fresh = old.revalidated(clock.getAsLong(), ttl, List.copyOf(merged));
+        store.put(old.key(), fresh);
+        stats.revalidations.increment();
+        return fresh;
+    }
+
+    /** Marks a key as uncacheable for {@code hit-for-miss}: later requests go straight to the backend. */
+    public void markHitForMiss(String primary) {
+        hitForMiss.put(primary, Boolean.TRUE);
+    }
+
+    // ---------------------------------------------------------------- invalidation
+
+    /** Removes every variant of a URL; returns how many objects went. */
+    public int purge(String primary) {
+        Set<String> keys = keysByPrimary.remove(primary);
+        hitForMiss.invalidate(primary);
+        int n = 0;
+        if (keys != null) {
+            for (String k : keys) {
+                if (store.asMap().remove(k) != null) {
+                    n++;
+                }
+            }
+        }
+        stats.purged.add(n);
+        return n;
+    }
+
+    /** Removes objects whose host and path (request target) match the patterns (null matches all). */
+    public int ban(Pattern host, Pattern path) {
+        int n = 0;
+        for (String key : new ArrayList<>(store.asMap().keySet())) {
+            int sep = key.indexOf('\u0000');
+            int variant = key.indexOf('\u0001');
+            String h = key.substring(0, sep);
+            String uri = key.substring(sep + 1, variant < 0 ? key.length() : variant);
+            if ((host == null || host.matcher(h).find()) && (path == null || path.matcher(uri).find())) {
+                if (store.asMap().remove(key) != null) {
+                    n++;
+                }
+            }
+        }
+        stats.purged.add(n);
+        return n;
+    }
+
+    /** Removes objects tagged (Surrogate-Key, Cache-Tags) with any of {@code tags}. */
+    public int purgeTags(Collection<String> tags) {
+        int n = 0;
+        for (String tag : tags) {
+            Set<String> keys = keysByTag.remove(tag);
+            if (keys != null) {
+                for (String k : keys) {
+                    if (store.asMap().remove(k) != null) {
+                        n++;
+                    }
+                }
+            }
+        }
+        stats.purged.add(n);
+        return n;
+    }
+
+    /** Releases every body: the cache is being discarded. */
+    public void clear() {
+        store.invalidateAll();
+        store.cleanUp();
+    }
+
+    private void onRemoval(String key, CachedResponse value, RemovalCause cause) {
+        if (value == null) {
+            return;
+        }
+        value.release();
+        if (cause.wasEvicted()) {
+            stats.evictions.increment();
+        }
+        if (cause != RemovalCause.REPLACED && key != null) {
+            int sep = key.indexOf('\u0001');
+            String primary = sep < 0 ? key : key.substring(0, sep);
+            Set<String> keys = keysByPrimary.get(primary);
+            if (keys != null && store.getIfPresent(key) == null) {
+                keys.remove(key);
+            }
+            for (String tag : value.tags()) {
+                Set<String> tagged = keysByTag.get(tag);
+                if (tagged != null && store.getIfPresent(key) == null) {
+                    tagged.remove(key);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- variants
+
+    static String[] varyNames(String vary) {
+        if (vary == null || vary.isBlank()) {
+            return new String[0];
+        }
+        List<String> names = new ArrayList<>();
+        for (String n : vary.split(",")) {
+            String t = n.trim().toLowerCase(Locale.ROOT);
+            if (!t.isEmpty() && !names.contains(t)) {
+                names.add(t);
+            }
+        }
+        names.sort(null);
+        return names.toArray(new String[0]);
+    }
+
+    static String variantKey(String primary, String[] varyNames, Function<String, String> requestHeader) {
+        if (varyNames == null || varyNames.length == 0) {
+            return primary;
+        }
+        StringBuilder sb = new StringBuilder(primary).append('\u0001');
+        for (String name : varyNames) {
+            String v = requestHeader.apply(name);
+            sb.append(name).append('=').append(name.equals("accept-encoding") ? normaliseEncoding(v) : v == null ? "" : v.trim())
+                    .append('\u0002');
+        }
+        return sb.toString();
+    }
+
+    /** Accept-Encoding collapses to the one coding a response would use: br, gzip or identity. */
+    static String normaliseEncoding(String acceptEncoding) {
+        if (acceptEncoding == null) {
+            return "identity";
+        }
+        String a = acceptEncoding.toLowerCase(Locale.ROOT);
+        if (a.contains("br")) {
+            return "br";
+        }
+        if (a.contains("gzip")) {
+            return "gzip";
+        }
+        return "identity";
+    }
+
+    private static String find(List<Map.Entry<String, String>> headers, String name) {
+        for (Map.Entry<String, String> h : headers) {
+            if (h.getKey().equalsIgnoreCase(name)) {
+                return h.getValue();
+            }
+        }
+        return null;
+    }
+
+    /** The waiting list of one fetch in flight. Touched only on misses. */
+    private static final class PendingFetch {
+        private final List<Consumer<CachedResponse>> waiters = new ArrayList<>(2);
+        private boolean done;
+
+        synchronized boolean add(Consumer<CachedResponse> waiter) {
+            if (done) {
+                return false;
+            }
+            waiters.add(waiter);
+            return true;
+        }
+
+        synchronized List<Consumer<CachedResponse>> complete() {
+            done = true;
+            return new ArrayList<>(waiters);
+        }
+    }
+}

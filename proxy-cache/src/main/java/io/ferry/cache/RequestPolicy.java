@@ -1,0 +1,77 @@
+package io.ferry.cache;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Which requests may be answered from the cache, tuned for PHP sites (Drupal): Varnish's builtin
+ * rules plus cookie handling. Static assets (by extension) drop their cookies and are looked up;
+ * other requests are looked up when anonymous — no Authorization and no session cookie — with their
+ * non-session cookies (analytics and the like) stripped first; paths such as /admin always pass.
+ */
+public final class RequestPolicy {
+    /** The verdict on a request. */
+    public record Decision(boolean lookup, boolean isStatic, String reason, String cookieToForward) {
+    }
+
+    private final Set<String> staticExtensions;
+    private final Pattern sessionCookie;
+    private final List<String> passPaths;
+    private final boolean anonymous;
+
+    public RequestPolicy(Set<String> staticExtensions, Pattern sessionCookie, List<String> passPaths, boolean anonymous) {
+        this.staticExtensions = Set.copyOf(staticExtensions);
+        this.sessionCookie = sessionCookie;
+        this.passPaths = List.copyOf(passPaths);
+        this.anonymous = anonymous;
+    }
+
+    /**
+     * @param path   request path without the query
+     * @param cookie the Cookie header (several joined with "; "), or null
+     */
+    public Decision decide(String method, String path, boolean hasAuthorization, String cookie) {
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+            return new Decision(false, false, "method " + method, cookie);
+        }
+        if (hasAuthorization) {
+            return new Decision(false, false, "Authorization", cookie);
+        }
+        if (isStatic(path)) {
+            return new Decision(true, true, "static asset", null);
+        }
+        for (String p : passPaths) {
+            if (path.startsWith(p)) {
+                return new Decision(false, false, "pass path " + p, cookie);
+            }
+        }
+        if (cookie == null || cookie.isEmpty()) {
+            return new Decision(true, false, "no cookie", null);
+        }
+        if (!anonymous) {
+            return new Decision(false, false, "Cookie", cookie);
+        }
+        for (String c : cookie.split(";")) {
+            String name = c.trim();
+            int eq = name.indexOf('=');
+            if (eq > 0) {
+                name = name.substring(0, eq);
+            }
+            if (sessionCookie.matcher(name).find()) {
+                return new Decision(false, false, "session cookie", cookie);
+            }
+        }
+        return new Decision(true, false, "anonymous (non-session cookies stripped)", null);
+    }
+
+    public boolean isStatic(String path) {
+        int slash = path.lastIndexOf('/');
+        int dot = path.lastIndexOf('.');
+        if (dot <= slash) {
+            return false;
+        }
+        return staticExtensions.contains(path.substring(dot + 1).toLowerCase(Locale.ROOT));
+    }
+}

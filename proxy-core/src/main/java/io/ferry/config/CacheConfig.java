@@ -1,0 +1,34 @@
+package io.ferry.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The shared cache (Varnish's job): size, lifetimes, which requests it serves, who may purge.
+ *
+ * @param header         response header that says HIT, MISS or PASS (empty: none)
+ * @param waitTimeout    how long a request waits for a coalesced fetch before going to the backend itself
+ * @param purgeAllow     client networks allowed to PURGE and BAN (CIDR)
+ * @param exposeTags     pass Surrogate-Key / Cache-Tags on to clients
+ */
+public record CacheConfig(
+        boolean enabled,
+        long sizeBytes,
+        long maxObjectBytes,
+        Duration defaultTtl,
+        Duration grace,
+        Duration keep,
+        Duration staleIfError,
+        Duration hitForMiss,
+        Duration waitTimeout,
+        String header,
+        Set<String> staticExtensions,
+        Duration staticMinTtl,
+        boolean anonymous,
+        Pattern sessionCookie,
+        List<String> passPaths,
+        List<String> purgeAllow,
+        boolean exposeTags) {
+}

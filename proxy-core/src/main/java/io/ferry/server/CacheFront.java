@@ -1,0 +1,191 @@
+package io.ferry.server;
+
+import io.ferry.cache.CacheControl;
+import io.ferry.cache.CacheSettings;
+import io.ferry.cache.CachedResponse;
+import io.ferry.cache.Freshness;
+import io.ferry.cache.HttpCache;
+import io.ferry.cache.RequestPolicy;
+import io.ferry.cache.StorePolicy;
+import io.ferry.config.CacheConfig;
+import io.ferry.config.Cidr;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.DateFormatter;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetAddress;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Connects the {@link HttpCache} library to Netty's HTTP objects: which requests look up, which
+ * responses are stored and for how long, and how a stored object becomes a response again. Shared
+ * by every connection of a runtime; immutable apart from the cache itself.
+ */
+final class CacheFront {
+    static final String SURROGATE_KEY = "surrogate-key";
+    static final String CACHE_TAGS = "cache-tags";
+
+    final HttpCache cache;
+    final CacheConfig config;
+    final RequestPolicy requestPolicy;
+    final StorePolicy storePolicy;
+    private final List<Cidr> purgeAllow;
+
+    CacheFront(CacheConfig config, HttpCache reuse) {
+        this.config = config;
+        this.cache = reuse != null ? reuse : new HttpCache(settings(config));
+        this.requestPolicy = new RequestPolicy(config.staticExtensions(), config.sessionCookie(), config.passPaths(),
+                config.anonymous());
+        this.storePolicy = new StorePolicy(cache.settings());
+        List<Cidr> allow = new ArrayList<>();
+        for (String c : config.purgeAllow()) {
+            allow.add(Cidr.parse(c));
+        }
+        this.purgeAllow = List.copyOf(allow);
+    }
+
+    static CacheSettings settings(CacheConfig c) {
+        return new CacheSettings(c.sizeBytes(), c.maxObjectBytes(), c.defaultTtl(), c.grace(), c.keep(),
+                c.staleIfError(), c.hitForMiss(), c.staticMinTtl());
+    }
+
+    boolean mayPurge(InetAddress client) {
+        for (Cidr c : purgeAllow) {
+            if (c.contains(client)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether an upstream response may be stored, for how long. */
+    StorePolicy.Decision decide(HttpResponse response, boolean isStatic) {
+        HttpHeaders h = response.headers();
+        CacheControl cc = CacheControl.parse(h.getAll(HttpHeaderNames.CACHE_CONTROL));
+        long length = h.getInt(HttpHeaderNames.CONTENT_LENGTH, -1);
+        boolean validators = h.contains(HttpHeaderNames.ETAG) || h.contains(HttpHeaderNames.LAST_MODIFIED);
+        return storePolicy.decide(response.status().code(), cc, h.contains(HttpHeaderNames.SET_COOKIE),
+                h.get(HttpHeaderNames.VARY), h.get(HttpHeaderNames.EXPIRES), h.get(HttpHeaderNames.DATE), length,
+                validators, isStatic ? config.staticMinTtl().toMillis() : 0);
+    }
+
+    /** The headers to keep with a stored object (hop-by-hop already removed): all but Age. */
+    static List<Map.Entry<String, String>> snapshot(HttpHeaders h) {
+        List<Map.Entry<String, String>> list = new ArrayList<>(h.size());
+        Iterator<Map.Entry<String, String>> it = h.iteratorAsString();
+        while (it.hasNext()) {
+            Map.Entry<String, String> e = it.next();
+            if (!e.getKey().equalsIgnoreCase("age")) {
+                list.add(new AbstractMap.SimpleImmutableEntry<>(e.getKey(), e.getValue()));
+            }
+        }
+        return list;
+    }
+
+    /** Invalidation tags: Surrogate-Key and Drupal's Cache-Tags, space or comma separated. */
+    static List<String> tags(HttpHeaders h) {
+        List<String> tags = new ArrayList<>();
+        for (String header : new String[] {SURROGATE_KEY, CACHE_TAGS}) {
+            for (String v : h.getAll(header)) {
+                for (String t : v.split("[\\s,]+")) {
+                    if (!t.isEmpty()) {
+                        tags.add(t);
+                    }
+                }
+            }
+        }
+        return tags;
+    }
+
+    /** Stores a fetched response; the cache takes the body's reference. */
+    CachedResponse store(String primary, HttpHeaders requestHeaders, int status, String reason,
+                         List<Map.Entry<String, String>> headers, ByteBuf body, long requestTime,
+                         StorePolicy.Decision decision) {
+        long now = cache.now();
+        String age = find(headers, "age");
+        long initialAge = Freshness.ageMillis(age) + Math.max(0, now - requestTime);
+        HttpHeaders tagSource = new DefaultHttpHeaders(false);
+        String sk = find(headers, SURROGATE_KEY);
+        String ct = find(headers, CACHE_TAGS);
+        if (sk != null) {
+            tagSource.add(SURROGATE_KEY, sk);
+        }
+        if (ct != null) {
+            tagSource.add(CACHE_TAGS, ct);
+        }
+        return cache.store(primary, find(headers, "vary"), requestHeaders::get, status, reason, headers, body, now,
+                initialAge, decision, tags(tagSource));
+    }
+
+    /** A stored object as a response head: its headers plus Age and the X-Cache label. */
+    HttpResponse responseHead(CachedResponse c, String label) {
+        HttpHeaders h = new DefaultHttpHeaders(false);
+        for (Map.Entry<String, String> e : c.headers()) {
+            if (!config.exposeTags() && (e.getKey().equalsIgnoreCase(SURROGATE_KEY) || e.getKey().equalsIgnoreCase(CACHE_TAGS))) {
+                continue;
+            }
+            h.add(e.getKey(), e.getValue());
+        }
+        h.set(HttpHeaderNames.AGE, Long.toString(c.ageAt(cache.now()) / 1000));
+        h.set(HttpHeaderNames.ACCEPT_RANGES, "bytes");
+        if (!config.header().isEmpty()) {
+            h.set(config.header(), label);
+        }
+        if (!h.contains(HttpHeaderNames.CONTENT_LENGTH) && c.status() != 204 && c.status() != 304) {
+            h.setInt(HttpHeaderNames.CONTENT_LENGTH, c.body().readableBytes());
+        }
+        h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        return new DefaultHttpResponse(HttpVersion.HTTP_1_1, new HttpResponseStatus(c.status(), c.reason()), h);
+    }
+
+    /** RFC 9110 §13.1.2/13.1.3: does the client's conditional make this a 304? (200 objects only) */
+    static boolean notModified(CachedResponse c, HttpHeaders request) {
+        if (c.status() != 200) {
+            return false;
+        }
+        String inm = request.get(HttpHeaderNames.IF_NONE_MATCH);
+        if (inm != null) {
+            if (c.etag() == null) {
+                return false;
+            }
+            String tag = strip(c.etag());
+            for (String t : inm.split(",")) {
+                String x = t.trim();
+                if (x.equals("*") || strip(x).equals(tag)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        String ims = request.get(HttpHeaderNames.IF_MODIFIED_SINCE);
+        if (ims != null && c.lastModified() != null) {
+            Date since = DateFormatter.parseHttpDate(ims);
+            Date modified = DateFormatter.parseHttpDate(c.lastModified());
+            return since != null && modified != null && !modified.after(since);
+        }
+        return false;
+    }
+
+    private static String strip(String etag) {
+        return etag.startsWith("W/") ? etag.substring(2) : etag;
+    }
+
+    static String find(List<Map.Entry<String, String>> headers, String name) {
+        for (Map.Entry<String, String> h : headers) {
+            if (h.getKey().equalsIgnoreCase(name)) {
+                return h.getValue();
+            }
+        }
+        return null;
+    }
+}

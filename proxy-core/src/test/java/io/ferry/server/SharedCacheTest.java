@@ -1,0 +1,319 @@
+package io.ferry.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ferry.testing.FerryHarness;
+import io.ferry.testing.RawClient;
+import io.ferry.testing.TestOrigin;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/** The shared cache through the proxy, against a real origin that counts what reaches it. */
+class SharedCacheTest {
+
+    private static FerryHarness ferry(int originPort, String cacheExtra) {
+        return FerryHarness.proxyTo("cache { enabled = true\n" + cacheExtra + "\n}", originPort);
+    }
+
+    private static TestOrigin origin(Function<TestOrigin.Received, TestOrigin.Reply> f) {
+        return TestOrigin.start(f);
+    }
+
+    private static TestOrigin.Reply reply(int status, String body, String... headers) {
+        Map<String, String> h = new java.util.LinkedHashMap<>();
+        h.put("Content-Type", "text/plain");
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            h.put(headers[i], headers[i + 1]);
+        }
+        return new TestOrigin.Reply(status, h, body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static RawClient.Response get(FerryHarness ferry, String path, String... headers) throws IOException {
+        return request(ferry, "GET", path, headers);
+    }
+
+    private static RawClient.Response request(FerryHarness ferry, String method, String path, String... headers)
+            throws IOException {
+        try (RawClient c = new RawClient(ferry.port())) {
+            StringBuilder sb = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: site.test\r\n");
+            for (String h : headers) {
+                sb.append(h).append("\r\n");
+            }
+            c.send(sb.append("\r\n").toString());
+            return c.read(method.equals("HEAD"));
+        }
+    }
+
+    @Test
+    void cacheableResponsesAreServedFromMemory() throws Exception {
+        AtomicInteger n = new AtomicInteger();
+        try (TestOrigin o = origin(r -> reply(200, "page " + n.incrementAndGet(), "Cache-Control", "max-age=60"));
+             FerryHarness ferry = ferry(o.port(), "")) {
+            RawClient.Response first = get(ferry, "/page");
+            assertEquals("MISS", first.header("x-cache"));
+            RawClient.Response second = get(ferry, "/page");
+            assertEquals("HIT", second.header("x-cache"));
+            assertEquals("page 1", second.bodyText());
+            assertTrue(second.header("age") != null);
+            assertEquals("1.1 ferry", second.header("via"));
+            assertEquals(1, o.requests().size());
+            assertEquals("page 2", get(ferry, "/page?other").bodyText(), "the query is part of the key");
+        }
+    }
+
+    @Test
+    void sessionCookiesAndAuthorizationPassAnalyticsCookiesAreStripped() throws Exception {
+        try (TestOrigin o = origin(r -> reply(200, "ok", "Cache-Control", "max-age=60"));
+             FerryHarness ferry = ferry(o.port(), "")) {
+            assertEquals("MISS", get(ferry, "/n", "Cookie: _ga=GA1.2.3; has_js=1").header("x-cache"));
+            assertNull(o.requests().get(0).headers().get("cookie"), "non-session cookies never reach the backend");
+            assertEquals("HIT", get(ferry, "/n", "Cookie: _ga=other").header("x-cache"));
+            assertEquals("PASS", get(ferry, "/n", "Cookie: SESS0123abcd=xyz; _ga=1").header("x-cache"));
+            assertEquals("SESS0123abcd=xyz; _ga=1", o.requests().get(1).headers().get("cookie"));
+            assertEquals("PASS", get(ferry, "/n", "Authorization: Basic dTpw").header("x-cache"));
+            assertEquals("PASS", get(ferry, "/admin/config").header("x-cache"));
+            assertEquals(4, o.requests().size());
+        }
+    }
+
+    @Test
+    void uncacheableAnswersLeaveAHitForMissMarker() throws Exception {
+        try (TestOrigin o = origin(r -> reply(200, "private", "Set-Cookie", "SESSabc=1"));
+             FerryHarness ferry = ferry(o.port(), "")) {
+            get(ferry, "/login");
+            get(ferry, "/login");
+            get(ferry, "/login");
+            assertEquals(3, o.requests().size());
+        }
+        try (TestOrigin o = origin(r -> reply(200, "x", "Cache-Control", "no-store"));
+             FerryHarness ferry = ferry(o.port(), "")) {
+            get(ferry, "/a");
+            get(ferry, "/a");
+            assertEquals(2, o.requests().size());
+        }
+    }
+
+    @Test
+    void staticAssetsLoseCookiesAndAreCachedAtLeastMinTtl() throws Exception {
+        try (TestOrigin o = origin(r -> reply(200, "body{}", "Set-Cookie", "tracker=1", "Cache-Control", "max-age=0"));
+             FerryHarness ferry = ferry(o.port(), "")) {
+            RawClient.Response first = get(ferry, "/themes/site.css?v=3", "Cookie: SESSabc=1");
+            assertNull(first.header("set-cookie"), "Set-Cookie stripped from static assets");
+            assertNull(o.requests().get(0).headers().get("cookie"), "Cookie stripped from static requests");
+            assertEquals("HIT", get(ferry, "/themes/site.css?v=3").header("x-cache"));
+            assertEquals(1, o.requests().size());
+        }
+    }
+
+    @Test
+    void varyCreatesVariantsWithNormalisedAcceptEncoding() throws Exception {
+        try (TestOrigin o = origin(r -> reply(200, "enc=" + r.headers().get("accept-encoding"),
+                "Cache-Control", "max-age=60", "Vary", "Accept-Encoding"));
+             FerryHarness ferry = ferry(o.port(), "")) {
+            assertEquals("enc=gzip, deflate", get(ferry, "/v", "Accept-Encoding: gzip, deflate").bodyText());
+            assertEquals("enc=gzip, deflate", get(ferry, "/v", "Accept-Encoding: deflate, gzip").bodyText());
+            assertEquals("enc=br, gzip", get(ferry, "/v", "Accept-Encoding: br, gzip").bodyText());
+            assertEquals("enc=null", get(ferry, "/v").bodyText());
+            assertEquals(3, o.requests().size(), "gzip, br and identity variants");
+        }
+        try (TestOrigin o = origin(r -> reply(200, "x", "Cache-Control", "max-age=60", "Vary", "*"));
+             FerryHarness ferry = ferry(o.port(), "")) {
+            get(ferry, "/star");
+            get(ferry, "/star");
+            assertEquals(2, o.requests().size(), "Vary: * is never stored");
+        }
+    }
+
+    @Test
+    void concurrentMissesMakeOneUpstreamRequest() throws Exception {
+        try (TestOrigin o = origin(r -> {
+                sleep(400);
+                return reply(200, "shared", "Cache-Control", "max-age=60");
+             });
+             FerryHarness ferry = ferry(o.port(), "")) {
+            List<String> bodies = concurrently(100, () -> get(ferry, "/hot").bodyText());
+            assertEquals(100, bodies.size());
+            assertTrue(bodies.stream().allMatch("shared"::equals), bodies.toString());
+            assertEquals(1, o.requests().size(), "100 concurrent misses, one fetch");
+        }
+    }
+
+    @Test
+    void waitersOfAnUncacheableFetchGoToTheBackendInParallel() throws Exception {
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger maxInside = new AtomicInteger();
+        try (TestOrigin o = origin(r -> {
+                int now = inside.incrementAndGet();
+                maxInside.accumulateAndGet(now, Math::max);
+                sleep(200);
+                inside.decrementAndGet();
+                return reply(200, "mine", "Cache-Control", "private");
+             });
+             FerryHarness ferry = ferry(o.port(), "")) {
+            List<String> bodies = concurrently(10, () -> get(ferry, "/personal").bodyText());
+            assertTrue(bodies.stream().allMatch("mine"::equals));
+            assertEquals(10, o.requests().size(), "each released waiter fetched for itself");
+        }
+    }
+
+    @Test
+    void graceServesStaleWhileOneBackgroundFetchRefreshes() throws Exception {
+        AtomicInteger n = new AtomicInteger();
+        try (TestOrigin o = origin(r -> {
+                int v = n.incrementAndGet();
+                if (v > 1) {
+                    sleep(500); // a slow refresh: clients must not wait for it
+                }
+                return reply(200, "v" + v, "Cache-Control", "max-age=1");
+             });
+             FerryHarness ferry = ferry(o.port(), "grace = 30s")) {
+            assertEquals("v1", get(ferry, "/g").bodyText());
+            sleep(1300);
+            RawClient.Response stale = get(ferry, "/g");
+            assertEquals("v1", stale.bodyText(), "served stale at once");
+            assertEquals("HIT", stale.header("x-cache"));
+            assertEquals("v1", get(ferry, "/g").bodyText(), "still the grace copy while the refresh runs");
+            sleep(800);
+            assertEquals(2, o.requests().size(), "exactly one background refresh");
+            assertEquals("v2", get(ferry, "/g").bodyText(), "the refreshed object");
+        }
+    }
+
+    @Test
+    void keptObjectsAreRevalidatedWithTheirValidators() throws Exception {
+        try (TestOrigin o = origin(r -> "\"abc\"".equals(r.headers().get("if-none-match"))
+                     ? new TestOrigin.Reply(304, Map.of("ETag", "\"abc\"", "Cache-Control", "max-age=60"), new byte[0])
+                     : reply(200, "original", "ETag", "\"abc\"", "Cache-Control", "max-age=1"));
+             FerryHarness ferry = ferry(o.port(), "grace = 0s\nkeep = 1m")) {
+            assertEquals("original", get(ferry, "/k").bodyText());
+            sleep(1300);
+            RawClient.Response r = get(ferry, "/k");
+            assertEquals(200, r.status());
+            assertEquals("original", r.bodyText(), "a 304 refreshed the kept object");
+            assertEquals("\"abc\"", o.requests().get(1).headers().get("if-none-match"));
+            assertEquals("HIT", get(ferry, "/k").header("x-cache"), "fresh again for max-age=60");
+            assertEquals(2, o.requests().size());
+        }
+    }
+
+    @Test
+    void staleIfErrorStandsInWhenTheBackendIsDown() throws Exception {
+        TestOrigin o = origin(r -> reply(200, "last good", "Cache-Control", "max-age=1"));
+        try (FerryHarness ferry = ferry(o.port(), "grace = 0s\nstale-if-error = 1m")) {
+            assertEquals("last good", get(ferry, "/e").bodyText());
+            o.close();
+            sleep(1300);
+            RawClient.Response r = get(ferry, "/e");
+            assertEquals(200, r.status());
+            assertEquals("last good", r.bodyText());
+        } finally {
+            o.close();
+        }
+    }
+
+    @Test
+    void conditionalRangeAndHeadAreAnsweredFromTheStoredObject() throws Exception {
+        try (TestOrigin o = origin(r -> reply(200, "0123456789", "Cache-Control", "max-age=60", "ETag", "\"v1\""));
+             FerryHarness ferry = ferry(o.port(), "")) {
+            get(ferry, "/c");
+            assertEquals(304, get(ferry, "/c", "If-None-Match: \"v1\"").status());
+            RawClient.Response range = get(ferry, "/c", "Range: bytes=2-5");
+            assertEquals(206, range.status());
+            assertEquals("2345", range.bodyText());
+            assertEquals("bytes 2-5/10", range.header("content-range"));
+            RawClient.Response head = request(ferry, "HEAD", "/c");
+            assertEquals("10", head.header("content-length"));
+            assertEquals("HIT", head.header("x-cache"));
+            assertEquals(1, o.requests().size());
+        }
+    }
+
+    @Test
+    void purgeBanAndTagsWithTheAcl() throws Exception {
+        AtomicInteger n = new AtomicInteger();
+        try (TestOrigin o = origin(r -> reply(200, "n" + n.incrementAndGet(), "Cache-Control", "max-age=60",
+                     "Cache-Tags", r.uri().startsWith("/node") ? "node:1 node_list" : "other"));
+             FerryHarness ferry = ferry(o.port(), "purge.allow = [ \"127.0.0.1/32\" ]")) {
+            get(ferry, "/node/1");
+            RawClient.Response hit = get(ferry, "/node/1");
+            assertEquals("HIT", hit.header("x-cache"));
+            assertNull(hit.header("cache-tags"), "tags are not shown to clients");
+
+            assertEquals(200, request(ferry, "PURGE", "/node/1").status());
+            assertEquals("MISS", get(ferry, "/node/1").header("x-cache"));
+
+            get(ferry, "/other");
+            assertEquals(200, request(ferry, "PURGE", "/", "X-Purge-Tags: node:1").status());
+            assertEquals("MISS", get(ferry, "/node/1").header("x-cache"), "purged by tag");
+            assertEquals("HIT", get(ferry, "/other").header("x-cache"), "other tags untouched");
+
+            assertEquals(200, request(ferry, "BAN", "/", "X-Ban-Path: ^/oth").status());
+            assertEquals("MISS", get(ferry, "/other").header("x-cache"));
+
+            try (Socket s = new Socket()) {
+                s.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 0));
+                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), ferry.port()));
+                RawClient c = new RawClient(s);
+                c.send("PURGE /node/1 HTTP/1.1\r\nHost: site.test\r\n\r\n");
+                assertEquals(403, c.read().status(), "PURGE from outside cache.purge.allow");
+            }
+            assertEquals("HIT", get(ferry, "/node/1").header("x-cache"), "the refused purge removed nothing");
+        }
+    }
+
+    @Test
+    void unsafeMethodsInvalidateTheUrl() throws Exception {
+        try (TestOrigin o = origin(r -> reply(200, r.method(), "Cache-Control", "max-age=60"));
+             FerryHarness ferry = ferry(o.port(), "")) {
+            get(ferry, "/doc");
+            assertEquals("HIT", get(ferry, "/doc").header("x-cache"));
+            try (RawClient c = new RawClient(ferry.port())) {
+                c.send("POST /doc HTTP/1.1\r\nHost: site.test\r\nContent-Length: 1\r\n\r\nx");
+                assertEquals("PASS", c.read().header("x-cache"));
+            }
+            assertEquals("MISS", get(ferry, "/doc").header("x-cache"));
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    interface Call<T> {
+        T call() throws Exception;
+    }
+
+    private static <T> List<T> concurrently(int n, Call<T> call) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            List<Future<T>> futures = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                futures.add(pool.submit(call::call));
+            }
+            List<T> results = new ArrayList<>();
+            for (Future<T> f : futures) {
+                results.add(f.get());
+            }
+            return results;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
