@@ -1,0 +1,86 @@
+package io.ferry.cache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The freshness table and the storing and request rules. */
+class PoliciesTest {
+    private final CacheSettings settings = new CacheSettings(1 << 20, 1000, Duration.ofSeconds(120),
+            Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(120),
+            Duration.ofHours(1));
+    private final StorePolicy store = new StorePolicy(settings);
+
+    @Test
+    void freshnessPrefersSMaxAgeThenMaxAgeThenExpiresThenDefault() {
+        String date = "Mon, 23 Nov 2026 20:00:00 GMT";
+        String expires = "Mon, 23 Nov 2026 20:05:00 GMT";
+        assertEquals(30_000, Freshness.lifetimeMillis(200, CacheControl.parse("max-age=10, s-maxage=30"), expires, date, 120_000));
+        assertEquals(10_000, Freshness.lifetimeMillis(200, CacheControl.parse("max-age=10"), expires, date, 120_000));
+        assertEquals(300_000, Freshness.lifetimeMillis(200, CacheControl.NONE, expires, date, 120_000));
+        assertEquals(0, Freshness.lifetimeMillis(200, CacheControl.NONE, "0", date, 120_000), "invalid Expires: stale");
+        assertEquals(120_000, Freshness.lifetimeMillis(404, CacheControl.NONE, null, null, 120_000));
+        assertEquals(-1, Freshness.lifetimeMillis(302, CacheControl.NONE, null, null, 120_000),
+                "no heuristic freshness for 302");
+        assertEquals(-1, Freshness.lifetimeMillis(500, CacheControl.NONE, null, null, 120_000));
+        assertEquals(5_000, Freshness.ageMillis("5"));
+    }
+
+    @Test
+    void storingRules() {
+        assertFalse(store.decide(200, CacheControl.parse("no-store"), false, null, null, null, 10, false, 0).store());
+        assertFalse(store.decide(200, CacheControl.parse("private, max-age=60"), false, null, null, null, 10, false, 0).store());
+        assertFalse(store.decide(200, CacheControl.parse("max-age=60"), true, null, null, null, 10, false, 0).store(),
+                "Set-Cookie");
+        assertFalse(store.decide(200, CacheControl.parse("max-age=60"), false, "*", null, null, 10, false, 0).store());
+        assertFalse(store.decide(200, CacheControl.parse("max-age=60"), false, null, null, null, 5000, false, 0).store(),
+                "over max-object-size");
+        assertFalse(store.decide(500, CacheControl.NONE, false, null, null, null, 10, false, 0).store());
+        assertFalse(store.decide(200, CacheControl.parse("max-age=0"), false, null, null, null, 10, false, 0).store(),
+                "zero lifetime, nothing to revalidate");
+        StorePolicy.Decision noCache = store.decide(200, CacheControl.parse("no-cache"), false, null, null, null, 10, true, 0);
+        assertTrue(noCache.store(), "no-cache with validators: stored, always revalidated");
+        assertEquals(0, noCache.ttl());
+        StorePolicy.Decision swr = store.decide(200, CacheControl.parse("max-age=60, stale-while-revalidate=30, stale-if-error=300"),
+                false, null, null, null, 10, false, 0);
+        assertEquals(60_000, swr.ttl());
+        assertEquals(30_000, swr.grace());
+        assertEquals(300_000, swr.staleIfError());
+        StorePolicy.Decision must = store.decide(200, CacheControl.parse("max-age=60, must-revalidate"), false, null, null,
+                null, 10, false, 0);
+        assertEquals(0, must.grace(), "must-revalidate: no stale serving");
+        assertEquals(0, must.staleIfError());
+        assertEquals(3_600_000, store.decide(200, CacheControl.parse("max-age=5"), false, null, null, null, 10, false,
+                3_600_000).ttl(), "static minimum TTL");
+        assertEquals(120_000, store.decide(200, CacheControl.NONE, false, null, null, null, 10, false, 0).ttl(),
+                "default TTL");
+    }
+
+    @Test
+    void drupalRequestRules() {
+        RequestPolicy p = new RequestPolicy(Set.of("css", "js", "png"), Pattern.compile("^S?SESS[0-9a-f]+"),
+                List.of("/admin", "/user"), true);
+        assertTrue(p.decide("GET", "/node/1", false, null).lookup());
+        assertFalse(p.decide("POST", "/node/1", false, null).lookup());
+        assertFalse(p.decide("GET", "/node/1", true, null).lookup(), "Authorization passes");
+        assertFalse(p.decide("GET", "/node/1", false, "SESS0a1b=x").lookup(), "session cookie passes");
+        assertFalse(p.decide("GET", "/node/1", false, "_ga=1; SSESSff=x").lookup(), "https session cookie passes");
+        RequestPolicy.Decision anon = p.decide("GET", "/node/1", false, "_ga=GA1; has_js=1");
+        assertTrue(anon.lookup());
+        assertNull(anon.cookieToForward(), "analytics cookies stripped");
+        RequestPolicy.Decision asset = p.decide("GET", "/sites/default/files/a.PNG", false, "SESS0a1b=x");
+        assertTrue(asset.lookup() && asset.isStatic(), "static assets are looked up even with a session");
+        assertFalse(p.decide("GET", "/admin/content", false, null).lookup());
+        assertFalse(p.decide("GET", "/user/login", false, null).lookup());
+        assertFalse(p.isStatic("/folder.css/page"));
+        RequestPolicy noAnon = new RequestPolicy(Set.of(), Pattern.compile("^SESS"), List.of(), false);
+        assertFalse(noAnon.decide("GET", "/", false, "_ga=1").lookup(), "with anonymous off any cookie passes");
+    }
+}
