@@ -1,5 +1,7 @@
 package io.ferry.admin;
 
+import io.ferry.cache.CacheStats;
+import io.ferry.cache.HttpCache;
 import io.ferry.config.AdminConfig;
 import io.ferry.config.ConfigError;
 import io.ferry.server.FerryServer;
@@ -23,18 +25,23 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin listener: {@code GET /health} and {@code POST /reload}. Only loopback clients are served
+ * The admin listener: {@code GET /health}, {@code POST /reload}, and the cache's {@code GET /cache/stats},
+ * {@code POST /cache/purge}, {@code /cache/ban}, {@code /cache/tags}. Only loopback clients are served
  * (others get 403). A reload reads files and builds TLS contexts, so it runs on its own thread, never
  * on an event loop.
  */
@@ -95,7 +102,12 @@ public final class AdminServer implements AutoCloseable {
                 respond(ctx, HttpResponseStatus.FORBIDDEN, "forbidden\n");
                 return;
             }
-            String path = req.uri();
+            QueryStringDecoder query = new QueryStringDecoder(req.uri());
+            String path = query.path();
+            if (path.startsWith("/cache/")) {
+                cacheEndpoint(ctx, req.method(), path, query);
+                return;
+            }
             if (path.equals("/health") && req.method() == HttpMethod.GET) {
                 respond(ctx, HttpResponseStatus.OK, "ok\n");
             } else if (path.equals("/reload") && req.method() == HttpMethod.POST) {
@@ -115,6 +127,70 @@ public final class AdminServer implements AutoCloseable {
             } else {
                 respond(ctx, HttpResponseStatus.NOT_FOUND, "not found\n");
             }
+        }
+
+        /**
+         * GET /cache/stats; POST /cache/purge?host=&path= (one URL, all variants),
+         * POST /cache/ban?host=&path= (regexes), POST /cache/tags?tag=a&tag=b (Surrogate-Key / Cache-Tags).
+         */
+        private void cacheEndpoint(ChannelHandlerContext ctx, HttpMethod method, String path, QueryStringDecoder q) {
+            HttpCache cache = ferry.cache();
+            if (cache == null) {
+                respond(ctx, HttpResponseStatus.NOT_FOUND, "cache disabled (cache.enabled = false)\n");
+                return;
+            }
+            if (path.equals("/cache/stats") && method == HttpMethod.GET) {
+                CacheStats s = cache.stats();
+                respond(ctx, HttpResponseStatus.OK, String.format(
+                        "{\"objects\":%d,\"bytes\":%d,\"hits\":%d,\"grace_hits\":%d,\"misses\":%d,\"passes\":%d,"
+                                + "\"hit_for_miss\":%d,\"coalesced_waits\":%d,\"stored\":%d,\"evictions\":%d,"
+                                + "\"revalidations\":%d,\"stale_on_error\":%d,\"purged\":%d}%n",
+                        cache.objects(), cache.bytes(), s.hits(), s.graceHits(), s.misses(), s.passes(), s.hitForMiss(),
+                        s.coalescedWaits(), s.stored(), s.evictions(), s.revalidations(), s.staleOnError(), s.purged()));
+                return;
+            }
+            if (method != HttpMethod.POST) {
+                respond(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "use POST\n");
+                return;
+            }
+            String host = first(q, "host");
+            String target = first(q, "path");
+            int n;
+            try {
+                switch (path) {
+                    case "/cache/purge" -> {
+                        if (host == null || target == null) {
+                            respond(ctx, HttpResponseStatus.BAD_REQUEST, "purge needs host= and path=\n");
+                            return;
+                        }
+                        n = cache.purge(HttpCache.primaryKey(host, target));
+                    }
+                    case "/cache/ban" -> n = cache.ban(host == null ? null : Pattern.compile(host),
+                            target == null ? null : Pattern.compile(target));
+                    case "/cache/tags" -> {
+                        List<String> tags = q.parameters().getOrDefault("tag", List.of());
+                        if (tags.isEmpty()) {
+                            respond(ctx, HttpResponseStatus.BAD_REQUEST, "tags needs tag=...\n");
+                            return;
+                        }
+                        n = cache.purgeTags(tags);
+                    }
+                    default -> {
+                        respond(ctx, HttpResponseStatus.NOT_FOUND, "not found\n");
+                        return;
+                    }
+                }
+            } catch (PatternSyntaxException e) {
+                respond(ctx, HttpResponseStatus.BAD_REQUEST, "bad pattern: " + e.getDescription() + "\n");
+                return;
+            }
+            log.info("admin {}: removed {} objects", q.uri(), n);
+            respond(ctx, HttpResponseStatus.OK, "removed " + n + " objects\n");
+        }
+
+        private static String first(QueryStringDecoder q, String name) {
+            List<String> v = q.parameters().get(name);
+            return v == null || v.isEmpty() ? null : v.get(0);
         }
 
         @Override

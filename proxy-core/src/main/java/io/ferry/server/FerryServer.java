@@ -224,6 +224,12 @@ public final class FerryServer implements AutoCloseable {
         }
     }
 
+    /** The shared cache of the running config, or null when the cache is off. */
+    public io.ferry.cache.HttpCache cache() {
+        CacheFront front = runtime.cache;
+        return front == null ? null : front.cache;
+    }
+
     /** The address a listener is bound to (its real port when the config said 0). */
     public InetSocketAddress address(String listenerName) {
         Channel ch = listeners.get(listenerName);
