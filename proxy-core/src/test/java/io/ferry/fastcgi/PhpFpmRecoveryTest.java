@@ -21,9 +21,19 @@ class PhpFpmRecoveryTest {
     Path dir;
 
     private FerryHarness ferry(PhpFpm fpm, String extra) throws Exception {
+        return ferry(fpm, extra, "");
+    }
+
+    private FerryHarness ferry(PhpFpm fpm, String extra, String global) throws Exception {
         Path root = Files.createDirectories(dir.resolve("site"));
         Files.writeString(root.resolve("ping.php"), "<?php echo 'pong';");
         Files.writeString(root.resolve("wait.php"), "<?php usleep(300000); echo 'waited';");
+        Files.writeString(root.resolve("counter.php"), "<?php\n"
+                + "$f = __DIR__ . '/count.txt';\n"
+                + "$n = (int) @file_get_contents($f) + 1;\n"
+                + "file_put_contents($f, (string) $n);\n"
+                + "header('Cache-Control: public, max-age=60');\n"
+                + "echo 'render ' . $n . ' cookie=' . ($_SERVER['HTTP_COOKIE'] ?? '-');\n");
         return FerryHarness.start("""
                 ferry {
                   listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
@@ -35,8 +45,9 @@ class PhpFpmRecoveryTest {
                   }
                   routes = [ { backend = php } ]
                   timeouts.shutdown = 1s
+                  %s
                 }
-                """.formatted(fpm.serverAddress(), root, extra));
+                """.formatted(fpm.serverAddress(), root, extra, global));
     }
 
     private static RawClient.Response get(FerryHarness ferry, String path) throws Exception {
@@ -82,6 +93,25 @@ class PhpFpmRecoveryTest {
                 throw new AssertionError("no " + status + " within 10 s");
             }
             Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void anonymousPhpPagesAreServedFromTheCacheAndSessionsPass() throws Exception {
+        try (PhpFpm fpm = PhpFpm.onTcp(dir, 2);
+             FerryHarness ferry = ferry(fpm, "", "cache.enabled = true")) {
+            assertEquals("render 1 cookie=-", getWithCookie(ferry, "/counter.php", "_ga=GA1.2"));
+            assertEquals("render 1 cookie=-", getWithCookie(ferry, "/counter.php", null), "a hit: PHP not run again");
+            assertEquals("render 2 cookie=SESS1a2b=x", getWithCookie(ferry, "/counter.php", "SESS1a2b=x"),
+                    "a logged-in user passes to php-fpm with the session cookie");
+        }
+    }
+
+    private static String getWithCookie(FerryHarness ferry, String path, String cookie) throws Exception {
+        try (RawClient c = new RawClient(ferry.port())) {
+            c.send("GET " + path + " HTTP/1.1\r\nHost: t\r\n" + (cookie == null ? "" : "Cookie: " + cookie + "\r\n")
+                    + "\r\n");
+            return c.read().bodyText();
         }
     }
 
