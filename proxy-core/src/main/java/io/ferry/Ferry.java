@@ -34,6 +34,11 @@ public final class Ferry {
         } catch (IllegalArgumentException e) {
             log.warn("SIGHUP is not available on this platform; reload through the admin listener instead");
         }
+        try {
+            Signal.handle(new Signal("USR1"), signal -> server.reopenAccessLog()); // logrotate
+        } catch (IllegalArgumentException e) {
+            log.warn("SIGUSR1 is not available on this platform; reopen logs through the admin listener instead");
+        }
     }
 
     public static void main(String[] args) {

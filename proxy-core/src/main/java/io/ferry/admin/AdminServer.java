@@ -3,6 +3,7 @@ package io.ferry.admin;
 import io.ferry.cache.CacheStats;
 import io.ferry.cache.HttpCache;
 import io.ferry.config.AdminConfig;
+import io.ferry.config.Cidr;
 import io.ferry.config.ConfigError;
 import io.ferry.server.FerryServer;
 import io.ferry.server.StartupError;
@@ -40,10 +41,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin listener: {@code GET /health}, {@code POST /reload}, and the cache's {@code GET /cache/stats},
- * {@code POST /cache/purge}, {@code /cache/ban}, {@code /cache/tags}. Only loopback clients are served
- * (others get 403). A reload reads files and builds TLS contexts, so it runs on its own thread, never
- * on an event loop.
+ * The admin listener. GET: {@code /health}, {@code /ready}, {@code /status} (JSON), {@code /metrics}
+ * (Prometheus), {@code /config} (secrets redacted), {@code /stats} (live HTML page), {@code /cache/stats}.
+ * POST: {@code /reload}, {@code /servers/drain|enable}, {@code /cache/purge|ban|tags}, {@code /logs/reopen}.
+ * Clients outside {@code admin.allow} or without the bearer token (when one is set) get 403 and a log
+ * line. A reload reads files and builds TLS contexts, so it runs on its own thread, never on an event loop.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
@@ -51,8 +53,16 @@ public final class AdminServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel channel;
     private final ExecutorService reloads = Executors.newSingleThreadExecutor(new DefaultThreadFactory("ferry-reload"));
+    private final List<Cidr> allow;
+    private final String token;
 
     private AdminServer(FerryServer ferry, AdminConfig config, Transport transport) {
+        List<Cidr> nets = new java.util.ArrayList<>();
+        for (String c : config.allow()) {
+            nets.add(Cidr.parse(c));
+        }
+        this.allow = List.copyOf(nets);
+        this.token = config.token();
         this.group = transport.newGroup(1, new DefaultThreadFactory("ferry-admin"));
         try {
             this.channel = new ServerBootstrap().group(group).channel(transport.serverChannel())
@@ -76,6 +86,15 @@ public final class AdminServer implements AutoCloseable {
         return new AdminServer(ferry, config, transport);
     }
 
+    private boolean allowed(java.net.InetAddress address) {
+        for (Cidr c : allow) {
+            if (c.contains(address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public int port() {
         return ((InetSocketAddress) channel.localAddress()).getPort();
     }
@@ -97,8 +116,13 @@ public final class AdminServer implements AutoCloseable {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
             InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-            if (!remote.getAddress().isLoopbackAddress()) {
-                log.warn("admin: refused {} {} from {}", req.method(), req.uri(), remote);
+            if (!allowed(remote.getAddress())) {
+                log.warn("admin: refused {} {} from {} (not in admin.allow)", req.method(), req.uri(), remote);
+                respond(ctx, HttpResponseStatus.FORBIDDEN, "forbidden\n");
+                return;
+            }
+            if (token != null && !("Bearer " + token).equals(req.headers().get(HttpHeaderNames.AUTHORIZATION))) {
+                log.warn("admin: refused {} {} from {} (missing or wrong bearer token)", req.method(), req.uri(), remote);
                 respond(ctx, HttpResponseStatus.FORBIDDEN, "forbidden\n");
                 return;
             }
@@ -106,6 +130,19 @@ public final class AdminServer implements AutoCloseable {
             String path = query.path();
             if (path.startsWith("/cache/")) {
                 cacheEndpoint(ctx, req.method(), path, query);
+                return;
+            }
+            if (req.method() == HttpMethod.GET && getEndpoint(ctx, path)) {
+                return;
+            }
+            if (req.method() == HttpMethod.POST && path.startsWith("/servers/")) {
+                serverEndpoint(ctx, path, query);
+                return;
+            }
+            if (req.method() == HttpMethod.POST && path.equals("/logs/reopen")) {
+                boolean reopened = ferry.reopenAccessLog();
+                respond(ctx, reopened ? HttpResponseStatus.OK : HttpResponseStatus.NOT_FOUND,
+                        reopened ? "reopened\n" : "access log disabled\n");
                 return;
             }
             if (path.equals("/health") && req.method() == HttpMethod.GET) {
@@ -127,6 +164,50 @@ public final class AdminServer implements AutoCloseable {
             } else {
                 respond(ctx, HttpResponseStatus.NOT_FOUND, "not found\n");
             }
+        }
+
+        /** The read-only endpoints; false when {@code path} is not one of them. */
+        private boolean getEndpoint(ChannelHandlerContext ctx, String path) {
+            switch (path) {
+                case "/health" -> respond(ctx, HttpResponseStatus.OK, "ok\n");
+                case "/ready" -> respond(ctx, ferry.isReady() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        ferry.isReady() ? "ready\n" : "draining\n");
+                case "/metrics" -> respond(ctx, HttpResponseStatus.OK, ferry.metrics().scrape(), io.ferry.metrics.ProxyMetrics.contentType());
+                case "/status" -> respond(ctx, HttpResponseStatus.OK, StatusJson.render(ferry), "application/json");
+                case "/config" -> respond(ctx, HttpResponseStatus.OK, ferry.config().rendered() + "\n", "application/json");
+                case "/", "/stats" -> respond(ctx, HttpResponseStatus.OK, StatsPage.HTML, "text/html; charset=utf-8");
+                default -> {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** POST /servers/drain or /servers/enable ?backend=&server= (HAProxy's disable/enable server). */
+        private void serverEndpoint(ChannelHandlerContext ctx, String path, QueryStringDecoder q) {
+            boolean drain = path.equals("/servers/drain");
+            if (!drain && !path.equals("/servers/enable")) {
+                respond(ctx, HttpResponseStatus.NOT_FOUND, "not found\n");
+                return;
+            }
+            io.ferry.upstream.Backend backend = ferry.backends().get(first(q, "backend"));
+            if (backend == null) {
+                respond(ctx, HttpResponseStatus.NOT_FOUND, "no backend " + first(q, "backend") + "\n");
+                return;
+            }
+            String name = first(q, "server");
+            for (io.ferry.upstream.ServerPool s : backend.servers()) {
+                if (s.name().equals(name)) {
+                    s.drain(drain);
+                    if (!drain) {
+                        backend.wakeOne();
+                    }
+                    log.warn("admin: backend {} server {} {}", backend.name(), name, drain ? "DRAINED" : "ENABLED");
+                    respond(ctx, HttpResponseStatus.OK, (drain ? "drained " : "enabled ") + name + "\n");
+                    return;
+                }
+            }
+            respond(ctx, HttpResponseStatus.NOT_FOUND, "no server " + name + " in backend " + backend.name() + "\n");
         }
 
         /**
@@ -199,11 +280,16 @@ public final class AdminServer implements AutoCloseable {
         }
 
         private void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String body) {
+            respond(ctx, status, body, "text/plain; charset=utf-8");
+        }
+
+        private void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String body, String contentType) {
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                     Unpooled.wrappedBuffer(bytes));
-            res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+            res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType)
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
+                    .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
             ctx.writeAndFlush(res);
         }
     }

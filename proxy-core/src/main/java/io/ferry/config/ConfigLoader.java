@@ -78,9 +78,18 @@ public final class ConfigLoader {
             throw new ConfigError("ferry", "missing: the config must have a top-level ferry { ... } object");
         }
         Section ferry = root.section("ferry");
-        FerryConfig config = new Reader(ferry, source, baseDir).read();
+        String rendered = redacted(merged.getConfig("ferry"));
+        FerryConfig config = new Reader(ferry, source, baseDir, rendered).read();
         ferry.rejectUnknownKeys();
         return config;
+    }
+
+    private static String redacted(Config ferry) {
+        Config c = ferry;
+        if (c.hasPath("admin.token")) {
+            c = c.withValue("admin.token", com.typesafe.config.ConfigValueFactory.fromAnyRef("(redacted)"));
+        }
+        return c.root().render(com.typesafe.config.ConfigRenderOptions.concise().setFormatted(true));
     }
 
     /** Reads one config; split out so that helper methods share the base directory. */
@@ -88,11 +97,13 @@ public final class ConfigLoader {
         private final Section ferry;
         private final String source;
         private final Path baseDir;
+        private final String rendered;
 
-        Reader(Section ferry, String source, Path baseDir) {
+        Reader(Section ferry, String source, Path baseDir, String rendered) {
             this.ferry = ferry;
             this.source = source;
             this.baseDir = baseDir;
+            this.rendered = rendered;
         }
 
         FerryConfig read() {
@@ -104,9 +115,10 @@ public final class ConfigLoader {
             List<RouteConfig> routes = routes(backends);
             CacheConfig cache = cache(ferry.section("cache"));
             AdminConfig admin = admin(ferry.section("admin"));
+            AccessLogConfig accessLog = accessLog(ferry.section("access-log"));
             DemoConfig demo = demo(ferry.section("demo"));
             return new FerryConfig(source, global, List.copyOf(listeners), timeouts, limits,
-                    Map.copyOf(backends), List.copyOf(routes), cache, admin, demo);
+                    Map.copyOf(backends), List.copyOf(routes), cache, admin, accessLog, demo, rendered);
         }
 
         private GlobalSettings global(Section s) {
@@ -499,10 +511,33 @@ public final class ConfigLoader {
         }
 
         private static AdminConfig admin(Section s) {
+            List<String> allow = s.stringList("allow", List.of("127.0.0.0/8", "::1/128"));
+            for (String cidr : allow) {
+                if (!Cidr.valid(cidr)) {
+                    throw s.error("allow", "expected networks such as 127.0.0.0/8 or ::1/128; got \"" + cidr + '"');
+                }
+            }
+            String token = s.string("token", null);
+            if (token != null && token.length() < 16) {
+                throw s.error("token", "use at least 16 characters (for example: openssl rand -hex 24)");
+            }
             AdminConfig admin = new AdminConfig(s.bool("enabled", false), s.string("bind", "127.0.0.1"),
-                    s.integer("port", 9901, 0, 65535));
+                    s.integer("port", 9901, 0, 65535), List.copyOf(allow), token == null || token.isEmpty() ? null : token);
             s.rejectUnknownKeys();
             return admin;
+        }
+
+        private static AccessLogConfig accessLog(Section s) {
+            String format = s.string("format", io.ferry.accesslog.LogFormat.DEFAULT);
+            try {
+                new io.ferry.accesslog.LogFormat(format);
+            } catch (IllegalArgumentException e) {
+                throw s.error("format", e.getMessage());
+            }
+            AccessLogConfig c = new AccessLogConfig(s.bool("enabled", false), s.string("path", "stdout"), format,
+                    s.integer("queue", 65536, 1, 10_000_000));
+            s.rejectUnknownKeys();
+            return c;
         }
 
         private DemoConfig demo(Section s) {

@@ -3,7 +3,11 @@ package io.ferry.config;
 import java.util.List;
 import java.util.Map;
 
-/** The whole validated configuration. Immutable: a reload builds a new one. */
+/**
+ * The whole validated configuration. Immutable: a reload builds a new one.
+ *
+ * @param rendered the effective config as JSON (defaults not filled in), secrets redacted, for the admin
+ */
 public record FerryConfig(
         String source,
         GlobalSettings global,
@@ -14,5 +18,7 @@ public record FerryConfig(
         List<RouteConfig> routes,
         CacheConfig cache,
         AdminConfig admin,
-        DemoConfig demo) {
+        AccessLogConfig accessLog,
+        DemoConfig demo,
+        String rendered) {
 }

@@ -1,11 +1,14 @@
 package io.ferry.server;
 
+import io.ferry.accesslog.AccessLog;
+import io.ferry.accesslog.LogFormat;
 import io.ferry.admin.AdminServer;
 import io.ferry.config.ConfigError;
 import io.ferry.config.ConfigLoader;
 import io.ferry.config.FerryConfig;
 import io.ferry.config.ListenerConfig;
 import io.ferry.demo.DemoOrigin;
+import io.ferry.metrics.ProxyMetrics;
 import io.ferry.tls.TlsContexts;
 import io.ferry.transport.Transport;
 import io.ferry.upstream.Upstreams;
@@ -42,9 +45,12 @@ public final class FerryServer implements AutoCloseable {
     private final ClientConnections connections;
     private final Map<String, Channel> listeners = new LinkedHashMap<>();
     private volatile ProxyRuntime runtime;
+    private final ProxyMetrics metrics = new ProxyMetrics();
+    private final AccessLog accessLog;
+    private final LogFormat logFormat;
     private DemoOrigin demo;
     private AdminServer admin;
-    private boolean stopped;
+    private volatile boolean stopped;
 
     private FerryServer(FerryConfig config, Transport transport, Map<String, SslContext> tls) {
         this.transport = transport;
@@ -54,6 +60,18 @@ public final class FerryServer implements AutoCloseable {
         this.connections = new ClientConnections(config.global().maxConnections());
         Upstreams upstreams = new Upstreams(config, transport);
         this.runtime = new ProxyRuntime(config, upstreams, tls, null);
+        this.logFormat = new LogFormat(config.accessLog().format());
+        this.accessLog = config.accessLog().enabled() ? openAccessLog(config) : null;
+        ServerGauges.register(metrics.registry(), this::runtime, connections::count);
+    }
+
+    private static AccessLog openAccessLog(FerryConfig config) {
+        String path = config.accessLog().path();
+        try {
+            return new AccessLog(path.equals("stdout") ? null : Path.of(path), config.accessLog().queue());
+        } catch (java.io.IOException e) {
+            throw new ConfigError("ferry.access-log.path", "cannot open " + path + ": " + e.getMessage());
+        }
     }
 
     private static int ioThreads(FerryConfig config) {
@@ -87,7 +105,7 @@ public final class FerryServer implements AutoCloseable {
         for (int i = 0; i < config.listeners().size(); i++) {
             ListenerConfig l = config.listeners().get(i);
             largestBacklog = Math.max(largestBacklog, l.backlog());
-            ProxySettings settings = new ProxySettings(l.name(), l.isTls(), this::runtime);
+            ProxySettings settings = new ProxySettings(l.name(), l.isTls(), this::runtime, metrics, accessLog, logFormat);
             ServerBootstrap b = new ServerBootstrap()
                     .group(acceptors, workers)
                     .channel(transport.serverChannel())
@@ -219,9 +237,40 @@ public final class FerryServer implements AutoCloseable {
         if (!Objects.equals(current.global(), next.global())) {
             log.warn("reload: changes under ferry.global take effect only after a restart");
         }
-        if (!Objects.equals(current.demo(), next.demo()) || !Objects.equals(current.admin(), next.admin())) {
-            log.warn("reload: changes under ferry.demo and ferry.admin take effect only after a restart");
+        if (!Objects.equals(current.demo(), next.demo()) || !Objects.equals(current.admin(), next.admin())
+                || !Objects.equals(current.accessLog(), next.accessLog())) {
+            log.warn("reload: changes under ferry.demo, ferry.admin and ferry.access-log take effect only after a restart");
         }
+    }
+
+    public ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    /** False once a graceful shutdown began (the admin's readiness check). */
+    public boolean isReady() {
+        return !stopped;
+    }
+
+    /** Reopens the access log file (logrotate: SIGUSR1 or the admin endpoint). */
+    public boolean reopenAccessLog() {
+        if (accessLog == null) {
+            return false;
+        }
+        accessLog.reopen();
+        return true;
+    }
+
+    /** The listeners and their bound addresses. */
+    public Map<String, InetSocketAddress> listenerAddresses() {
+        Map<String, InetSocketAddress> m = new LinkedHashMap<>();
+        listeners.forEach((name, ch) -> m.put(name, (InetSocketAddress) ch.localAddress()));
+        return m;
+    }
+
+    /** Backends of the running config. */
+    public Map<String, io.ferry.upstream.Backend> backends() {
+        return runtime.upstreams.all();
     }
 
     /** The shared cache of the running config, or null when the cache is off. */
@@ -307,6 +356,9 @@ public final class FerryServer implements AutoCloseable {
         acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         if (demo != null) {
             demo.close();
+        }
+        if (accessLog != null) {
+            accessLog.close();
         }
     }
 

@@ -6,6 +6,7 @@ import io.ferry.cache.Freshness;
 import io.ferry.cache.HttpCache;
 import io.ferry.cache.RequestPolicy;
 import io.ferry.cache.StorePolicy;
+import io.ferry.accesslog.LogFormat;
 import io.ferry.config.Limits;
 import io.ferry.fastcgi.CgiParams;
 import io.ferry.fastcgi.FastCgiSite;
@@ -33,6 +34,7 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -47,6 +49,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.stream.ChunkedNioFile;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -78,7 +81,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Everything here runs on the client channel's event loop, which its upstream connection shares.
  */
-final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchange, ChannelFutureListener {
+final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchange, ChannelFutureListener,
+        LogFormat.Exchange {
     private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
 
     private enum State {
@@ -185,6 +189,19 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     private int cacheWaitGeneration;
     private ScheduledFuture<?> cacheWaitTimer;
 
+    // What the access log and the metrics report of the exchange.
+    private long exchangeStart;
+    private int responseStatus;
+    private long bytesSent;
+    private long upstreamSentAt;
+    private long upstreamNanos;
+    private String upstreamAddr;
+    private String clientProtocol;
+    private String requestHost;
+    private String referer;
+    private String userAgent;
+    private boolean recorded;
+
     ProxyHandler(ProxySettings settings, RequestHeadTimeout headTimeout) {
         this.settings = settings;
         this.headTimeout = headTimeout;
@@ -239,6 +256,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     public void channelInactive(ChannelHandlerContext ctx) {
         if (state != State.IDLE && state != State.CLOSING && !responseStarted) {
             log.debug("{} {}: client closed the connection before the response", method, uri);
+            responseStatus = 499; // nginx's "client closed request"
+            recordExchange();
         }
         state = State.CLOSING;
         endAttempt();
@@ -269,6 +288,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             }
         } else if (evt instanceof IdleStateEvent) {
             onClientInactivity();
+        } else if (evt instanceof SslHandshakeCompletionEvent hs) {
+            settings.metrics().tlsHandshake(settings.listener(), hs.isSuccess());
+            ctx.fireUserEventTriggered(evt);
         } else {
             ctx.fireUserEventTriggered(evt);
         }
@@ -300,9 +322,14 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     private void onRequestHead(HttpRequest req) {
         headTimeout.headReceived();
         resetExchange();
+        exchangeStart = System.nanoTime();
         runtime = settings.runtime().get();
         method = req.method();
         uri = req.uri();
+        clientProtocol = req.protocolVersion().text();
+        requestHost = req.headers().get(HttpHeaderNames.HOST);
+        referer = req.headers().get(HttpHeaderNames.REFERER);
+        userAgent = req.headers().get(HttpHeaderNames.USER_AGENT);
         HttpResponseStatus rejected = validate(req, runtime.config.limits());
         if (rejected != null) {
             ReferenceCountUtil.release(req);
@@ -326,7 +353,6 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         retriesLeft = target.config().retries();
         replayable = true;
         target.retryBudget().onRequest();
-        String clientProtocol = req.protocolVersion().text();
         request = prepareUpstreamRequest(req, host);
         CacheFront front = route.cache() ? runtime.cache : null;
         if (front != null && (method.name().equals("PURGE") || method.name().equals("BAN"))) {
@@ -516,6 +542,11 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         }
         runtime.forwarded.onResponse(h, HttpVersion.HTTP_1_1);
         responseStarted = true;
+        responseStatus = head.status().code();
+        bytesSent = out.readableBytes();
+        if (cacheLabel == null) {
+            cacheLabel = label;
+        }
         boolean close = !clientKeepAlive || draining;
         if (close) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -564,6 +595,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, text.length);
         responseStarted = true;
+        responseStatus = 200;
+        bytesSent = text.length;
         boolean close = !clientKeepAlive || draining;
         if (close) {
             res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -651,6 +684,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         }
         responseStarted = true;
         HttpResponse head = plan.head();
+        responseStatus = head.status().code();
+        bytesSent = plan.length();
         boolean close = !clientKeepAlive || draining;
         if (close) {
             head.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -680,6 +715,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     /** After a response Ferry wrote itself: close, or take the next request (dropping any body first). */
     private void afterLocalResponse(ChannelFuture done, boolean close) {
         releaseRequest();
+        recordExchange();
         if (close) {
             state = State.CLOSING;
             releaseInbound();
@@ -929,6 +965,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     private void attach(UpstreamConnection connection) {
         upstream = connection;
         connection.attach(this);
+        upstreamSentAt = System.nanoTime();
+        upstreamAddr = server.name();
         state = State.STREAMING;
         Channel ch = connection.channel();
         if (fcgiHead != null) {
@@ -1031,6 +1069,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        responseStatus = code;
         ctx.write(response, ctx.voidPromise());
     }
 
@@ -1071,10 +1110,14 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         if (storeBody != null) {
             copyForCache(content.content());
         }
+        bytesSent += content.content().readableBytes();
         if (!last) {
             ctx.write(content, ctx.voidPromise());
             return;
         }
+        upstreamNanos = System.nanoTime() - upstreamSentAt;
+        server.recordResponse(upstreamNanos);
+        settings.metrics().upstream(backend.name(), server.name(), upstreamNanos);
         if (storeBody != null) {
             CachedResponse stored = cacheFront.store(cachePrimary, request.headers(), storeStatus, storeReason,
                     storeHeaders, storeBody, fetchStarted, storeDecision);
@@ -1091,6 +1134,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         }
         releaseServer();
         releaseRequest();
+        recordExchange();
         if (closeAfterResponse || !requestDone) {
             state = State.CLOSING;
             releaseInbound();
@@ -1252,6 +1296,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         state = State.CLOSING;
         serverTimer.cancel();
         ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, ctx.voidPromise());
+        responseStatus = 101;
+        recordExchange();
 
         ChannelPipeline cp = client.pipeline();
         long idle = runtime.config.timeouts().tunnel().toNanos();
@@ -1283,6 +1329,10 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         }
         if (!responseStarted && requestRetryable(failure)) {
             log.info("{} {} -> backend={} server={}: retrying ({})", method, uri, backend, failed, reason);
+            settings.metrics().retry(backend.name());
+            if (failed != null) {
+                failed.recordError();
+            }
             endAttempt();
             releaseServer();
             if (failure == Failure.STALE) {
@@ -1332,6 +1382,11 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     }
 
     private void resetExchange() {
+        responseStatus = 0;
+        bytesSent = 0;
+        upstreamAddr = null;
+        upstreamNanos = 0;
+        recorded = false;
         request = null;
         fcgiHead = null;
         backend = null;
@@ -1375,7 +1430,11 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         state = State.CLOSING;
         releaseInbound();
         ctx.channel().config().setAutoRead(false);
-        ctx.writeAndFlush(ErrorResponses.create(ctx.alloc(), status, true)).addListener(ChannelFutureListener.CLOSE);
+        FullHttpResponse res = ErrorResponses.create(ctx.alloc(), status, true);
+        responseStatus = status.code();
+        bytesSent = res.content().readableBytes();
+        recordExchange();
+        ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
     }
 
     /**
@@ -1406,7 +1465,11 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         endAttempt();
         releaseServer();
         releaseRequest();
+        if (server != null && status.code() >= 500) {
+            server.recordError();
+        }
         if (responseStarted) {
+            recordExchange();
             state = State.CLOSING;
             releaseInbound();
             ctx.flush();
@@ -1418,7 +1481,11 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             reject(status);
             return;
         }
-        ctx.writeAndFlush(ErrorResponses.create(ctx.alloc(), status, false), ctx.voidPromise());
+        FullHttpResponse res = ErrorResponses.create(ctx.alloc(), status, false);
+        responseStatus = status.code();
+        bytesSent = res.content().readableBytes();
+        recordExchange();
+        ctx.writeAndFlush(res, ctx.voidPromise());
         if (requestDone) {
             endExchange();
         } else {
@@ -1501,6 +1568,81 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         while ((msg = inbound.poll()) != null) {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    // ---------------------------------------------------------------- access log and metrics
+
+    /** Reports the finished exchange once: metrics, then the access log line. */
+    private void recordExchange() {
+        if (recorded || responseStatus == 0) {
+            return;
+        }
+        recorded = true;
+        long total = System.nanoTime() - exchangeStart;
+        settings.metrics().request(settings.listener(), backend == null ? null : backend.name(), responseStatus, total);
+        if (settings.accessLog() != null) {
+            settings.accessLog().log(settings.logFormat().format(this));
+        }
+    }
+
+    @Override
+    public String remoteAddr() {
+        return clientIp;
+    }
+
+    @Override
+    public String method() {
+        return method == null ? "-" : method.name();
+    }
+
+    @Override
+    public String uri() {
+        return uri == null ? "-" : uri;
+    }
+
+    @Override
+    public String protocol() {
+        return clientProtocol == null ? "-" : clientProtocol;
+    }
+
+    @Override
+    public int status() {
+        return responseStatus;
+    }
+
+    @Override
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    @Override
+    public String header(String name) {
+        return name.equals("referer") ? referer : name.equals("user-agent") ? userAgent : null;
+    }
+
+    @Override
+    public String upstream() {
+        return upstreamAddr;
+    }
+
+    @Override
+    public long upstreamNanos() {
+        return upstreamNanos;
+    }
+
+    @Override
+    public long totalNanos() {
+        return System.nanoTime() - exchangeStart;
+    }
+
+    @Override
+    public String cacheStatus() {
+        return cacheLabel;
+    }
+
+    @Override
+    public String host() {
+        return requestHost;
     }
 
     // ---------------------------------------------------------------- flow control

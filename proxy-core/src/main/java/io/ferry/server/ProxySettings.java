@@ -1,10 +1,16 @@
 package io.ferry.server;
 
+import io.ferry.accesslog.AccessLog;
+import io.ferry.accesslog.LogFormat;
+import io.ferry.metrics.ProxyMetrics;
 import java.util.function.Supplier;
 
 /**
- * What every client connection of one listener shares: its name, whether it is TLS, and where to
- * find the current runtime (swapped by a reload).
+ * What every client connection of one listener shares: its name, whether it is TLS, where to find the
+ * current runtime (swapped by a reload), and where finished exchanges are reported.
+ *
+ * @param accessLog null when access logging is off
  */
-record ProxySettings(String listener, boolean tls, Supplier<ProxyRuntime> runtime) {
+record ProxySettings(String listener, boolean tls, Supplier<ProxyRuntime> runtime, ProxyMetrics metrics,
+                     AccessLog accessLog, LogFormat logFormat) {
 }

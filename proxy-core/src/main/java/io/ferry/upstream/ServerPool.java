@@ -24,6 +24,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 
 /**
  * Keepalive connections to one upstream server. Idle connections are kept per event loop, so a
@@ -36,6 +39,11 @@ public final class ServerPool implements Balanced {
     private final PoolConfig config;
     private final ServerHealth health;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final LongAdder requests = new LongAdder();
+    private final LongAdder errors = new LongAdder();
+    private final Recorder latency = new Recorder(3);
+    private final Histogram latencyTotal = new Histogram(3);
+    private volatile boolean drained;
     private final SocketAddress remote;
     private volatile boolean retired;
     private final Bootstrap template;
@@ -111,13 +119,46 @@ public final class ServerPool implements Balanced {
 
     @Override
     public boolean isUp() {
-        return health.isUp();
+        return !drained && health.isUp();
     }
 
     @Override
     public boolean isAvailable() {
         int max = server.maxConns();
-        return health.isUp() && (max == 0 || inFlight.get() < max) && hasCapacity();
+        return !drained && health.isUp() && (max == 0 || inFlight.get() < max) && hasCapacity();
+    }
+
+    /** Takes the server out of rotation by hand (HAProxy's "disable server"); requests in flight finish. */
+    public void drain(boolean drain) {
+        this.drained = drain;
+    }
+
+    public boolean isDrained() {
+        return drained;
+    }
+
+    /** One response from this server took {@code nanos} (request sent to last byte). */
+    public void recordResponse(long nanos) {
+        requests.increment();
+        latency.recordValue(Math.max(0, Math.min(nanos / 1000, 3_600_000_000L)));
+    }
+
+    public void recordError() {
+        errors.increment();
+    }
+
+    public long requests() {
+        return requests.sum();
+    }
+
+    public long errors() {
+        return errors.sum();
+    }
+
+    /** Latency percentile in microseconds over all responses so far. */
+    public synchronized long latencyMicros(double percentile) {
+        latencyTotal.add(latency.getIntervalHistogram());
+        return latencyTotal.getValueAtPercentile(percentile);
     }
 
     /** Takes one of the server's request slots (max-conns); false if they are all taken. */

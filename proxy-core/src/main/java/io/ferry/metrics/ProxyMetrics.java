@@ -1,0 +1,127 @@
+package io.ferry.metrics;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Ferry's Prometheus metrics, on the prometheus-metrics client library (its counters and histograms
+ * are striped, so event loops record without locks). Data points are looked up once per label set
+ * and kept, so a request costs a map read and a few atomic adds.
+ */
+public final class ProxyMetrics {
+    private static final String[] CODE_CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Counter requests;
+    private final Histogram duration;
+    private final Histogram upstreamDuration;
+    private final Counter retries;
+    private final Counter tlsHandshakes;
+    private final ConcurrentHashMap<String, CounterDataPoint[]> requestPoints = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, DistributionDataPoint> durationPoints = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, DistributionDataPoint> upstreamPoints = new ConcurrentHashMap<>();
+
+    public ProxyMetrics() {
+        requests = Counter.builder().name("ferry_requests_total")
+                .help("Requests answered, by listener, backend and status class")
+                .labelNames("listener", "backend", "code").register(registry);
+        duration = Histogram.builder().name("ferry_request_duration_seconds")
+                .help("Time from request head to the last response byte written, by backend")
+                .classicOnly().classicUpperBounds(.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10)
+                .labelNames("backend").register(registry);
+        upstreamDuration = Histogram.builder().name("ferry_upstream_duration_seconds")
+                .help("Time from sending a request to a server to the end of its response")
+                .classicOnly().classicUpperBounds(.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10)
+                .labelNames("backend", "server").register(registry);
+        retries = Counter.builder().name("ferry_retries_total").help("Requests sent again after a failed attempt")
+                .labelNames("backend").register(registry);
+        tlsHandshakes = Counter.builder().name("ferry_tls_handshakes_total").help("TLS handshakes, by outcome")
+                .labelNames("listener", "result").register(registry);
+        GaugeWithCallback.builder().name("ferry_netty_direct_memory_bytes")
+                .help("Direct memory used by Netty's default buffer allocator")
+                .callback(cb -> {
+                    if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider p) {
+                        cb.call(p.metric().usedDirectMemory());
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("ferry_netty_heap_memory_bytes")
+                .help("Heap memory used by Netty's default buffer allocator")
+                .callback(cb -> {
+                    if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider p) {
+                        cb.call(p.metric().usedHeapMemory());
+                    }
+                }).register(registry);
+        JvmMetrics.builder().register(registry);
+    }
+
+    /** For gauges and counters read from state elsewhere (connections, health, cache). */
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    public void request(String listener, String backend, int status, long nanos) {
+        int cls = status / 100 - 1;
+        if (cls < 0 || cls > 4) {
+            cls = 4;
+        }
+        String b = backend == null ? "-" : backend;
+        CounterDataPoint[] points = requestPoints.get(listener + '\u0000' + b);
+        if (points == null) {
+            CounterDataPoint[] created = new CounterDataPoint[CODE_CLASSES.length];
+            for (int i = 0; i < created.length; i++) {
+                created[i] = requests.labelValues(listener, b, CODE_CLASSES[i]);
+            }
+            points = requestPoints.computeIfAbsent(listener + '\u0000' + b, k -> created);
+        }
+        points[cls].inc();
+        DistributionDataPoint d = durationPoints.get(b);
+        if (d == null) {
+            d = durationPoints.computeIfAbsent(b, duration::labelValues);
+        }
+        d.observe(nanos / 1e9);
+    }
+
+    public void upstream(String backend, String server, long nanos) {
+        String key = backend + '\u0000' + server;
+        DistributionDataPoint d = upstreamPoints.get(key);
+        if (d == null) {
+            d = upstreamPoints.computeIfAbsent(key, k -> upstreamDuration.labelValues(backend, server));
+        }
+        d.observe(nanos / 1e9);
+    }
+
+    public void retry(String backend) {
+        retries.labelValues(backend).inc();
+    }
+
+    public void tlsHandshake(String listener, boolean success) {
+        tlsHandshakes.labelValues(listener, success ? "success" : "failure").inc();
+    }
+
+    /** The text exposition format, version 0.0.4. */
+    public String scrape() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
+        try {
+            new PrometheusTextFormatWriter(false).write(out, registry.scrape());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    public static String contentType() {
+        return PrometheusTextFormatWriter.CONTENT_TYPE;
+    }
+}
