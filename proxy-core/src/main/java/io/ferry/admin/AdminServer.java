@@ -183,8 +183,31 @@ public final class AdminServer implements AutoCloseable {
             return true;
         }
 
-        /** POST /servers/drain or /servers/enable ?backend=&server= (HAProxy's disable/enable server). */
+        /**
+         * POST /servers/drain or /servers/enable ?backend=&server= (HAProxy's disable/enable server);
+         * /servers/add ?backend=&server=&weight= and /servers/remove ?backend=&server= (until the next reload).
+         */
         private void serverEndpoint(ChannelHandlerContext ctx, String path, QueryStringDecoder q) {
+            if (path.equals("/servers/add") || path.equals("/servers/remove")) {
+                String backendName = first(q, "backend");
+                String server = first(q, "server");
+                String weight = first(q, "weight");
+                CompletableFuture.runAsync(() -> {
+                    if (path.equals("/servers/add")) {
+                        ferry.addServer(backendName, server, weight == null ? 1 : Integer.parseInt(weight));
+                    } else {
+                        ferry.removeServer(backendName, server);
+                    }
+                }, reloads).whenComplete((ok, error) -> ctx.executor().execute(() -> {
+                    if (error == null) {
+                        respond(ctx, HttpResponseStatus.OK, (path.endsWith("add") ? "added " : "removed ") + server + "\n");
+                    } else {
+                        Throwable cause = error.getCause() != null ? error.getCause() : error;
+                        respond(ctx, HttpResponseStatus.BAD_REQUEST, "refused: " + cause.getMessage() + "\n");
+                    }
+                }));
+                return;
+            }
             boolean drain = path.equals("/servers/drain");
             if (!drain && !path.equals("/servers/enable")) {
                 respond(ctx, HttpResponseStatus.NOT_FOUND, "not found\n");

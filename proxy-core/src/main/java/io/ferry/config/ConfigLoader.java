@@ -563,6 +563,21 @@ public final class ConfigLoader {
         return !name.isEmpty() && name.indexOf('*') < 0 && name.indexOf(':') < 0 && name.indexOf('/') < 0;
     }
 
+    /** A server given at runtime (admin): validated and resolved like one from the file. */
+    public static ServerConfig runtimeServer(String address, int weight, int maxConns) {
+        String key = "server " + address;
+        if (weight < 1 || weight > 256) {
+            throw new ConfigError(key, "weight must be between 1 and 256, got " + weight);
+        }
+        if (address.startsWith("unix:")) {
+            if (!address.startsWith("unix:/")) {
+                throw new ConfigError(key, "expected unix:/absolute/path.sock");
+            }
+            return new ServerConfig(address, null, address.substring(5), weight, maxConns);
+        }
+        return new ServerConfig(address, resolve(address, key), null, weight, maxConns);
+    }
+
     /** Splits {@code host:port} or {@code [v6]:port} and resolves the host once, at load time. */
     static InetSocketAddress resolve(String address, String key) {
         String host;

@@ -3,10 +3,12 @@ package io.ferry.server;
 import io.ferry.accesslog.AccessLog;
 import io.ferry.accesslog.LogFormat;
 import io.ferry.admin.AdminServer;
+import io.ferry.config.BackendConfig;
 import io.ferry.config.ConfigError;
 import io.ferry.config.ConfigLoader;
 import io.ferry.config.FerryConfig;
 import io.ferry.config.ListenerConfig;
+import io.ferry.config.ServerConfig;
 import io.ferry.demo.DemoOrigin;
 import io.ferry.metrics.ProxyMetrics;
 import io.ferry.tls.TlsContexts;
@@ -266,6 +268,55 @@ public final class FerryServer implements AutoCloseable {
         Map<String, InetSocketAddress> m = new LinkedHashMap<>();
         listeners.forEach((name, ch) -> m.put(name, (InetSocketAddress) ch.localAddress()));
         return m;
+    }
+
+    /**
+     * Adds a server to a backend at runtime, through the same hitless path as a reload. It stays until
+     * the next reload from the file (which does not list it).
+     */
+    public synchronized void addServer(String backend, String address, int weight) {
+        FerryConfig c = runtime.config;
+        BackendConfig b = backendConfig(c, backend);
+        if (b.servers().stream().anyMatch(s -> s.name().equals(address))) {
+            throw new ConfigError("server " + address, "already in backend " + backend);
+        }
+        List<ServerConfig> servers = new ArrayList<>(b.servers());
+        servers.add(ConfigLoader.runtimeServer(address, weight, b.servers().get(0).maxConns()));
+        reload(withServers(c, b, servers));
+        log.warn("admin: added server {} to backend {} (until the next reload)", address, backend);
+    }
+
+    /** Removes a server from a backend at runtime; its requests in flight finish. */
+    public synchronized void removeServer(String backend, String address) {
+        FerryConfig c = runtime.config;
+        BackendConfig b = backendConfig(c, backend);
+        List<ServerConfig> servers = new ArrayList<>(b.servers());
+        if (!servers.removeIf(s -> s.name().equals(address))) {
+            throw new ConfigError("server " + address, "not in backend " + backend);
+        }
+        if (servers.isEmpty()) {
+            throw new ConfigError("server " + address, "is the last server of backend " + backend);
+        }
+        reload(withServers(c, b, servers));
+        log.warn("admin: removed server {} from backend {} (until the next reload)", address, backend);
+    }
+
+    private static BackendConfig backendConfig(FerryConfig c, String name) {
+        BackendConfig b = c.backends().get(name);
+        if (b == null) {
+            throw new ConfigError("backend " + name, "no such backend");
+        }
+        return b;
+    }
+
+    private static FerryConfig withServers(FerryConfig c, BackendConfig b, List<ServerConfig> servers) {
+        BackendConfig changed = new BackendConfig(b.name(), b.type(), List.copyOf(servers), b.balance(),
+                b.hashVirtualNodes(), b.preserveHost(), b.pool(), b.maxQueue(), b.retries(), b.retryBudget(),
+                b.healthCheck(), b.passiveHealth(), b.connectTimeout(), b.serverTimeout(), b.queueTimeout(), b.fastcgi());
+        Map<String, BackendConfig> backends = new LinkedHashMap<>(c.backends());
+        backends.put(b.name(), changed);
+        return new FerryConfig(c.source(), c.global(), c.listeners(), c.timeouts(), c.limits(), Map.copyOf(backends),
+                c.routes(), c.cache(), c.admin(), c.accessLog(), c.demo(), c.rendered());
     }
 
     /** Backends of the running config. */

@@ -101,6 +101,30 @@ class AdminOperationsTest {
     }
 
     @Test
+    void serversAddedAndRemovedAtRuntime() throws Exception {
+        try (TestOrigin a = TestOrigin.start(r -> TestOrigin.Reply.ok("a"));
+             TestOrigin b = TestOrigin.start(r -> TestOrigin.Reply.ok("b"));
+             FerryHarness ferry = ferry("", a.port())) {
+            assertEquals("a", get(ferry, "/"));
+            RawClient.Response added = admin(ferry, "POST", "/servers/add?backend=app&server=127.0.0.1:" + b.port()
+                    + "&weight=1", TOKEN);
+            assertEquals(200, added.status(), added.bodyText());
+            boolean sawB = false;
+            for (int i = 0; i < 10; i++) {
+                sawB |= get(ferry, "/").equals("b");
+            }
+            assertTrue(sawB, "the added server takes traffic");
+            assertEquals(200, admin(ferry, "POST", "/servers/remove?backend=app&server=127.0.0.1:" + a.port(), TOKEN).status());
+            for (int i = 0; i < 10; i++) {
+                assertEquals("b", get(ferry, "/"));
+            }
+            assertEquals(400, admin(ferry, "POST", "/servers/remove?backend=app&server=127.0.0.1:" + b.port(), TOKEN).status(),
+                    "the last server stays");
+            assertEquals(400, admin(ferry, "POST", "/servers/add?backend=nope&server=127.0.0.1:1", TOKEN).status());
+        }
+    }
+
+    @Test
     void metricsAndStatusAfterAKnownSequence() throws Exception {
         try (TestOrigin o = TestOrigin.start(r -> r.uri().equals("/missing")
                      ? new TestOrigin.Reply(404, Map.of(), new byte[0]) : TestOrigin.Reply.ok("ok"));
