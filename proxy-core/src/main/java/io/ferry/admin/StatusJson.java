@@ -37,6 +37,7 @@ final class StatusJson {
                         .append(",\"weight\":").append(s.weight())
                         .append(",\"in_flight\":").append(s.inFlight())
                         .append(",\"open_connections\":").append(s.openConnections())
+                        .append(",\"idle_connections\":").append(s.idleConnections())
                         .append(",\"requests\":").append(s.requests())
                         .append(",\"errors\":").append(s.errors())
                         .append(",\"latency_ms\":{\"p50\":").append(ms(s.latencyMicros(50)))

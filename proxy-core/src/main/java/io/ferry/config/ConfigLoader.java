@@ -443,8 +443,9 @@ public final class ConfigLoader {
                             + String.join(", ", backends.keySet()) + ")");
                 }
                 boolean cache = s.bool("cache", true);
+                String name = s.string("name", String.join(",", hosts) + path);
                 s.rejectUnknownKeys();
-                routes.add(new RouteConfig(List.copyOf(hosts), path, backend, cache));
+                routes.add(new RouteConfig(name, List.copyOf(hosts), path, backend, cache));
             }
             return routes;
         }

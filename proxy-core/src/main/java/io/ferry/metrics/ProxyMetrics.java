@@ -35,8 +35,8 @@ public final class ProxyMetrics {
 
     public ProxyMetrics() {
         requests = Counter.builder().name("ferry_requests_total")
-                .help("Requests answered, by listener, backend and status class")
-                .labelNames("listener", "backend", "code").register(registry);
+                .help("Requests answered, by listener, route, backend and status class")
+                .labelNames("listener", "route", "backend", "code").register(registry);
         duration = Histogram.builder().name("ferry_request_duration_seconds")
                 .help("Time from request head to the last response byte written, by backend")
                 .classicOnly().classicUpperBounds(.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10)
@@ -71,19 +71,22 @@ public final class ProxyMetrics {
         return registry;
     }
 
-    public void request(String listener, String backend, int status, long nanos) {
+    /** One finished exchange; route and backend are null when the request never got that far. */
+    public void request(String listener, String route, String backend, int status, long nanos) {
         int cls = status / 100 - 1;
         if (cls < 0 || cls > 4) {
             cls = 4;
         }
+        String r = route == null ? "-" : route;
         String b = backend == null ? "-" : backend;
-        CounterDataPoint[] points = requestPoints.get(listener + '\u0000' + b);
+        String key = listener + '\u0000' + r + '\u0000' + b;
+        CounterDataPoint[] points = requestPoints.get(key);
         if (points == null) {
             CounterDataPoint[] created = new CounterDataPoint[CODE_CLASSES.length];
             for (int i = 0; i < created.length; i++) {
-                created[i] = requests.labelValues(listener, b, CODE_CLASSES[i]);
+                created[i] = requests.labelValues(listener, r, b, CODE_CLASSES[i]);
             }
-            points = requestPoints.computeIfAbsent(listener + '\u0000' + b, k -> created);
+            points = requestPoints.computeIfAbsent(key, k -> created);
         }
         points[cls].inc();
         DistributionDataPoint d = durationPoints.get(b);

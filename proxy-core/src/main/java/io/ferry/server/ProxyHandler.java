@@ -201,6 +201,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     private String referer;
     private String userAgent;
     private boolean recorded;
+    private String routeName;
 
     ProxyHandler(ProxySettings settings, RequestHeadTimeout headTimeout) {
         this.settings = settings;
@@ -348,6 +349,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             return;
         }
         Backend target = route.backend();
+        routeName = route.name();
         backend = target;
         hashKey = target.hashesSource() ? clientIp : pathOf(uri);
         retriesLeft = target.config().retries();
@@ -1387,6 +1389,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         upstreamAddr = null;
         upstreamNanos = 0;
         recorded = false;
+        routeName = null;
         request = null;
         fcgiHead = null;
         backend = null;
@@ -1579,7 +1582,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         }
         recorded = true;
         long total = System.nanoTime() - exchangeStart;
-        settings.metrics().request(settings.listener(), backend == null ? null : backend.name(), responseStatus, total);
+        settings.metrics().request(settings.listener(), routeName, backend == null ? null : backend.name(),
+                responseStatus, total);
         if (settings.accessLog() != null) {
             settings.accessLog().log(settings.logFormat().format(this));
         }

@@ -27,6 +27,8 @@ final class ServerGauges {
         serverGauge(registry, runtime, "ferry_server_in_flight", "Requests the server is serving now", ServerPool::inFlight);
         serverGauge(registry, runtime, "ferry_upstream_connections", "Connections open to the server, idle or busy",
                 ServerPool::openConnections);
+        serverGauge(registry, runtime, "ferry_upstream_idle_connections", "Idle pooled connections to the server",
+                ServerPool::idleConnections);
         GaugeWithCallback.builder().name("ferry_backend_queue_length")
                 .help("Requests waiting for a server slot (max-conns)").labelNames("backend")
                 .callback(cb -> {

@@ -41,6 +41,7 @@ public final class ServerPool implements Balanced {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final LongAdder requests = new LongAdder();
     private final LongAdder errors = new LongAdder();
+    private final LongAdder idleCount = new LongAdder();
     private final Recorder latency = new Recorder(3);
     private final Histogram latencyTotal = new Histogram(3);
     private volatile boolean drained;
@@ -188,6 +189,11 @@ public final class ServerPool implements Balanced {
         return open.get();
     }
 
+    /** Idle pooled connections over all event loops. */
+    public long idleConnections() {
+        return idleCount.sum();
+    }
+
     /** Idle connections kept on the calling event loop. */
     public int idleConnectionsOnThisLoop() {
         return loops.get().idle.size();
@@ -203,6 +209,7 @@ public final class ServerPool implements Balanced {
         ArrayDeque<UpstreamConnection> idle = loops.get().idle;
         UpstreamConnection c;
         while ((c = idle.pollFirst()) != null) {
+            idleCount.decrement();
             if (c.channel().isActive()) {
                 return c;
             }
@@ -236,10 +243,13 @@ public final class ServerPool implements Balanced {
         }
         c.markIdle();
         idle.addFirst(c);
+        idleCount.increment();
     }
 
     void removeIdle(UpstreamConnection c) {
-        loops.get().idle.remove(c);
+        if (loops.get().idle.remove(c)) {
+            idleCount.decrement();
+        }
     }
 
     /**
@@ -257,6 +267,7 @@ public final class ServerPool implements Balanced {
         ArrayDeque<UpstreamConnection> idle = loops.get().idle;
         UpstreamConnection c;
         while ((c = idle.pollFirst()) != null) {
+            idleCount.decrement();
             c.channel().close();
         }
     }

@@ -128,14 +128,14 @@ class AdminOperationsTest {
     void metricsAndStatusAfterAKnownSequence() throws Exception {
         try (TestOrigin o = TestOrigin.start(r -> r.uri().equals("/missing")
                      ? new TestOrigin.Reply(404, Map.of(), new byte[0]) : TestOrigin.Reply.ok("ok"));
-             FerryHarness ferry = ferry("", o.port())) {
+             FerryHarness ferry = ferry("global.io-threads = 1", o.port())) {
             for (int i = 0; i < 3; i++) {
                 get(ferry, "/ok");
             }
             get(ferry, "/missing");
             String metrics = admin(ferry, "GET", "/metrics", TOKEN).bodyText();
-            assertEquals(3.0, value(metrics, "ferry_requests_total{backend=\"app\",code=\"2xx\",listener=\"http\"}"), metrics);
-            assertEquals(1.0, value(metrics, "ferry_requests_total{backend=\"app\",code=\"4xx\",listener=\"http\"}"));
+            assertEquals(3.0, value(metrics, "ferry_requests_total{backend=\"app\",code=\"2xx\",listener=\"http\",route=\"*/\"}"), metrics);
+            assertEquals(1.0, value(metrics, "ferry_requests_total{backend=\"app\",code=\"4xx\",listener=\"http\",route=\"*/\"}"));
             assertEquals(4.0, value(metrics, "ferry_request_duration_seconds_count{backend=\"app\"}"));
             assertEquals(1.0, value(metrics, "ferry_server_up{backend=\"app\",server=\"127.0.0.1:" + o.port() + "\"}"));
             assertEquals(4.0, value(metrics, "ferry_server_responses_total{backend=\"app\",server=\"127.0.0.1:" + o.port() + "\"}"));
@@ -143,6 +143,8 @@ class AdminOperationsTest {
             assertTrue(metrics.contains("ferry_netty_direct_memory_bytes"));
             String status = admin(ferry, "GET", "/status", TOKEN).bodyText();
             assertTrue(status.contains("\"requests\":4"), status);
+            assertTrue(status.contains("\"idle_connections\":1"), status);
+            assertEquals(1.0, value(metrics, "ferry_upstream_idle_connections{backend=\"app\",server=\"127.0.0.1:" + o.port() + "\"}"));
             assertTrue(status.contains("\"p99\":"), status);
         }
     }
