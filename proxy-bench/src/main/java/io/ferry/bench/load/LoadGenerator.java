@@ -1,0 +1,257 @@
+package io.ferry.bench.load;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.util.ReferenceCountUtil;
+import java.net.URI;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * An HTTP/1.1 load generator on Netty: keepalive connections, closed loop (each connection sends its
+ * next request when the last answer ends) or open loop at a fixed total rate. In open loop every
+ * connection follows its own schedule and latency is measured from when a request should have been
+ * sent, not when it could be: a stall is counted for every request it delays (coordinated-omission
+ * correction, as wrk2 does). Bounded by a duration or a request count; stops by itself.
+ */
+public final class LoadGenerator {
+    /** What to run. {@code rate} 0 means closed loop. */
+    public record Options(URI uri, int connections, int threads, long durationNanos, long maxRequests, double rate,
+                          long timeoutNanos) {
+    }
+
+    /** What happened. Latencies in microseconds. */
+    public record Result(long requests, double seconds, Histogram latency, Map errors) {
+        public double throughput() {
+            return requests / seconds;
+        }
+    }
+
+    /** Errors by kind: connect, reset, timeout, status 4xx / 5xx. */
+    public static final class Map extends ConcurrentHashMap<String, LongAdder> {
+        void count(String kind) {
+            computeIfAbsent(kind, k -> new LongAdder()).increment();
+        }
+
+        public long total() {
+            long n = 0;
+            for (LongAdder a : values()) {
+                n += a.sum();
+            }
+            return n;
+        }
+    }
+
+    private final Options options;
+    private final Recorder recorder = new Recorder(3_600_000_000L, 3);
+    private final Map errors = new Map();
+    private final AtomicLong issued = new AtomicLong();
+    private final LongAdder completed = new LongAdder();
+    private volatile boolean stopping;
+
+    public LoadGenerator(Options options) {
+        this.options = options;
+    }
+
+    public Result run() throws Exception {
+        boolean epoll = Epoll.isAvailable();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(options.threads(),
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        URI uri = options.uri();
+        boolean tls = "https".equals(uri.getScheme());
+        int port = uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80;
+        SslContext ssl = tls ? SslContextBuilder.forClient().trustManager(InsecureTrustManagerFactory.INSTANCE).build() : null;
+        String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath()
+                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        String host = uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
+        CountDownLatch done = new CountDownLatch(options.connections());
+        long start = System.nanoTime();
+        long end = options.durationNanos() > 0 ? start + options.durationNanos() : Long.MAX_VALUE;
+        // Open loop: each connection sends every `interval`, connections staggered over one interval.
+        long interval = options.rate() > 0 ? (long) (1e9 * options.connections() / options.rate()) : 0;
+        try {
+            Bootstrap b = new Bootstrap().group(group)
+                    .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000);
+            for (int i = 0; i < options.connections(); i++) {
+                long first = start + (interval == 0 ? 0 : interval * i / options.connections());
+                Connection c = new Connection(path, host, first, interval, end, done);
+                b.clone().handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (ssl != null) {
+                            ch.pipeline().addLast(ssl.newHandler(ch.alloc(), uri.getHost(), port));
+                        }
+                        ch.pipeline().addLast(new HttpClientCodec(), c);
+                    }
+                }).connect(uri.getHost(), port).addListener(f -> {
+                    if (!f.isSuccess()) {
+                        errors.count("connect");
+                        done.countDown();
+                    }
+                });
+            }
+            long budget = options.durationNanos() > 0 ? options.durationNanos() + options.timeoutNanos() + 5_000_000_000L
+                    : TimeUnit.HOURS.toNanos(1);
+            if (!done.await(budget, TimeUnit.NANOSECONDS)) {
+                stopping = true;
+                errors.count("timeout");
+            }
+        } finally {
+            stopping = true;
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new Result(completed.sum(), seconds, recorder.getIntervalHistogram(), errors);
+    }
+
+    /** One keepalive connection issuing requests in sequence. */
+    private final class Connection extends ChannelInboundHandlerAdapter {
+        private final String path;
+        private final String host;
+        private final long interval;
+        private final long end;
+        private final CountDownLatch done;
+        private long intended;
+        private long sentAt;
+        private long sentReally;
+        private boolean inFlight;
+        private boolean finished;
+        private ChannelHandlerContext ctx;
+
+        Connection(String path, String host, long first, long interval, long end, CountDownLatch done) {
+            this.path = path;
+            this.host = host;
+            this.intended = first;
+            this.interval = interval;
+            this.end = end;
+            this.done = done;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+            long period = Math.max(options.timeoutNanos() / 4, 10_000_000L);
+            ctx.executor().scheduleAtFixedRate(this::checkTimeout, period, period, TimeUnit.NANOSECONDS);
+            schedule();
+        }
+
+        private void schedule() {
+            long now = System.nanoTime();
+            if (stopping || now >= end || (options.maxRequests() > 0 && issued.get() >= options.maxRequests())) {
+                finish();
+                return;
+            }
+            if (interval == 0) {
+                send(now);
+            } else if (intended <= now) {
+                send(intended); // behind schedule: send now, latency still counts from the intended time
+            } else {
+                ctx.executor().schedule(() -> send(intended), intended - now, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        private void send(long from) {
+            if (finished || !ctx.channel().isActive()) {
+                finish();
+                return;
+            }
+            if (options.maxRequests() > 0 && issued.incrementAndGet() > options.maxRequests()) {
+                finish();
+                return;
+            }
+            sentAt = from;
+            sentReally = System.nanoTime();
+            inFlight = true;
+            FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path, Unpooled.EMPTY_BUFFER);
+            req.headers().set(HttpHeaderNames.HOST, host).set(HttpHeaderNames.USER_AGENT, "ferry-load");
+            ctx.writeAndFlush(req);
+        }
+
+        /** One periodic check per connection instead of a timer per request. */
+        private void checkTimeout() {
+            if (inFlight && System.nanoTime() - sentReally > options.timeoutNanos()) {
+                errors.count("timeout");
+                finish();
+            }
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (msg instanceof HttpResponse r) {
+                    int code = r.status().code();
+                    if (code >= 400) {
+                        errors.count("status " + code / 100 + "xx");
+                    }
+                }
+                if (msg instanceof LastHttpContent && inFlight) {
+                    inFlight = false;
+                    long now = System.nanoTime();
+                    recorder.recordValue(Math.max(1, (now - sentAt) / 1000));
+                    completed.increment();
+                    intended += interval;
+                    schedule();
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (!finished) {
+                if (inFlight) {
+                    errors.count("reset");
+                }
+                finish();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            errors.count("reset");
+            ctx.close();
+        }
+
+        private void finish() {
+            if (!finished) {
+                finished = true;
+                done.countDown();
+                if (ctx != null) {
+                    ctx.close();
+                }
+            }
+        }
+    }
+
+}
