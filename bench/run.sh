@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of Ferry against the real peers on this machine, in one run:
+#   proxy:   origin direct (upper bound), HAProxy, nginx, Ferry        - 1 KiB and 100 KiB files
+#   cache:   Varnish and Ferry serving hits                            - 1 KiB and 100 KiB
+#   fastcgi: nginx fastcgi_pass and Ferry, each with its own identical php-fpm pool
+# at 50 and 1000 connections, ROUNDS rounds interleaved; medians, min-max and ratios to Ferry.
+# Servers run on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU (taskset). See BENCHMARKS.md.
+# Usage: bench/run.sh            (env: ROUNDS=3 DURATION=10s CONNS="50 1000" SKIP_IDLE=1)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-10s}
+CONNS=${CONNS:-"50 1000"}
+SERVER_CPU=${SERVER_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+work=$(mktemp -d /tmp/ferry-bench.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  pkill -f "$work" 2>/dev/null || true   # workers and children started with the work directory in their command line
+  sleep 1
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+need=()
+for bin in nginx haproxy varnishd wrk /usr/sbin/php-fpm8.2 python3; do
+  command -v "$bin" >/dev/null 2>&1 || [[ -x "$bin" ]] || need+=("$bin")
+done
+if (( ${#need[@]} )); then
+  echo "installing nginx-light haproxy varnish wrk php8.2-fpm" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light haproxy varnish wrk php8.2-fpm >/dev/null
+fi
+[[ -f "$here/proxy-core/target/ferry.jar" ]] || (cd "$here" && mvn -q -DskipTests package)
+ulimit -n 20000 || true
+pin() { taskset -c "$SERVER_CPU" "$@"; }
+
+# ---- content
+mkdir -p "$work/www" "$work/php" "$work/logs"
+chmod 755 "$work" "$work/www" "$work/php"   # nginx workers run as nobody
+head -c 768 /dev/urandom | base64 -w0 > "$work/www/1k"        # exactly 1024 bytes
+head -c 76800 /dev/urandom | base64 -w0 > "$work/www/100k"     # exactly 102400 bytes
+cat > "$work/php/bench.php" <<'PHP'
+<?php
+header('Content-Type: text/plain');
+echo str_repeat('x', 1024);
+PHP
+
+# ---- origin: nginx serving the files
+cat > "$work/origin.conf" <<EOF2
+worker_processes 1; daemon off; pid $work/origin.pid; error_log $work/logs/origin.err;
+events { worker_connections 20000; }
+http { access_log off; keepalive_requests 1000000; keepalive_timeout 60s;
+  server { listen 127.0.0.1:18080 backlog=1024; root $work/www; location / { } } }
+EOF2
+pin nginx -c "$work/origin.conf" & pids+=($!)
+
+# ---- HAProxy (http mode, server keepalive)
+cat > "$work/haproxy.cfg" <<EOF2
+global
+  maxconn 9000
+  nbthread 1
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  option http-keep-alive
+  http-reuse always
+frontend fe
+  bind 127.0.0.1:18081 backlog 1024
+  default_backend be
+backend be
+  server origin 127.0.0.1:18080 maxconn 9000
+EOF2
+pin haproxy -f "$work/haproxy.cfg" -db & pids+=($!)
+
+# ---- nginx as proxy (HTTP/1.1 upstream keepalive, enough spare connections) and FastCGI
+cat > "$work/nginx.conf" <<EOF2
+worker_processes 1; daemon off; pid $work/nginx.pid; error_log $work/logs/nginx.err;
+events { worker_connections 20000; }
+http { access_log off; keepalive_requests 1000000; keepalive_timeout 60s;
+  upstream origin { server 127.0.0.1:18080; keepalive 1024; keepalive_requests 1000000; }
+  upstream php { server 127.0.0.1:19001; keepalive 8; }
+  server { listen 127.0.0.1:18082 backlog=1024;
+    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+  server { listen 127.0.0.1:18086 backlog=1024; root $work/php;
+    location ~ \.php\$ { fastcgi_pass php; fastcgi_keep_conn on; include /etc/nginx/fastcgi_params;
+      fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name; } }
+}
+EOF2
+pin nginx -c "$work/nginx.conf" & pids+=($!)
+
+# ---- two identical php-fpm pools, one for each FastCGI contender
+for port in 19001 19002; do
+  cat > "$work/fpm-$port.conf" <<EOF2
+[global]
+pid = $work/fpm-$port.pid
+error_log = $work/logs/fpm-$port.log
+daemonize = no
+[bench]
+listen = 127.0.0.1:$port
+pm = static
+pm.max_children = 4
+EOF2
+  pin /usr/sbin/php-fpm8.2 -n -F -y "$work/fpm-$port.conf" $([[ $(id -u) == 0 ]] && echo -R) & pids+=($!)
+done
+
+# ---- Varnish (cache hits)
+cat > "$work/default.vcl" <<'EOF2'
+vcl 4.1;
+backend default { .host = "127.0.0.1"; .port = "18080"; }
+sub vcl_backend_response { set beresp.ttl = 1h; }
+EOF2
+pin varnishd -F -a 127.0.0.1:18084 -f "$work/default.vcl" -s malloc,256m -n "$work/varnish" -p thread_pools=1 \
+  > "$work/logs/varnish.out" 2>&1 & pids+=($!)
+
+# ---- Ferry: proxy, cache, FastCGI (one process, three listeners' worth of routes)
+cat > "$work/ferry.conf" <<EOF2
+ferry {
+  global { io-threads = 1, max-connections = 12000 }
+  listeners = [
+    { name = proxy, bind = "127.0.0.1", port = 18083 }
+    { name = cache, bind = "127.0.0.1", port = 18085 }
+    { name = fastcgi, bind = "127.0.0.1", port = 18087 }
+  ]
+  backends {
+    origin { servers = [ "127.0.0.1:18080" ], pool { max-idle = 1024 } }
+    cached { servers = [ "127.0.0.1:18080" ] }
+    php { type = fastcgi, servers = [ "127.0.0.1:19002" ], max-conns = 4, fastcgi.document-root = "$work/php" }
+  }
+  routes = [
+    { host = "cache.bench", backend = cached }
+    { host = "php.bench", backend = php }
+    { backend = origin, cache = false }
+  ]
+  cache { enabled = true, default-ttl = 1h }
+  timeouts.http-keep-alive = 60s
+}
+EOF2
+JAVA_OPTS="-Xmx1g" taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/ferry.conf" > "$work/logs/ferry.out" 2>&1 & pids+=($!)
+ferry_pid=$!
+sleep 6
+
+# Host headers route Ferry's listeners; the others ignore them.
+declare -A url host
+url[origin]=http://127.0.0.1:18080;  host[origin]=origin.bench
+url[haproxy]=http://127.0.0.1:18081; host[haproxy]=origin.bench
+url[nginx]=http://127.0.0.1:18082;   host[nginx]=origin.bench
+url[ferry]=http://127.0.0.1:18083;   host[ferry]=origin.bench
+url[varnish]=http://127.0.0.1:18084; host[varnish]=origin.bench
+url[ferry-cache]=http://127.0.0.1:18085; host[ferry-cache]=cache.bench
+url[nginx-fcgi]=http://127.0.0.1:18086;  host[nginx-fcgi]=php.bench
+url[ferry-fcgi]=http://127.0.0.1:18087;  host[ferry-fcgi]=php.bench
+
+for c in origin haproxy nginx ferry varnish ferry-cache; do
+  for f in 1k 100k; do curl -sf -H "Host: ${host[$c]}" "${url[$c]}/$f" -o /dev/null || { echo "$c /$f not answering" >&2; exit 1; }; done
+done
+for c in nginx-fcgi ferry-fcgi; do curl -sf -H "Host: ${host[$c]}" "${url[$c]}/bench.php" -o /dev/null || { echo "$c not answering" >&2; exit 1; }; done
+
+stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
+commit=$(cd "$here" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
+raw="$here/bench/results/$stamp-$commit.csv"
+echo "round,scenario,contender,path,connections,rps,p50_ms,p99_ms" > "$raw"
+run() { # scenario contender path connections round
+  local out
+  out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$4" -d"$DURATION" --latency -H "Host: ${host[$2]}" "${url[$2]}$3" 2>&1 || true)
+  python3 - "$out" "$5,$1,$2,$3,$4" >> "$raw" <<'PY'
+import re, sys
+out, prefix = sys.argv[1], sys.argv[2]
+def ms(v):
+    m = re.match(r"([\d.]+)(us|ms|s)", v)
+    return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)] if m else float("nan")
+rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M)
+p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
+print(f"{prefix},{rps.group(1) if rps else 'nan'},{ms(p50.group(1)) if p50 else 'nan'},{ms(p99.group(1)) if p99 else 'nan'}")
+PY
+}
+# Every contender gets the same warm-up; it matters for Ferry, whose JIT compiles the hot path in the
+# first seconds under load (the native servers do not need it but are not harmed by it).
+WARMUP=${WARMUP:-20s}
+echo "warming up ($WARMUP each)" >&2
+for c in origin haproxy nginx ferry varnish ferry-cache; do
+  taskset -c "$LOAD_CPU" wrk -t1 -c50 -d"$WARMUP" -H "Host: ${host[$c]}" "${url[$c]}/1k" >/dev/null
+done
+for c in nginx-fcgi ferry-fcgi; do
+  taskset -c "$LOAD_CPU" wrk -t1 -c20 -d"$WARMUP" -H "Host: ${host[$c]}" "${url[$c]}/bench.php" >/dev/null
+done
+for r in $(seq 1 "$ROUNDS"); do
+  for n in $CONNS; do
+    for p in /1k /100k; do
+      for c in origin haproxy nginx ferry; do run proxy "$c" "$p" "$n" "$r"; done
+      for c in varnish ferry-cache; do run cache "$c" "$p" "$n" "$r"; done
+    done
+    for c in nginx-fcgi ferry-fcgi; do run fastcgi "$c" /bench.php "$n" "$r"; done
+    echo "round $r, $n connections done" >&2
+  done
+done
+
+# ---- idle keepalive connections held by Ferry, and memory per connection
+idle=""
+if [[ -z "${SKIP_IDLE:-}" ]]; then
+  idle=$(python3 - "$ferry_pid" <<'PY'
+import socket, sys, time
+pid = sys.argv[1]
+def rss():
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+before = rss()
+socks = []
+for i in range(10000):
+    s = socket.create_connection(("127.0.0.1", 18083))
+    s.sendall(b"GET /1k HTTP/1.1\r\nHost: origin.bench\r\n\r\n")
+    socks.append(s)
+for s in socks:
+    s.settimeout(10)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += s.recv(65536)
+time.sleep(2)
+after = rss()
+alive = 0
+for s in socks:
+    s.setblocking(False)
+    try:
+        alive += 0 if s.recv(1) == b"" else 1
+    except BlockingIOError:
+        alive += 1
+    except OSError:
+        pass
+print(f"{alive} of 10000 idle keepalive connections held; RSS {before//1024} MiB -> {after//1024} MiB, "
+      f"{(after-before)*1024/10000/1024:.1f} KiB per connection")
+PY
+)
+fi
+
+summary="$here/bench/results/$stamp-$commit.md"
+python3 - "$raw" "$idle" "$DURATION" "$ROUNDS" > "$summary" <<'PY'
+import csv, statistics, sys
+from collections import defaultdict
+rows = list(csv.DictReader(open(sys.argv[1])))
+groups = defaultdict(list)
+for r in rows:
+    groups[(r["scenario"], r["path"], r["connections"], r["contender"])].append(r)
+ferry_name = {"proxy": "ferry", "cache": "ferry-cache", "fastcgi": "ferry-fcgi"}
+print(f"# Benchmark {sys.argv[1].rsplit('/',1)[-1][:-4]}\n")
+print(f"wrk -t1, {sys.argv[3]} per run, {sys.argv[4]} rounds interleaved; medians, (min-max); ratio = contender / Ferry (req/s).\n")
+print("| scenario | path | conns | contender | req/s | (min-max) | p50 ms | p99 ms | ratio |")
+print("|---|---|---|---|---|---|---|---|---|")
+for key in sorted(groups, key=lambda k: (k[0], k[1], int(k[2]), k[3])):
+    scen, path, conns, who = key
+    rps = [float(r["rps"]) for r in groups[key]]
+    p50 = statistics.median(float(r["p50_ms"]) for r in groups[key])
+    p99 = statistics.median(float(r["p99_ms"]) for r in groups[key])
+    ferry = groups.get((scen, path, conns, ferry_name[scen]))
+    ratio = statistics.median(rps) / statistics.median(float(r["rps"]) for r in ferry) if ferry else float("nan")
+    print(f"| {scen} | {path} | {conns} | {who} | {statistics.median(rps):.0f} | ({min(rps):.0f}-{max(rps):.0f}) | {p50:.2f} | {p99:.2f} | {ratio:.2f} |")
+if sys.argv[2]:
+    print(f"\nIdle connections: {sys.argv[2]}")
+PY
+cat "$summary"
+echo "results: $raw, $summary"
