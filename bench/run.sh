@@ -5,10 +5,11 @@
 #   fastcgi: nginx fastcgi_pass and Ferry, each with its own identical php-fpm pool
 # at 50 and 1000 connections, ROUNDS rounds interleaved; medians, min-max and ratios to Ferry.
 # Servers run on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU (taskset). See BENCHMARKS.md.
-# Usage: bench/run.sh            (env: ROUNDS=3 DURATION=10s CONNS="50 1000" SKIP_IDLE=1)
+# Usage: bench/run.sh   (env: ROUNDS=3 DURATION=10s CONNS="50 1000" SCENARIOS="proxy cache fastcgi" SKIP_IDLE=1 WARMUP=20s)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROUNDS=${ROUNDS:-3}
+SCENARIOS=${SCENARIOS:-"proxy cache fastcgi"}
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-"50 1000"}
 SERVER_CPU=${SERVER_CPU:-0}
@@ -81,7 +82,8 @@ worker_processes 1; daemon off; pid $work/nginx.pid; error_log $work/logs/nginx.
 events { worker_connections 20000; }
 http { access_log off; keepalive_requests 1000000; keepalive_timeout 60s;
   upstream origin { server 127.0.0.1:18080; keepalive 1024; keepalive_requests 1000000; }
-  upstream php { server 127.0.0.1:19001; keepalive 8; }
+  # keepalive must not exceed pm.max_children: an idle kept connection holds a php-fpm child
+  upstream php { server 127.0.0.1:19001; keepalive 4; }
   server { listen 127.0.0.1:18082 backlog=1024;
     location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; } }
   server { listen 127.0.0.1:18086 backlog=1024; root $work/php;
@@ -181,19 +183,23 @@ PY
 # first seconds under load (the native servers do not need it but are not harmed by it).
 WARMUP=${WARMUP:-20s}
 echo "warming up ($WARMUP each)" >&2
-for c in origin haproxy nginx ferry varnish ferry-cache; do
+want() { [[ " $SCENARIOS " == *" $1 "* ]]; }
+want proxy && for c in origin haproxy nginx ferry; do
   taskset -c "$LOAD_CPU" wrk -t1 -c50 -d"$WARMUP" -H "Host: ${host[$c]}" "${url[$c]}/1k" >/dev/null
 done
-for c in nginx-fcgi ferry-fcgi; do
+want cache && for c in varnish ferry-cache; do
+  taskset -c "$LOAD_CPU" wrk -t1 -c50 -d"$WARMUP" -H "Host: ${host[$c]}" "${url[$c]}/1k" >/dev/null
+done
+want fastcgi && for c in nginx-fcgi ferry-fcgi; do
   taskset -c "$LOAD_CPU" wrk -t1 -c20 -d"$WARMUP" -H "Host: ${host[$c]}" "${url[$c]}/bench.php" >/dev/null
 done
 for r in $(seq 1 "$ROUNDS"); do
   for n in $CONNS; do
     for p in /1k /100k; do
-      for c in origin haproxy nginx ferry; do run proxy "$c" "$p" "$n" "$r"; done
-      for c in varnish ferry-cache; do run cache "$c" "$p" "$n" "$r"; done
+      if want proxy; then for c in origin haproxy nginx ferry; do run proxy "$c" "$p" "$n" "$r"; done; fi
+      if want cache; then for c in varnish ferry-cache; do run cache "$c" "$p" "$n" "$r"; done; fi
     done
-    for c in nginx-fcgi ferry-fcgi; do run fastcgi "$c" /bench.php "$n" "$r"; done
+    if want fastcgi; then for c in nginx-fcgi ferry-fcgi; do run fastcgi "$c" /bench.php "$n" "$r"; done; fi
     echo "round $r, $n connections done" >&2
   done
 done
