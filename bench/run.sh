@@ -34,6 +34,15 @@ if (( ${#need[@]} )); then
 fi
 [[ -f "$here/proxy-core/target/ferry.jar" ]] || (cd "$here" && mvn -q -DskipTests package)
 ulimit -n 20000 || true
+# Listen backlogs are capped by net.core.somaxconn; at 1000 connections a small cap turns into SYN
+# retries (1 s stalls) for every contender.
+if [[ $(cat /proc/sys/net/core/somaxconn) -lt 1024 ]]; then
+  if [[ $(id -u) == 0 ]] && sysctl -qw net.core.somaxconn=1024 2>/dev/null; then
+    echo "raised net.core.somaxconn to 1024" >&2
+  else
+    echo "warning: net.core.somaxconn is $(cat /proc/sys/net/core/somaxconn); 1000-connection results will show connect stalls" >&2
+  fi
+fi
 pin() { taskset -c "$SERVER_CPU" "$@"; }
 
 # ---- content
@@ -163,7 +172,7 @@ for c in nginx-fcgi ferry-fcgi; do curl -sf -H "Host: ${host[$c]}" "${url[$c]}/b
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
 commit=$(cd "$here" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
 raw="$here/bench/results/$stamp-$commit.csv"
-echo "round,scenario,contender,path,connections,rps,p50_ms,p99_ms" > "$raw"
+echo "round,scenario,contender,path,connections,rps,p50_ms,p99_ms,errors" > "$raw"
 run() { # scenario contender path connections round
   local out
   out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$4" -d"$DURATION" --latency -H "Host: ${host[$2]}" "${url[$2]}$3" 2>&1 || true)
@@ -176,7 +185,10 @@ def ms(v):
 rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
 p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M)
 p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
-print(f"{prefix},{rps.group(1) if rps else 'nan'},{ms(p50.group(1)) if p50 else 'nan'},{ms(p99.group(1)) if p99 else 'nan'}")
+non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(x) for x in sock.groups()) if sock else 0)
+print(f"{prefix},{rps.group(1) if rps else 'nan'},{ms(p50.group(1)) if p50 else 'nan'},{ms(p99.group(1)) if p99 else 'nan'},{errors}")
 PY
 }
 # Every contender gets the same warm-up; it matters for Ferry, whose JIT compiles the hot path in the
@@ -253,8 +265,8 @@ for r in rows:
 ferry_name = {"proxy": "ferry", "cache": "ferry-cache", "fastcgi": "ferry-fcgi"}
 print(f"# Benchmark {sys.argv[1].rsplit('/',1)[-1][:-4]}\n")
 print(f"wrk -t1, {sys.argv[3]} per run, {sys.argv[4]} rounds interleaved; medians, (min-max); ratio = contender / Ferry (req/s).\n")
-print("| scenario | path | conns | contender | req/s | (min-max) | p50 ms | p99 ms | ratio |")
-print("|---|---|---|---|---|---|---|---|---|")
+print("| scenario | path | conns | contender | req/s | (min-max) | p50 ms | p99 ms | errors | ratio |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for key in sorted(groups, key=lambda k: (k[0], k[1], int(k[2]), k[3])):
     scen, path, conns, who = key
     rps = [float(r["rps"]) for r in groups[key]]
@@ -262,7 +274,8 @@ for key in sorted(groups, key=lambda k: (k[0], k[1], int(k[2]), k[3])):
     p99 = statistics.median(float(r["p99_ms"]) for r in groups[key])
     ferry = groups.get((scen, path, conns, ferry_name[scen]))
     ratio = statistics.median(rps) / statistics.median(float(r["rps"]) for r in ferry) if ferry else float("nan")
-    print(f"| {scen} | {path} | {conns} | {who} | {statistics.median(rps):.0f} | ({min(rps):.0f}-{max(rps):.0f}) | {p50:.2f} | {p99:.2f} | {ratio:.2f} |")
+    errors = sum(int(r.get("errors") or 0) for r in groups[key])
+    print(f"| {scen} | {path} | {conns} | {who} | {statistics.median(rps):.0f} | ({min(rps):.0f}-{max(rps):.0f}) | {p50:.2f} | {p99:.2f} | {errors} | {ratio:.2f} |")
 if sys.argv[2]:
     print(f"\nIdle connections: {sys.argv[2]}")
 PY
