@@ -1126,15 +1126,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             storeBody = null;
             endCacheFetch(stored);
         }
-        serverTimer.stop();
-        UpstreamConnection c = upstream;
-        upstream = null;
-        if (upstreamKeepAlive && requestDone) {
-            c.release();
-        } else {
-            c.close();
-        }
-        releaseServer();
+        releaseUpstreamAfterResponse();
         releaseRequest();
         recordExchange();
         if (closeAfterResponse || !requestDone) {
@@ -1200,8 +1192,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         return Math.max(ttl, 0);
     }
 
-    /** The 304 of a revalidation has ended: free the connection, answer from the refreshed object. */
-    private void serveRevalidated() {
+    /** The response has fully arrived: the connection goes back to its pool if both sides allow keepalive. */
+    private void releaseUpstreamAfterResponse() {
         serverTimer.stop();
         UpstreamConnection c = upstream;
         upstream = null;
@@ -1211,6 +1203,11 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             c.close();
         }
         releaseServer();
+    }
+
+    /** The 304 of a revalidation has ended: free the connection, answer from the refreshed object. */
+    private void serveRevalidated() {
+        releaseUpstreamAfterResponse();
         CachedResponse fresh = revalidated;
         revalidated = null;
         endCacheFetch(fresh);
