@@ -8,13 +8,12 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.stream.ChunkedWriteHandler;
-import io.netty.handler.timeout.IdleStateHandler;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The client pipeline of one listener, top to bottom:
  * connection count/limit → TLS (https listeners) → request-head timeouts → HTTP/1.1 codec (line, header
- * and framing checks) → client inactivity → the proxy state machine. Limits, timeouts and the TLS
+ * and framing checks) → [chunked file writes on TLS] → the proxy state machine (which also times
+ * client inactivity). Limits, timeouts and the TLS
  * certificate come from the runtime current when the connection is accepted, so a reload applies
  * them to new connections.
  */
@@ -48,8 +47,6 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
         if (settings.tls()) {
             p.addLast("chunked", new ChunkedWriteHandler()); // static files go through TLS in chunks
         }
-        p.addLast("client-timeout", new IdleStateHandler(true, 0, 0,
-                timeouts.client().toNanos(), TimeUnit.NANOSECONDS));
         p.addLast("proxy", new ProxyHandler(settings, headTimeout));
     }
 }

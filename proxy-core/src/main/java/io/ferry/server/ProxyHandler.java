@@ -51,7 +51,6 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.stream.ChunkedNioFile;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -119,6 +118,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     private final ProxySettings settings;
     private final RequestHeadTimeout headTimeout;
     private final ServerTimer serverTimer = new ServerTimer();
+    private final ClientTimer clientTimer = new ClientTimer();
     private final QueueWaiter waiter = new QueueWaiter();
     /** Decoded inbound messages not yet handled: the rest of a pipelined batch. */
     private final ArrayDeque<Object> inbound = new ArrayDeque<>(4);
@@ -230,6 +230,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             return;
         }
         inClientRead = true;
+        clientTimer.lastActivity = System.nanoTime();
         inbound.add(msg);
         dispatchInbound();
     }
@@ -265,6 +266,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         releaseServer();
         releaseRequest();
         serverTimer.cancel();
+        clientTimer.cancel();
         releaseInbound();
         ctx.fireChannelInactive();
     }
@@ -287,8 +289,6 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
                 state = State.CLOSING;
                 ctx.close();
             }
-        } else if (evt instanceof IdleStateEvent) {
-            onClientInactivity();
         } else if (evt instanceof SslHandshakeCompletionEvent hs) {
             settings.metrics().tlsHandshake(settings.listener(), hs.isSuccess());
             ctx.fireUserEventTriggered(evt);
@@ -325,6 +325,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         resetExchange();
         exchangeStart = System.nanoTime();
         runtime = settings.runtime().get();
+        clientTimer.start(runtime.config.timeouts().client().toNanos());
         method = req.method();
         uri = req.uri();
         clientProtocol = req.protocolVersion().text();
@@ -1294,6 +1295,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         releaseRequest();
         state = State.CLOSING;
         serverTimer.cancel();
+        clientTimer.cancel();
         ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, ctx.voidPromise());
         responseStatus = 101;
         recordExchange();
@@ -1302,12 +1304,10 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         long idle = runtime.config.timeouts().tunnel().toNanos();
         cp.replace(this, "tunnel", new TunnelHandler(up));
         cp.addBefore("tunnel", "tunnel-idle", new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS));
-        cp.remove("client-timeout");
         cp.remove("head-timeout");
         cp.remove("http");
         ChannelPipeline upp = up.pipeline();
         upp.replace("upstream", "tunnel", new TunnelHandler(client));
-        upp.remove("idle");
         upp.remove("codec");
         releaseInbound();
         log.debug("{} {}: switched protocols; tunnelling to {}", method, uri, c);
@@ -1735,6 +1735,62 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             if (timeout != null) {
                 timeout.cancel(false);
                 timeout = null;
+            }
+        }
+    }
+
+    /**
+     * Client inactivity timer (timeouts.client), armed lazily like {@link ServerTimer}: reads stamp
+     * {@code lastActivity}, and progress on pending writes counts as activity too, checked when the
+     * task fires — so a slow but live reader is not cut off, and no listener is added to any write.
+     */
+    private final class ClientTimer implements Runnable {
+        long lastActivity;
+        private long timeoutNanos;
+        private long lastPending = -1;
+        private ScheduledFuture<?> future;
+
+        void start(long timeoutNanos) {
+            this.timeoutNanos = timeoutNanos;
+            lastActivity = System.nanoTime();
+            if (future == null) {
+                future = ctx.executor().schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        void cancel() {
+            if (future != null) {
+                future.cancel(false);
+                future = null;
+            }
+        }
+
+        @Override
+        public void run() {
+            future = null;
+            if (state == State.IDLE || state == State.CLOSING || !ctx.channel().isActive()) {
+                return; // between requests the request-head timeouts apply; the next head re-arms this
+            }
+            long now = System.nanoTime();
+            var out = ctx.channel().unsafe().outboundBuffer();
+            long pending = out == null ? 0 : out.totalPendingWriteBytes();
+            if (responseStarted && pending == 0) {
+                lastActivity = now; // nothing is waiting on the client; a quiet server is timeouts.server's business
+            } else if (pending != lastPending) {
+                if (pending > 0 && lastPending >= 0) {
+                    lastActivity = now; // the client took some of what was written
+                }
+            }
+            lastPending = pending;
+            long quiet = now - lastActivity;
+            if (quiet < timeoutNanos) {
+                future = ctx.executor().schedule(this, timeoutNanos - quiet, TimeUnit.NANOSECONDS);
+                return;
+            }
+            lastActivity = now;
+            onClientInactivity();
+            if (state != State.CLOSING && state != State.IDLE && ctx.channel().isActive() && future == null) {
+                future = ctx.executor().schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
             }
         }
     }

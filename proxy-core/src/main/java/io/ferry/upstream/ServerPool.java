@@ -16,7 +16,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.net.SocketAddress;
@@ -66,7 +65,7 @@ public final class ServerPool implements Balanced {
                 .setMaxInitialLineLength(limits.maxRequestLine())
                 .setMaxHeaderSize(limits.maxHeaderSize())
                 .setMaxChunkSize(64 * 1024);
-        long idleMillis = config.idleTimeout().toMillis();
+        long idleNanos = config.idleTimeout().toNanos();
         int maxHeaderSize = limits.maxHeaderSize();
         Bootstrap b = new Bootstrap()
                 .channel(server.isUnix() ? transport.domainChannel() : transport.socketChannel())
@@ -80,8 +79,7 @@ public final class ServerPool implements Balanced {
                         } else {
                             ch.pipeline().addLast("codec", new HttpClientCodec(decoder, false, false));
                         }
-                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
-                        ch.pipeline().addLast("upstream", new UpstreamConnection(ServerPool.this));
+                        ch.pipeline().addLast("upstream", new UpstreamConnection(ServerPool.this, idleNanos));
                     }
                 });
         if (!server.isUnix()) {

@@ -3,7 +3,8 @@ package io.ferry.upstream;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,19 +12,25 @@ import org.slf4j.LoggerFactory;
 /**
  * One keepalive connection to an upstream server, and the last handler of its pipeline. It is either
  * serving an {@link UpstreamExchange} or idle in its {@link ServerPool}; events are forwarded to the
- * exchange, or handled here while idle (the server closing it, the pool's idle timeout).
+ * exchange, or handled here while idle (the server closing it, the pool's idle timeout — a timestamp
+ * and one lazily re-armed task, so a busy connection schedules nothing per request).
  */
 public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(UpstreamConnection.class);
 
     private final ServerPool pool;
+    private final long idleTimeoutNanos;
     private Channel channel;
+    private long idleSince;
+    /** One lazily re-armed task closes the connection once it has been idle for the pool's idle-timeout. */
+    private ScheduledFuture<?> idleTimer;
     private UpstreamExchange exchange;
     private boolean idle;
     private int requests;
 
-    UpstreamConnection(ServerPool pool) {
+    UpstreamConnection(ServerPool pool, long idleTimeoutNanos) {
         this.pool = pool;
+        this.idleTimeoutNanos = idleTimeoutNanos;
     }
 
     public Channel channel() {
@@ -71,6 +78,24 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     void markIdle() {
         idle = true;
+        idleSince = System.nanoTime();
+        if (idleTimer == null) {
+            idleTimer = channel.eventLoop().schedule(this::checkIdle, idleTimeoutNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Close before the server's own keepalive timeout could close it under a new request. */
+    private void checkIdle() {
+        idleTimer = null;
+        if (!idle || !channel.isActive()) {
+            return;
+        }
+        long quiet = System.nanoTime() - idleSince;
+        if (quiet >= idleTimeoutNanos) {
+            channel.close();
+        } else {
+            idleTimer = channel.eventLoop().schedule(this::checkIdle, idleTimeoutNanos - quiet, TimeUnit.NANOSECONDS);
+        }
     }
 
     @Override
@@ -109,6 +134,10 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+            idleTimer = null;
+        }
         if (idle) {
             idle = false;
             pool.removeIdle(this);
@@ -129,14 +158,6 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             log.debug("error on idle connection to {}: {}", pool.name(), cause.toString());
         }
         ctx.close();
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent && idle) {
-            // Close before the server's own keepalive timeout could close it under a new request.
-            ctx.close();
-        }
     }
 
     @Override
