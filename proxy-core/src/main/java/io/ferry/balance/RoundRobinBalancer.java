@@ -25,7 +25,8 @@ final class RoundRobinBalancer<S extends Balanced> implements Balancer<S> {
     @Override
     public S pick(CharSequence hashKey, S avoid) {
         SmoothWeightedRoundRobin<S> rr = rotation.get();
-        S s = rr.pick(c -> c != avoid && c.isAvailable());
+        // The common case (no failed server to avoid) uses a non-capturing predicate: no allocation.
+        S s = avoid == null ? rr.pick(Balanced::isAvailable) : rr.pick(c -> c != avoid && c.isAvailable());
         if (s == null && avoid != null && avoid.isAvailable()) {
             return avoid;
         }

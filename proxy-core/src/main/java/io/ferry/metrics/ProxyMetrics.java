@@ -29,9 +29,12 @@ public final class ProxyMetrics {
     private final Histogram upstreamDuration;
     private final Counter retries;
     private final Counter tlsHandshakes;
-    private final ConcurrentHashMap<String, CounterDataPoint[]> requestPoints = new ConcurrentHashMap<>();
+    // listener -> route -> backend -> one data point per status class; looked up without building keys.
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, ConcurrentHashMap<String, CounterDataPoint[]>>>
+            requestPoints = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, DistributionDataPoint> durationPoints = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, DistributionDataPoint> upstreamPoints = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, DistributionDataPoint>> upstreamPoints =
+            new ConcurrentHashMap<>();
 
     public ProxyMetrics() {
         requests = Counter.builder().name("ferry_requests_total")
@@ -79,14 +82,11 @@ public final class ProxyMetrics {
         }
         String r = route == null ? "-" : route;
         String b = backend == null ? "-" : backend;
-        String key = listener + '\u0000' + r + '\u0000' + b;
-        CounterDataPoint[] points = requestPoints.get(key);
+        var byRoute = requestPoints.get(listener);
+        var byBackend = byRoute == null ? null : byRoute.get(r);
+        CounterDataPoint[] points = byBackend == null ? null : byBackend.get(b);
         if (points == null) {
-            CounterDataPoint[] created = new CounterDataPoint[CODE_CLASSES.length];
-            for (int i = 0; i < created.length; i++) {
-                created[i] = requests.labelValues(listener, r, b, CODE_CLASSES[i]);
-            }
-            points = requestPoints.computeIfAbsent(key, k -> created);
+            points = newRequestPoints(listener, r, b); // first request of this label set only
         }
         points[cls].inc();
         DistributionDataPoint d = durationPoints.get(b);
@@ -96,11 +96,24 @@ public final class ProxyMetrics {
         d.observe(nanos / 1e9);
     }
 
+    private CounterDataPoint[] newRequestPoints(String listener, String route, String backend) {
+        return requestPoints.computeIfAbsent(listener, k -> new ConcurrentHashMap<>())
+                .computeIfAbsent(route, k -> new ConcurrentHashMap<>())
+                .computeIfAbsent(backend, k -> {
+                    CounterDataPoint[] created = new CounterDataPoint[CODE_CLASSES.length];
+                    for (int i = 0; i < created.length; i++) {
+                        created[i] = requests.labelValues(listener, route, backend, CODE_CLASSES[i]);
+                    }
+                    return created;
+                });
+    }
+
     public void upstream(String backend, String server, long nanos) {
-        String key = backend + '\u0000' + server;
-        DistributionDataPoint d = upstreamPoints.get(key);
+        var byServer = upstreamPoints.get(backend);
+        DistributionDataPoint d = byServer == null ? null : byServer.get(server);
         if (d == null) {
-            d = upstreamPoints.computeIfAbsent(key, k -> upstreamDuration.labelValues(backend, server));
+            d = upstreamPoints.computeIfAbsent(backend, k -> new ConcurrentHashMap<>())
+                    .computeIfAbsent(server, k -> upstreamDuration.labelValues(backend, server));
         }
         d.observe(nanos / 1e9);
     }

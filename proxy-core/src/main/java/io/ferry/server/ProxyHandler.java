@@ -1740,109 +1740,127 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     }
 
     /**
-     * Client inactivity timer (timeouts.client), armed lazily like {@link ServerTimer}: reads stamp
-     * {@code lastActivity}, and progress on pending writes counts as activity too, checked when the
-     * task fires — so a slow but live reader is not cut off, and no listener is added to any write.
-     */
-    private final class ClientTimer implements Runnable {
-        long lastActivity;
-        private long timeoutNanos;
-        private long lastPending = -1;
-        private ScheduledFuture<?> future;
-
-        void start(long timeoutNanos) {
-            this.timeoutNanos = timeoutNanos;
-            lastActivity = System.nanoTime();
-            if (future == null) {
-                future = ctx.executor().schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
-            }
-        }
-
-        void cancel() {
-            if (future != null) {
-                future.cancel(false);
-                future = null;
-            }
-        }
-
-        @Override
-        public void run() {
-            future = null;
-            if (state == State.IDLE || state == State.CLOSING || !ctx.channel().isActive()) {
-                return; // between requests the request-head timeouts apply; the next head re-arms this
-            }
-            long now = System.nanoTime();
-            var out = ctx.channel().unsafe().outboundBuffer();
-            long pending = out == null ? 0 : out.totalPendingWriteBytes();
-            if (responseStarted && pending == 0) {
-                lastActivity = now; // nothing is waiting on the client; a quiet server is timeouts.server's business
-            } else if (pending != lastPending) {
-                if (pending > 0 && lastPending >= 0) {
-                    lastActivity = now; // the client took some of what was written
-                }
-            }
-            lastPending = pending;
-            long quiet = now - lastActivity;
-            if (quiet < timeoutNanos) {
-                future = ctx.executor().schedule(this, timeoutNanos - quiet, TimeUnit.NANOSECONDS);
-                return;
-            }
-            lastActivity = now;
-            onClientInactivity();
-            if (state != State.CLOSING && state != State.IDLE && ctx.channel().isActive() && future == null) {
-                future = ctx.executor().schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
-            }
-        }
-    }
-
-    /**
-     * Server inactivity timer, armed lazily: activity only records a timestamp, and the one task per
+     * An inactivity timeout armed lazily: activity only records a timestamp, and the one task per
      * connection re-arms itself for the remainder when it fires early, so a busy keepalive connection
-     * schedules almost nothing per request.
+     * schedules almost nothing per request and no listener is added to any write.
      */
-    private final class ServerTimer implements Runnable {
-        private long timeoutNanos;
-        private long lastActivity;
-        private boolean active;
+    private abstract class InactivityTimer implements Runnable {
+        long lastActivity;
+        long timeoutNanos;
         private ScheduledFuture<?> future;
 
         void start(long timeoutNanos) {
             this.timeoutNanos = timeoutNanos;
             lastActivity = System.nanoTime();
-            active = true;
-            if (future == null) {
-                future = ctx.executor().schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
-            }
+            schedule(timeoutNanos);
         }
 
         void touch() {
             lastActivity = System.nanoTime();
         }
 
-        void stop() {
-            active = false;
-        }
-
         /** The connection is gone: drop the task so it does not keep this handler alive. */
         void cancel() {
-            active = false;
             if (future != null) {
                 future.cancel(false);
                 future = null;
             }
         }
 
+        final void schedule(long delayNanos) {
+            if (future == null) {
+                future = ctx.executor().schedule(this, delayNanos, TimeUnit.NANOSECONDS);
+            }
+        }
+
         @Override
-        public void run() {
+        public final void run() {
             future = null;
-            if (!active || !ctx.channel().isActive()) {
+            if (!armed() || !ctx.channel().isActive()) {
                 return;
             }
-            long quiet = System.nanoTime() - lastActivity;
+            long now = System.nanoTime();
+            observe(now);
+            long quiet = now - lastActivity;
             if (quiet < timeoutNanos) {
-                future = ctx.executor().schedule(this, timeoutNanos - quiet, TimeUnit.NANOSECONDS);
+                schedule(timeoutNanos - quiet);
                 return;
             }
+            expired(now);
+        }
+
+        /** Whether the timeout applies now. */
+        abstract boolean armed();
+
+        /** A chance to count activity that leaves no timestamp (write progress). */
+        void observe(long now) {
+        }
+
+        abstract void expired(long now);
+    }
+
+    /**
+     * Client inactivity (timeouts.client): reads stamp {@code lastActivity}, and progress on pending
+     * writes counts too, checked when the task fires, so a slow but live reader is not cut off.
+     */
+    private final class ClientTimer extends InactivityTimer {
+        private long lastPending = -1;
+
+        @Override
+        boolean armed() {
+            // Between requests the request-head timeouts apply; the next head re-arms this.
+            return state != State.IDLE && state != State.CLOSING;
+        }
+
+        @Override
+        void observe(long now) {
+            var out = ctx.channel().unsafe().outboundBuffer();
+            long pending = out == null ? 0 : out.totalPendingWriteBytes();
+            if (responseStarted && pending == 0) {
+                lastActivity = now; // nothing is waiting on the client; a quiet server is timeouts.server's business
+            } else if (pending != lastPending && pending > 0 && lastPending >= 0) {
+                lastActivity = now; // the client took some of what was written
+            }
+            lastPending = pending;
+        }
+
+        @Override
+        void expired(long now) {
+            lastActivity = now;
+            onClientInactivity();
+            if (armed() && ctx.channel().isActive()) {
+                schedule(timeoutNanos);
+            }
+        }
+    }
+
+    /** Server inactivity (timeouts.server): first byte and between bytes, while an attempt runs. */
+    private final class ServerTimer extends InactivityTimer {
+        private boolean active;
+
+        @Override
+        void start(long timeoutNanos) {
+            active = true;
+            super.start(timeoutNanos);
+        }
+
+        void stop() {
+            active = false;
+        }
+
+        @Override
+        void cancel() {
+            active = false;
+            super.cancel();
+        }
+
+        @Override
+        boolean armed() {
+            return active;
+        }
+
+        @Override
+        void expired(long now) {
             active = false;
             onServerTimeout();
         }
