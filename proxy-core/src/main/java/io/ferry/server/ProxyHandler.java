@@ -74,9 +74,9 @@ import org.slf4j.LoggerFactory;
  * safe) and streams the response back. One exchange at a time; pipelined requests wait in order until
  * the one before is answered. A 101 answer to an Upgrade request turns the connection into a tunnel.
  *
- * <p>Flow control in both directions is by autoRead: the client is read only while its request body
- * can be written upstream, and the upstream is read only while the client can take more. Memory per
- * connection therefore stays bounded whatever the sizes and speeds on either side.
+ * <p>Flow control in both directions is by autoRead: the client is read unless what it sent cannot be
+ * handed on yet (see {@link #updateClientRead}), and the upstream is read only while the client can take
+ * more. Memory per connection therefore stays bounded whatever the sizes and speeds on either side.
  *
  * <p>Everything here runs on the client channel's event loop, which its upstream connection shares.
  */
@@ -129,6 +129,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     private ChannelHandlerContext ctx;
     private String clientIp;
     private boolean draining;
+    /** What this handler last set the client channel's autoRead to (it starts reading). */
+    private boolean clientReading = true;
     private State state = State.IDLE;
 
     // The exchange in progress.
@@ -316,6 +318,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         if (!inClientRead) {
             flushUpstream(); // messages held from an earlier read, handed on from an upstream event
         }
+        updateClientRead();
     }
 
     // ---------------------------------------------------------------- request
@@ -373,7 +376,6 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         if (lookup && cacheLookup(front)) {
             return; // answered from the cache, or waiting for a fetch in flight
         }
-        ctx.channel().config().setAutoRead(false);
         if (expectContinue) {
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                     Unpooled.EMPTY_BUFFER), ctx.voidPromise());
@@ -463,7 +465,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             return true; // the waiter was answered at once (the fetch had just ended)
         }
         state = State.WAITING_CACHE;
-        ctx.channel().config().setAutoRead(false);
+        updateClientRead();
         cacheWaitTimer = ctx.executor().schedule(() -> cacheWaitDone(generation, null),
                 front.config.waitTimeout().toNanos(), TimeUnit.NANOSECONDS);
         return true;
@@ -486,7 +488,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         // Uncacheable (or the wait ran out): go to the backend in parallel with the others.
         cacheKey = null;
         state = State.CONNECTING;
-        ctx.channel().config().setAutoRead(false);
+        updateClientRead();
         dispatch(null);
     }
 
@@ -727,7 +729,6 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             endExchange();
         } else {
             state = State.DISCARDING;
-            ctx.channel().config().setAutoRead(true);
             dispatchInbound();
         }
     }
@@ -1375,7 +1376,6 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
                 ctx.close();
                 return;
             }
-            ctx.channel().config().setAutoRead(true);
             headTimeout.awaitRequest();
         }
     }
@@ -1429,7 +1429,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     private void reject(HttpResponseStatus status) {
         state = State.CLOSING;
         releaseInbound();
-        ctx.channel().config().setAutoRead(false);
+        updateClientRead();
         FullHttpResponse res = ErrorResponses.create(ctx.alloc(), status, true);
         responseStatus = status.code();
         bytesSent = res.content().readableBytes();
@@ -1490,7 +1490,6 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             endExchange();
         } else {
             state = State.DISCARDING;
-            ctx.channel().config().setAutoRead(true);
             dispatchInbound();
         }
     }
@@ -1648,13 +1647,25 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
 
     // ---------------------------------------------------------------- flow control
 
+    /**
+     * The client is read unless what was read cannot be handed on yet: a pipelined request waiting its
+     * turn, body parts waiting for a connection, a body the upstream cannot take now, or an upgrade in
+     * progress. Each change costs an epoll_ctl, so an ordinary exchange changes nothing; memory stays
+     * bounded by one read's worth of queued input. Reading on also notices a client that leaves.
+     */
     private void updateClientRead() {
-        boolean read = switch (state) {
+        boolean read = inbound.isEmpty() && switch (state) {
             case IDLE, DISCARDING -> true;
-            case STREAMING -> !requestDone && upstream != null && upstream.channel().isWritable();
-            case QUEUED, WAITING_CACHE, CONNECTING, CLOSING -> false;
+            // After an upgrade request's end come the new protocol's bytes: they wait for the 101.
+            case STREAMING -> requestDone ? upgradeProtocol == null
+                    : upstream != null && upstream.channel().isWritable();
+            case QUEUED, WAITING_CACHE, CONNECTING -> bodyQueue.isEmpty() && (!requestDone || upgradeProtocol == null);
+            case CLOSING -> false;
         };
-        ctx.channel().config().setAutoRead(read);
+        if (read != clientReading) {
+            clientReading = read;
+            ctx.channel().config().setAutoRead(read);
+        }
     }
 
     private void updateUpstreamRead() {

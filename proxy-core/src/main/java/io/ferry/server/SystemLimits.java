@@ -50,9 +50,12 @@ final class SystemLimits {
         return -1;
     }
 
+    // Sysctl files answer only the first read(2) at offset 0; Files.readString may read one byte first
+    // (it sizes its buffer from st_size, which is 0 for /proc) and would see "4" for 4096.
     private static long readLong(Path path) {
-        try {
-            return Long.parseLong(Files.readString(path).trim());
+        try (var reader = Files.newBufferedReader(path)) {
+            String line = reader.readLine();
+            return line == null ? -1 : Long.parseLong(line.trim());
         } catch (IOException | RuntimeException e) {
             return -1;
         }
