@@ -42,7 +42,7 @@ public record Transport(String name,
                         Function<String, SocketAddress> domainAddress) {
     private static final Logger log = LoggerFactory.getLogger(Transport.class);
 
-    /** Resolves the configured kind; AUTO prefers native epoll and falls back to NIO. */
+    /** Resolves the configured kind; AUTO prefers io_uring, then native epoll, then NIO. */
     public static Transport select(TransportKind kind) {
         return switch (kind) {
             case NIO -> nio();
@@ -61,7 +61,14 @@ public record Transport(String name,
                 yield ioUring();
             }
             case AUTO -> {
+                // io_uring batches each loop's reads and writes into one system call: on the benchmark
+                // machine that is the difference between trailing and leading HAProxy (BENCHMARKS.md).
+                if (IoUring.isAvailable()) {
+                    yield ioUring();
+                }
                 if (Epoll.isAvailable()) {
+                    log.info("io_uring unavailable ({}); using native epoll",
+                            String.valueOf(IoUring.unavailabilityCause()));
                     yield epoll();
                 }
                 log.info("native epoll unavailable ({}); using NIO", String.valueOf(Epoll.unavailabilityCause()));
