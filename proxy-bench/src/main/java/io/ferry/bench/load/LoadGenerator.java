@@ -40,12 +40,19 @@ import org.HdrHistogram.Recorder;
  * next request when the last answer ends) or open loop at a fixed total rate. In open loop every
  * connection follows its own schedule and latency is measured from when a request should have been
  * sent, not when it could be: a stall is counted for every request it delays (coordinated-omission
- * correction, as wrk2 does). Bounded by a duration or a request count; stops by itself.
+ * correction, as wrk2 does). Bounded by a duration or a request count; stops by itself. An optional
+ * warm-up runs the same load first and records nothing (a JIT-compiled target, or this generator
+ * itself, is slow for its first seconds); the open-loop schedule then restarts, so a warm-up backlog
+ * is not counted against the measurement.
  */
 public final class LoadGenerator {
-    /** What to run. {@code rate} 0 means closed loop. */
+    /** What to run. {@code rate} 0 means closed loop; {@code warmupNanos} of unrecorded load go first. */
     public record Options(URI uri, int connections, int threads, long durationNanos, long maxRequests, double rate,
-                          long timeoutNanos) {
+                          long timeoutNanos, long warmupNanos) {
+        public Options(URI uri, int connections, int threads, long durationNanos, long maxRequests, double rate,
+                       long timeoutNanos) {
+            this(uri, connections, threads, durationNanos, maxRequests, rate, timeoutNanos, 0);
+        }
     }
 
     /** What happened. Latencies in microseconds. */
@@ -76,6 +83,7 @@ public final class LoadGenerator {
     private final AtomicLong issued = new AtomicLong();
     private final LongAdder completed = new LongAdder();
     private volatile boolean stopping;
+    private long measureStart;
 
     public LoadGenerator(Options options) {
         this.options = options;
@@ -93,7 +101,9 @@ public final class LoadGenerator {
                 + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         String host = uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
         CountDownLatch done = new CountDownLatch(options.connections());
-        long start = System.nanoTime();
+        long begin = System.nanoTime();
+        long start = begin + options.warmupNanos();
+        measureStart = start;
         long end = options.durationNanos() > 0 ? start + options.durationNanos() : Long.MAX_VALUE;
         // Open loop: each connection sends every `interval`, connections staggered over one interval.
         long interval = options.rate() > 0 ? (long) (1e9 * options.connections() / options.rate()) : 0;
@@ -103,7 +113,7 @@ public final class LoadGenerator {
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000);
             for (int i = 0; i < options.connections(); i++) {
-                long first = start + (interval == 0 ? 0 : interval * i / options.connections());
+                long first = begin + (interval == 0 ? 0 : interval * i / options.connections());
                 Connection c = new Connection(path, host, first, interval, end, done);
                 b.clone().handler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -120,8 +130,8 @@ public final class LoadGenerator {
                     }
                 });
             }
-            long budget = options.durationNanos() > 0 ? options.durationNanos() + options.timeoutNanos() + 5_000_000_000L
-                    : TimeUnit.HOURS.toNanos(1);
+            long budget = options.warmupNanos() + (options.durationNanos() > 0
+                    ? options.durationNanos() + options.timeoutNanos() + 5_000_000_000L : TimeUnit.HOURS.toNanos(1));
             if (!done.await(budget, TimeUnit.NANOSECONDS)) {
                 stopping = true;
                 errors.count("timeout");
@@ -130,7 +140,7 @@ public final class LoadGenerator {
             stopping = true;
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
+        double seconds = Math.max(1, System.nanoTime() - start) / 1e9;
         return new Result(completed.sum(), seconds, recorder.getIntervalHistogram(), errors);
     }
 
@@ -146,6 +156,8 @@ public final class LoadGenerator {
         private long sentReally;
         private boolean inFlight;
         private boolean finished;
+        private boolean measuring;
+        private boolean recording;
         private ChannelHandlerContext ctx;
 
         Connection(String path, String host, long first, long interval, long end, CountDownLatch done) {
@@ -167,6 +179,11 @@ public final class LoadGenerator {
 
         private void schedule() {
             long now = System.nanoTime();
+            if (!measuring && now >= measureStart) {
+                measuring = true;
+                // The schedule restarts with the measurement: no backlog carried over from the warm-up.
+                intended = Math.max(intended, now);
+            }
             if (stopping || now >= end || (options.maxRequests() > 0 && issued.get() >= options.maxRequests())) {
                 finish();
                 return;
@@ -185,7 +202,8 @@ public final class LoadGenerator {
                 finish();
                 return;
             }
-            if (options.maxRequests() > 0 && issued.incrementAndGet() > options.maxRequests()) {
+            recording = measuring;
+            if (recording && options.maxRequests() > 0 && issued.incrementAndGet() > options.maxRequests()) {
                 finish();
                 return;
             }
@@ -210,15 +228,17 @@ public final class LoadGenerator {
             try {
                 if (msg instanceof HttpResponse r) {
                     int code = r.status().code();
-                    if (code >= 400) {
+                    if (code >= 400 && recording) {
                         errors.count("status " + code / 100 + "xx");
                     }
                 }
                 if (msg instanceof LastHttpContent && inFlight) {
                     inFlight = false;
                     long now = System.nanoTime();
-                    recorder.recordValue(Math.max(1, (now - sentAt) / 1000));
-                    completed.increment();
+                    if (recording) {
+                        recorder.recordValue(Math.max(1, (now - sentAt) / 1000));
+                        completed.increment();
+                    }
                     intended += interval;
                     schedule();
                 }

@@ -18,7 +18,7 @@ import org.HdrHistogram.HistogramIterationValue;
  * <pre>
  * java -cp proxy-bench/target/benchmarks.jar io.ferry.bench.load.LoadMain URL
  *      [-c connections] [-t threads] [-d 30s | -n requests] [-R rate/s] [--timeout 10s]
- *      [--hgrm file.hgrm] [--html plot.html]
+ *      [--warmup 10s] [--hgrm file.hgrm] [--html plot.html]
  * </pre>
  * Prints throughput, errors by kind and latency percentiles; optionally writes HdrHistogram's
  * percentile distribution and a self-contained HTML plot of it.
@@ -30,7 +30,7 @@ public final class LoadMain {
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
             System.out.println("usage: LoadMain URL [-c 50] [-t 1] [-d 10s | -n N] [-R rate] [--timeout 10s] "
-                    + "[--hgrm out.hgrm] [--html out.html]");
+                    + "[--warmup 0s] [--hgrm out.hgrm] [--html out.html]");
             return;
         }
         URI uri = URI.create(args[0]);
@@ -40,6 +40,7 @@ public final class LoadMain {
         long requests = 0;
         double rate = 0;
         long timeout = Duration.ofSeconds(10).toNanos();
+        long warmup = 0;
         Path hgrm = null;
         Path html = null;
         for (int i = 1; i < args.length; i++) {
@@ -57,6 +58,7 @@ public final class LoadMain {
                 }
                 case "-R" -> rate = Double.parseDouble(v);
                 case "--timeout" -> timeout = parseDuration(v);
+                case "--warmup" -> warmup = parseDuration(v);
                 case "--hgrm" -> hgrm = Path.of(v);
                 case "--html" -> html = Path.of(v);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -64,7 +66,7 @@ public final class LoadMain {
             i++;
         }
         LoadGenerator.Result r = new LoadGenerator(new LoadGenerator.Options(uri, connections, threads, duration, requests,
-                rate, timeout)).run();
+                rate, timeout, warmup)).run();
         report(r, rate, System.out);
         if (hgrm != null) {
             writeHgrm(r.latency(), hgrm);

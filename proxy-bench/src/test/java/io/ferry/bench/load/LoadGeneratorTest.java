@@ -48,6 +48,20 @@ class LoadGeneratorTest {
     }
 
     @Test
+    void warmUpLoadReachesTheTargetButIsNotRecorded() throws Exception {
+        try (TestOrigin origin = TestOrigin.echoUri();
+             FerryHarness ferry = FerryHarness.proxyTo("", origin.port())) {
+            LoadGenerator.Result r = new LoadGenerator(new LoadGenerator.Options(ferry.uri("/warm"), 4, 1, 0, 100, 0,
+                    Duration.ofSeconds(5).toNanos(), Duration.ofMillis(500).toNanos())).run();
+            assertEquals(100, r.requests());
+            assertEquals(100, r.latency().getTotalCount());
+            assertEquals(0, r.errors().total(), r.errors().toString());
+            assertTrue(origin.requests().size() > 100,
+                    "the warm-up's requests went out too: " + origin.requests().size());
+        }
+    }
+
+    @Test
     void errorsAreCountedByKind() throws Exception {
         int closed;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
