@@ -5,7 +5,8 @@
 #   fastcgi: nginx fastcgi_pass and Ferry, each with its own identical php-fpm pool
 # at 50 and 1000 connections, ROUNDS rounds interleaved; medians, min-max and ratios to Ferry.
 # Servers run on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU (taskset). See BENCHMARKS.md.
-# Usage: bench/run.sh   (env: ROUNDS=3 DURATION=10s CONNS="50 1000" SCENARIOS="proxy cache fastcgi" SKIP_IDLE=1 WARMUP=20s)
+# Usage: bench/run.sh   (env: ROUNDS=3 DURATION=10s CONNS="50 1000" SCENARIOS="proxy cache fastcgi" SKIP_IDLE=1 WARMUP=20s
+#                       WARMUP_BURSTS=10)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROUNDS=${ROUNDS:-3}
@@ -205,6 +206,16 @@ done
 want fastcgi && for c in nginx-fcgi ferry-fcgi; do
   taskset -c "$LOAD_CPU" wrk -t1 -c20 -d"$WARMUP" -H "Host: ${host[$c]}" "${url[$c]}/bench.php" >/dev/null
 done
+# Each wrk run opens all its connections anew, and at 1000 connections their first requests are about
+# 1 % of a run: the accept and connect paths count in p99. A JVM compiles those only after they have
+# run often, so every contender also gets the same bursts of connections (WARMUP_BURSTS one-second runs
+# at the largest connection count) before measuring.
+maxconns=$(printf '%s\n' $CONNS | sort -n | tail -1)
+bursts() { for _ in $(seq 1 "${WARMUP_BURSTS:-10}"); do
+  taskset -c "$LOAD_CPU" wrk -t1 -c"$maxconns" -d1s -H "Host: ${host[$1]}" "${url[$1]}$2" >/dev/null; done; }
+want proxy && for c in origin haproxy nginx ferry; do bursts "$c" /1k; done
+want cache && for c in varnish ferry-cache; do bursts "$c" /1k; done
+want fastcgi && for c in nginx-fcgi ferry-fcgi; do bursts "$c" /bench.php; done
 for r in $(seq 1 "$ROUNDS"); do
   for n in $CONNS; do
     for p in /1k /100k; do
