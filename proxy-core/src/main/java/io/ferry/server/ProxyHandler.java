@@ -13,6 +13,7 @@ import io.ferry.fastcgi.FastCgiSite;
 import io.ferry.fastcgi.FcgiRequest;
 import io.ferry.files.StaticFiles;
 import io.ferry.http.HopByHopHeaders;
+import io.ferry.http.RequestPaths;
 import io.ferry.tunnel.TunnelHandler;
 import io.ferry.upstream.Backend;
 import io.ferry.upstream.ServerPool;
@@ -140,6 +141,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     private FcgiRequest fcgiHead;
     private HttpMethod method;
     private String uri;
+    /** The request path as routing and the cache's path rules see it (see {@link RequestPaths}). */
+    private String normalPath;
     private Backend backend;
     private CharSequence hashKey;
     private ServerPool server;
@@ -347,18 +350,21 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         clientKeepAlive = HttpUtil.isKeepAlive(req);
         expectContinue = HttpUtil.is100ContinueExpected(req);
         state = State.CONNECTING;
-        ProxyRuntime.RouteTarget route = runtime.router.route(host, uri.equals("*") ? "/" : uri);
+        String rawPath = pathOf(uri);
+        normalPath = RequestPaths.normalize(rawPath);
+        String target = normalPath == rawPath ? uri : normalPath + uri.substring(rawPath.length());
+        ProxyRuntime.RouteTarget route = runtime.router.route(host, uri.equals("*") ? "/" : target);
         if (route == null) {
             giveUp(HttpResponseStatus.NOT_FOUND, "no route for host " + host);
             return;
         }
-        Backend target = route.backend();
+        Backend chosen = route.backend();
         routeName = route.name();
-        backend = target;
-        hashKey = target.hashesSource() ? clientIp : pathOf(uri);
-        retriesLeft = target.config().retries();
+        backend = chosen;
+        hashKey = chosen.hashesSource() ? clientIp : normalPath;
+        retriesLeft = chosen.config().retries();
         replayable = true;
-        target.retryBudget().onRequest();
+        chosen.retryBudget().onRequest();
         request = prepareUpstreamRequest(req, host);
         CacheFront front = route.cache() ? runtime.cache : null;
         if (front != null && (method.name().equals("PURGE") || method.name().equals("BAN"))) {
@@ -366,7 +372,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             return;
         }
         boolean lookup = front != null && cacheRequestPolicy(front, host);
-        FastCgiSite site = target.fastCgiSite();
+        FastCgiSite site = chosen.fastCgiSite();
         if (site != null) {
             fcgiHead = fastCgiHead(site, clientProtocol);
             if (fcgiHead == null) {
@@ -392,7 +398,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     private boolean cacheRequestPolicy(CacheFront front, String host) {
         String cookie = request.headers().contains(HttpHeaderNames.COOKIE)
                 ? String.join("; ", request.headers().getAll(HttpHeaderNames.COOKIE)) : null;
-        RequestPolicy.Decision d = front.requestPolicy.decide(method.name(), pathOf(uri),
+        RequestPolicy.Decision d = front.requestPolicy.decide(method.name(), normalPath,
                 request.headers().contains(HttpHeaderNames.AUTHORIZATION), cookie);
         cacheFront = front;
         cachePrimary = HttpCache.primaryKey(host, uri);
@@ -1387,6 +1393,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         upstreamNanos = 0;
         recorded = false;
         routeName = null;
+        normalPath = null;
         request = null;
         fcgiHead = null;
         backend = null;

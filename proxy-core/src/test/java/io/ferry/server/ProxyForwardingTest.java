@@ -37,6 +37,28 @@ class ProxyForwardingTest {
     }
 
     @Test
+    void routesOnTheNormalisedPathButForwardsThePathAsSent() throws Exception {
+        try (TestOrigin admin = TestOrigin.start(r -> TestOrigin.Reply.ok("admin " + r.uri()));
+             TestOrigin site = TestOrigin.start(r -> TestOrigin.Reply.ok("site " + r.uri()));
+             FerryHarness ferry = FerryHarness.start("""
+                     ferry {
+                       listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
+                       backends.admin.servers = [ "127.0.0.1:%d" ]
+                       backends.site.servers = [ "127.0.0.1:%d" ]
+                       routes = [ { path = "/admin", backend = admin }, { backend = site } ]
+                     }
+                     """.formatted(admin.port(), site.port()));
+             RawClient client = new RawClient(ferry.port())) {
+            for (String path : new String[] {"/static/../admin/x", "/x/%2e%2E/admin/x", "//admin/x", "/./admin/x"}) {
+                client.send("GET " + path + "?q=1 HTTP/1.1\r\nHost: t\r\n\r\n");
+                assertEquals("admin " + path + "?q=1", client.read().bodyText(), path);
+            }
+            client.send("GET /admin/../node/1 HTTP/1.1\r\nHost: t\r\n\r\n");
+            assertEquals("site /admin/../node/1", client.read().bodyText());
+        }
+    }
+
+    @Test
     void sequentialRequestsReuseOneUpstreamConnection() throws Exception {
         try (TestOrigin origin = TestOrigin.echoUri();
              FerryHarness ferry = FerryHarness.proxyTo("global.io-threads = 1", origin.port());

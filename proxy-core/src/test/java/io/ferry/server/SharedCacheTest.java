@@ -85,7 +85,9 @@ class SharedCacheTest {
             assertEquals("SESS0123abcd=xyz; _ga=1", o.requests().get(1).headers().get("cookie"));
             assertEquals("PASS", get(ferry, "/n", "Authorization: Basic dTpw").header("x-cache"));
             assertEquals("PASS", get(ferry, "/admin/config").header("x-cache"));
-            assertEquals(4, o.requests().size());
+            assertEquals("PASS", get(ferry, "/n/../admin/config").header("x-cache"), "pass-paths see the normalised path");
+            assertEquals("PASS", get(ferry, "/n/%2e%2e/admin/config").header("x-cache"));
+            assertEquals(6, o.requests().size());
         }
     }
 
