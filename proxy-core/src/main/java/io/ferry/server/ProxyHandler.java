@@ -178,6 +178,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     /** True while others may wait on this exchange's fetch of cacheKey. */
     private boolean cacheFetcher;
     private boolean cacheStaticAsset;
+    /** A HEAD miss fetched upstream as GET so the object can be stored; its body is not sent. */
+    private boolean headAsGet;
     private String cacheLabel;
     /** A kept object being revalidated; also the stand-in when the backend fails (stale-if-error). */
     private CachedResponse staleObject;
@@ -447,7 +449,12 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         }
         cacheLabel = "MISS";
         if (method == HttpMethod.HEAD) {
-            return false; // a HEAD miss is passed; the next GET stores the object
+            if (fcgiHead != null) {
+                return false; // PHP answers HEAD without a body, so there is nothing to store: passed
+            }
+            // As Varnish does: fetch the object with GET so it can be stored; the client gets the head.
+            headAsGet = true;
+            request.setMethod(HttpMethod.GET);
         }
         cacheKey = l.key();
         int generation = ++cacheWaitGeneration;
@@ -1120,10 +1127,18 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         if (storeBody != null) {
             copyForCache(content.content());
         }
-        bytesSent += content.content().readableBytes();
-        if (!last) {
-            ctx.write(content, ctx.voidPromise());
-            return;
+        if (headAsGet) {
+            content.release(); // the body was fetched for the cache; the client asked for the head only
+            if (!last) {
+                return;
+            }
+            content = LastHttpContent.EMPTY_LAST_CONTENT;
+        } else {
+            bytesSent += content.content().readableBytes();
+            if (!last) {
+                ctx.write(content, ctx.voidPromise());
+                return;
+            }
         }
         upstreamNanos = System.nanoTime() - upstreamSentAt;
         server.recordResponse(upstreamNanos);
@@ -1157,7 +1172,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         if (cacheStaticAsset) {
             headers.remove(HttpHeaderNames.SET_COOKIE);
         }
-        if (cacheKey != null && method == HttpMethod.GET) {
+        if (cacheKey != null && (method == HttpMethod.GET || headAsGet)) {
             StorePolicy.Decision d = cacheFront.decide(response, cacheStaticAsset);
             if (d.store()) {
                 storeDecision = d;
@@ -1419,6 +1434,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         cacheKey = null;
         cacheFetcher = false;
         cacheStaticAsset = false;
+        headAsGet = false;
         cacheLabel = null;
         staleObject = null;
         revalidated = null;

@@ -244,6 +244,27 @@ class SharedCacheTest {
     }
 
     @Test
+    void aHeadMissIsFetchedAsGetAndStored() throws Exception {
+        try (TestOrigin o = origin(r -> reply(200, "0123456789", "Cache-Control", "max-age=60"));
+             FerryHarness ferry = ferry(o.port(), "");
+             RawClient c = new RawClient(ferry.port())) {
+            c.send("HEAD /h HTTP/1.1\r\nHost: site.test\r\n\r\n");
+            RawClient.Response head = c.read(true);
+            assertEquals(200, head.status());
+            assertEquals("MISS", head.header("x-cache"));
+            assertEquals("10", head.header("content-length"));
+            assertEquals("GET", o.requests().get(0).method(), "fetched with GET so it can be stored");
+            // Same connection: a body sent after the HEAD answer would be read as the next response.
+            c.send("GET /h HTTP/1.1\r\nHost: site.test\r\n\r\n");
+            RawClient.Response get = c.read();
+            assertEquals("HIT", get.header("x-cache"));
+            assertEquals("0123456789", get.bodyText());
+            assertEquals("HIT", request(ferry, "HEAD", "/h").header("x-cache"));
+            assertEquals(1, o.requests().size());
+        }
+    }
+
+    @Test
     void purgeBanAndTagsWithTheAcl() throws Exception {
         AtomicInteger n = new AtomicInteger();
         try (TestOrigin o = origin(r -> reply(200, "n" + n.incrementAndGet(), "Cache-Control", "max-age=60",
