@@ -339,8 +339,10 @@ public final class ConfigLoader {
                 params.put(key, ps.string(key, ""));
             }
             boolean symlinks = f.bool("symlinks-outside-root", false);
+            long maxBuffered = f.bytes("max-buffered-body", 1024 * 1024, 0, 1L << 30);
             f.rejectUnknownKeys();
-            return new FastCgiConfig(realRoot, index, List.copyOf(tryFiles), pattern, Map.copyOf(params), symlinks);
+            return new FastCgiConfig(realRoot, index, List.copyOf(tryFiles), pattern, Map.copyOf(params), symlinks,
+                    maxBuffered);
         }
 
         private static double share(Section s, String key) {

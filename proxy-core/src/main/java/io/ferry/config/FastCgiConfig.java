@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
  *                          served by Ferry as a static file
  * @param params            extra CGI parameters sent with every request
  * @param symlinksOutsideRoot allow serving or running files whose real path leaves the root
+ * @param maxBufferedBody   a chunked request body is read whole before the script runs (CGI needs
+ *                          CONTENT_LENGTH up front), in memory, up to this many bytes (else 413)
  */
 public record FastCgiConfig(
         Path documentRoot,
@@ -24,5 +26,6 @@ public record FastCgiConfig(
         List<String> tryFiles,
         Pattern scriptPattern,
         Map<String, String> params,
-        boolean symlinksOutsideRoot) {
+        boolean symlinksOutsideRoot,
+        long maxBufferedBody) {
 }

@@ -88,6 +88,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     private enum State {
         /** Waiting for a request head. */
         IDLE,
+        /** Reading a chunked body whole before a FastCGI script runs: CGI needs CONTENT_LENGTH first. */
+        BUFFERING,
         /** Every server is at max-conns: waiting in the backend's queue for a slot. */
         QUEUED,
         /** A cache miss whose fetch another request is making: waiting for its object. */
@@ -180,6 +182,9 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     private boolean cacheStaticAsset;
     /** A HEAD miss fetched upstream as GET so the object can be stored; its body is not sent. */
     private boolean headAsGet;
+    /** Where a chunked body being buffered (state BUFFERING) will go once complete. */
+    private FastCgiSite bufferingSite;
+    private FastCgiSite.Script bufferingScript;
     private String cacheLabel;
     /** A kept object being revalidated; also the stand-in when the backend fails (stale-if-error). */
     private CachedResponse staleObject;
@@ -378,7 +383,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         if (site != null) {
             fcgiHead = fastCgiHead(site, clientProtocol);
             if (fcgiHead == null) {
-                return; // answered from the document root, or refused
+                return; // answered from the document root, refused, or reading a chunked body first
             }
         }
         if (lookup && cacheLookup(front)) {
@@ -661,16 +666,13 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
      * a static file is served here, anything else is refused; those two return null.
      */
     private FcgiRequest fastCgiHead(FastCgiSite site, String clientProtocol) {
-        if (request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
-            // CGI needs CONTENT_LENGTH up front; Ferry streams bodies rather than buffering them whole.
-            giveUp(HttpResponseStatus.LENGTH_REQUIRED, "chunked request body to a FastCGI backend");
-            return null;
-        }
         FastCgiSite.Resolution resolution = site.resolve(pathOf(uri), queryOf(uri));
         if (resolution instanceof FastCgiSite.Script script) {
-            CgiParams.Connection conn = new CgiParams.Connection((InetSocketAddress) ctx.channel().localAddress(),
-                    (InetSocketAddress) ctx.channel().remoteAddress(), settings.tls());
-            return new FcgiRequest(method, CgiParams.build(site, script, request, uri, clientProtocol, conn));
+            if (request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+                bufferForScript(site, script);
+                return null;
+            }
+            return cgiRequest(site, script);
         }
         if (resolution instanceof FastCgiSite.StaticFile file) {
             serveStatic(file.file());
@@ -678,6 +680,38 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             giveUp(HttpResponseStatus.valueOf(refused.status()), refused.reason());
         }
         return null;
+    }
+
+    private FcgiRequest cgiRequest(FastCgiSite site, FastCgiSite.Script script) {
+        CgiParams.Connection conn = new CgiParams.Connection((InetSocketAddress) ctx.channel().localAddress(),
+                (InetSocketAddress) ctx.channel().remoteAddress(), settings.tls());
+        return new FcgiRequest(method, CgiParams.build(site, script, request, uri, clientProtocol, conn));
+    }
+
+    /**
+     * A chunked body for a script: CGI gives the script CONTENT_LENGTH before the body, so the body is
+     * read whole first (as nginx does), in memory up to fastcgi.max-buffered-body, then sent.
+     */
+    private void bufferForScript(FastCgiSite site, FastCgiSite.Script script) {
+        bufferingSite = site;
+        bufferingScript = script;
+        state = State.BUFFERING;
+        if (expectContinue) {
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER), ctx.voidPromise());
+        }
+    }
+
+    /** The buffered body is complete: the script gets its length, then head and body go out together. */
+    private void bufferedBodyComplete() {
+        HttpHeaders h = request.headers();
+        h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        h.set(HttpHeaderNames.CONTENT_LENGTH, bodyBytes);
+        fcgiHead = cgiRequest(bufferingSite, bufferingScript);
+        bufferingSite = null;
+        bufferingScript = null;
+        state = State.CONNECTING;
+        dispatch(null);
     }
 
     /**
@@ -885,6 +919,19 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
                 }
             }
             case QUEUED, WAITING_CACHE, CONNECTING -> bodyQueue.add(content);
+            case BUFFERING -> {
+                if (bodyBytes > bufferingSite.config().maxBufferedBody()) {
+                    content.release();
+                    clientKeepAlive = false;
+                    giveUp(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                            "chunked body to a FastCGI script over fastcgi.max-buffered-body");
+                    return;
+                }
+                bodyQueue.add(content);
+                if (last) {
+                    bufferedBodyComplete();
+                }
+            }
             case STREAMING -> {
                 sendBody(content);
                 upstreamNeedsFlush = true;
@@ -1435,6 +1482,8 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         cacheFetcher = false;
         cacheStaticAsset = false;
         headAsGet = false;
+        bufferingSite = null;
+        bufferingScript = null;
         cacheLabel = null;
         staleObject = null;
         revalidated = null;
@@ -1678,7 +1727,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
      */
     private void updateClientRead() {
         boolean read = inbound.isEmpty() && switch (state) {
-            case IDLE, DISCARDING -> true;
+            case IDLE, DISCARDING, BUFFERING -> true;
             // After an upgrade request's end come the new protocol's bytes: they wait for the 101.
             case STREAMING -> requestDone ? upgradeProtocol == null
                     : upstream != null && upstream.channel().isWritable();

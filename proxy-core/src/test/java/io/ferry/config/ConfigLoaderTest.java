@@ -62,6 +62,8 @@ class ConfigLoaderTest {
                 error("backends.app { type = fastcgi, fastcgi.document-root = \"/nonexistent/root\" }").key());
         assertEquals("ferry.backends.app.fastcgi.try-files", error(
                 "backends.app { type = fastcgi, fastcgi { document-root = \"/tmp\", try-files = [ \"=404\", \"$uri\" ] } }").key());
+        assertEquals("ferry.backends.app.fastcgi.max-buffered-body", error(
+                "backends.app { type = fastcgi, fastcgi { document-root = \"/tmp\", max-buffered-body = lots } }").key());
         assertEquals("ferry.backends.app.fastcgi", error("backends.app.fastcgi.document-root = \"/tmp\"").key(),
                 "fastcgi settings on an http backend");
         assertEquals("ferry.backends.app.type", error("backends.app.type = ajp").key());

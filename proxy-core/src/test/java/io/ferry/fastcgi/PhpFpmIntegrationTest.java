@@ -86,10 +86,16 @@ class PhpFpmIntegrationTest {
                     servers = [ "%s" ]
                     fastcgi.document-root = "%s"
                   }
-                  routes = [ { host = "unix.test", backend = unix }, { backend = php } ]
+                  backends.small {
+                    type = fastcgi
+                    servers = [ "%s" ]
+                    fastcgi { document-root = "%s", max-buffered-body = 1k }
+                  }
+                  routes = [ { host = "unix.test", backend = unix }, { host = "small.test", backend = small },
+                             { backend = php } ]
                   timeouts.shutdown = 1s
                 }
-                """.formatted(fpm.serverAddress(), root, fpmUnix.serverAddress(), root));
+                """.formatted(fpm.serverAddress(), root, fpmUnix.serverAddress(), root, fpm.serverAddress(), root));
     }
 
     @AfterAll
@@ -171,6 +177,33 @@ class PhpFpmIntegrationTest {
         assertEquals("application/json", j.get("CONTENT_TYPE"));
         assertEquals(Integer.toString(json.length()), j.get("CONTENT_LENGTH"));
         assertEquals(md5(json.getBytes(StandardCharsets.UTF_8)), j.get("BODY_MD5"));
+    }
+
+    @Test
+    void chunkedBodyIsReadWholeAndGivenALength() throws Exception {
+        String form = "name=ferry&lang=java&course=math101";
+        StringBuilder chunks = new StringBuilder();
+        for (int i = 0; i < form.length(); i += 8) {
+            String part = form.substring(i, Math.min(form.length(), i + 8));
+            chunks.append(Integer.toHexString(part.length())).append("\r\n").append(part).append("\r\n");
+        }
+        Map<String, String> v = vars(send("POST /info.php HTTP/1.1\r\nHost: t\r\n"
+                + "Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + chunks + "0\r\n\r\n"));
+        assertEquals(Integer.toString(form.length()), v.get("CONTENT_LENGTH"));
+        assertEquals("ferry", v.get("POST.name"));
+        assertEquals("math101", v.get("POST.course"));
+        assertEquals(md5(form.getBytes(StandardCharsets.UTF_8)), v.get("BODY_MD5"));
+    }
+
+    @Test
+    void chunkedBodyOverMaxBufferedBodyIs413() throws Exception {
+        try (RawClient c = new RawClient(ferry.port())) {
+            c.send("POST /info.php HTTP/1.1\r\nHost: small.test\r\nTransfer-Encoding: chunked\r\n\r\n");
+            String chunk = Integer.toHexString(600) + "\r\n" + "x".repeat(600) + "\r\n";
+            c.send(chunk + chunk + "0\r\n\r\n");
+            assertEquals(413, c.read().status());
+        }
     }
 
     @Test
