@@ -19,7 +19,6 @@ import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringDomainSocketChannel;
 import io.netty.channel.uring.IoUringIoHandler;
-import io.netty.channel.uring.IoUringIoHandlerConfig;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import java.net.SocketAddress;
@@ -93,10 +92,7 @@ public record Transport(String name,
     }
 
     private static Transport ioUring() {
-        // Only its event loop submits to a ring, so the kernel may skip its cross-thread care
-        // (IORING_SETUP_SINGLE_ISSUER where supported): about 10 % more 1 KiB requests in A/B runs.
-        return new Transport("io_uring", () -> IoUringIoHandler.newFactory(
-                new IoUringIoHandlerConfig().setSingleIssuer(true)), IoUringServerSocketChannel.class,
+        return new Transport("io_uring", IoUringIoHandler::newFactory, IoUringServerSocketChannel.class,
                 IoUringSocketChannel.class, IoUringDomainSocketChannel.class, DomainSocketAddress::new);
     }
 }
