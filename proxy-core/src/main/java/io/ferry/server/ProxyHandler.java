@@ -182,8 +182,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
     private boolean cacheStaticAsset;
     /** A HEAD miss fetched upstream as GET so the object can be stored; its body is not sent. */
     private boolean headAsGet;
-    /** Where a chunked body being buffered (state BUFFERING) will go once complete. */
-    private FastCgiSite bufferingSite;
+    /** The script a chunked body being read whole (state BUFFERING) goes to once complete. */
     private FastCgiSite.Script bufferingScript;
     private String cacheLabel;
     /** A kept object being revalidated; also the stand-in when the backend fails (stale-if-error). */
@@ -381,7 +380,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         boolean lookup = front != null && cacheRequestPolicy(front, host);
         FastCgiSite site = chosen.fastCgiSite();
         if (site != null) {
-            fcgiHead = fastCgiHead(site, clientProtocol);
+            fcgiHead = fastCgiHead(site);
             if (fcgiHead == null) {
                 return; // answered from the document root, refused, or reading a chunked body first
             }
@@ -389,10 +388,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         if (lookup && cacheLookup(front)) {
             return; // answered from the cache, or waiting for a fetch in flight
         }
-        if (expectContinue) {
-            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
-                    Unpooled.EMPTY_BUFFER), ctx.voidPromise());
-        }
+        sendContinueIfExpected();
         dispatch(null);
     }
 
@@ -663,13 +659,14 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
 
     /**
      * Maps the request onto the backend's document root: a script gets its CGI parameters (returned),
-     * a static file is served here, anything else is refused; those two return null.
+     * a static file is served here, anything else is refused; those two return null, as does a script
+     * whose chunked body must be read first (state BUFFERING).
      */
-    private FcgiRequest fastCgiHead(FastCgiSite site, String clientProtocol) {
+    private FcgiRequest fastCgiHead(FastCgiSite site) {
         FastCgiSite.Resolution resolution = site.resolve(pathOf(uri), queryOf(uri));
         if (resolution instanceof FastCgiSite.Script script) {
             if (request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
-                bufferForScript(site, script);
+                bufferForScript(script);
                 return null;
             }
             return cgiRequest(site, script);
@@ -682,6 +679,14 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         return null;
     }
 
+    /** Expect: 100-continue is answered by Ferry itself, once the request is going to be read. */
+    private void sendContinueIfExpected() {
+        if (expectContinue) {
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER), ctx.voidPromise());
+        }
+    }
+
     private FcgiRequest cgiRequest(FastCgiSite site, FastCgiSite.Script script) {
         CgiParams.Connection conn = new CgiParams.Connection((InetSocketAddress) ctx.channel().localAddress(),
                 (InetSocketAddress) ctx.channel().remoteAddress(), settings.tls());
@@ -692,14 +697,10 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
      * A chunked body for a script: CGI gives the script CONTENT_LENGTH before the body, so the body is
      * read whole first (as nginx does), in memory up to fastcgi.max-buffered-body, then sent.
      */
-    private void bufferForScript(FastCgiSite site, FastCgiSite.Script script) {
-        bufferingSite = site;
+    private void bufferForScript(FastCgiSite.Script script) {
         bufferingScript = script;
         state = State.BUFFERING;
-        if (expectContinue) {
-            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
-                    Unpooled.EMPTY_BUFFER), ctx.voidPromise());
-        }
+        sendContinueIfExpected();
     }
 
     /** The buffered body is complete: the script gets its length, then head and body go out together. */
@@ -707,8 +708,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         HttpHeaders h = request.headers();
         h.remove(HttpHeaderNames.TRANSFER_ENCODING);
         h.set(HttpHeaderNames.CONTENT_LENGTH, bodyBytes);
-        fcgiHead = cgiRequest(bufferingSite, bufferingScript);
-        bufferingSite = null;
+        fcgiHead = cgiRequest(backend.fastCgiSite(), bufferingScript);
         bufferingScript = null;
         state = State.CONNECTING;
         dispatch(null);
@@ -920,7 +920,7 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
             }
             case QUEUED, WAITING_CACHE, CONNECTING -> bodyQueue.add(content);
             case BUFFERING -> {
-                if (bodyBytes > bufferingSite.config().maxBufferedBody()) {
+                if (bodyBytes > backend.fastCgiSite().config().maxBufferedBody()) {
                     content.release();
                     clientKeepAlive = false;
                     giveUp(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
@@ -1482,7 +1482,6 @@ final class ProxyHandler extends ChannelDuplexHandler implements UpstreamExchang
         cacheFetcher = false;
         cacheStaticAsset = false;
         headAsGet = false;
-        bufferingSite = null;
         bufferingScript = null;
         cacheLabel = null;
         staleObject = null;
