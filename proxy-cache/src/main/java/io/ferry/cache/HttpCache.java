@@ -270,14 +270,7 @@ public final class HttpCache {
     public int purge(String primary) {
         Set<String> keys = keysByPrimary.remove(primary);
         hitForMiss.invalidate(primary);
-        int n = 0;
-        if (keys != null) {
-            for (String k : keys) {
-                if (store.asMap().remove(k) != null) {
-                    n++;
-                }
-            }
-        }
+        int n = removeAll(keys);
         stats.purged.add(n);
         return n;
     }
@@ -304,16 +297,22 @@ public final class HttpCache {
     public int purgeTags(Collection<String> tags) {
         int n = 0;
         for (String tag : tags) {
-            Set<String> keys = keysByTag.remove(tag);
-            if (keys != null) {
-                for (String k : keys) {
-                    if (store.asMap().remove(k) != null) {
-                        n++;
-                    }
+            n += removeAll(keysByTag.remove(tag));
+        }
+        stats.purged.add(n);
+        return n;
+    }
+
+    /** Removes the objects under these keys (null: none); returns how many were still there. */
+    private int removeAll(Set<String> keys) {
+        int n = 0;
+        if (keys != null) {
+            for (String k : keys) {
+                if (store.asMap().remove(k) != null) {
+                    n++;
                 }
             }
         }
-        stats.purged.add(n);
         return n;
     }
 
