@@ -4,7 +4,7 @@ import io.ferry.config.ConfigError;
 import io.ferry.config.ConfigLoader;
 import io.ferry.config.FerryConfig;
 import io.ferry.server.FerryServer;
-import io.ferry.server.StartupError;
+import io.ferry.transport.StartupError;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -5,8 +5,8 @@ import io.ferry.cache.HttpCache;
 import io.ferry.config.AdminConfig;
 import io.ferry.config.Cidr;
 import io.ferry.config.ConfigError;
-import io.ferry.server.FerryServer;
-import io.ferry.server.StartupError;
+
+import io.ferry.transport.StartupError;
 import io.ferry.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -56,7 +56,7 @@ public final class AdminServer implements AutoCloseable {
     private final List<Cidr> allow;
     private final String token;
 
-    private AdminServer(FerryServer ferry, AdminConfig config, Transport transport) {
+    private AdminServer(ProxyControl ferry, AdminConfig config, Transport transport) {
         List<Cidr> nets = new java.util.ArrayList<>();
         for (String c : config.allow()) {
             nets.add(Cidr.parse(c));
@@ -82,7 +82,7 @@ public final class AdminServer implements AutoCloseable {
         log.info("admin listener on {}", channel.localAddress());
     }
 
-    public static AdminServer start(FerryServer ferry, AdminConfig config, Transport transport) {
+    public static AdminServer start(ProxyControl ferry, AdminConfig config, Transport transport) {
         return new AdminServer(ferry, config, transport);
     }
 
@@ -107,9 +107,9 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private final class Endpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
-        private final FerryServer ferry;
+        private final ProxyControl ferry;
 
-        Endpoints(FerryServer ferry) {
+        Endpoints(ProxyControl ferry) {
             this.ferry = ferry;
         }
 

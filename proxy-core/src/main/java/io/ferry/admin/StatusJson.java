@@ -2,7 +2,7 @@ package io.ferry.admin;
 
 import io.ferry.cache.CacheStats;
 import io.ferry.cache.HttpCache;
-import io.ferry.server.FerryServer;
+
 import io.ferry.upstream.Backend;
 import io.ferry.upstream.ServerPool;
 import java.net.InetSocketAddress;
@@ -13,7 +13,7 @@ final class StatusJson {
     private StatusJson() {
     }
 
-    static String render(FerryServer ferry) {
+    static String render(ProxyControl ferry) {
         StringBuilder j = new StringBuilder(4096).append("{\"ready\":").append(ferry.isReady())
                 .append(",\"client_connections\":").append(ferry.clientConnections()).append(",\"listeners\":[");
         boolean first = true;

@@ -3,6 +3,8 @@ package io.ferry.server;
 import io.ferry.accesslog.AccessLog;
 import io.ferry.accesslog.LogFormat;
 import io.ferry.admin.AdminServer;
+import io.ferry.admin.ProxyControl;
+import io.ferry.transport.StartupError;
 import io.ferry.config.BackendConfig;
 import io.ferry.config.ConfigError;
 import io.ferry.config.ConfigLoader;
@@ -38,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * {@link #start} binds every listener or fails with a message naming it; {@link #reload} swaps the
  * runtime without touching a connection; {@link #shutdown} drains gracefully.
  */
-public final class FerryServer implements AutoCloseable {
+public final class FerryServer implements ProxyControl, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FerryServer.class);
 
     private final Transport transport;
@@ -171,6 +173,7 @@ public final class FerryServer implements AutoCloseable {
         return runtime;
     }
 
+    @Override
     public FerryConfig config() {
         return runtime.config;
     }
@@ -180,6 +183,7 @@ public final class FerryServer implements AutoCloseable {
      *
      * @throws ConfigError when the file is invalid; the running config stays in force
      */
+    @Override
     public FerryConfig reloadFromSource() {
         String source = runtime.config.source();
         Path file = Path.of(source);
@@ -245,16 +249,19 @@ public final class FerryServer implements AutoCloseable {
         }
     }
 
+    @Override
     public ProxyMetrics metrics() {
         return metrics;
     }
 
     /** False once a graceful shutdown began (the admin's readiness check). */
+    @Override
     public boolean isReady() {
         return !stopped;
     }
 
     /** Reopens the access log file (logrotate: SIGUSR1 or the admin endpoint). */
+    @Override
     public boolean reopenAccessLog() {
         if (accessLog == null) {
             return false;
@@ -264,6 +271,7 @@ public final class FerryServer implements AutoCloseable {
     }
 
     /** The listeners and their bound addresses. */
+    @Override
     public Map<String, InetSocketAddress> listenerAddresses() {
         Map<String, InetSocketAddress> m = new LinkedHashMap<>();
         listeners.forEach((name, ch) -> m.put(name, (InetSocketAddress) ch.localAddress()));
@@ -274,6 +282,7 @@ public final class FerryServer implements AutoCloseable {
      * Adds a server to a backend at runtime, through the same hitless path as a reload. It stays until
      * the next reload from the file (which does not list it).
      */
+    @Override
     public synchronized void addServer(String backend, String address, int weight) {
         FerryConfig c = runtime.config;
         BackendConfig b = backendConfig(c, backend);
@@ -287,6 +296,7 @@ public final class FerryServer implements AutoCloseable {
     }
 
     /** Removes a server from a backend at runtime; its requests in flight finish. */
+    @Override
     public synchronized void removeServer(String backend, String address) {
         FerryConfig c = runtime.config;
         BackendConfig b = backendConfig(c, backend);
@@ -320,11 +330,13 @@ public final class FerryServer implements AutoCloseable {
     }
 
     /** Backends of the running config. */
+    @Override
     public Map<String, io.ferry.upstream.Backend> backends() {
         return runtime.upstreams.all();
     }
 
     /** The shared cache of the running config, or null when the cache is off. */
+    @Override
     public io.ferry.cache.HttpCache cache() {
         CacheFront front = runtime.cache;
         return front == null ? null : front.cache;
@@ -353,6 +365,7 @@ public final class FerryServer implements AutoCloseable {
         return demo == null ? -1 : demo.port();
     }
 
+    @Override
     public int clientConnections() {
         return connections.count();
     }

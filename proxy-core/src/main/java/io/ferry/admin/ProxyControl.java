@@ -1,0 +1,44 @@
+package io.ferry.admin;
+
+import io.ferry.cache.HttpCache;
+import io.ferry.config.FerryConfig;
+import io.ferry.metrics.ProxyMetrics;
+import io.ferry.upstream.Backend;
+import java.net.InetSocketAddress;
+import java.util.Map;
+
+/**
+ * What the admin listener may see and do of the running proxy. The server implements it and hands
+ * itself to {@link AdminServer#start}, so the admin package never depends on the server package.
+ */
+public interface ProxyControl {
+    FerryConfig config();
+
+    /**
+     * Re-reads the config file and applies it without dropping connections.
+     *
+     * @throws io.ferry.config.ConfigError when the file is invalid; the running config stays in force
+     */
+    FerryConfig reloadFromSource();
+
+    ProxyMetrics metrics();
+
+    /** False once a graceful shutdown began. */
+    boolean isReady();
+
+    /** Reopens the access log file; false when access logging is off. */
+    boolean reopenAccessLog();
+
+    Map<String, InetSocketAddress> listenerAddresses();
+
+    void addServer(String backend, String address, int weight);
+
+    void removeServer(String backend, String address);
+
+    Map<String, Backend> backends();
+
+    /** The shared cache, or null when caching is off. */
+    HttpCache cache();
+
+    int clientConnections();
+}
