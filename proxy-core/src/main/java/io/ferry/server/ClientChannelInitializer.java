@@ -1,6 +1,10 @@
 package io.ferry.server;
 
 import io.ferry.config.FerryConfig;
+import io.ferry.exchange.ProxyRuntime;
+import io.ferry.exchange.ProxySettings;
+import io.ferry.frontend.Http1FrontEnd;
+import io.ferry.frontend.RequestHeadTimeout;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
@@ -12,8 +16,8 @@ import io.netty.handler.stream.ChunkedWriteHandler;
 /**
  * The client pipeline of one listener, top to bottom:
  * connection count/limit → TLS (https listeners) → request-head timeouts → HTTP/1.1 codec (line, header
- * and framing checks) → [chunked file writes on TLS] → the proxy state machine (which also times
- * client inactivity). Limits, timeouts and the TLS
+ * and framing checks) → [chunked file writes on TLS] → the HTTP/1.1 front end, which runs one
+ * exchange at a time (and times client inactivity). Limits, timeouts and the TLS
  * certificate come from the runtime current when the connection is accepted, so a reload applies
  * them to new connections.
  */
@@ -47,6 +51,6 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
         if (settings.tls()) {
             p.addLast("chunked", new ChunkedWriteHandler()); // static files go through TLS in chunks
         }
-        p.addLast("proxy", new ProxyHandler(settings, headTimeout));
+        p.addLast("proxy", new Http1FrontEnd(settings, headTimeout));
     }
 }

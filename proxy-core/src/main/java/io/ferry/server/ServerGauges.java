@@ -1,5 +1,7 @@
 package io.ferry.server;
 
+import io.ferry.exchange.CacheFront;
+import io.ferry.exchange.ProxyRuntime;
 import io.ferry.cache.CacheStats;
 import io.ferry.cache.HttpCache;
 import io.ferry.upstream.Backend;

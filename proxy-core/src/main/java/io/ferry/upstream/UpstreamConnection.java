@@ -1,6 +1,8 @@
 package io.ferry.upstream;
 
+import io.ferry.tunnel.TunnelHandler;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -12,8 +14,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One keepalive connection to an upstream server, and the last handler of its pipeline. It is either
  * serving an {@link UpstreamExchange} or idle in its {@link ServerPool}; events are forwarded to the
- * exchange, or handled here while idle (the server closing it, the pool's idle timeout — a timestamp
- * and one lazily re-armed task, so a busy connection schedules nothing per request).
+ * exchange, or handled here while idle (the server closing it). Both of its timeouts — the pool's
+ * idle timeout and, while serving, the server's silence ({@code timeouts.server}) — are a timestamp and
+ * one lazily re-armed task per connection, so a busy connection schedules nothing per request.
  */
 public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(UpstreamConnection.class);
@@ -21,9 +24,13 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private final ServerPool pool;
     private final long idleTimeoutNanos;
     private Channel channel;
-    private long idleSince;
-    /** One lazily re-armed task closes the connection once it has been idle for the pool's idle-timeout. */
-    private ScheduledFuture<?> idleTimer;
+    /** Last activity: the start of an idle spell, or the last byte either way while serving. */
+    private long quietSince;
+    /** The server timeout while serving; 0 when it does not apply. */
+    private long serverTimeoutNanos;
+    /** The one pending check of both timeouts, and when it runs. */
+    private ScheduledFuture<?> timer;
+    private long timerDue;
     private UpstreamExchange exchange;
     private boolean idle;
     private int requests;
@@ -53,9 +60,30 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         this.requests++;
     }
 
+    /**
+     * Starts timing the server's silence: from now, and after every read or {@link #touch}, it has
+     * {@code timeoutNanos} to send something, else the exchange hears {@link UpstreamExchange#upstreamTimeout}.
+     */
+    public void startServerTimer(long timeoutNanos) {
+        serverTimeoutNanos = timeoutNanos;
+        quietSince = System.nanoTime();
+        checkBy(quietSince + timeoutNanos);
+    }
+
+    /** Activity that counts against the server timeout besides reads: request bytes sent. */
+    public void touch() {
+        quietSince = System.nanoTime();
+    }
+
+    /** The server's silence no longer matters (the response ended, or a tunnel takes over). */
+    public void stopServerTimer() {
+        serverTimeoutNanos = 0;
+    }
+
     /** The exchange is done and the connection is clean: hand it back to its pool for reuse. */
     public void release() {
         exchange = null;
+        serverTimeoutNanos = 0;
         channel.config().setAutoRead(true);
         pool.release(this);
     }
@@ -63,13 +91,21 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     /** The exchange is done but the connection cannot be reused. */
     public void close() {
         exchange = null;
+        serverTimeoutNanos = 0;
         channel.close();
     }
 
-    /** The connection leaves HTTP for a byte tunnel: no more events here, never back to the pool. */
-    public void detachForTunnel() {
+    /**
+     * The connection leaves HTTP for a byte tunnel to {@code client}: its codec and this handler leave
+     * the pipeline, so it never goes back to the pool; it stays counted as open until it closes.
+     */
+    public void tunnelTo(Channel client) {
         exchange = null;
+        serverTimeoutNanos = 0;
         idle = false;
+        ChannelPipeline p = channel.pipeline();
+        p.replace(this, "tunnel", new TunnelHandler(client));
+        p.remove("codec");
     }
 
     boolean isIdle() {
@@ -78,23 +114,44 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     void markIdle() {
         idle = true;
-        idleSince = System.nanoTime();
-        if (idleTimer == null) {
-            idleTimer = channel.eventLoop().schedule(this::checkIdle, idleTimeoutNanos, TimeUnit.NANOSECONDS);
-        }
+        quietSince = System.nanoTime();
+        checkBy(quietSince + idleTimeoutNanos);
     }
 
-    /** Close before the server's own keepalive timeout could close it under a new request. */
-    private void checkIdle() {
-        idleTimer = null;
-        if (!idle || !channel.isActive()) {
+    /** Makes sure a check runs by {@code due}; a later pending check is replaced (rare: timeouts differ). */
+    private void checkBy(long due) {
+        if (timer != null) {
+            if (timerDue - due <= 0) {
+                return;
+            }
+            timer.cancel(false);
+        }
+        timerDue = due;
+        timer = channel.eventLoop().schedule(this::checkTimeouts, Math.max(0, due - System.nanoTime()),
+                TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Idle: close before the server's own keepalive timeout could close it under a new request.
+     * Serving: tell the exchange that the server has been silent too long.
+     */
+    private void checkTimeouts() {
+        timer = null;
+        if (!channel.isActive()) {
             return;
         }
-        long quiet = System.nanoTime() - idleSince;
-        if (quiet >= idleTimeoutNanos) {
+        long limit = idle ? idleTimeoutNanos : exchange != null ? serverTimeoutNanos : 0;
+        if (limit == 0) {
+            return;
+        }
+        long quiet = System.nanoTime() - quietSince;
+        if (quiet < limit) {
+            checkBy(quietSince + limit);
+        } else if (idle) {
             channel.close();
         } else {
-            idleTimer = channel.eventLoop().schedule(this::checkIdle, idleTimeoutNanos - quiet, TimeUnit.NANOSECONDS);
+            serverTimeoutNanos = 0;
+            exchange.upstreamTimeout(this);
         }
     }
 
@@ -107,6 +164,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         UpstreamExchange ex = exchange;
         if (ex != null) {
+            quietSince = System.nanoTime();
             ex.upstreamRead(this, msg);
         } else {
             // A server must not send anything on an idle connection; it cannot be trusted any more.
@@ -134,9 +192,9 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (idleTimer != null) {
-            idleTimer.cancel(false);
-            idleTimer = null;
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
         }
         if (idle) {
             idle = false;

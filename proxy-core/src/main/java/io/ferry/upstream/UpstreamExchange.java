@@ -16,4 +16,7 @@ public interface UpstreamExchange {
     void upstreamException(UpstreamConnection connection, Throwable cause);
 
     void upstreamWritabilityChanged(UpstreamConnection connection);
+
+    /** The server sent nothing within the timeout armed by {@link UpstreamConnection#startServerTimer}. */
+    void upstreamTimeout(UpstreamConnection connection);
 }

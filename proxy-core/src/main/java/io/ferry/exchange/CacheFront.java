@@ -1,4 +1,4 @@
-package io.ferry.server;
+package io.ferry.exchange;
 
 import io.ferry.cache.CacheControl;
 import io.ferry.cache.CacheSettings;
@@ -31,11 +31,11 @@ import java.util.Map;
  * responses are stored and for how long, and how a stored object becomes a response again. Shared
  * by every connection of a runtime; immutable apart from the cache itself.
  */
-final class CacheFront {
+public final class CacheFront {
     static final String SURROGATE_KEY = "surrogate-key";
     static final String CACHE_TAGS = "cache-tags";
 
-    final HttpCache cache;
+    public final HttpCache cache;
     final CacheConfig config;
     final RequestPolicy requestPolicy;
     final StorePolicy storePolicy;

@@ -1,4 +1,4 @@
-package io.ferry.server;
+package io.ferry.frontend;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * A slowloris client trickling header bytes gets 408 and is closed; an idle keepalive connection is
  * closed silently.
  */
-final class RequestHeadTimeout extends ChannelInboundHandlerAdapter implements Runnable {
+public final class RequestHeadTimeout extends ChannelInboundHandlerAdapter implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(RequestHeadTimeout.class);
     private static final byte[] TIMEOUT_RESPONSE = ("HTTP/1.1 408 Request Timeout\r\n"
             + "Content-Type: text/plain\r\nContent-Length: 20\r\nConnection: close\r\n\r\n"
@@ -34,7 +34,7 @@ final class RequestHeadTimeout extends ChannelInboundHandlerAdapter implements R
     /** At most one task per connection; it re-arms itself for a later deadline instead of being cancelled. */
     private ScheduledFuture<?> timer;
 
-    RequestHeadTimeout(long keepAliveNanos, long headNanos) {
+    public RequestHeadTimeout(long keepAliveNanos, long headNanos) {
         this.keepAliveNanos = keepAliveNanos;
         this.headNanos = headNanos;
     }

@@ -1,4 +1,4 @@
-package io.ferry.server;
+package io.ferry.exchange;
 
 import io.ferry.cache.CachedResponse;
 import io.ferry.cache.StorePolicy;
@@ -248,5 +248,10 @@ final class BackgroundRefresh implements UpstreamExchange, ChannelFutureListener
 
     @Override
     public void upstreamWritabilityChanged(UpstreamConnection connection) {
+    }
+
+    @Override
+    public void upstreamTimeout(UpstreamConnection connection) {
+        // never armed: the refresh has its own deadline for the whole fetch (run)
     }
 }

@@ -1,4 +1,4 @@
-package io.ferry.server;
+package io.ferry.exchange;
 
 import io.ferry.config.FerryConfig;
 import io.ferry.config.RouteConfig;
@@ -14,16 +14,16 @@ import java.util.Map;
  * it in; an exchange keeps the runtime it started with until it ends, so in-flight requests finish
  * on the old routes and pools.
  */
-final class ProxyRuntime {
-    final FerryConfig config;
-    final Upstreams upstreams;
+public final class ProxyRuntime {
+    public final FerryConfig config;
+    public final Upstreams upstreams;
     final Router<RouteTarget> router;
     /** The shared cache, or null when cache.enabled is false. */
-    final CacheFront cache;
+    public final CacheFront cache;
     final ForwardedHeaders forwarded;
-    final Map<String, SslContext> tls;
+    public final Map<String, SslContext> tls;
 
-    ProxyRuntime(FerryConfig config, Upstreams upstreams, Map<String, SslContext> tls, ProxyRuntime previous) {
+    public ProxyRuntime(FerryConfig config, Upstreams upstreams, Map<String, SslContext> tls, ProxyRuntime previous) {
         this.config = config;
         this.upstreams = upstreams;
         this.router = Router.build(config.routes(), RouteConfig::hosts, RouteConfig::pathPrefix,

@@ -1,4 +1,4 @@
-package io.ferry.server;
+package io.ferry.exchange;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

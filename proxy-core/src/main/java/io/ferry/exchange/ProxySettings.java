@@ -1,4 +1,4 @@
-package io.ferry.server;
+package io.ferry.exchange;
 
 import io.ferry.accesslog.AccessLog;
 import io.ferry.accesslog.LogFormat;
@@ -11,6 +11,6 @@ import java.util.function.Supplier;
  *
  * @param accessLog null when access logging is off
  */
-record ProxySettings(String listener, boolean tls, Supplier<ProxyRuntime> runtime, ProxyMetrics metrics,
+public record ProxySettings(String listener, boolean tls, Supplier<ProxyRuntime> runtime, ProxyMetrics metrics,
                      AccessLog accessLog, LogFormat logFormat) {
 }

@@ -1,0 +1,216 @@
+package io.ferry.exchange;
+
+import io.ferry.cache.CachedResponse;
+import io.ferry.cache.HttpCache;
+import io.ferry.cache.RequestPolicy;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The cache phases of an exchange on a cached route: Varnish's request rules (look up or pass), the
+ * lookup (a hit answers; grace answers and refreshes in the background; a miss fetches, or waits for
+ * the fetch already in flight), and on the way back the headers every response of a cached route gets.
+ * Storing what comes back is {@link CacheFill}'s job.
+ */
+final class CacheLookup {
+    private final Exchange ex;
+    final CacheFront front;
+    final String primary;
+    private boolean staticAsset;
+    /** A HEAD miss fetched upstream as GET so the object can be stored; its body is not sent. */
+    private boolean headAsGet;
+    /** A kept object past its grace: the fetch revalidates it, and it stands in if the backend fails. */
+    private CachedResponse stale;
+    /** What this exchange fetches and may store; null when it does not store. */
+    private CacheFill fill;
+    private boolean waiting;
+    private ScheduledFuture<?> waitTimer;
+
+    CacheLookup(Exchange ex, CacheFront front, String host) {
+        this.ex = ex;
+        this.front = front;
+        this.primary = HttpCache.primaryKey(host, ex.uri);
+    }
+
+    /**
+     * Varnish's request rules: true when the request may be answered from the cache (its non-session
+     * cookies are then stripped); a pass of an unsafe method invalidates the URL (RFC 9111 §4.4).
+     */
+    boolean mayLookUp() {
+        HttpHeaders h = ex.request.headers();
+        String cookie = h.contains(HttpHeaderNames.COOKIE) ? String.join("; ", h.getAll(HttpHeaderNames.COOKIE)) : null;
+        HttpMethod method = ex.method;
+        RequestPolicy.Decision d = front.requestPolicy.decide(method.name(), ex.normalPath,
+                h.contains(HttpHeaderNames.AUTHORIZATION), cookie);
+        if (!d.lookup()) {
+            ex.record.cacheStatus = "PASS";
+            front.cache.stats().countPass();
+            if (method != HttpMethod.GET && method != HttpMethod.HEAD && method != HttpMethod.OPTIONS) {
+                front.cache.purge(primary);
+            }
+            return false;
+        }
+        if (d.cookieToForward() == null) {
+            h.remove(HttpHeaderNames.COOKIE);
+        }
+        staticAsset = d.isStatic();
+        return true;
+    }
+
+    /** Looks the request up; true when it was answered (hit) or now waits for a fetch in flight. */
+    boolean lookUp() {
+        HttpCache.Lookup l = front.cache.lookup(primary, ex.request.headers()::get);
+        switch (l.state()) {
+            case FRESH -> {
+                if (ex.serveFromCache(l.object())) {
+                    front.cache.stats().countHit();
+                    return true;
+                }
+            }
+            case GRACE -> {
+                if (!front.cache.fetching(l.key())) {
+                    refreshInBackground(l.key()); // before serving: serving ends the request
+                }
+                if (ex.serveFromCache(l.object())) {
+                    front.cache.stats().countGraceHit();
+                    return true;
+                }
+            }
+            case STALE -> stale = l.object();
+            case HIT_FOR_MISS -> {
+                ex.record.cacheStatus = "MISS"; // straight to the backend, no waiting list; stored if cacheable now
+                fill = new CacheFill(front, primary, l.key(), false);
+                return false;
+            }
+            case MISS -> {
+            }
+        }
+        ex.record.cacheStatus = "MISS";
+        if (ex.method == HttpMethod.HEAD) {
+            if (ex.fcgiHead != null) {
+                return false; // PHP answers HEAD without a body, so there is nothing to store: passed
+            }
+            // As Varnish does: fetch the object with GET so it can be stored; the client gets the head.
+            headAsGet = true;
+            ex.request.setMethod(HttpMethod.GET);
+        }
+        if (front.cache.fetchOrWait(l.key(), obj -> ex.client.eventLoop().execute(() -> waitDone(obj)))) {
+            fill = new CacheFill(front, primary, l.key(), true);
+            if (stale != null && stale.hasValidators() && ex.fcgiHead == null) {
+                fill.revalidate(stale, ex.request.headers());
+            }
+            return false;
+        }
+        waiting = true;
+        ex.waitForCache();
+        waitTimer = ex.client.eventLoop().schedule(() -> waitDone(null), front.config.waitTimeout().toNanos(),
+                TimeUnit.NANOSECONDS);
+        return true;
+    }
+
+    /** The fetch this request waited for ended ({@code obj}: what it stored), or the wait timed out (null). */
+    private void waitDone(CachedResponse obj) {
+        if (!waiting) {
+            return;
+        }
+        waiting = false;
+        cancelWaitTimer();
+        if (obj != null && ex.serveFromCache(obj)) {
+            front.cache.stats().countHit();
+            return;
+        }
+        // Uncacheable (or the wait ran out): go to the backend in parallel with the others.
+        ex.forward();
+    }
+
+    /** Grace: one background fetch refreshes the object while clients get the stale copy. */
+    private void refreshInBackground(String key) {
+        Object head;
+        if (ex.fcgiHead != null) {
+            head = ex.fcgiHead;
+        } else {
+            HttpHeaders h = ex.request.headers().copy();
+            h.remove(HttpHeaderNames.IF_NONE_MATCH).remove(HttpHeaderNames.IF_MODIFIED_SINCE)
+                    .remove(HttpHeaderNames.RANGE).remove(HttpHeaderNames.IF_RANGE);
+            head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, ex.uri, h);
+        }
+        BackgroundRefresh.start(front, ex.backend, ex.hashKey, head, ex.request.headers().copy(), primary, key,
+                staticAsset, ex.client.eventLoop());
+    }
+
+    /** The response phase for every response of a cached route: store decision, labels, tags. */
+    void onResponseHead(HttpResponse response) {
+        HttpHeaders headers = response.headers();
+        if (staticAsset) {
+            headers.remove(HttpHeaderNames.SET_COOKIE);
+        }
+        if (fill != null && (ex.method == HttpMethod.GET || headAsGet)) {
+            fill.onResponseHead(response, staticAsset, ex.method, ex.uri);
+        }
+        if (!front.config.exposeTags()) {
+            headers.remove(CacheFront.SURROGATE_KEY).remove(CacheFront.CACHE_TAGS);
+        }
+        if (ex.record.cacheStatus != null && !front.config.header().isEmpty()) {
+            headers.set(front.config.header(), ex.record.cacheStatus);
+        }
+    }
+
+    /** Whether the response body is for the cache only: the client asked for the head. */
+    boolean dropsBody() {
+        return headAsGet;
+    }
+
+    /** The fetch's store, or null. */
+    CacheFill fill() {
+        return fill;
+    }
+
+    /**
+     * stale-if-error: the backend failed before any response byte; a kept object may answer instead.
+     * True when it did.
+     */
+    boolean serveStaleOnError() {
+        if (stale == null || !stale.usableOnErrorAt(front.cache.now())) {
+            return false;
+        }
+        CachedResponse s = stale;
+        stale = null;
+        ex.endAttempt();
+        if (ex.serveFromCache(s)) {
+            front.cache.stats().countStaleOnError();
+            return true;
+        }
+        return false;
+    }
+
+    /** A revalidation came back 304: free the connection, answer from the refreshed object. */
+    void serveRevalidated() {
+        CachedResponse fresh = fill.takeRevalidated(ex.request.headers());
+        if (!ex.serveFromCache(fresh)) {
+            ex.giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "revalidated object was evicted at once");
+        }
+    }
+
+    /** The exchange is over: an unfinished fetch ends (its waiters go to the backend), a wait is dropped. */
+    void end() {
+        waiting = false;
+        cancelWaitTimer();
+        if (fill != null) {
+            fill.end();
+        }
+    }
+
+    private void cancelWaitTimer() {
+        if (waitTimer != null) {
+            waitTimer.cancel(false);
+            waitTimer = null;
+        }
+    }
+}

@@ -1,0 +1,429 @@
+package io.ferry.exchange;
+
+import io.ferry.cache.CachedResponse;
+import io.ferry.fastcgi.FastCgiSite;
+import io.ferry.fastcgi.FcgiRequest;
+import io.ferry.http.HopByHopHeaders;
+import io.ferry.http.RequestPaths;
+import io.ferry.upstream.Backend;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request and its response. {@link #start} runs the request phases in order — validate, route,
+ * request rules, (purge), FastCGI mapping, cache lookup — each of which may end the exchange early
+ * with a local answer, a hit, or a wait; then a {@link Responder} produces the response, and on the
+ * way back the response phases run — response rules, cache store — before the log record.
+ *
+ * <p>The exchange owns its own state and nothing of the connection: the front end hands it the
+ * request head and body parts and asks what input it can take ({@link #wantsInput}); the exchange
+ * answers through its {@link ClientStream}. Everything runs on the client's event loop.
+ */
+public final class Exchange {
+    private static final Logger log = LoggerFactory.getLogger(Exchange.class);
+
+    /** Where the exchange stands; the client's input is handled accordingly. */
+    enum Stage {
+        /** Running the request phases. */
+        STARTED,
+        /** Reading a chunked body whole before a FastCGI script runs. */
+        BUFFERING,
+        /** A cache miss whose fetch another exchange is making. */
+        WAITING_CACHE,
+        /** The origin has it: queued, connecting or streaming. */
+        FORWARDING,
+        /** Answered, tunnelled or abandoned: nothing more happens. */
+        DONE
+    }
+
+    final ClientStream client;
+    final ProxySettings settings;
+    final ProxyRuntime runtime;
+    final ExchangeRecord record;
+    final RequestBody body;
+    private Stage stage = Stage.STARTED;
+    HttpRequest request;
+    HttpMethod method;
+    String uri;
+    /** The request path as routing and the cache's path rules see it (see {@link RequestPaths}). */
+    String normalPath;
+    Backend backend;
+    CharSequence hashKey;
+    CharSequence upgradeProtocol;
+    /** For a FastCGI backend: the CGI parameters sent in place of the request head. */
+    FcgiRequest fcgiHead;
+    boolean requestDone;
+    boolean responseStarted;
+    private CacheLookup cache;
+    private FastCgiPhase fastCgi;
+    private OriginResponder origin;
+
+    public Exchange(ClientStream client, ProxySettings settings, ProxyRuntime runtime, String clientIp) {
+        this.client = client;
+        this.settings = settings;
+        this.runtime = runtime;
+        this.record = new ExchangeRecord(clientIp);
+        this.body = new RequestBody(runtime.config.limits().maxReplayBody());
+    }
+
+    /** The request head arrived: the request phases run until one answers, waits, or hands over to a responder. */
+    public void start(HttpRequest req) {
+        request = req;
+        method = req.method();
+        record.request(req);
+        HttpResponseStatus rejected = RequestValidation.check(req, runtime.config.limits(), record.remoteAddr());
+        if (rejected != null) {
+            respondWith(new LocalResponder(rejected, true)); // nothing after a malformed head can be trusted
+            return;
+        }
+        uri = req.uri();
+        record.uri(uri);
+        String host = req.headers().get(HttpHeaderNames.HOST);
+        int q = uri.indexOf('?');
+        String rawPath = q < 0 ? uri : uri.substring(0, q);
+        normalPath = RequestPaths.normalize(rawPath);
+        String target = normalPath == rawPath ? uri : normalPath + uri.substring(rawPath.length());
+        ProxyRuntime.RouteTarget route = runtime.router.route(host, uri.equals("*") ? "/" : target);
+        if (route == null) {
+            giveUp(HttpResponseStatus.NOT_FOUND, "no route for host " + host);
+            return;
+        }
+        backend = route.backend();
+        record.route = route.name();
+        record.backend = backend.name();
+        hashKey = backend.hashesSource() ? record.remoteAddr() : normalPath;
+        backend.retryBudget().onRequest();
+        upgradeProtocol = RequestRules.forBackend(req, host, backend.config().preserveHost(), runtime.forwarded,
+                record.remoteAddr(), client.tls());
+        boolean lookUp = false;
+        if (route.cache() && runtime.cache != null) {
+            if (InvalidationResponder.invalidates(method)) {
+                respondWith(new InvalidationResponder(runtime.cache, host));
+                return;
+            }
+            cache = new CacheLookup(this, runtime.cache, host);
+            lookUp = cache.mayLookUp();
+        }
+        FastCgiSite site = backend.fastCgiSite();
+        if (site != null) {
+            fastCgi = new FastCgiPhase(this, site);
+            if (!fastCgi.prepare()) {
+                return;
+            }
+        }
+        if (lookUp && cache.lookUp()) {
+            return;
+        }
+        forward();
+    }
+
+    /** Hands the exchange to the origin. */
+    void forward() {
+        stage = Stage.FORWARDING;
+        client.continueRequest();
+        origin = new OriginResponder(this);
+        origin.respond(this);
+        client.inputDemandChanged();
+    }
+
+    void respondWith(Responder responder) {
+        responder.respond(this);
+    }
+
+    /** A stored object answers, labelled HIT; false when its body was evicted meanwhile. */
+    boolean serveFromCache(CachedResponse object) {
+        CachedResponder r = CachedResponder.of(runtime.cache, object, "HIT");
+        if (r == null) {
+            return false;
+        }
+        respondWith(r);
+        return true;
+    }
+
+    void waitForCache() {
+        stage = Stage.WAITING_CACHE;
+        client.inputDemandChanged();
+    }
+
+    /** A chunked body for a FastCGI script is read whole before the script runs. */
+    void bufferBody() {
+        stage = Stage.BUFFERING;
+        client.continueRequest();
+    }
+
+    // ---------------------------------------------------------------- the request body
+
+    /** A part of the request body (ownership passes); the front end has checked framing and size. */
+    public void onRequestContent(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (last) {
+            requestDone = true;
+        }
+        switch (stage) {
+            case FORWARDING -> origin.onRequestContent(content, last);
+            case BUFFERING -> {
+                body.queue(content);
+                if (!fastCgi.fits(body.received())) {
+                    giveUp(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                            "chunked body to a FastCGI script over fastcgi.max-buffered-body", true);
+                } else if (last) {
+                    fastCgi.bodyComplete(body.received());
+                    forward();
+                }
+            }
+            case STARTED, WAITING_CACHE -> body.queue(content);
+            case DONE -> content.release();
+        }
+    }
+
+    /** The request body broke its framing or limits: answered with {@code status}, the connection closed. */
+    public void rejectRequestBody(HttpResponseStatus status, String reason) {
+        giveUp(status, reason, true);
+    }
+
+    /** Whether the client's input can be handed on now (else the front end stops reading it). */
+    public boolean wantsInput() {
+        return switch (stage) {
+            case BUFFERING, DONE -> true;
+            case FORWARDING -> origin.wantsInput();
+            case STARTED, WAITING_CACHE -> body.nothingQueued() && (!requestDone || upgradeProtocol == null);
+        };
+    }
+
+    /** The end of one read of client input: writes upstream go out together. */
+    public void flushUpstream() {
+        if (origin != null) {
+            origin.flushUpstream();
+        }
+    }
+
+    public void clientWritabilityChanged() {
+        if (origin != null) {
+            origin.clientWritabilityChanged();
+        }
+    }
+
+    public boolean responseStarted() {
+        return responseStarted;
+    }
+
+    // ---------------------------------------------------------------- the response phases
+
+    /** Response rules and the cache's response phase, then the head goes to the client. */
+    void onResponseHead(HttpResponse response) {
+        CacheFill fill = cache == null ? null : cache.fill();
+        if (fill != null && fill.onNotModified(response)) {
+            return; // the kept object is fresh again; answered from it once the 304 has ended
+        }
+        responseStarted = true;
+        HopByHopHeaders.strip(response.headers());
+        if (cache != null) {
+            cache.onResponseHead(response);
+        }
+        runtime.forwarded.onResponse(response.headers(), response.protocolVersion());
+        record.status = response.status().code();
+        client.sendHead(response, false);
+    }
+
+    boolean revalidated() {
+        CacheFill fill = cache == null ? null : cache.fill();
+        return fill != null && fill.revalidated();
+    }
+
+    void serveRevalidated() {
+        cache.serveRevalidated();
+    }
+
+    void onResponseBody(HttpContent content) {
+        if (cache != null) {
+            CacheFill fill = cache.fill();
+            if (fill != null) {
+                fill.copy(content.content());
+            }
+            if (cache.dropsBody()) {
+                content.release(); // fetched for the cache; the client asked for the head only
+                return;
+            }
+        }
+        record.bytesSent += content.content().readableBytes();
+        client.sendBody(content);
+    }
+
+    /** The last part arrived (the origin has let go of its connection): store, log, end. */
+    void onResponseEnd(LastHttpContent last) {
+        Object end = last;
+        if (cache != null) {
+            CacheFill fill = cache.fill();
+            if (fill != null) {
+                fill.copy(last.content());
+                fill.store(request.headers());
+            }
+            if (cache.dropsBody()) {
+                last.release();
+                end = LastHttpContent.EMPTY_LAST_CONTENT;
+            }
+        }
+        if (end == last) {
+            record.bytesSent += last.content().readableBytes();
+        }
+        finish(true);
+        client.sendEnd(end);
+    }
+
+    void onSwitchingProtocols(HttpResponse response) {
+        responseStarted = true;
+        CharSequence protocol = response.headers().get(HttpHeaderNames.UPGRADE);
+        HopByHopHeaders.strip(response.headers());
+        response.headers().set(HttpHeaderNames.CONNECTION, io.netty.handler.codec.http.HttpHeaderValues.UPGRADE);
+        response.headers().set(HttpHeaderNames.UPGRADE, protocol);
+        runtime.forwarded.onResponse(response.headers(), response.protocolVersion());
+        client.sendSwitchingProtocols(response);
+    }
+
+    /** The 101 has ended: the exchange is over, the client's end of the tunnel is returned. */
+    Channel onTunnel(Channel upstream) {
+        record.status = 101;
+        finish(true);
+        return client.becomeTunnel(upstream, runtime.config.timeouts().tunnel().toNanos());
+    }
+
+    /** A complete answer Ferry made (an error, a purge). */
+    void sendFull(FullHttpResponse response, boolean mustClose) {
+        responseStarted = true;
+        record.status = response.status().code();
+        finish(true);
+        client.sendFull(response, mustClose);
+    }
+
+    /** An answer from Ferry's side (a hit, a file): the rest of the request body, if any, may be dropped. */
+    void sendLocal(HttpResponse head, Object bodyPart, Object last) {
+        responseStarted = true;
+        record.status = head.status().code();
+        finish(true);
+        client.sendHead(head, true);
+        if (bodyPart != null) {
+            client.sendBody(bodyPart);
+        }
+        client.sendEnd(last);
+    }
+
+    // ---------------------------------------------------------------- endings
+
+    void giveUp(HttpResponseStatus status, String reason) {
+        giveUp(status, reason, false);
+    }
+
+    /**
+     * The exchange ends without an origin response. Before any response byte the client gets {@code
+     * status} (or a stale copy, stale-if-error); after, the only honest signal left is cutting the stream.
+     */
+    void giveUp(HttpResponseStatus status, String reason, boolean mustClose) {
+        if (stage == Stage.DONE) {
+            return;
+        }
+        if (!responseStarted && status.code() >= 500 && cache != null && cache.serveStaleOnError()) {
+            log.warn("{} {} -> backend={} server={}: {}; served a stale copy (stale-if-error)", method, uri,
+                    backend, server(), reason);
+            return;
+        }
+        if (status.code() >= 500 || status.code() == 408) {
+            log.warn("{} {} -> backend={} server={}: {} ({})", method, uri, backend, server(),
+                    responseStarted ? "aborted" : status.code(), reason);
+        } else {
+            log.debug("{} {}: {} ({})", method, uri, status.code(), reason);
+        }
+        if (origin != null) {
+            origin.recordError(status);
+        }
+        if (responseStarted) {
+            finish(true);
+            client.abort();
+            return;
+        }
+        new LocalResponder(status, mustClose).respond(this);
+    }
+
+    private Object server() {
+        return origin == null ? null : origin.server();
+    }
+
+    /** Lets go of the origin's attempt (connection, queue place, slot), e.g. before a stale copy answers. */
+    void endAttempt() {
+        if (origin != null) {
+            origin.release();
+        }
+    }
+
+    /**
+     * The client has gone. Before a response that is nginx's 499 "client closed request"; a response
+     * already under way is not logged again.
+     */
+    public void clientClosed() {
+        if (stage == Stage.DONE) {
+            return;
+        }
+        if (!responseStarted) {
+            log.debug("{} {}: client closed the connection before the response", method, uri);
+            record.status = 499;
+            finish(true);
+        } else {
+            finish(false);
+        }
+    }
+
+    /** The client connection failed: let go of everything, nothing to report. */
+    public void abandon() {
+        finish(false);
+    }
+
+    /**
+     * The client sent or read nothing within timeouts.client. A client waiting for a slow server is
+     * timeouts.server's business; one that stops sending its body gets 408; one that stops reading is cut.
+     */
+    public void clientInactive() {
+        boolean waitingForServer = (stage == Stage.FORWARDING || stage == Stage.WAITING_CACHE)
+                && requestDone && !responseStarted;
+        if (stage == Stage.DONE || waitingForServer) {
+            return;
+        }
+        if (!responseStarted) {
+            giveUp(HttpResponseStatus.REQUEST_TIMEOUT, "client sent no data within timeouts.client", true);
+        } else {
+            log.info("{} {}: client read nothing within timeouts.client; closing", method, uri);
+            finish(false);
+            client.abort();
+        }
+    }
+
+    /** Releases everything the exchange holds, once, and reports it (when {@code report}). */
+    private void finish(boolean report) {
+        if (stage == Stage.DONE) {
+            return;
+        }
+        stage = Stage.DONE;
+        if (origin != null) {
+            origin.release();
+        }
+        if (cache != null) {
+            cache.end();
+        }
+        body.release();
+        if (request != null) {
+            ReferenceCountUtil.release(request);
+            request = null;
+        }
+        if (report) {
+            record.report(settings);
+        }
+    }
+}

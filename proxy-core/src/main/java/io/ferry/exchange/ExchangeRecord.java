@@ -1,0 +1,120 @@
+package io.ferry.exchange;
+
+import io.ferry.accesslog.LogFormat;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+
+/**
+ * What the access log and the metrics report of one exchange: filled in as the exchange goes, reported
+ * once at its end. Nothing here drives the exchange.
+ */
+final class ExchangeRecord implements LogFormat.Exchange {
+    private final long start = System.nanoTime();
+    private final String remoteAddr;
+    private String method;
+    private String uri;
+    private String protocol;
+    private String host;
+    private String referer;
+    private String userAgent;
+    String route;
+    String backend;
+    int status;
+    long bytesSent;
+    String upstream;
+    long upstreamNanos;
+    String cacheStatus;
+    private boolean reported;
+
+    ExchangeRecord(String remoteAddr) {
+        this.remoteAddr = remoteAddr;
+    }
+
+    void request(HttpRequest req) {
+        method = req.method().name();
+        uri = req.uri();
+        protocol = req.protocolVersion().text();
+        HttpHeaders h = req.headers();
+        host = h.get(HttpHeaderNames.HOST);
+        referer = h.get(HttpHeaderNames.REFERER);
+        userAgent = h.get(HttpHeaderNames.USER_AGENT);
+    }
+
+    /** The target after an absolute-form URI became origin form. */
+    void uri(String uri) {
+        this.uri = uri;
+    }
+
+    /** Reports the finished exchange once (metrics, then the access log line); not before it has a status. */
+    void report(ProxySettings settings) {
+        if (reported || status == 0) {
+            return;
+        }
+        reported = true;
+        settings.metrics().request(settings.listener(), route, backend, status, System.nanoTime() - start);
+        if (settings.accessLog() != null) {
+            settings.accessLog().log(settings.logFormat().format(this));
+        }
+    }
+
+    @Override
+    public String remoteAddr() {
+        return remoteAddr;
+    }
+
+    @Override
+    public String method() {
+        return method == null ? "-" : method;
+    }
+
+    @Override
+    public String uri() {
+        return uri == null ? "-" : uri;
+    }
+
+    @Override
+    public String protocol() {
+        return protocol == null ? "-" : protocol;
+    }
+
+    @Override
+    public int status() {
+        return status;
+    }
+
+    @Override
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    @Override
+    public String header(String name) {
+        return name.equals("referer") ? referer : name.equals("user-agent") ? userAgent : null;
+    }
+
+    @Override
+    public String upstream() {
+        return upstream;
+    }
+
+    @Override
+    public long upstreamNanos() {
+        return upstreamNanos;
+    }
+
+    @Override
+    public long totalNanos() {
+        return System.nanoTime() - start;
+    }
+
+    @Override
+    public String cacheStatus() {
+        return cacheStatus;
+    }
+
+    @Override
+    public String host() {
+        return host;
+    }
+}

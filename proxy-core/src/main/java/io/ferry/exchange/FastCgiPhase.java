@@ -1,0 +1,66 @@
+package io.ferry.exchange;
+
+import io.ferry.fastcgi.CgiParams;
+import io.ferry.fastcgi.FastCgiSite;
+import io.ferry.fastcgi.FcgiRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/**
+ * The phase of a FastCGI backend after routing: the path is mapped onto the document root. A script
+ * gets its CGI parameters (the head sent in place of the HTTP request); an existing non-script file is
+ * answered by Ferry ({@link StaticFileResponder}); anything else is refused. A chunked body for a
+ * script is read whole first, as nginx does: CGI gives the script CONTENT_LENGTH before the body.
+ */
+final class FastCgiPhase {
+    private final Exchange ex;
+    private final FastCgiSite site;
+    private FastCgiSite.Script script;
+
+    FastCgiPhase(Exchange ex, FastCgiSite site) {
+        this.ex = ex;
+        this.site = site;
+    }
+
+    /** True when the exchange goes on with a CGI head; false when it was answered or reads its body first. */
+    boolean prepare() {
+        String uri = ex.uri;
+        int q = uri.indexOf('?');
+        FastCgiSite.Resolution resolution = site.resolve(q < 0 ? uri : uri.substring(0, q), q < 0 ? "" : uri.substring(q + 1));
+        if (resolution instanceof FastCgiSite.Script s) {
+            if (ex.request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+                script = s;
+                ex.bufferBody();
+                return false;
+            }
+            ex.fcgiHead = cgiRequest(s);
+            return true;
+        }
+        if (resolution instanceof FastCgiSite.StaticFile file) {
+            ex.respondWith(new StaticFileResponder(file.file()));
+        } else if (resolution instanceof FastCgiSite.Refused refused) {
+            ex.giveUp(HttpResponseStatus.valueOf(refused.status()), refused.reason());
+        }
+        return false;
+    }
+
+    /** Whether a body being read whole still fits in fastcgi.max-buffered-body. */
+    boolean fits(long bodyBytes) {
+        return bodyBytes <= site.config().maxBufferedBody();
+    }
+
+    /** The body read whole is complete: the script gets its length. */
+    void bodyComplete(long bodyBytes) {
+        HttpHeaders h = ex.request.headers();
+        h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        h.set(HttpHeaderNames.CONTENT_LENGTH, bodyBytes);
+        ex.fcgiHead = cgiRequest(script);
+    }
+
+    private FcgiRequest cgiRequest(FastCgiSite.Script s) {
+        CgiParams.Connection conn = new CgiParams.Connection(ex.client.localAddress(), ex.client.remoteAddress(),
+                ex.client.tls());
+        return new FcgiRequest(ex.method, CgiParams.build(site, s, ex.request, ex.uri, ex.record.protocol(), conn));
+    }
+}

@@ -1,0 +1,454 @@
+package io.ferry.exchange;
+
+import io.ferry.exchange.Retries.Failure;
+import io.ferry.upstream.Backend;
+import io.ferry.upstream.ServerPool;
+import io.ferry.upstream.UpstreamConnection;
+import io.ferry.upstream.UpstreamExchange;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The origin answers: a server slot (balanced, or queued), a pooled or new keepalive connection on
+ * the client's event loop, the request out and the response back, streamed both ways with
+ * backpressure. Failed attempts go to {@link Retries}. HTTP/1.1 servers and FastCGI applications
+ * share all of it: the FastCGI codec presents the same HTTP objects, only the head sent differs.
+ *
+ * <p>The upstream is read only while the client can take more; the client's body is read only while
+ * the upstream can (see {@link #wantsInput}).
+ */
+final class OriginResponder implements Responder, UpstreamExchange, ChannelFutureListener {
+    private static final Logger log = LoggerFactory.getLogger(OriginResponder.class);
+
+    private enum State {
+        /** Every server is at max-conns: waiting in the backend's queue for a slot. */
+        QUEUED,
+        /** Server chosen, waiting for a connection; body parts are queued. */
+        CONNECTING,
+        /** Connection attached: request body and response stream through. */
+        STREAMING,
+        /** Finished, failed over to a local answer, or released. */
+        DONE
+    }
+
+    private final Exchange ex;
+    private final Backend backend;
+    private final Retries retries;
+    private State state = State.CONNECTING;
+    private ServerPool server;
+    private boolean holdsSlot;
+    private UpstreamConnection upstream;
+    private ChannelFuture connecting;
+    private QueueSlot queueSlot;
+    private boolean upstreamKeepAlive;
+    private boolean needsFlush;
+    /** A 100/102/103 from the server is dropped, up to its end (Ferry answers Expect itself). */
+    private boolean skipInterimEnd;
+    private boolean switchingProtocols;
+    private long sentAt;
+
+    OriginResponder(Exchange ex) {
+        this.ex = ex;
+        this.backend = ex.backend;
+        this.retries = new Retries(ex.backend);
+    }
+
+    @Override
+    public void respond(Exchange exchange) {
+        dispatch(null);
+    }
+
+    ServerPool server() {
+        return server;
+    }
+
+    /** Starts an attempt: a server slot, then a pooled or new connection. */
+    private void dispatch(ServerPool avoid) {
+        ServerPool s = backend.acquire(ex.hashKey, avoid);
+        if (s != null) {
+            useServer(s);
+        } else if (backend.anyUp() && backend.config().maxQueue() > 0) {
+            if (queueSlot == null) {
+                queueSlot = new QueueSlot(this, backend, ex.client.eventLoop(),
+                        backend.config().queueTimeout().toNanos());
+            }
+            if (queueSlot.enqueue(false)) {
+                state = State.QUEUED;
+            } else {
+                ex.giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "backend queue full (max-queue)");
+            }
+        } else {
+            ex.giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "no server available (all down or at their limit)");
+        }
+    }
+
+    /** Woken in the queue, on the client's loop: take a slot, or queue again at the front. */
+    void retryFromQueue() {
+        if (state != State.QUEUED) {
+            backend.wakeOne(); // pass the chance on
+            return;
+        }
+        ServerPool s = backend.acquire(ex.hashKey, null);
+        if (s == null) {
+            if (!queueSlot.enqueue(true)) {
+                ex.giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "backend queue full (max-queue)");
+            }
+            return;
+        }
+        queueSlot.cancelTimer();
+        useServer(s);
+    }
+
+    void queueTimedOut() {
+        if (state == State.QUEUED) {
+            ex.giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "waited timeouts.queue for a server slot");
+        }
+    }
+
+    /** The attempt has a server and holds one of its slots: get it a connection. */
+    private void useServer(ServerPool s) {
+        state = State.CONNECTING;
+        server = s;
+        holdsSlot = true;
+        UpstreamConnection idle = retries.freshConnectionOnly() ? null : s.pollIdle();
+        if (idle != null) {
+            attach(idle);
+            return;
+        }
+        ChannelFuture f = s.connect(ex.client.eventLoop());
+        if (f == null) {
+            ex.giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "server " + s.name() + " at pool.max-connections");
+            return;
+        }
+        connecting = f;
+        if (f.isDone()) {
+            operationComplete(f);
+        } else {
+            f.addListener(this);
+        }
+    }
+
+    /** Completion of an upstream connect. */
+    @Override
+    public void operationComplete(ChannelFuture f) {
+        if (f != connecting) {
+            // The attempt was abandoned while connecting; the fresh connection is not needed.
+            if (f.isSuccess()) {
+                f.channel().close();
+            }
+            return;
+        }
+        connecting = null;
+        if (f.isSuccess()) {
+            attach(f.channel().pipeline().get(UpstreamConnection.class));
+        } else {
+            Throwable cause = f.cause();
+            HttpResponseStatus status = cause instanceof ConnectTimeoutException
+                    ? HttpResponseStatus.GATEWAY_TIMEOUT : HttpResponseStatus.BAD_GATEWAY;
+            attemptFailed(Failure.CONNECT, status, "connect failed: " + cause.getMessage());
+        }
+    }
+
+    private void attach(UpstreamConnection connection) {
+        upstream = connection;
+        connection.attach(this);
+        sentAt = System.nanoTime();
+        ex.record.upstream = server.name();
+        state = State.STREAMING;
+        Channel ch = connection.channel();
+        if (ex.fcgiHead != null) {
+            ch.write(ex.fcgiHead, ch.voidPromise());
+        } else {
+            if (!backend.config().preserveHost() || !ex.request.headers().contains(HttpHeaderNames.HOST)) {
+                ex.request.headers().set(HttpHeaderNames.HOST, server.name());
+            }
+            ch.write(ex.request, ch.voidPromise());
+        }
+        ex.body.sendAll(ch);
+        ch.flush();
+        needsFlush = false;
+        connection.startServerTimer(backend.config().serverTimeout().toNanos());
+        ex.client.inputDemandChanged();
+        clientWritabilityChanged();
+    }
+
+    // ---------------------------------------------------------------- the request body
+
+    /** A body part of the client's request: sent on, or queued until there is a connection. */
+    void onRequestContent(HttpContent content, boolean last) {
+        if (state != State.STREAMING) {
+            ex.body.queue(content);
+            return;
+        }
+        ex.body.send(content, upstream.channel());
+        needsFlush = true;
+        upstream.touch();
+        if (last) {
+            ex.client.inputDemandChanged();
+        }
+    }
+
+    /** Upstream writes from one client read go out together. */
+    void flushUpstream() {
+        if (needsFlush && upstream != null) {
+            needsFlush = false;
+            upstream.channel().flush();
+        }
+    }
+
+    /**
+     * Whether the client's input can be handed on now: a body the upstream can take, or a queue of
+     * parts still empty. After an upgrade request's end come the new protocol's bytes: they wait for the 101.
+     */
+    boolean wantsInput() {
+        return switch (state) {
+            case STREAMING -> ex.requestDone ? ex.upgradeProtocol == null
+                    : upstream != null && upstream.channel().isWritable();
+            case QUEUED, CONNECTING -> ex.body.nothingQueued() && (!ex.requestDone || ex.upgradeProtocol == null);
+            case DONE -> true;
+        };
+    }
+
+    /** The upstream is read only while the client can take more. */
+    void clientWritabilityChanged() {
+        if (upstream != null) {
+            upstream.channel().config().setAutoRead(ex.client.isWritable());
+        }
+    }
+
+    // ---------------------------------------------------------------- the response
+
+    @Override
+    public void upstreamRead(UpstreamConnection connection, Object msg) {
+        if (connection != upstream) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpResponse response) {
+            onResponseHead(response);
+        } else if (msg instanceof HttpContent content) {
+            onResponseContent(content);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onResponseHead(HttpResponse response) {
+        if (response.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(response);
+            attemptFailed(Failure.BAD_RESPONSE, HttpResponseStatus.BAD_GATEWAY,
+                    "malformed response: " + response.decoderResult().cause());
+            return;
+        }
+        int code = response.status().code();
+        if (code == 101 && ex.upgradeProtocol != null && response.headers().contains(HttpHeaderNames.UPGRADE)) {
+            switchingProtocols = true;
+            upstream.stopServerTimer();
+            server.health().onSuccess();
+            ex.onSwitchingProtocols(response);
+            return;
+        }
+        if (code < 200) {
+            ReferenceCountUtil.release(response);
+            if (code == 101) {
+                attemptFailed(Failure.BAD_RESPONSE, HttpResponseStatus.BAD_GATEWAY,
+                        "101 Switching Protocols to a request without Upgrade");
+            } else {
+                skipInterimEnd = true;
+            }
+            return;
+        }
+        if (code >= 500 && server.health().countsServerErrors()) {
+            server.health().onFailure("HTTP " + code);
+        } else {
+            server.health().onSuccess();
+        }
+        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+        ex.onResponseHead(response);
+    }
+
+    private void onResponseContent(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (skipInterimEnd) {
+            content.release();
+            skipInterimEnd = !last;
+            return;
+        }
+        if (switchingProtocols) {
+            content.release();
+            if (last) {
+                becomeTunnel();
+            }
+            return;
+        }
+        if (content.decoderResult().isFailure()) {
+            content.release();
+            attemptFailed(Failure.BAD_RESPONSE, HttpResponseStatus.BAD_GATEWAY,
+                    "malformed response body: " + content.decoderResult().cause());
+            return;
+        }
+        if (ex.revalidated()) {
+            content.release();
+            if (last) {
+                responseComplete();
+                ex.serveRevalidated();
+            }
+            return;
+        }
+        if (!ex.responseStarted) {
+            content.release();
+            attemptFailed(Failure.BAD_RESPONSE, HttpResponseStatus.BAD_GATEWAY, "response body without a response head");
+            return;
+        }
+        if (!last) {
+            ex.onResponseBody(content);
+            return;
+        }
+        responseComplete();
+        ex.onResponseEnd((LastHttpContent) content);
+    }
+
+    /** The response has fully arrived: timings recorded, the connection back to its pool if both sides allow keepalive. */
+    private void responseComplete() {
+        long nanos = System.nanoTime() - sentAt;
+        ex.record.upstreamNanos = nanos;
+        server.recordResponse(nanos);
+        ex.settings.metrics().upstream(backend.name(), server.name(), nanos);
+        UpstreamConnection c = upstream;
+        upstream = null;
+        if (upstreamKeepAlive && ex.requestDone) {
+            c.release();
+        } else {
+            c.close();
+        }
+        releaseSlot();
+        state = State.DONE;
+    }
+
+    /**
+     * After the 101 has ended: the connection is no longer pooled and its request slot is given back;
+     * it stays counted as open until it closes.
+     */
+    private void becomeTunnel() {
+        UpstreamConnection c = upstream;
+        upstream = null;
+        releaseSlot();
+        state = State.DONE;
+        log.debug("{} {}: switched protocols; tunnelling to {}", ex.method, ex.uri, c);
+        c.tunnelTo(ex.onTunnel(c.channel()));
+    }
+
+    @Override
+    public void upstreamReadComplete(UpstreamConnection connection) {
+        if (connection == upstream) {
+            ex.client.flush();
+        }
+    }
+
+    @Override
+    public void upstreamWritabilityChanged(UpstreamConnection connection) {
+        if (connection == upstream) {
+            ex.client.inputDemandChanged();
+        }
+    }
+
+    @Override
+    public void upstreamInactive(UpstreamConnection connection) {
+        if (connection != upstream) {
+            return;
+        }
+        upstream = null;
+        boolean reused = connection.previousRequests() > 0;
+        attemptFailed(reused && !ex.responseStarted ? Failure.STALE : Failure.RESET, HttpResponseStatus.BAD_GATEWAY,
+                ex.responseStarted ? "server closed the connection mid-response"
+                        : "server closed the connection before responding" + (reused ? " (reused connection)" : ""));
+    }
+
+    @Override
+    public void upstreamException(UpstreamConnection connection, Throwable cause) {
+        if (connection != upstream) {
+            return;
+        }
+        upstream = null;
+        connection.close();
+        boolean reused = connection.previousRequests() > 0;
+        attemptFailed(reused && !ex.responseStarted ? Failure.STALE : Failure.RESET, HttpResponseStatus.BAD_GATEWAY,
+                "server connection error: " + cause);
+    }
+
+    @Override
+    public void upstreamTimeout(UpstreamConnection connection) {
+        if (connection != upstream) {
+            return;
+        }
+        upstream = null;
+        connection.close();
+        attemptFailed(Failure.TIMEOUT, HttpResponseStatus.GATEWAY_TIMEOUT, "no data from server within timeouts.server");
+    }
+
+    // ---------------------------------------------------------------- failures and endings
+
+    /** One attempt failed: again where {@link Retries} allows it and no response byte reached the client. */
+    private void attemptFailed(Failure failure, HttpResponseStatus status, String reason) {
+        ServerPool failed = server;
+        if (failure != Failure.STALE && failed != null) {
+            failed.health().onFailure(reason);
+        }
+        if (!ex.responseStarted && retries.tryAgain(failure, ex.method, ex.body.replayable())) {
+            log.info("{} {} -> backend={} server={}: retrying ({})", ex.method, ex.uri, backend, failed, reason);
+            ex.settings.metrics().retry(backend.name());
+            if (failed != null) {
+                failed.recordError();
+            }
+            endAttempt();
+            dispatch(failure == Failure.STALE ? null : failed);
+            return;
+        }
+        ex.giveUp(status, reason);
+    }
+
+    /** Counts a 5xx Ferry answers in this origin's place against the server that caused it. */
+    void recordError(HttpResponseStatus status) {
+        if (server != null && status.code() >= 500) {
+            server.recordError();
+        }
+    }
+
+    /** Lets go of the current attempt: its connection (or pending connect), queue place and slot. */
+    private void endAttempt() {
+        connecting = null;
+        if (queueSlot != null) {
+            queueSlot.cancel();
+        }
+        UpstreamConnection c = upstream;
+        upstream = null;
+        if (c != null) {
+            c.close();
+        }
+        releaseSlot();
+    }
+
+    private void releaseSlot() {
+        if (holdsSlot) {
+            holdsSlot = false;
+            backend.release(server);
+        }
+    }
+
+    @Override
+    public void release() {
+        endAttempt();
+        state = State.DONE;
+    }
+}

@@ -1,0 +1,66 @@
+package io.ferry.exchange;
+
+import io.ferry.files.StaticFiles;
+import io.netty.channel.DefaultFileRegion;
+import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.stream.ChunkedNioFile;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Path;
+
+/**
+ * A file of a FastCGI backend's document root, answered by Ferry: zero-copy (sendfile) on plain
+ * connections, in chunks through TLS; conditional requests and single ranges per {@link StaticFiles}.
+ */
+final class StaticFileResponder implements Responder {
+    private final Path file;
+
+    StaticFileResponder(Path file) {
+        this.file = file;
+    }
+
+    @Override
+    public void respond(Exchange ex) {
+        if (ex.method != HttpMethod.GET && ex.method != HttpMethod.HEAD) {
+            ex.giveUp(HttpResponseStatus.METHOD_NOT_ALLOWED, ex.method + " on a static file");
+            return;
+        }
+        StaticFiles.Plan plan;
+        RandomAccessFile raf = null;
+        try {
+            plan = StaticFiles.plan(file, ex.method, ex.request.headers());
+            if (plan.length() > 0) {
+                raf = new RandomAccessFile(file.toFile(), "r");
+            }
+        } catch (IOException e) {
+            ex.giveUp(HttpResponseStatus.NOT_FOUND, "cannot read " + file + ": " + e.getMessage());
+            return;
+        }
+        Object body = null;
+        Object last = LastHttpContent.EMPTY_LAST_CONTENT;
+        if (raf != null && ex.client.tls()) {
+            try {
+                last = new HttpChunkedInput(new ChunkedNioFile(raf.getChannel(), plan.offset(), plan.length(), 16 * 1024));
+            } catch (IOException e) {
+                closeQuietly(raf);
+                ex.giveUp(HttpResponseStatus.NOT_FOUND, "cannot read " + file + ": " + e.getMessage());
+                return;
+            }
+        } else if (raf != null) {
+            body = new DefaultFileRegion(raf.getChannel(), plan.offset(), plan.length());
+        }
+        ex.record.bytesSent = plan.length();
+        ex.sendLocal(plan.head(), body, last);
+    }
+
+    private static void closeQuietly(RandomAccessFile raf) {
+        try {
+            raf.close();
+        } catch (IOException e) {
+            // nothing to add: the file could not be read anyway
+        }
+    }
+}

@@ -1,0 +1,533 @@
+package io.ferry.frontend;
+
+import io.ferry.exchange.ClientStream;
+import io.ferry.exchange.Exchange;
+import io.ferry.exchange.ProxyRuntime;
+import io.ferry.exchange.ProxySettings;
+import io.ferry.tunnel.TunnelHandler;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP/1.1 front end: turns a client connection into a sequence of {@link Exchange}s, one at a
+ * time. Its job is the connection: pipelined requests wait in order, keepalive and Connection headers,
+ * chunked framing of responses without a length, Expect: 100-continue, dropping the unread rest of a
+ * body after a local answer, the request-head and client timeouts, draining at shutdown, and client
+ * flow control. It knows nothing of caches, backends or FastCGI.
+ *
+ * <p>Flow control is by autoRead: the client is read unless what was read cannot be handed on yet (a
+ * pipelined request waiting its turn, or whatever the exchange cannot take now, see
+ * {@link Exchange#wantsInput}). An ordinary exchange changes nothing, so costs no epoll_ctl.
+ */
+public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements ClientStream {
+    private static final Logger log = LoggerFactory.getLogger(Http1FrontEnd.class);
+
+    private enum State {
+        /** Waiting for a request head. */
+        IDLE,
+        /** An exchange is in progress. */
+        EXCHANGE,
+        /** Answered before the request body ended: reading and dropping the rest. */
+        DISCARDING,
+        /** The connection closes once the last write is flushed (or became a tunnel); input is dropped. */
+        CLOSING
+    }
+
+    private final ProxySettings settings;
+    private final RequestHeadTimeout headTimeout;
+    private final ClientTimer clientTimer = new ClientTimer();
+    /** Decoded inbound messages not yet handed on: the rest of a pipelined batch. */
+    private final ArrayDeque<Object> inbound = new ArrayDeque<>(4);
+    private ChannelHandlerContext ctx;
+    private String clientIp;
+    private State state = State.IDLE;
+    private Exchange exchange;
+    private boolean draining;
+    /** What this handler last set autoRead to (a channel starts reading). */
+    private boolean clientReading = true;
+    /** Between channelRead and channelReadComplete: writes upstream are flushed once, at the end. */
+    private boolean inClientRead;
+    // The current request as HTTP/1.1 framing sees it.
+    private boolean keepAlive;
+    private boolean http10;
+    private boolean headRequest;
+    private boolean expectContinue;
+    private boolean requestDone;
+    private boolean closeAfterResponse;
+    private long bodyBytes;
+    private long maxBodyBytes;
+
+    public Http1FrontEnd(ProxySettings settings, RequestHeadTimeout headTimeout) {
+        this.settings = settings;
+        this.headTimeout = headTimeout;
+    }
+
+    // ---------------------------------------------------------------- client events
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        SocketAddress remote = ctx.channel().remoteAddress();
+        clientIp = remote instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : "unknown";
+        headTimeout.awaitRequest();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (state == State.CLOSING) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        inClientRead = true;
+        clientTimer.touch();
+        inbound.add(msg);
+        dispatchInbound();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        inClientRead = false;
+        if (exchange != null) {
+            exchange.flushUpstream();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            exchange.clientWritabilityChanged();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        state = State.CLOSING;
+        Exchange ex = exchange;
+        exchange = null;
+        if (ex != null) {
+            ex.clientClosed();
+        }
+        clientTimer.cancel();
+        releaseInbound();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("client connection {}: {}", ctx.channel().remoteAddress(), cause.toString());
+        state = State.CLOSING;
+        Exchange ex = exchange;
+        exchange = null;
+        if (ex != null) {
+            ex.abandon();
+        }
+        ctx.close();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == Drain.INSTANCE) {
+            draining = true;
+            if (state == State.IDLE && inbound.isEmpty()) {
+                state = State.CLOSING;
+                ctx.close();
+            }
+        } else if (evt instanceof SslHandshakeCompletionEvent hs) {
+            settings.metrics().tlsHandshake(settings.listener(), hs.isSuccess());
+            ctx.fireUserEventTriggered(evt);
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    /** Hands queued messages on while the state allows: a head when idle, body parts of the current request. */
+    private void dispatchInbound() {
+        while (!inbound.isEmpty()) {
+            if (state == State.IDLE) {
+                Object msg = inbound.poll();
+                if (msg instanceof HttpRequest req) {
+                    onRequestHead(req);
+                } else {
+                    ReferenceCountUtil.release(msg);
+                }
+            } else if ((state == State.EXCHANGE || state == State.DISCARDING) && !requestDone) {
+                Object msg = inbound.poll();
+                if (msg instanceof HttpContent content) {
+                    onRequestContent(content);
+                } else {
+                    ReferenceCountUtil.release(msg);
+                }
+            } else {
+                break;
+            }
+        }
+        if (!inClientRead && exchange != null) {
+            exchange.flushUpstream(); // messages held from an earlier read, handed on from an upstream event
+        }
+        updateClientRead();
+    }
+
+    private void onRequestHead(HttpRequest req) {
+        headTimeout.headReceived();
+        ProxyRuntime runtime = settings.runtime().get();
+        clientTimer.start(runtime.config.timeouts().client().toNanos());
+        keepAlive = HttpUtil.isKeepAlive(req);
+        http10 = req.protocolVersion().minorVersion() == 0;
+        headRequest = req.method() == HttpMethod.HEAD;
+        expectContinue = HttpUtil.is100ContinueExpected(req);
+        requestDone = false;
+        closeAfterResponse = false;
+        bodyBytes = 0;
+        maxBodyBytes = runtime.config.limits().maxBodySize();
+        state = State.EXCHANGE;
+        exchange = new Exchange(this, settings, runtime, clientIp);
+        exchange.start(req);
+    }
+
+    private void onRequestContent(HttpContent content) {
+        boolean last = content instanceof LastHttpContent;
+        if (last) {
+            requestDone = true;
+        }
+        if (content.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(content);
+            keepAlive = false; // the decoder cannot find the next request after a framing error
+            refuseBody(HttpResponseStatus.BAD_REQUEST, "malformed request body: " + content.decoderResult().cause());
+            return;
+        }
+        bodyBytes += content.content().readableBytes();
+        if (bodyBytes > maxBodyBytes) {
+            ReferenceCountUtil.release(content);
+            keepAlive = false;
+            refuseBody(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body over limits.max-body-size");
+            return;
+        }
+        if (state == State.DISCARDING) {
+            content.release();
+            if (last) {
+                exchangeDone();
+            }
+            return;
+        }
+        exchange.onRequestContent(content);
+    }
+
+    /** The body broke framing or limits: the exchange answers it, or after an answer the connection closes. */
+    private void refuseBody(HttpResponseStatus status, String reason) {
+        if (exchange != null) {
+            exchange.rejectRequestBody(status, reason);
+        } else {
+            log.debug("{}: {} while dropping a request body; closing", ctx.channel(), reason);
+            abort();
+        }
+    }
+
+    /** The exchange and the request are over: the next pipelined request, or wait for one. */
+    private void exchangeDone() {
+        state = State.IDLE;
+        dispatchInbound();
+        if (state == State.IDLE) {
+            if (draining) {
+                state = State.CLOSING;
+                ctx.close();
+                return;
+            }
+            headTimeout.awaitRequest();
+        }
+    }
+
+    private void releaseInbound() {
+        Object msg;
+        while ((msg = inbound.poll()) != null) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /**
+     * The client is read unless what was read cannot be handed on yet. Each change costs an epoll_ctl,
+     * so an ordinary exchange changes nothing; memory stays bounded by one read's worth of queued input.
+     * Reading on also notices a client that leaves.
+     */
+    private void updateClientRead() {
+        boolean read = inbound.isEmpty() && switch (state) {
+            case IDLE, DISCARDING -> true;
+            case EXCHANGE -> exchange.wantsInput();
+            case CLOSING -> false;
+        };
+        if (read != clientReading) {
+            clientReading = read;
+            ctx.channel().config().setAutoRead(read);
+        }
+    }
+
+    // ---------------------------------------------------------------- what the exchange sees
+
+    @Override
+    public EventLoop eventLoop() {
+        return ctx.channel().eventLoop();
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+        return ctx.alloc();
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) ctx.channel().localAddress();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return (InetSocketAddress) ctx.channel().remoteAddress();
+    }
+
+    @Override
+    public boolean tls() {
+        return settings.tls();
+    }
+
+    @Override
+    public boolean isWritable() {
+        return ctx.channel().isWritable();
+    }
+
+    @Override
+    public void continueRequest() {
+        if (expectContinue) {
+            expectContinue = false; // once
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER), ctx.voidPromise());
+        }
+    }
+
+    @Override
+    public void sendHead(HttpResponse head, boolean mayDiscardRequestBody) {
+        HttpHeaders h = head.headers();
+        int code = head.status().code();
+        boolean close = !keepAlive || draining || !requestDone && !mayDiscardRequestBody;
+        boolean bodyless = headRequest || code == 204 || code == 304;
+        if (!bodyless && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            if (http10) {
+                close = true; // an HTTP/1.0 client reads to the close
+            } else {
+                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            }
+        }
+        closeAfterResponse = close;
+        setConnection(h, close);
+        head.setProtocolVersion(HttpVersion.HTTP_1_1);
+        ctx.write(head, ctx.voidPromise());
+    }
+
+    private void setConnection(HttpHeaders h, boolean close) {
+        if (close) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (http10) {
+            h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+    }
+
+    @Override
+    public void sendBody(Object part) {
+        ctx.write(part, ctx.voidPromise());
+    }
+
+    @Override
+    public void flush() {
+        ctx.flush();
+    }
+
+    @Override
+    public void sendEnd(Object last) {
+        exchange = null;
+        if (closeAfterResponse) {
+            closeAfter(last);
+            return;
+        }
+        if (last instanceof LastHttpContent) {
+            ctx.writeAndFlush(last, ctx.voidPromise());
+        } else {
+            ctx.writeAndFlush(last); // a chunked file: its writer wants a real promise
+        }
+        requestOver();
+    }
+
+    @Override
+    public void sendFull(FullHttpResponse response, boolean mustClose) {
+        exchange = null;
+        // With Expect: 100-continue and no body yet, the client may or may not send it: only closing is safe.
+        boolean close = mustClose || !keepAlive || draining || expectContinue && !requestDone;
+        setConnection(response.headers(), close);
+        if (close) {
+            closeAfter(response);
+            return;
+        }
+        ctx.writeAndFlush(response, ctx.voidPromise());
+        requestOver();
+    }
+
+    /** The response is out: the next request, or first the rest of this one's body, dropped. */
+    private void requestOver() {
+        if (requestDone) {
+            exchangeDone();
+        } else {
+            state = State.DISCARDING;
+            dispatchInbound();
+        }
+    }
+
+    private void closeAfter(Object last) {
+        state = State.CLOSING;
+        releaseInbound();
+        updateClientRead();
+        ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void sendSwitchingProtocols(HttpResponse response) {
+        ctx.write(response, ctx.voidPromise());
+    }
+
+    /** The HTTP codec and timers leave the pipeline; a {@link TunnelHandler} relays bytes to the upstream. */
+    @Override
+    public Channel becomeTunnel(Channel upstream, long idleTimeoutNanos) {
+        exchange = null;
+        state = State.CLOSING;
+        clientTimer.cancel();
+        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, ctx.voidPromise());
+        Channel client = ctx.channel();
+        ChannelPipeline cp = client.pipeline();
+        cp.replace(this, "tunnel", new TunnelHandler(upstream));
+        cp.addBefore("tunnel", "tunnel-idle", new IdleStateHandler(0, 0, idleTimeoutNanos, TimeUnit.NANOSECONDS));
+        cp.remove("head-timeout");
+        cp.remove("http");
+        releaseInbound();
+        return client;
+    }
+
+    @Override
+    public void abort() {
+        exchange = null;
+        state = State.CLOSING;
+        releaseInbound();
+        ctx.flush();
+        ctx.close();
+    }
+
+    @Override
+    public void inputDemandChanged() {
+        updateClientRead();
+    }
+
+    // ---------------------------------------------------------------- client inactivity
+
+    /**
+     * timeouts.client, armed lazily: reads stamp {@code lastActivity}, and progress on pending writes
+     * counts too, checked when the one task per connection fires (it re-arms itself for the remainder
+     * when early), so a busy keepalive connection schedules almost nothing per request and a slow but
+     * live reader is not cut off.
+     */
+    private final class ClientTimer implements Runnable {
+        private long lastActivity;
+        private long timeoutNanos;
+        private long lastPending = -1;
+        private io.netty.util.concurrent.ScheduledFuture<?> future;
+
+        void start(long timeoutNanos) {
+            this.timeoutNanos = timeoutNanos;
+            lastActivity = System.nanoTime();
+            schedule(timeoutNanos);
+        }
+
+        void touch() {
+            lastActivity = System.nanoTime();
+        }
+
+        /** The connection is gone: drop the task so it does not keep this handler alive. */
+        void cancel() {
+            if (future != null) {
+                future.cancel(false);
+                future = null;
+            }
+        }
+
+        private void schedule(long delayNanos) {
+            if (future == null) {
+                future = ctx.executor().schedule(this, delayNanos, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        /** Between requests the request-head timeouts apply; the next head re-arms this. */
+        private boolean armed() {
+            return state == State.EXCHANGE || state == State.DISCARDING;
+        }
+
+        @Override
+        public void run() {
+            future = null;
+            if (!armed() || !ctx.channel().isActive()) {
+                return;
+            }
+            long now = System.nanoTime();
+            var out = ctx.channel().unsafe().outboundBuffer();
+            long pending = out == null ? 0 : out.totalPendingWriteBytes();
+            boolean responding = exchange == null || exchange.responseStarted();
+            if (responding && pending == 0) {
+                lastActivity = now; // nothing waits on the client; a quiet server is timeouts.server's business
+            } else if (pending != lastPending && pending > 0 && lastPending >= 0) {
+                lastActivity = now; // the client took some of what was written
+            }
+            lastPending = pending;
+            long quiet = now - lastActivity;
+            if (quiet < timeoutNanos) {
+                schedule(timeoutNanos - quiet);
+                return;
+            }
+            lastActivity = now;
+            if (exchange != null) {
+                exchange.clientInactive();
+            } else {
+                log.info("{}: client read nothing within timeouts.client; closing", ctx.channel());
+                abort();
+            }
+            if (armed() && ctx.channel().isActive()) {
+                schedule(timeoutNanos);
+            }
+        }
+    }
+}
