@@ -6,7 +6,9 @@
 # at 50 and 1000 connections, ROUNDS rounds interleaved; medians, min-max and ratios to Ferry.
 # Servers run on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU (taskset). See BENCHMARKS.md.
 # Usage: bench/run.sh   (env: ROUNDS=3 DURATION=10s CONNS="50 1000" SCENARIOS="proxy cache fastcgi" SKIP_IDLE=1 WARMUP=20s
-#                       WARMUP_BURSTS=10)
+#                       WARMUP_BURSTS=10 BASELINE_JAR=/path/to/an/older/ferry.jar)
+# BASELINE_JAR adds an older Ferry build as one more contender in every scenario (ferry-base, ferry-base-cache,
+# ferry-base-fcgi), same config, own php-fpm pool: before/after numbers for a change from one run.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROUNDS=${ROUNDS:-3}
@@ -104,7 +106,9 @@ EOF2
 pin nginx -c "$work/nginx.conf" & pids+=($!)
 
 # ---- two identical php-fpm pools, one for each FastCGI contender
-for port in 19001 19002; do
+fpm_ports="19001 19002"
+[[ -n "${BASELINE_JAR:-}" ]] && fpm_ports="$fpm_ports 19003"
+for port in $fpm_ports; do
   cat > "$work/fpm-$port.conf" <<EOF2
 [global]
 pid = $work/fpm-$port.pid
@@ -152,6 +156,12 @@ ferry {
 EOF2
 JAVA_OPTS="-Xmx1g" taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/ferry.conf" > "$work/logs/ferry.out" 2>&1 & pids+=($!)
 ferry_pid=$!
+if [[ -n "${BASELINE_JAR:-}" ]]; then
+  # The same config for the older build, on ports ten higher and with its own php-fpm pool.
+  sed -e 's/port = 1808\([357]\)/port = 1809\1/' -e 's/127.0.0.1:19002/127.0.0.1:19003/' "$work/ferry.conf" > "$work/ferry-base.conf"
+  taskset -c "$SERVER_CPU" java -Xmx1g -Dlogback.configurationFile="$here/conf/logback.xml" -XX:+UseParallelGC \
+    -jar "$BASELINE_JAR" "$work/ferry-base.conf" > "$work/logs/ferry-base.out" 2>&1 & pids+=($!)
+fi
 sleep 6
 
 # Host headers route Ferry's listeners; the others ignore them.
@@ -164,11 +174,18 @@ url[varnish]=http://127.0.0.1:18084; host[varnish]=origin.bench
 url[ferry-cache]=http://127.0.0.1:18085; host[ferry-cache]=cache.bench
 url[nginx-fcgi]=http://127.0.0.1:18086;  host[nginx-fcgi]=php.bench
 url[ferry-fcgi]=http://127.0.0.1:18087;  host[ferry-fcgi]=php.bench
+url[ferry-base]=http://127.0.0.1:18093;       host[ferry-base]=origin.bench
+url[ferry-base-cache]=http://127.0.0.1:18095; host[ferry-base-cache]=cache.bench
+url[ferry-base-fcgi]=http://127.0.0.1:18097;  host[ferry-base-fcgi]=php.bench
+proxies="origin haproxy nginx ferry"; caches="varnish ferry-cache"; fcgis="nginx-fcgi ferry-fcgi"
+if [[ -n "${BASELINE_JAR:-}" ]]; then
+  proxies="$proxies ferry-base"; caches="$caches ferry-base-cache"; fcgis="$fcgis ferry-base-fcgi"
+fi
 
-for c in origin haproxy nginx ferry varnish ferry-cache; do
+for c in $proxies $caches; do
   for f in 1k 100k; do curl -sf -H "Host: ${host[$c]}" "${url[$c]}/$f" -o /dev/null || { echo "$c /$f not answering" >&2; exit 1; }; done
 done
-for c in nginx-fcgi ferry-fcgi; do curl -sf -H "Host: ${host[$c]}" "${url[$c]}/bench.php" -o /dev/null || { echo "$c not answering" >&2; exit 1; }; done
+for c in $fcgis; do curl -sf -H "Host: ${host[$c]}" "${url[$c]}/bench.php" -o /dev/null || { echo "$c not answering" >&2; exit 1; }; done
 
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
 commit=$(cd "$here" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -197,13 +214,13 @@ PY
 WARMUP=${WARMUP:-20s}
 echo "warming up ($WARMUP each)" >&2
 want() { [[ " $SCENARIOS " == *" $1 "* ]]; }
-want proxy && for c in origin haproxy nginx ferry; do
+want proxy && for c in $proxies; do
   taskset -c "$LOAD_CPU" wrk -t1 -c50 -d"$WARMUP" -H "Host: ${host[$c]}" "${url[$c]}/1k" >/dev/null
 done
-want cache && for c in varnish ferry-cache; do
+want cache && for c in $caches; do
   taskset -c "$LOAD_CPU" wrk -t1 -c50 -d"$WARMUP" -H "Host: ${host[$c]}" "${url[$c]}/1k" >/dev/null
 done
-want fastcgi && for c in nginx-fcgi ferry-fcgi; do
+want fastcgi && for c in $fcgis; do
   taskset -c "$LOAD_CPU" wrk -t1 -c20 -d"$WARMUP" -H "Host: ${host[$c]}" "${url[$c]}/bench.php" >/dev/null
 done
 # Each wrk run opens all its connections anew, and at 1000 connections their first requests are about
@@ -213,16 +230,16 @@ done
 maxconns=$(printf '%s\n' $CONNS | sort -n | tail -1)
 bursts() { for _ in $(seq 1 "${WARMUP_BURSTS:-10}"); do
   taskset -c "$LOAD_CPU" wrk -t1 -c"$maxconns" -d1s -H "Host: ${host[$1]}" "${url[$1]}$2" >/dev/null; done; }
-want proxy && for c in origin haproxy nginx ferry; do bursts "$c" /1k; done
-want cache && for c in varnish ferry-cache; do bursts "$c" /1k; done
-want fastcgi && for c in nginx-fcgi ferry-fcgi; do bursts "$c" /bench.php; done
+want proxy && for c in $proxies; do bursts "$c" /1k; done
+want cache && for c in $caches; do bursts "$c" /1k; done
+want fastcgi && for c in $fcgis; do bursts "$c" /bench.php; done
 for r in $(seq 1 "$ROUNDS"); do
   for n in $CONNS; do
     for p in /1k /100k; do
-      if want proxy; then for c in origin haproxy nginx ferry; do run proxy "$c" "$p" "$n" "$r"; done; fi
-      if want cache; then for c in varnish ferry-cache; do run cache "$c" "$p" "$n" "$r"; done; fi
+      if want proxy; then for c in $proxies; do run proxy "$c" "$p" "$n" "$r"; done; fi
+      if want cache; then for c in $caches; do run cache "$c" "$p" "$n" "$r"; done; fi
     done
-    if want fastcgi; then for c in nginx-fcgi ferry-fcgi; do run fastcgi "$c" /bench.php "$n" "$r"; done; fi
+    if want fastcgi; then for c in $fcgis; do run fastcgi "$c" /bench.php "$n" "$r"; done; fi
     echo "round $r, $n connections done" >&2
   done
 done

@@ -120,8 +120,8 @@ final class BackgroundRefresh implements UpstreamExchange, ChannelFutureListener
         upstream = c;
         c.attach(this);
         Channel ch = c.channel();
-        if (head instanceof HttpRequest req && (!backend.config().preserveHost() || !req.headers().contains(HttpHeaderNames.HOST))) {
-            req.headers().set(HttpHeaderNames.HOST, server.name());
+        if (head instanceof HttpRequest req) {
+            OriginResponder.setHost(req, backend, server);
         }
         ch.write(head, ch.voidPromise());
         ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());

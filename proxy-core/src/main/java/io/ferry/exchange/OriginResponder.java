@@ -11,6 +11,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -170,9 +171,7 @@ final class OriginResponder implements Responder, UpstreamExchange, ChannelFutur
         if (ex.fcgiHead != null) {
             ch.write(ex.fcgiHead, ch.voidPromise());
         } else {
-            if (!backend.config().preserveHost() || !ex.request.headers().contains(HttpHeaderNames.HOST)) {
-                ex.request.headers().set(HttpHeaderNames.HOST, server.name());
-            }
+            setHost(ex.request, backend, server);
             ch.write(ex.request, ch.voidPromise());
         }
         ex.body.sendAll(ch);
@@ -181,6 +180,13 @@ final class OriginResponder implements Responder, UpstreamExchange, ChannelFutur
         connection.startServerTimer(backend.config().serverTimeout().toNanos());
         ex.client.inputDemandChanged();
         clientWritabilityChanged();
+    }
+
+    /** The Host a server gets: the client's where the backend preserves it, else the server's own name. */
+    static void setHost(HttpRequest request, Backend backend, ServerPool server) {
+        if (!backend.config().preserveHost() || !request.headers().contains(HttpHeaderNames.HOST)) {
+            request.headers().set(HttpHeaderNames.HOST, server.name());
+        }
     }
 
     // ---------------------------------------------------------------- the request body
