@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class AccessLog implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AccessLog.class);
+    private static final long ERROR_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final Path path;
     private final int capacity;
@@ -33,6 +34,8 @@ public final class AccessLog implements AutoCloseable {
     private volatile boolean reopen;
     private volatile boolean closed;
     private Writer writer;
+    /** When a write error was last logged; the writer thread's own. */
+    private long lastErrorLogged = System.nanoTime() - ERROR_LOG_INTERVAL_NANOS - 1;
 
     /** @param path a file, or null for standard output */
     public AccessLog(Path path, int capacity) throws IOException {
@@ -76,6 +79,7 @@ public final class AccessLog implements AutoCloseable {
     }
 
     private void drain() {
+        int unflushed = 0; // lines handed to the writer since its last successful flush
         while (!closed || !queue.isEmpty()) {
             try {
                 String line = queue.poll(200, TimeUnit.MILLISECONDS);
@@ -84,18 +88,31 @@ public final class AccessLog implements AutoCloseable {
                 }
                 if (line == null) {
                     writer.flush();
+                    unflushed = 0;
                     continue;
                 }
                 do {
                     queued.decrementAndGet();
+                    unflushed++;
                     writer.write(line);
                     writer.write('\n');
                 } while ((line = queue.poll()) != null);
                 writer.flush();
+                unflushed = 0;
             } catch (InterruptedException e) {
                 // a reopen or close woke us; loop to handle it
             } catch (IOException e) {
-                log.error("access log {}: {}", path == null ? "stdout" : path, e.toString());
+                // Disk full, file gone unwritable: the lines in hand are lost and counted; requests never wait
+                // for the log. A fresh writer drops the failed buffer; the queue fills meanwhile and drops too.
+                dropped.addAndGet(unflushed);
+                unflushed = 0;
+                long now = System.nanoTime();
+                if (now - lastErrorLogged > ERROR_LOG_INTERVAL_NANOS) { // one line per interval, not per batch
+                    lastErrorLogged = now;
+                    log.error("access log {}: {}; {} lines dropped so far", path == null ? "stdout" : path,
+                            e.toString(), dropped.get());
+                }
+                freshWriter();
                 sleepQuietly();
             }
         }
@@ -122,6 +139,22 @@ public final class AccessLog implements AutoCloseable {
         try {
             writer = open();
             log.info("access log {} reopened", path);
+        } catch (IOException e) {
+            log.error("access log {}: cannot reopen: {}", path, e.toString());
+        }
+    }
+
+    private void freshWriter() {
+        if (path == null) {
+            return;
+        }
+        try {
+            writer.close();
+        } catch (IOException e) {
+            // the buffer that could not be written is what we mean to drop
+        }
+        try {
+            writer = open();
         } catch (IOException e) {
             log.error("access log {}: cannot reopen: {}", path, e.toString());
         }

@@ -9,7 +9,8 @@ import java.util.List;
  *
  * @param preserveHost   send the client's Host header upstream (true) or the server's address (false)
  * @param hashVirtualNodes points per weight unit on the consistent-hash ring (uri-hash, source-hash)
- * @param maxQueue       requests that may wait for a server slot when every server is at max-conns
+ * @param maxQueue       requests that may wait for a server slot when every server is at max-conns or
+ *                       its pool's max-connections (default: global.max-connections, so a burst queues)
  * @param retries        further attempts after the first, where retrying is safe
  * @param retryBudget    retries allowed as a share of requests, so a failing cluster is not stormed
  * @param healthCheck    active health check, or null when off
@@ -17,6 +18,8 @@ import java.util.List;
  * @param serverTimeout  the backend's server inactivity timeout (defaults to the global one)
  * @param queueTimeout   how long a request may wait in the queue before 503
  * @param fastcgi        document root and script mapping of a FastCGI backend; null for HTTP
+ * @param upgradeProtocols the Upgrade protocols (lower case, without version) that may be tunnelled to the
+ *                       servers; other Upgrade tokens are removed from requests
  */
 public record BackendConfig(
         String name,
@@ -34,8 +37,16 @@ public record BackendConfig(
         Duration connectTimeout,
         Duration serverTimeout,
         Duration queueTimeout,
-        FastCgiConfig fastcgi) {
+        FastCgiConfig fastcgi,
+        List<String> upgradeProtocols) {
 
     /** The protocol spoken to the servers. */
     public enum Type { HTTP, FASTCGI }
+
+    /** The same backend with other servers (runtime additions and removals). */
+    public BackendConfig withServers(List<ServerConfig> others) {
+        return new BackendConfig(name, type, List.copyOf(others), balance, hashVirtualNodes, preserveHost, pool,
+                maxQueue, retries, retryBudget, healthCheck, passiveHealth, connectTimeout, serverTimeout,
+                queueTimeout, fastcgi, upgradeProtocols);
+    }
 }

@@ -111,7 +111,8 @@ public final class ConfigLoader {
             Timeouts timeouts = timeouts(ferry.section("timeouts"));
             Limits limits = limits(ferry.section("limits"));
             List<ListenerConfig> listeners = listeners();
-            Map<String, BackendConfig> backends = backends(timeouts);
+            Map<String, BackendConfig> backends = new BackendReader(baseDir).backends(ferry.section("backends"),
+                    timeouts, global);
             List<RouteConfig> routes = routes(backends);
             CacheConfig cache = cache(ferry.section("cache"));
             AdminConfig admin = admin(ferry.section("admin"));
@@ -146,7 +147,8 @@ public final class ConfigLoader {
                     s.duration("http-keep-alive", Duration.ofSeconds(10)),
                     s.duration("queue", Duration.ofSeconds(5)),
                     s.duration("tunnel", Duration.ofHours(1)),
-                    s.duration("shutdown", Duration.ofSeconds(30)));
+                    s.duration("shutdown", Duration.ofSeconds(30)),
+                    s.duration("lingering-close", Duration.ofSeconds(5)));
             s.rejectUnknownKeys();
             return t;
         }
@@ -223,203 +225,6 @@ public final class ConfigLoader {
             return path;
         }
 
-        private Map<String, BackendConfig> backends(Timeouts timeouts) {
-            Section all = ferry.section("backends");
-            Map<String, BackendConfig> backends = new LinkedHashMap<>();
-            for (String name : all.keys()) {
-                Section s = all.section(name);
-                backends.put(name, backend(name, s, timeouts));
-            }
-            all.rejectUnknownKeys();
-            if (backends.isEmpty()) {
-                throw new ConfigError("ferry.backends", "at least one backend is required");
-            }
-            return backends;
-        }
-
-        private BackendConfig backend(String name, Section s, Timeouts timeouts) {
-            String typeName = s.string("type", "http");
-            BackendConfig.Type type = switch (typeName) {
-                case "http" -> BackendConfig.Type.HTTP;
-                case "fastcgi" -> BackendConfig.Type.FASTCGI;
-                default -> throw s.error("type", "must be http or fastcgi; got \"" + typeName + '"');
-            };
-            FastCgiConfig fastcgi = null;
-            if (type == BackendConfig.Type.FASTCGI) {
-                if (!s.has("fastcgi")) {
-                    throw new ConfigError(s.keyPath("fastcgi"), "a fastcgi backend needs fastcgi { document-root = ... }");
-                }
-                fastcgi = fastcgi(s.section("fastcgi"));
-            } else if (s.has("fastcgi")) {
-                throw s.error("fastcgi", "only for backends with type = fastcgi");
-            }
-            int defaultMaxConns = s.integer("max-conns", 0, 0, 1_000_000);
-            List<ConfigValue> values = s.list("servers");
-            if (values.isEmpty()) {
-                throw new ConfigError(s.keyPath("servers"), "a backend needs at least one server");
-            }
-            List<ServerConfig> servers = new ArrayList<>();
-            Set<String> names = new HashSet<>();
-            for (int i = 0; i < values.size(); i++) {
-                String key = s.keyPath("servers") + "[" + i + "]";
-                ServerConfig server = server(values.get(i), key, defaultMaxConns);
-                if (!names.add(server.name())) {
-                    throw new ConfigError(key, "server " + server.name() + " is listed twice");
-                }
-                servers.add(server);
-            }
-            String balanceName = s.string("balance", "round-robin");
-            BalanceAlgorithm balance = BalanceAlgorithm.parse(balanceName);
-            if (balance == null) {
-                throw s.error("balance", "must be one of " + BalanceAlgorithm.names() + "; got \"" + balanceName + '"');
-            }
-            int vnodes = s.integer("hash-vnodes", 160, 1, 10_000);
-            boolean preserveHost = s.bool("preserve-host", true);
-            Section p = s.section("pool");
-            PoolConfig pool = new PoolConfig(
-                    p.integer("max-connections", 1024, 1, 1_000_000),
-                    p.integer("max-idle", 64, 0, 1_000_000),
-                    p.duration("idle-timeout", Duration.ofSeconds(4)));
-            p.rejectUnknownKeys();
-            int maxQueue = s.integer("max-queue", 1024, 0, 10_000_000);
-            int retries = s.integer("retries", 2, 0, 10);
-            double budget = s.has("retry-budget") ? share(s, "retry-budget") : 0.2;
-            HealthCheckConfig check = s.has("health-check") ? healthCheck(s.section("health-check")) : null;
-            PassiveHealthConfig passive = passiveHealth(s.section("passive-health"));
-            Section t = s.section("timeouts");
-            Duration connect = t.duration("connect", timeouts.connect());
-            Duration server = t.duration("server", timeouts.server());
-            Duration queue = t.duration("queue", timeouts.queue());
-            t.rejectUnknownKeys();
-            s.rejectUnknownKeys();
-            return new BackendConfig(name, type, List.copyOf(servers), balance, vnodes, preserveHost, pool, maxQueue,
-                    retries, budget, check, passive, connect, server, queue, fastcgi);
-        }
-
-        private FastCgiConfig fastcgi(Section f) {
-            String rootText = f.requiredString("document-root");
-            Path root = baseDir == null ? Path.of(rootText) : baseDir.resolve(rootText);
-            Path realRoot;
-            try {
-                realRoot = root.toRealPath();
-            } catch (java.io.IOException e) {
-                throw f.error("document-root", "no such directory: " + root);
-            }
-            if (!Files.isDirectory(realRoot)) {
-                throw f.error("document-root", "not a directory: " + root);
-            }
-            String index = f.string("index", "index.php");
-            if (index.isEmpty() || index.contains("/")) {
-                throw f.error("index", "must be a file name such as index.php; got \"" + index + '"');
-            }
-            List<String> tryFiles = f.stringList("try-files", List.of("$uri", "$uri/", "=404"));
-            if (tryFiles.isEmpty()) {
-                throw f.error("try-files", "must list at least one entry");
-            }
-            for (int i = 0; i < tryFiles.size(); i++) {
-                String e = tryFiles.get(i);
-                boolean last = i == tryFiles.size() - 1;
-                boolean uriForm = e.equals("$uri") || e.equals("$uri/");
-                boolean fallback = e.startsWith("/") || e.matches("=[1-5][0-9][0-9]");
-                if (!uriForm && !(last && fallback)) {
-                    throw f.error("try-files", "entries are $uri or $uri/, and last may be a URI such as "
-                            + "/index.php?$args or a status such as =404; got \"" + e + '"');
-                }
-            }
-            String patternText = f.string("script-pattern", "\\.php$");
-            java.util.regex.Pattern pattern;
-            try {
-                pattern = java.util.regex.Pattern.compile(patternText);
-            } catch (java.util.regex.PatternSyntaxException e) {
-                throw f.error("script-pattern", "not a valid regular expression: " + e.getDescription());
-            }
-            Map<String, String> params = new java.util.LinkedHashMap<>();
-            Section ps = f.section("params");
-            for (String key : ps.keys()) {
-                params.put(key, ps.string(key, ""));
-            }
-            boolean symlinks = f.bool("symlinks-outside-root", false);
-            long maxBuffered = f.bytes("max-buffered-body", 1024 * 1024, 0, 1L << 30);
-            f.rejectUnknownKeys();
-            return new FastCgiConfig(realRoot, index, List.copyOf(tryFiles), pattern, Map.copyOf(params), symlinks,
-                    maxBuffered);
-        }
-
-        private static double share(Section s, String key) {
-            String text = s.string(key, "0.2");
-            double v;
-            try {
-                v = Double.parseDouble(text);
-            } catch (NumberFormatException e) {
-                throw s.error(key, "expected a share between 0 and 1, such as 0.2; got \"" + text + '"');
-            }
-            if (v < 0 || v > 1) {
-                throw s.error(key, "must be between 0 and 1, got " + v);
-            }
-            return v;
-        }
-
-        private static HealthCheckConfig healthCheck(Section h) {
-            String method = h.string("method", "GET");
-            if (!method.matches("[A-Z]+")) {
-                throw h.error("method", "expected an HTTP method such as GET or HEAD; got \"" + method + '"');
-            }
-            String path = h.string("path", "/");
-            if (!path.startsWith("/")) {
-                throw h.error("path", "must start with /; got \"" + path + '"');
-            }
-            String host = h.string("host", null);
-            String expect = h.string("expect-status", "200-399");
-            int min;
-            int max;
-            try {
-                int dash = expect.indexOf('-');
-                min = Integer.parseInt(dash < 0 ? expect.trim() : expect.substring(0, dash).trim());
-                max = dash < 0 ? min : Integer.parseInt(expect.substring(dash + 1).trim());
-            } catch (NumberFormatException e) {
-                throw h.error("expect-status", "expected a status or range such as 200 or 200-399; got \"" + expect + '"');
-            }
-            if (min < 100 || max > 599 || min > max) {
-                throw h.error("expect-status", "must be a range within 100-599; got \"" + expect + '"');
-            }
-            HealthCheckConfig c = new HealthCheckConfig(method, path, host, min, max,
-                    h.duration("interval", Duration.ofSeconds(2)), h.duration("timeout", Duration.ofSeconds(1)),
-                    h.integer("rise", 2, 1, 100), h.integer("fall", 3, 1, 100));
-            h.rejectUnknownKeys();
-            return c;
-        }
-
-        private static PassiveHealthConfig passiveHealth(Section h) {
-            PassiveHealthConfig c = new PassiveHealthConfig(h.bool("enabled", true), h.integer("failures", 5, 1, 1000),
-                    h.duration("cooldown", Duration.ofSeconds(10)), h.bool("count-5xx", false));
-            h.rejectUnknownKeys();
-            return c;
-        }
-
-        private static ServerConfig server(ConfigValue value, String key, int defaultMaxConns) {
-            String address;
-            int weight = 1;
-            int maxConns = defaultMaxConns;
-            if (value.valueType() == ConfigValueType.STRING) {
-                address = (String) value.unwrapped();
-            } else if (value.valueType() == ConfigValueType.OBJECT) {
-                Section s = Section.of((ConfigObject) value, key);
-                address = s.requiredString("address");
-                weight = s.integer("weight", 1, 1, 256);
-                maxConns = s.integer("max-conns", defaultMaxConns, 0, 1_000_000);
-                s.rejectUnknownKeys();
-            } else {
-                throw new ConfigError(key, "expected \"host:port\", \"unix:/path.sock\" or { address = ..., weight = N }");
-            }
-            if (address.startsWith("unix:")) {
-                String path = address.substring(5);
-                if (!path.startsWith("/")) {
-                    throw new ConfigError(key, "expected unix:/absolute/path.sock, got \"" + address + '"');
-                }
-                return new ServerConfig(address, null, path, weight, maxConns);
-            }
-            return new ServerConfig(address, resolve(address, key), null, weight, maxConns);
-        }
 
         private List<RouteConfig> routes(Map<String, BackendConfig> backends) {
             List<ConfigValue> values = ferry.list("routes");
@@ -474,13 +279,7 @@ public final class ConfigLoader {
             st.rejectUnknownKeys();
             Section an = s.section("anonymous");
             boolean anonymous = an.bool("enabled", true);
-            String cookieText = an.string("session-cookie", "^S?SESS[0-9a-f]+");
-            java.util.regex.Pattern cookie;
-            try {
-                cookie = java.util.regex.Pattern.compile(cookieText);
-            } catch (java.util.regex.PatternSyntaxException e) {
-                throw an.error("session-cookie", "not a valid regular expression: " + e.getDescription());
-            }
+            java.util.regex.Pattern cookie = an.regex("session-cookie", "^S?SESS[0-9a-f]+");
             List<String> pass = an.stringList("pass-paths", List.of("/admin", "/user", "/update.php", "/cron.php",
                     "/install.php", "/batch"));
             an.rejectUnknownKeys();
@@ -568,51 +367,6 @@ public final class ConfigLoader {
 
     /** A server given at runtime (admin): validated and resolved like one from the file. */
     public static ServerConfig runtimeServer(String address, int weight, int maxConns) {
-        String key = "server " + address;
-        if (weight < 1 || weight > 256) {
-            throw new ConfigError(key, "weight must be between 1 and 256, got " + weight);
-        }
-        if (address.startsWith("unix:")) {
-            if (!address.startsWith("unix:/")) {
-                throw new ConfigError(key, "expected unix:/absolute/path.sock");
-            }
-            return new ServerConfig(address, null, address.substring(5), weight, maxConns);
-        }
-        return new ServerConfig(address, resolve(address, key), null, weight, maxConns);
-    }
-
-    /** Splits {@code host:port} or {@code [v6]:port} and resolves the host once, at load time. */
-    static InetSocketAddress resolve(String address, String key) {
-        String host;
-        String portText;
-        if (address.startsWith("[")) {
-            int close = address.indexOf(']');
-            if (close < 0 || close + 1 >= address.length() || address.charAt(close + 1) != ':') {
-                throw new ConfigError(key, "expected [ipv6]:port, got \"" + address + '"');
-            }
-            host = address.substring(1, close);
-            portText = address.substring(close + 2);
-        } else {
-            int colon = address.lastIndexOf(':');
-            if (colon <= 0 || address.indexOf(':') != colon) {
-                throw new ConfigError(key, "expected host:port, got \"" + address + '"');
-            }
-            host = address.substring(0, colon);
-            portText = address.substring(colon + 1);
-        }
-        int port;
-        try {
-            port = Integer.parseInt(portText);
-        } catch (NumberFormatException e) {
-            port = -1;
-        }
-        if (port < 1 || port > 65535) {
-            throw new ConfigError(key, "port must be 1-65535, got \"" + portText + '"');
-        }
-        try {
-            return new InetSocketAddress(InetAddress.getByName(host), port);
-        } catch (UnknownHostException e) {
-            throw new ConfigError(key, "cannot resolve host \"" + host + '"');
-        }
+        return BackendReader.runtimeServer(address, weight, maxConns);
     }
 }

@@ -50,6 +50,16 @@ final class Section {
         return config.hasPath(key);
     }
 
+    /** A regular expression, compiled; a bad one is a config error naming the key. */
+    java.util.regex.Pattern regex(String key, String defaultValue) {
+        String text = string(key, defaultValue);
+        try {
+            return java.util.regex.Pattern.compile(text);
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw error(key, "not a valid regular expression: " + e.getDescription());
+        }
+    }
+
     String string(String key, String defaultValue) {
         if (!has(key)) {
             return defaultValue;

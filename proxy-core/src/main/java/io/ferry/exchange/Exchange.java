@@ -103,8 +103,8 @@ public final class Exchange {
         record.backend = backend.name();
         hashKey = backend.hashesSource() ? record.remoteAddr() : normalPath;
         backend.retryBudget().onRequest();
-        upgradeProtocol = RequestRules.forBackend(req, host, backend.config().preserveHost(), runtime.forwarded,
-                record.remoteAddr(), client.tls());
+        upgradeProtocol = RequestRules.forBackend(req, host, backend.config().preserveHost(),
+                backend.config().upgradeProtocols(), runtime.forwarded, record.remoteAddr(), client.tls());
         boolean lookUp = false;
         if (route.cache() && runtime.cache != null) {
             if (InvalidationResponder.invalidates(method)) {
@@ -379,6 +379,21 @@ public final class Exchange {
         } else {
             finish(false);
         }
+    }
+
+    /**
+     * The client closed its side (FIN). A request already on its way to the server is answered (the
+     * client may be half-closing after its request, as HAProxy allows); one still waiting — queued for a
+     * slot, or for another's cache fetch — is dropped as the client's abort (HAProxy's abortonclose), so
+     * clients that left never take a server slot. True when the exchange ended here.
+     */
+    public boolean clientHalfClosed() {
+        boolean waiting = stage == Stage.WAITING_CACHE || stage == Stage.FORWARDING && origin.queued();
+        if (waiting && !responseStarted) {
+            clientClosed();
+            return true;
+        }
+        return false;
     }
 
     /** The client connection failed: let go of everything, nothing to report. */

@@ -17,6 +17,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,8 @@ final class OriginResponder implements Responder, UpstreamExchange, ChannelFutur
     private UpstreamConnection upstream;
     private ChannelFuture connecting;
     private QueueSlot queueSlot;
+    /** A retry waiting out its turn-around before trying the same server again. */
+    private ScheduledFuture<?> turnaround;
     private boolean upstreamKeepAlive;
     private boolean needsFlush;
     /** A 100/102/103 from the server is dropped, up to its end (Ferry answers Expect itself). */
@@ -109,6 +113,11 @@ final class OriginResponder implements Responder, UpstreamExchange, ChannelFutur
         }
         queueSlot.cancelTimer();
         useServer(s);
+    }
+
+    /** Waiting in the backend's queue: nothing was sent to any server yet. */
+    boolean queued() {
+        return state == State.QUEUED;
     }
 
     void queueTimedOut() {
@@ -418,10 +427,38 @@ final class OriginResponder implements Responder, UpstreamExchange, ChannelFutur
                 failed.recordError();
             }
             endAttempt();
-            dispatch(failure == Failure.STALE ? null : failed);
+            if (failure == Failure.STALE) {
+                dispatch(null); // at once, on a fresh connection
+            } else {
+                retryAvoiding(failed);
+            }
             return;
         }
         ex.giveUp(status, reason);
+    }
+
+    /**
+     * Retries on another server if there is one. When the failed one is all there is (one server, or
+     * the rest down), the retry waits a turn-around of min(connect timeout, 1 s) first, as HAProxy does,
+     * so a server that is restarting (php-fpm, a redeploy) gets a moment instead of an instant refusal.
+     */
+    private void retryAvoiding(ServerPool failed) {
+        ServerPool s = failed == null ? null : backend.acquire(ex.hashKey, failed);
+        if (s == null || s != failed) {
+            if (s != null) {
+                useServer(s);
+            } else {
+                dispatch(failed);
+            }
+            return;
+        }
+        backend.release(s);
+        state = State.CONNECTING;
+        long delay = Math.min(backend.config().connectTimeout().toMillis(), 1000);
+        turnaround = ex.client.eventLoop().schedule(() -> {
+            turnaround = null;
+            dispatch(failed);
+        }, delay, TimeUnit.MILLISECONDS);
     }
 
     /** Counts a 5xx Ferry answers in this origin's place against the server that caused it. */
@@ -434,6 +471,10 @@ final class OriginResponder implements Responder, UpstreamExchange, ChannelFutur
     /** Lets go of the current attempt: its connection (or pending connect), queue place and slot. */
     private void endAttempt() {
         connecting = null;
+        if (turnaround != null) {
+            turnaround.cancel(false);
+            turnaround = null;
+        }
         if (queueSlot != null) {
             queueSlot.cancel();
         }

@@ -44,6 +44,11 @@ final class RequestValidation {
         if (version.majorVersion() != 1) {
             return HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED;
         }
+        if (version.minorVersion() <= 1 && version != HttpVersion.HTTP_1_1 && version != HttpVersion.HTTP_1_0) {
+            // RFC 9112 §2.3: the version is case-sensitive. Netty reads exactly "HTTP/1.1" and "HTTP/1.0" as
+            // these two constants and anything else ("http/1.1") as a new, upper-cased instance.
+            return HttpResponseStatus.BAD_REQUEST;
+        }
         HttpHeaders headers = req.headers();
         if (headers.size() > limits.maxHeaders()) {
             return HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;

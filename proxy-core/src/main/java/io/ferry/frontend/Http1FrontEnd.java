@@ -13,6 +13,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -40,8 +42,10 @@ import org.slf4j.LoggerFactory;
  * The HTTP/1.1 front end: turns a client connection into a sequence of {@link Exchange}s, one at a
  * time. Its job is the connection: pipelined requests wait in order, keepalive and Connection headers,
  * chunked framing of responses without a length, Expect: 100-continue, dropping the unread rest of a
- * body after a local answer, the request-head and client timeouts, draining at shutdown, and client
- * flow control. It knows nothing of caches, backends or FastCGI.
+ * body after a local answer, the request-head and client timeouts, draining at shutdown, a client that
+ * half-closes after its request (answered, then closed, as HAProxy does; dropped if still queued), and
+ * client flow control.
+ * It knows nothing of caches, backends or FastCGI.
  *
  * <p>Flow control is by autoRead: the client is read unless what was read cannot be handed on yet (a
  * pipelined request waiting its turn, or whatever the exchange cannot take now, see
@@ -57,6 +61,8 @@ public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements
         EXCHANGE,
         /** Answered before the request body ended: reading and dropping the rest. */
         DISCARDING,
+        /** Answered while the request body was still arriving: output shut, input dropped until EOF or timeout. */
+        LINGERING,
         /** The connection closes once the last write is flushed (or became a tunnel); input is dropped. */
         CLOSING
     }
@@ -70,6 +76,7 @@ public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements
     private String clientIp;
     private State state = State.IDLE;
     private Exchange exchange;
+    /** Shutting down, or the client has half-closed: close after the response in flight. */
     private boolean draining;
     /** What this handler last set autoRead to (a channel starts reading). */
     private boolean clientReading = true;
@@ -107,7 +114,7 @@ public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (state == State.CLOSING) {
+        if (state == State.CLOSING || state == State.LINGERING) {
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -160,7 +167,15 @@ public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == Drain.INSTANCE) {
+        if (evt == ChannelInputShutdownEvent.INSTANCE && state == State.LINGERING) {
+            ctx.close(); // the client has sent all it will: the lingering is over
+        } else if (evt == ChannelInputShutdownEvent.INSTANCE && exchange != null && exchange.clientHalfClosed()) {
+            exchange = null; // a client that left while its request waited: it never takes a slot
+            state = State.CLOSING;
+            releaseInbound();
+            ctx.close();
+        } else if (evt == Drain.INSTANCE || evt == ChannelInputShutdownEvent.INSTANCE) {
+            // Shutdown, or the client half-closed after its request: the response in flight is the last.
             draining = true;
             if (state == State.IDLE && inbound.isEmpty()) {
                 state = State.CLOSING;
@@ -283,8 +298,8 @@ public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements
      * Reading on also notices a client that leaves.
      */
     private void updateClientRead() {
-        boolean read = inbound.isEmpty() && switch (state) {
-            case IDLE, DISCARDING -> true;
+        boolean read = (inbound.isEmpty() || state == State.LINGERING) && switch (state) {
+            case IDLE, DISCARDING, LINGERING -> true;
             case EXCHANGE -> exchange.wantsInput();
             case CLOSING -> false;
         };
@@ -412,10 +427,29 @@ public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements
     }
 
     private void closeAfter(Object last) {
-        state = State.CLOSING;
         releaseInbound();
+        if (requestDone || !(ctx.channel() instanceof DuplexChannel duplex)) {
+            state = State.CLOSING;
+            updateClientRead();
+            ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        // The client is still sending a body nobody reads. Closing now would answer its next bytes with a
+        // reset, which can destroy the response before the client reads it (RFC 9112 §9.6): shut our
+        // side after the response, read and drop the rest for timeouts.lingering-close, then close.
+        state = State.LINGERING;
         updateClientRead();
-        ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(last).addListener(f -> {
+            if (f.isSuccess()) {
+                duplex.shutdownOutput();
+            } else {
+                ctx.close();
+            }
+        });
+        long linger = settings.runtime().get().config.timeouts().lingeringClose().toNanos();
+        ctx.executor().schedule(() -> {
+            ctx.close();
+        }, linger, TimeUnit.NANOSECONDS);
     }
 
     @Override

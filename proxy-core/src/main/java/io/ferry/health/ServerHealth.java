@@ -8,9 +8,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Whether one server should get traffic. Two verdicts combine: the active check's (rise/fall) and the
- * passive one from real traffic (consecutive failures take the server out for a cooldown). Read on
- * every pick from any event loop, so the fast path is two volatile reads and no clock unless the
- * server is passively down.
+ * passive one from real traffic (consecutive failures take the server out for a cooldown), within
+ * what its {@link BackendHealth} allows. Read on every pick from any event loop, so the fast path is
+ * two volatile reads and no clock unless the server is passively down.
  */
 public final class ServerHealth {
     private static final Logger log = LoggerFactory.getLogger(ServerHealth.class);
@@ -18,6 +18,7 @@ public final class ServerHealth {
     private final String backend;
     private final String server;
     private final PassiveHealthConfig passive;
+    private final BackendHealth group;
     private final AtomicInteger failures = new AtomicInteger();
     /** nanoTime until which the server is passively down; 0 when it is not. */
     private final AtomicLong downUntil = new AtomicLong();
@@ -27,13 +28,21 @@ public final class ServerHealth {
     private int consecutiveOk;
     private int consecutiveFail;
 
-    public ServerHealth(String backend, String server, PassiveHealthConfig passive) {
+    public ServerHealth(String backend, String server, PassiveHealthConfig passive, BackendHealth group) {
         this.backend = backend;
         this.server = server;
         this.passive = passive;
+        this.group = group;
+        group.add(this);
     }
 
+    /** Whether the server takes traffic: its own verdicts, or the backend's panic for a passive ejection. */
     public boolean isUp() {
+        return upOnItsOwn() || checkUp && group.panic();
+    }
+
+    /** Up by both verdicts, active and passive; ends an expired passive cooldown. */
+    boolean upOnItsOwn() {
         if (!checkUp) {
             return false;
         }
@@ -46,8 +55,14 @@ public final class ServerHealth {
         }
         if (downUntil.compareAndSet(until, 0)) {
             log.info("backend {} server {} back in rotation after its passive-health cooldown", backend, server);
+            group.recompute();
         }
         return true;
+    }
+
+    /** Out only by the passive verdict (active checks would let it take traffic). */
+    boolean passivelyDownOnly() {
+        return checkUp && downUntil.get() != 0;
     }
 
     /** A request to the server succeeded (a response head arrived). */
@@ -64,11 +79,17 @@ public final class ServerHealth {
         }
         int n = failures.incrementAndGet();
         if (n >= passive.failures() && downUntil.get() == 0) {
+            failures.set(0);
+            if (!group.mayEject(this)) {
+                log.warn("backend {} server {}: {} consecutive failures (last: {}), but it is the last server up: "
+                        + "kept in rotation", backend, server, n, reason);
+                return;
+            }
             long until = System.nanoTime() + passive.cooldown().toNanos();
             if (downUntil.compareAndSet(0, until == 0 ? 1 : until)) {
-                failures.set(0);
                 log.warn("backend {} server {} marked DOWN for {} ms after {} consecutive failures (last: {})",
                         backend, server, passive.cooldown().toMillis(), n, reason);
+                group.recompute();
             }
         }
     }
@@ -91,10 +112,12 @@ public final class ServerHealth {
                 downUntil.set(0);
                 failures.set(0);
                 log.warn("backend {} server {} is UP ({} checks passed: {})", backend, server, consecutiveOk, detail);
+                group.recompute();
                 onUp.run();
             } else if (checkUp && downUntil.get() != 0 && ++consecutiveOk >= rise) {
                 downUntil.set(0); // a passing check ends a passive cooldown early
                 log.info("backend {} server {} back in rotation: health checks pass", backend, server);
+                group.recompute();
             }
         } else {
             consecutiveOk = 0;
@@ -102,6 +125,7 @@ public final class ServerHealth {
                 checkUp = false;
                 log.warn("backend {} server {} is DOWN ({} checks failed, last: {})", backend, server, consecutiveFail,
                         detail);
+                group.recompute();
             }
         }
     }

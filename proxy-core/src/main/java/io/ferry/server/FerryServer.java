@@ -70,7 +70,8 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         this.runtime = new ProxyRuntime(config, upstreams, tls, null);
         this.logFormat = new LogFormat(config.accessLog().format());
         this.accessLog = config.accessLog().enabled() ? openAccessLog(config) : null;
-        ServerGauges.register(metrics.registry(), this::runtime, connections::count);
+        ServerGauges.register(metrics.registry(), this::runtime, connections::count,
+                () -> accessLog == null ? 0 : accessLog.dropped());
     }
 
     private static AccessLog openAccessLog(FerryConfig config) {
@@ -121,6 +122,8 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
                     .option(ChannelOption.SO_REUSEADDR, l.reuseAddress())
                     .childOption(ChannelOption.TCP_NODELAY, l.tcpNoDelay())
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
+                    // A client may half-close after its request (shutdown(SHUT_WR)): it is answered, as HAProxy does.
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childHandler(new ClientChannelInitializer(connections, settings));
             Channel ch;
             try {
@@ -324,9 +327,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
     }
 
     private static FerryConfig withServers(FerryConfig c, BackendConfig b, List<ServerConfig> servers) {
-        BackendConfig changed = new BackendConfig(b.name(), b.type(), List.copyOf(servers), b.balance(),
-                b.hashVirtualNodes(), b.preserveHost(), b.pool(), b.maxQueue(), b.retries(), b.retryBudget(),
-                b.healthCheck(), b.passiveHealth(), b.connectTimeout(), b.serverTimeout(), b.queueTimeout(), b.fastcgi());
+        BackendConfig changed = b.withServers(servers);
         Map<String, BackendConfig> backends = new LinkedHashMap<>(c.backends());
         backends.put(b.name(), changed);
         return new FerryConfig(c.source(), c.global(), c.listeners(), c.timeouts(), c.limits(), Map.copyOf(backends),

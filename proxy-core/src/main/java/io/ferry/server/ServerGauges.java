@@ -1,15 +1,16 @@
 package io.ferry.server;
 
-import io.ferry.exchange.CacheFront;
-import io.ferry.exchange.ProxyRuntime;
 import io.ferry.cache.CacheStats;
 import io.ferry.cache.HttpCache;
+import io.ferry.exchange.CacheFront;
+import io.ferry.exchange.ProxyRuntime;
 import io.ferry.upstream.Backend;
 import io.ferry.upstream.ServerPool;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 
@@ -21,9 +22,13 @@ final class ServerGauges {
     private ServerGauges() {
     }
 
-    static void register(PrometheusRegistry registry, Supplier<ProxyRuntime> runtime, IntSupplier clientConnections) {
+    static void register(PrometheusRegistry registry, Supplier<ProxyRuntime> runtime, IntSupplier clientConnections,
+                         LongSupplier accessLogDropped) {
         GaugeWithCallback.builder().name("ferry_client_connections").help("Open client connections")
                 .callback(cb -> cb.call(clientConnections.getAsInt())).register(registry);
+        CounterWithCallback.builder().name("ferry_access_log_dropped_lines")
+                .help("Access log lines lost: the writer could not keep up, or the disk refused them")
+                .callback(cb -> cb.call(accessLogDropped.getAsLong())).register(registry);
         serverGauge(registry, runtime, "ferry_server_up", "1 when the server takes traffic (health up, not drained)",
                 s -> s.isUp() ? 1 : 0);
         serverGauge(registry, runtime, "ferry_server_in_flight", "Requests the server is serving now", ServerPool::inFlight);
@@ -31,6 +36,14 @@ final class ServerGauges {
                 ServerPool::openConnections);
         serverGauge(registry, runtime, "ferry_upstream_idle_connections", "Idle pooled connections to the server",
                 ServerPool::idleConnections);
+        GaugeWithCallback.builder().name("ferry_backend_panic")
+                .help("1 while too few servers are up (passive-health.panic-threshold) and passively ejected ones "
+                        + "take traffic too").labelNames("backend")
+                .callback(cb -> {
+                    for (Backend b : runtime.get().upstreams.all().values()) {
+                        cb.call(b.panic() ? 1 : 0, b.name());
+                    }
+                }).register(registry);
         GaugeWithCallback.builder().name("ferry_backend_queue_length")
                 .help("Requests waiting for a server slot (max-conns)").labelNames("backend")
                 .callback(cb -> {

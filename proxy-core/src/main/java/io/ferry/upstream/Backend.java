@@ -3,6 +3,7 @@ package io.ferry.upstream;
 import io.ferry.balance.Balancer;
 import io.ferry.config.BackendConfig;
 import io.ferry.fastcgi.FastCgiSite;
+import io.ferry.health.BackendHealth;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -20,9 +21,11 @@ public final class Backend {
     private final AtomicInteger queued = new AtomicInteger();
     private final FastThreadLocal<RetryBudget> budgets;
     private final FastCgiSite site;
+    private final BackendHealth health;
 
-    Backend(BackendConfig config, List<ServerPool> servers) {
+    Backend(BackendConfig config, List<ServerPool> servers, BackendHealth health) {
         this.config = config;
+        this.health = health;
         this.servers = List.copyOf(servers);
         this.balancer = Balancer.create(config.balance(), this.servers, config.hashVirtualNodes());
         this.site = config.fastcgi() == null ? null : new FastCgiSite(config.fastcgi());
@@ -45,6 +48,11 @@ public final class Backend {
 
     public List<ServerPool> servers() {
         return servers;
+    }
+
+    /** True while passive ejections are overridden because too few servers are up (panic-threshold). */
+    public boolean panic() {
+        return health.panic();
     }
 
     /** The document root and script mapping of a FastCGI backend; null for an HTTP backend. */

@@ -5,6 +5,7 @@ import io.ferry.config.FerryConfig;
 import io.ferry.config.ServerConfig;
 import io.ferry.fastcgi.FastCgiHealthCheck;
 import io.ferry.health.HealthChecker;
+import io.ferry.health.BackendHealth;
 import io.ferry.health.ServerHealth;
 import io.ferry.transport.Transport;
 import io.netty.channel.EventLoopGroup;
@@ -22,12 +23,13 @@ public final class Upstreams {
         Map<String, Backend> map = new LinkedHashMap<>();
         for (BackendConfig b : config.backends().values()) {
             List<ServerPool> pools = new ArrayList<>();
+            BackendHealth group = new BackendHealth(b.name(), b.passiveHealth().panicThreshold());
             for (ServerConfig s : b.servers()) {
-                ServerHealth health = new ServerHealth(b.name(), s.name(), b.passiveHealth());
+                ServerHealth health = new ServerHealth(b.name(), s.name(), b.passiveHealth(), group);
                 pools.add(new ServerPool(s, b.pool(), transport, config.limits(), b.connectTimeout(), health,
                         b.type() == BackendConfig.Type.FASTCGI));
             }
-            map.put(b.name(), new Backend(b, pools));
+            map.put(b.name(), new Backend(b, pools, group));
         }
         this.backends = Map.copyOf(map);
     }

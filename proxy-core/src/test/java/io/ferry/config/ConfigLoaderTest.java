@@ -70,6 +70,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void reliabilityKeysHaveSafeDefaultsAndAreValidated() {
+        BackendConfig app = parse("global.max-connections = 3000").backends().get("app");
+        assertEquals(3000, app.maxQueue(), "a burst within max-connections is queued");
+        assertEquals(3000, app.pool().maxConnections());
+        assertEquals(java.util.List.of("websocket"), app.upgradeProtocols());
+        assertEquals(0.5, app.passiveHealth().panicThreshold());
+        assertEquals(Duration.ofSeconds(5), parse("").timeouts().lingeringClose());
+        BackendConfig set = parse("backends.app { max-queue = 7, pool.max-connections = 9, upgrade-protocols = [ WebSocket, h2c ]"
+                + ", passive-health.panic-threshold = 0 }").backends().get("app");
+        assertEquals(7, set.maxQueue(), "explicit limits stay as configured");
+        assertEquals(9, set.pool().maxConnections());
+        assertEquals(java.util.List.of("websocket", "h2c"), set.upgradeProtocols());
+        assertEquals(0.0, set.passiveHealth().panicThreshold());
+        assertEquals("ferry.backends.app.upgrade-protocols", error("backends.app.upgrade-protocols = [ \"web socket\" ]").key());
+        assertEquals("ferry.backends.app.passive-health.panic-threshold",
+                error("backends.app.passive-health.panic-threshold = 1.5").key());
+        assertEquals("ferry.timeouts.lingering-close", error("timeouts.lingering-close = soon").key());
+    }
+
+    @Test
     void defaultsApplyWhenKeysAreLeftOut() {
         FerryConfig c = parse("");
         assertEquals("0.0.0.0", c.listeners().get(0).bind());

@@ -54,8 +54,9 @@ public final class TestOrigin implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final AtomicInteger connections = new AtomicInteger();
     private volatile Function<Received, Reply> responder;
+    private volatile long delayMillis;
 
-    private TestOrigin(Function<Received, Reply> responder) throws InterruptedException {
+    private TestOrigin(Function<Received, Reply> responder, int port) throws InterruptedException {
         this.responder = responder;
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -66,12 +67,19 @@ public final class TestOrigin implements AutoCloseable {
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
                                 new HttpObjectAggregator(64 * 1024 * 1024), new Handler());
                     }
-                }).bind("127.0.0.1", 0).sync().channel();
+                }).option(io.netty.channel.ChannelOption.SO_REUSEADDR, true)
+                .option(io.netty.channel.ChannelOption.SO_BACKLOG, 4096)
+                .bind("127.0.0.1", port).sync().channel();
     }
 
     public static TestOrigin start(Function<Received, Reply> responder) {
+        return startOn(0, responder);
+    }
+
+    /** An origin on a given port (0: any free one). */
+    public static TestOrigin startOn(int port, Function<Received, Reply> responder) {
         try {
-            return new TestOrigin(responder);
+            return new TestOrigin(responder, port);
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }
@@ -96,6 +104,11 @@ public final class TestOrigin implements AutoCloseable {
 
     public void respondWith(Function<Received, Reply> responder) {
         this.responder = responder;
+    }
+
+    /** Answers every request this much later (without blocking the origin's event loop). */
+    public void delayReplies(long millis) {
+        this.delayMillis = millis;
     }
 
     @Override
@@ -123,7 +136,12 @@ public final class TestOrigin implements AutoCloseable {
                     HttpResponseStatus.valueOf(reply.status()), Unpooled.wrappedBuffer(reply.body()));
             reply.headers().forEach(res.headers()::set);
             res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, reply.body().length);
-            ctx.writeAndFlush(res);
+            long delay = delayMillis;
+            if (delay > 0) {
+                ctx.executor().schedule(() -> ctx.writeAndFlush(res), delay, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } else {
+                ctx.writeAndFlush(res);
+            }
         }
 
         @Override
