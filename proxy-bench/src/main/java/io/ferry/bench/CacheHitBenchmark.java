@@ -2,6 +2,7 @@ package io.ferry.bench;
 
 import io.ferry.cache.CacheControl;
 import io.ferry.cache.CacheSettings;
+import io.ferry.cache.CookieRules;
 import io.ferry.cache.CachedResponse;
 import io.ferry.cache.HttpCache;
 import io.ferry.cache.RequestPolicy;
@@ -14,7 +15,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -48,7 +48,8 @@ public class CacheHitBenchmark {
     public void setup() {
         cache = new HttpCache(new CacheSettings(64L << 20, 8 << 20, Duration.ofSeconds(120), Duration.ofSeconds(10),
                 Duration.ZERO, Duration.ZERO, Duration.ofSeconds(120), Duration.ofHours(1)));
-        rules = new RequestPolicy(Set.of("css", "js", "png"), Pattern.compile("^S?SESS[0-9a-f]+"), List.of("/admin"), true);
+        rules = new RequestPolicy(Set.of("css", "js", "png"), CookieRules.strippingTracking(CookieRules.TRACKING),
+                List.of("/admin"), true);
         store = new StorePolicy(cache.settings());
         for (int i = 0; i < 1000; i++) {
             ByteBuf body = UnpooledByteBufAllocator.DEFAULT.directBuffer(1024).writeZero(1024);

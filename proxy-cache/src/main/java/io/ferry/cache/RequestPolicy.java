@@ -3,13 +3,12 @@ package io.ferry.cache;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
- * Which requests may be answered from the cache, tuned for PHP sites (Drupal): Varnish's builtin
- * rules plus cookie handling. Static assets (by extension) drop their cookies and are looked up;
- * other requests are looked up when anonymous — no Authorization and no session cookie — with their
- * non-session cookies (analytics and the like) stripped first; paths such as /admin always pass.
+ * Which requests may be answered from the cache, tuned for PHP sites: Varnish's builtin rules plus
+ * cookie handling. Static assets (by extension) drop their cookies and are looked up; other requests
+ * are looked up when anonymous — no Authorization, and no cookie that {@link CookieRules} says matters
+ * (those that do not are stripped first); pass paths such as /wp-admin always pass.
  */
 public final class RequestPolicy {
     /** The verdict on a request. */
@@ -17,13 +16,13 @@ public final class RequestPolicy {
     }
 
     private final Set<String> staticExtensions;
-    private final Pattern sessionCookie;
+    private final CookieRules cookies;
     private final List<String> passPaths;
     private final boolean anonymous;
 
-    public RequestPolicy(Set<String> staticExtensions, Pattern sessionCookie, List<String> passPaths, boolean anonymous) {
+    public RequestPolicy(Set<String> staticExtensions, CookieRules cookies, List<String> passPaths, boolean anonymous) {
         this.staticExtensions = Set.copyOf(staticExtensions);
-        this.sessionCookie = sessionCookie;
+        this.cookies = cookies;
         this.passPaths = List.copyOf(passPaths);
         this.anonymous = anonymous;
     }
@@ -53,17 +52,10 @@ public final class RequestPolicy {
         if (!anonymous) {
             return new Decision(false, false, "Cookie", cookie);
         }
-        for (String c : cookie.split(";")) {
-            String name = c.trim();
-            int eq = name.indexOf('=');
-            if (eq > 0) {
-                name = name.substring(0, eq);
-            }
-            if (sessionCookie.matcher(name).find()) {
-                return new Decision(false, false, "session cookie", cookie);
-            }
+        if (!cookies.allowsLookup(cookie)) {
+            return new Decision(false, false, "cookie", cookie);
         }
-        return new Decision(true, false, "anonymous (non-session cookies stripped)", null);
+        return new Decision(true, false, "anonymous (tracking cookies stripped)", null);
     }
 
     public boolean isStatic(String path) {

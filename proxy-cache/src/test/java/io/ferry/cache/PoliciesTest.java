@@ -65,22 +65,53 @@ class PoliciesTest {
 
     @Test
     void drupalRequestRules() {
-        RequestPolicy p = new RequestPolicy(Set.of("css", "js", "png"), Pattern.compile("^S?SESS[0-9a-f]+"),
-                List.of("/admin", "/user"), true);
+        RequestPolicy p = new RequestPolicy(Set.of("css", "js", "png"), AnonymousPreset.DRUPAL.cookieRules(null, List.of()),
+                AnonymousPreset.DRUPAL.passPaths(), true);
         assertTrue(p.decide("GET", "/node/1", false, null).lookup());
         assertFalse(p.decide("POST", "/node/1", false, null).lookup());
         assertFalse(p.decide("GET", "/node/1", true, null).lookup(), "Authorization passes");
         assertFalse(p.decide("GET", "/node/1", false, "SESS0a1b=x").lookup(), "session cookie passes");
         assertFalse(p.decide("GET", "/node/1", false, "_ga=1; SSESSff=x").lookup(), "https session cookie passes");
-        RequestPolicy.Decision anon = p.decide("GET", "/node/1", false, "_ga=GA1; has_js=1");
+        RequestPolicy.Decision anon = p.decide("GET", "/node/1", false, "_ga=GA1; has_js=1; Drupal.toolbar=1");
         assertTrue(anon.lookup());
-        assertNull(anon.cookieToForward(), "analytics cookies stripped");
+        assertNull(anon.cookieToForward(), "Drupal's preset strips every cookie but its sessions");
+        assertFalse(p.decide("GET", "/node/1", false, "NO_CACHE=1").lookup(), "Drupal's NO_CACHE passes");
         RequestPolicy.Decision asset = p.decide("GET", "/sites/default/files/a.PNG", false, "SESS0a1b=x");
         assertTrue(asset.lookup() && asset.isStatic(), "static assets are looked up even with a session");
         assertFalse(p.decide("GET", "/admin/content", false, null).lookup());
         assertFalse(p.decide("GET", "/user/login", false, null).lookup());
         assertFalse(p.isStatic("/folder.css/page"));
-        RequestPolicy noAnon = new RequestPolicy(Set.of(), Pattern.compile("^SESS"), List.of(), false);
+        RequestPolicy noAnon = new RequestPolicy(Set.of(), CookieRules.keepingSessions(Pattern.compile("^SESS")),
+                List.of(), false);
         assertFalse(noAnon.decide("GET", "/", false, "_ga=1").lookup(), "with anonymous off any cookie passes");
+    }
+
+    /** The default is safe for any application: only known tracking cookies go, anything else passes. */
+    @Test
+    void defaultRulesStripOnlyTrackingCookiesAndPassAnyOther() {
+        RequestPolicy p = new RequestPolicy(Set.of("css"), AnonymousPreset.DEFAULT.cookieRules(null, CookieRules.TRACKING),
+                AnonymousPreset.DEFAULT.passPaths(), true);
+        RequestPolicy.Decision tracking = p.decide("GET", "/", false, "_ga=GA1.2; _ga_ABC=1; _gid=2; __utma=3; _hjSessionUser_1=4");
+        assertTrue(tracking.lookup());
+        assertNull(tracking.cookieToForward());
+        for (String app : new String[] {"PHPSESSID=abc", "wordpress_logged_in_123=u", "laravel_session=x",
+                "_ga=1; SESSabc=x", "wp-settings-1=a", "cart=3"}) {
+            RequestPolicy.Decision d = p.decide("GET", "/", false, app);
+            assertFalse(d.lookup(), app + " passes");
+            assertEquals(app, d.cookieToForward(), "and keeps every cookie it came with: " + app);
+        }
+    }
+
+    @Test
+    void wordpressPresetPassesLoggedInUsersAndItsAdminPaths() {
+        RequestPolicy p = new RequestPolicy(Set.of("css"), AnonymousPreset.WORDPRESS.cookieRules(null, List.of()),
+                AnonymousPreset.WORDPRESS.passPaths(), true);
+        assertFalse(p.decide("GET", "/", false, "wordpress_logged_in_abc=admin%7C1; wp-settings-1=x").lookup());
+        assertFalse(p.decide("GET", "/", false, "comment_author_abc=Jo").lookup());
+        assertFalse(p.decide("GET", "/wp-admin/", false, null).lookup());
+        assertFalse(p.decide("GET", "/wp-login.php", false, null).lookup());
+        RequestPolicy.Decision visitor = p.decide("GET", "/2026/11/hello/", false, "wordpress_test_cookie=WP; _ga=1");
+        assertTrue(visitor.lookup());
+        assertNull(visitor.cookieToForward());
     }
 }

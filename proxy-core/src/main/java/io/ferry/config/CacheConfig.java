@@ -3,7 +3,7 @@ package io.ferry.config;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
+import io.ferry.cache.CookieRules;
 
 /**
  * The shared cache (Varnish's job): size, lifetimes, which requests it serves, who may purge.
@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
  * @param waitTimeout    how long a request waits for a coalesced fetch before going to the backend itself
  * @param purgeAllow     client networks allowed to PURGE and BAN (CIDR)
  * @param exposeTags     pass Surrogate-Key / Cache-Tags on to clients
+ * @param cookieRules    which cookies make a request pass, which are stripped (cache.anonymous preset)
  */
 public record CacheConfig(
         boolean enabled,
@@ -27,7 +28,7 @@ public record CacheConfig(
         Set<String> staticExtensions,
         Duration staticMinTtl,
         boolean anonymous,
-        Pattern sessionCookie,
+        CookieRules cookieRules,
         List<String> passPaths,
         List<String> purgeAllow,
         boolean exposeTags) {

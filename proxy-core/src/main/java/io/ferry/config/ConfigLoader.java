@@ -279,9 +279,21 @@ public final class ConfigLoader {
             st.rejectUnknownKeys();
             Section an = s.section("anonymous");
             boolean anonymous = an.bool("enabled", true);
-            java.util.regex.Pattern cookie = an.regex("session-cookie", "^S?SESS[0-9a-f]+");
-            List<String> pass = an.stringList("pass-paths", List.of("/admin", "/user", "/update.php", "/cron.php",
-                    "/install.php", "/batch"));
+            String presetName = an.string("preset", "default");
+            io.ferry.cache.AnonymousPreset preset = io.ferry.cache.AnonymousPreset.parse(presetName);
+            if (preset == null) {
+                throw an.error("preset", "must be one of default, drupal, wordpress; got \"" + presetName + '"');
+            }
+            java.util.regex.Pattern session = an.has("session-cookie") ? an.regex("session-cookie", "") : null;
+            List<String> strip = an.stringList("strip-cookies", io.ferry.cache.CookieRules.TRACKING);
+            for (String name : strip) {
+                if (!name.matches("[!#$%&'+.^_`|~0-9A-Za-z-]+\\*?")) {
+                    throw an.error("strip-cookies", "entries are cookie names, a trailing * for any suffix; got \""
+                            + name + '"');
+                }
+            }
+            io.ferry.cache.CookieRules cookie = preset.cookieRules(session, strip);
+            List<String> pass = an.stringList("pass-paths", preset.passPaths());
             an.rejectUnknownKeys();
             Section pg = s.section("purge");
             List<String> allow = pg.stringList("allow", List.of("127.0.0.0/8", "::1/128"));

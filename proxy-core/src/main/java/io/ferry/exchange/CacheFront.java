@@ -44,7 +44,7 @@ public final class CacheFront {
     CacheFront(CacheConfig config, HttpCache reuse) {
         this.config = config;
         this.cache = reuse != null ? reuse : new HttpCache(settings(config));
-        this.requestPolicy = new RequestPolicy(config.staticExtensions(), config.sessionCookie(), config.passPaths(),
+        this.requestPolicy = new RequestPolicy(config.staticExtensions(), config.cookieRules(), config.passPaths(),
                 config.anonymous());
         this.storePolicy = new StorePolicy(cache.settings());
         List<Cidr> allow = new ArrayList<>();

@@ -53,6 +53,8 @@ class ConfigLoaderTest {
         assertEquals("unix:/run/php/php8.2-fpm-drupal.sock", drupal.servers().get(0).name());
         assertEquals(java.util.List.of("$uri", "$uri/", "/index.php?$args"), drupal.fastcgi().tryFiles());
         assertEquals(16, drupal.servers().get(0).maxConns());
+        assertEquals(java.util.List.of("/admin", "/user", "/update.php", "/cron.php", "/install.php", "/batch"),
+                c.cache().passPaths(), "the drupal preset");
     }
 
     @Test
@@ -87,6 +89,9 @@ class ConfigLoaderTest {
         assertEquals("ferry.backends.app.passive-health.panic-threshold",
                 error("backends.app.passive-health.panic-threshold = 1.5").key());
         assertEquals("ferry.timeouts.lingering-close", error("timeouts.lingering-close = soon").key());
+        assertEquals("ferry.cache.anonymous.preset", error("cache.anonymous.preset = joomla").key());
+        assertEquals("ferry.cache.anonymous.strip-cookies", error("cache.anonymous.strip-cookies = [ \"a b\" ]").key());
+        assertEquals(java.util.List.of(), parse("").cache().passPaths(), "the default preset needs no pass paths");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.ferry.fastcgi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.PhpFpm;
@@ -28,6 +29,11 @@ class PhpFpmRecoveryTest {
         Path root = Files.createDirectories(dir.resolve("site"));
         Files.writeString(root.resolve("ping.php"), "<?php echo 'pong';");
         Files.writeString(root.resolve("wait.php"), "<?php usleep(300000); echo 'waited';");
+        Files.writeString(root.resolve("session.php"), "<?php\n"
+                + "session_save_path(__DIR__);\n"
+                + "session_start();\n"
+                + "$_SESSION['n'] = ($_SESSION['n'] ?? 0) + 1;\n"
+                + "echo 'visit ' . $_SESSION['n'];\n");
         Files.writeString(root.resolve("counter.php"), "<?php\n"
                 + "$f = __DIR__ . '/count.txt';\n"
                 + "$n = (int) @file_get_contents($f) + 1;\n"
@@ -104,6 +110,32 @@ class PhpFpmRecoveryTest {
             assertEquals("render 1 cookie=-", getWithCookie(ferry, "/counter.php", null), "a hit: PHP not run again");
             assertEquals("render 2 cookie=SESS1a2b=x", getWithCookie(ferry, "/counter.php", "SESS1a2b=x"),
                     "a logged-in user passes to php-fpm with the session cookie");
+        }
+    }
+
+    /**
+     * The default cookie rules know no application: PHP's own session cookie (PHPSESSID) is not a
+     * tracking cookie, so a request carrying it passes with it, and the session survives the cache.
+     */
+    @Test
+    void aPhpSessionCookieSurvivesTheDefaultCacheRules() throws Exception {
+        try (PhpFpm fpm = PhpFpm.onTcp(dir, 2);
+             FerryHarness ferry = ferry(fpm, "", "cache.enabled = true")) {
+            String setCookie;
+            try (RawClient c = new RawClient(ferry.port())) {
+                c.send("GET /session.php HTTP/1.1\r\nHost: t\r\nCookie: _ga=GA1.2\r\n\r\n");
+                RawClient.Response first = c.read();
+                assertEquals("visit 1", first.bodyText());
+                setCookie = first.header("set-cookie");
+            }
+            String session = setCookie.substring(0, setCookie.indexOf(';'));
+            assertTrue(session.startsWith("PHPSESSID="), setCookie);
+            assertEquals("visit 2", getWithCookie(ferry, "/session.php", "_ga=GA1.2; " + session));
+            assertEquals("visit 3", getWithCookie(ferry, "/session.php", session + "; _gid=x"),
+                    "the session cookie reached PHP every time");
+            assertEquals("render 1 cookie=-", getWithCookie(ferry, "/counter.php", "_ga=GA1.2; _gid=1"));
+            assertEquals("render 1 cookie=-", getWithCookie(ferry, "/counter.php", "__utma=1"),
+                    "tracking cookies alone: still served from the cache");
         }
     }
 

@@ -75,9 +75,9 @@ class SharedCacheTest {
     }
 
     @Test
-    void sessionCookiesAndAuthorizationPassAnalyticsCookiesAreStripped() throws Exception {
+    void drupalPresetSessionCookiesAndAuthorizationPassAnalyticsCookiesAreStripped() throws Exception {
         try (TestOrigin o = origin(r -> reply(200, "ok", "Cache-Control", "max-age=60"));
-             FerryHarness ferry = ferry(o.port(), "")) {
+             FerryHarness ferry = ferry(o.port(), "anonymous.preset = drupal")) {
             assertEquals("MISS", get(ferry, "/n", "Cookie: _ga=GA1.2.3; has_js=1").header("x-cache"));
             assertNull(o.requests().get(0).headers().get("cookie"), "non-session cookies never reach the backend");
             assertEquals("HIT", get(ferry, "/n", "Cookie: _ga=other").header("x-cache"));
