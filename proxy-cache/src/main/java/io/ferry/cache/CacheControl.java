@@ -12,6 +12,9 @@ import java.util.Locale;
  * @param sMaxAge              s-maxage, or -1 when absent
  * @param staleWhileRevalidate stale-while-revalidate (RFC 5861), or -1 when absent
  * @param staleIfError         stale-if-error (RFC 5861), or -1 when absent
+ * @param mustUnderstand       must-understand (§5.2.2.3)
+ * @param omitFields           header fields named by {@code private="..."} or {@code no-cache="..."}
+ *                             (§5.2.2.4, §5.2.2.7): a shared cache stores the response without them
  */
 public record CacheControl(
         long maxAge,
@@ -24,10 +27,12 @@ public record CacheControl(
         boolean proxyRevalidate,
         boolean onlyIfCached,
         long staleWhileRevalidate,
-        long staleIfError) {
+        long staleIfError,
+        boolean mustUnderstand,
+        java.util.List<String> omitFields) {
 
     public static final CacheControl NONE = new CacheControl(-1, -1, false, false, false, false, false, false,
-            false, -1, -1);
+            false, -1, -1, false, java.util.List.of());
 
     /** Parses the values of every Cache-Control field of a message; null or empty gives {@link #NONE}. */
     public static CacheControl parse(Iterable<? extends CharSequence> values) {
@@ -119,14 +124,29 @@ public record CacheControl(
         boolean onlyIfCached;
         long swr = -1;
         long sie = -1;
+        boolean mustUnderstand;
+        java.util.List<String> omit = java.util.List.of();
 
         void apply(String name, String arg) {
             switch (name) {
                 case "max-age" -> maxAge = seconds(arg, 0);
                 case "s-maxage" -> sMaxAge = seconds(arg, 0);
                 case "no-store" -> noStore = true;
-                case "no-cache" -> noCache = true;
-                case "private" -> isPrivate = true;
+                case "no-cache" -> {
+                    if (arg == null || arg.isBlank()) {
+                        noCache = true;
+                    } else {
+                        omit(arg);
+                    }
+                }
+                case "private" -> {
+                    if (arg == null || arg.isBlank()) {
+                        isPrivate = true;
+                    } else {
+                        omit(arg);
+                    }
+                }
+                case "must-understand" -> mustUnderstand = true;
                 case "public" -> isPublic = true;
                 case "must-revalidate" -> mustRevalidate = true;
                 case "proxy-revalidate" -> proxyRevalidate = true;
@@ -139,9 +159,21 @@ public record CacheControl(
             }
         }
 
+        /** The qualified forms name fields to leave out of what is stored. */
+        void omit(String fields) {
+            java.util.List<String> all = new java.util.ArrayList<>(omit);
+            for (String f : fields.split(",")) {
+                String name = f.trim().toLowerCase(Locale.ROOT);
+                if (!name.isEmpty()) {
+                    all.add(name);
+                }
+            }
+            omit = java.util.List.copyOf(all);
+        }
+
         CacheControl build() {
             return new CacheControl(maxAge, sMaxAge, noStore, noCache, isPrivate, isPublic, mustRevalidate,
-                    proxyRevalidate, onlyIfCached, swr, sie);
+                    proxyRevalidate, onlyIfCached, swr, sie, mustUnderstand, omit);
         }
     }
 }

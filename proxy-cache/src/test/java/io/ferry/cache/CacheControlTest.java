@@ -26,9 +26,14 @@ class CacheControlTest {
     @Test
     void caseQuotedArgumentsAndFieldListsAreHandled() {
         CacheControl cc = CacheControl.parse("No-Cache=\"Set-Cookie, X-Foo\", PRIVATE, Max-Age=\"60\"");
-        assertTrue(cc.noCache());
+        assertFalse(cc.noCache(), "qualified no-cache (RFC 9111 §5.2.2.4) names fields, it does not forbid reuse");
+        assertEquals(java.util.List.of("set-cookie", "x-foo"), cc.omitFields());
         assertTrue(cc.isPrivate());
         assertEquals(60, cc.maxAge());
+        CacheControl fields = CacheControl.parse("private=\"X-User\", must-understand");
+        assertFalse(fields.isPrivate(), "qualified private (§5.2.2.7): stored without X-User");
+        assertEquals(java.util.List.of("x-user"), fields.omitFields());
+        assertTrue(fields.mustUnderstand());
     }
 
     @Test

@@ -114,4 +114,37 @@ class PoliciesTest {
         assertTrue(visitor.lookup());
         assertNull(visitor.cookieToForward());
     }
+
+    @Test
+    void httpDatesAreReadStrictlyInTheirThreeForms() {
+        long t = HttpDates.parse("Sun, 06 Nov 1994 08:49:37 GMT");
+        assertEquals(784111777000L, t, "IMF-fixdate");
+        assertEquals(t, HttpDates.parse("Sunday, 06-Nov-94 08:49:37 GMT"), "RFC 850");
+        assertEquals(t, HttpDates.parse("Sun Nov  6 08:49:37 1994"), "asctime");
+        assertEquals(-1, HttpDates.parse("Sun, 06 Nov 1994 8:49:37 GMT"), "one-digit hour");
+        assertEquals(-1, HttpDates.parse("Sun, 06 Nov 1994 08:49:37 CET"), "zone other than GMT");
+        assertEquals(-1, HttpDates.parse("Sun, 31 Feb 1994 08:49:37 GMT"), "no such day");
+        assertEquals(-1, HttpDates.parse("0"));
+    }
+
+    @Test
+    void ageAndHeuristicFollowRfc9111() {
+        assertEquals(5_000, Freshness.ageMillis(List.of("5, 9")), "§5.1: the first member");
+        assertEquals(0, Freshness.ageMillis(List.of("-5")), "§5.1: invalid is ignored");
+        assertEquals(0, Freshness.ageMillis(List.of("+5")));
+        assertEquals(Freshness.MAX_DELTA_MILLIS, Freshness.ageMillis(List.of("99999999999999999999999")), "§1.2.2");
+        long arrival = HttpDates.parse("Mon, 23 Nov 2026 20:10:00 GMT");
+        assertEquals(600_000, Freshness.initialAgeMillis(List.of("2"), "Mon, 23 Nov 2026 20:00:00 GMT", arrival - 1000,
+                arrival), "§4.2.3: the apparent age wins when larger");
+        assertEquals(3_000, Freshness.initialAgeMillis(List.of("2"), null, arrival - 1000, arrival),
+                "Age plus the request's transit");
+        Freshness.Heuristic h = new Freshness.Heuristic(0.1, 3_600_000);
+        assertEquals(360_000, Freshness.lifetimeMillis(200, CacheControl.NONE, List.of(),
+                "Mon, 23 Nov 2026 20:00:00 GMT", "Mon, 23 Nov 2026 19:00:00 GMT", 120_000, h), "10 % of an hour");
+        assertEquals(3_600_000, Freshness.lifetimeMillis(200, CacheControl.NONE, List.of(),
+                "Mon, 23 Nov 2026 20:00:00 GMT", "Mon, 23 Oct 2026 19:00:00 GMT", 120_000, h), "capped");
+        assertEquals(0, Freshness.lifetimeMillis(200, CacheControl.NONE, List.of("Mon, 23 Nov 2026 20:05:00 GMT",
+                "Mon, 23 Nov 2026 20:05:00 GMT"), "Mon, 23 Nov 2026 20:00:00 GMT", null, 120_000, h),
+                "§5.3: several Expires fields are invalid");
+    }
 }

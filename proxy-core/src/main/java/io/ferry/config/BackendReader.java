@@ -151,7 +151,7 @@ final class BackendReader {
                 maxBuffered);
     }
 
-    private static double share(Section s, String key) {
+    static double share(Section s, String key) {
         String text = s.string(key, "0.2");
         double v;
         try {

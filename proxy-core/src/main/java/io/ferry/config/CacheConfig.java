@@ -13,6 +13,10 @@ import io.ferry.cache.CookieRules;
  * @param purgeAllow     client networks allowed to PURGE and BAN (CIDR)
  * @param exposeTags     pass Surrogate-Key / Cache-Tags on to clients
  * @param cookieRules    which cookies make a request pass, which are stripped (cache.anonymous preset)
+ * @param heuristicFraction share of the time since Last-Modified a response without explicit
+ *                       freshness stays fresh (RFC 9111 §4.2.2), at most {@code heuristicMax}
+ * @param targetedField  a cache-control field meant for Ferry alone (RFC 9213), before CDN-Cache-Control;
+ *                       "" for CDN-Cache-Control only
  */
 public record CacheConfig(
         boolean enabled,
@@ -31,5 +35,8 @@ public record CacheConfig(
         CookieRules cookieRules,
         List<String> passPaths,
         List<String> purgeAllow,
-        boolean exposeTags) {
+        boolean exposeTags,
+        double heuristicFraction,
+        Duration heuristicMax,
+        String targetedField) {
 }

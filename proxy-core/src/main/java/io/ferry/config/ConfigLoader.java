@@ -304,9 +304,19 @@ public final class ConfigLoader {
             }
             pg.rejectUnknownKeys();
             boolean exposeTags = s.bool("expose-tags", false);
+            Section h = s.section("heuristic");
+            double fraction = h.has("fraction") ? BackendReader.share(h, "fraction") : 0.1;
+            Duration heuristicMax = nonNegative(h, "max", Duration.ofDays(1));
+            h.rejectUnknownKeys();
+            String targeted = s.string("targeted-field", "Ferry-Cache-Control");
+            if (!targeted.isEmpty() && !targeted.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+                throw s.error("targeted-field", "must be a header field name such as Ferry-Cache-Control; got \""
+                        + targeted + '"');
+            }
             s.rejectUnknownKeys();
             return new CacheConfig(enabled, size, maxObject, ttl, grace, keep, staleIfError, hitForMiss, wait, header,
-                    Set.copyOf(extensions), staticMin, anonymous, cookie, List.copyOf(pass), List.copyOf(allow), exposeTags);
+                    Set.copyOf(extensions), staticMin, anonymous, cookie, List.copyOf(pass), List.copyOf(allow), exposeTags,
+                    fraction, heuristicMax, targeted);
         }
 
         /** A duration that may be zero (grace = 0s turns grace off). */

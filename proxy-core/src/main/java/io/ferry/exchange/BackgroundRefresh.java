@@ -179,9 +179,9 @@ final class BackgroundRefresh implements UpstreamExchange, ChannelFutureListener
         }
         CachedResponse stored = null;
         if (body != null && response != null) {
-            List<Map.Entry<String, String>> headers = CacheFront.snapshot(response.headers());
+            List<Map.Entry<String, String>> headers = front.snapshot(response.headers());
             stored = front.store(primary, requestHeaders, response.status().code(), response.status().reasonPhrase(),
-                    headers, body, started, decision);
+                    headers, response.headers().getAll(HttpHeaderNames.AGE), body, started, decision);
             body = null;
         }
         finish(stored, stored != null ? "stored" : "not cacheable");

@@ -1,6 +1,5 @@
 package io.ferry.exchange;
 
-import io.ferry.cache.CacheControl;
 import io.ferry.cache.CachedResponse;
 import io.ferry.cache.Freshness;
 import io.ferry.cache.StorePolicy;
@@ -38,6 +37,7 @@ final class CacheFill {
     private CachedResponse revalidated;
     private StorePolicy.Decision decision;
     private List<Map.Entry<String, String>> headers;
+    private List<String> age;
     private int status;
     private String reason;
     private ByteBuf body;
@@ -69,7 +69,7 @@ final class CacheFill {
             return false;
         }
         HttpHeaders h = response.headers();
-        revalidated = front.cache.refresh(revalidating, CacheFront.snapshot(h), revalidatedTtl(h));
+        revalidated = front.cache.refresh(revalidating, front.snapshot(h), revalidatedTtl(h));
         ReferenceCountUtil.release(response);
         return true;
     }
@@ -98,8 +98,8 @@ final class CacheFill {
 
     /** The freshness a 304 gives: its own Cache-Control/Expires, else the configured default. */
     private long revalidatedTtl(HttpHeaders h) {
-        long ttl = Freshness.lifetimeMillis(200, CacheControl.parse(h.getAll(HttpHeaderNames.CACHE_CONTROL)),
-                h.get(HttpHeaderNames.EXPIRES), h.get(HttpHeaderNames.DATE), front.config.defaultTtl().toMillis());
+        long ttl = Freshness.lifetimeMillis(200, front.cacheControl(h), h.get(HttpHeaderNames.EXPIRES),
+                h.get(HttpHeaderNames.DATE), front.config.defaultTtl().toMillis());
         return Math.max(ttl, 0);
     }
 
@@ -110,7 +110,8 @@ final class CacheFill {
             decision = d;
             status = response.status().code();
             reason = response.status().reasonPhrase();
-            headers = CacheFront.snapshot(response.headers());
+            headers = front.snapshot(response.headers());
+            age = response.headers().getAll(HttpHeaderNames.AGE);
             int length = response.headers().getInt(HttpHeaderNames.CONTENT_LENGTH, 8192);
             body = UnpooledByteBufAllocator.DEFAULT.directBuffer(Math.max(16, length));
         } else {
@@ -141,7 +142,8 @@ final class CacheFill {
         if (body == null) {
             return;
         }
-        CachedResponse stored = front.store(primary, request, status, reason, headers, body, fetchStarted, decision);
+        CachedResponse stored = front.store(primary, request, status, reason, headers, age, body, fetchStarted,
+                decision);
         body = null;
         endFetch(stored);
     }

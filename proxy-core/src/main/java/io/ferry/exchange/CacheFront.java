@@ -40,13 +40,17 @@ public final class CacheFront {
     final RequestPolicy requestPolicy;
     final StorePolicy storePolicy;
     private final List<Cidr> purgeAllow;
+    private final List<String> targetedFields;
 
     CacheFront(CacheConfig config, HttpCache reuse) {
         this.config = config;
         this.cache = reuse != null ? reuse : new HttpCache(settings(config));
         this.requestPolicy = new RequestPolicy(config.staticExtensions(), config.cookieRules(), config.passPaths(),
                 config.anonymous());
-        this.storePolicy = new StorePolicy(cache.settings());
+        this.storePolicy = new StorePolicy(cache.settings(), new Freshness.Heuristic(config.heuristicFraction(),
+                config.heuristicMax().toMillis()));
+        this.targetedFields = config.targetedField().isEmpty() ? List.of("cdn-cache-control")
+                : List.of(config.targetedField().toLowerCase(java.util.Locale.ROOT), "cdn-cache-control");
         List<Cidr> allow = new ArrayList<>();
         for (String c : config.purgeAllow()) {
             allow.add(Cidr.parse(c));
@@ -68,24 +72,62 @@ public final class CacheFront {
         return false;
     }
 
+    /**
+     * The Cache-Control that applies to Ferry: the first targeted field present (RFC 9213:
+     * {@code cache.targeted-field}, then CDN-Cache-Control), else Cache-Control; null when a targeted
+     * field applies, which also sets Expires aside.
+     */
+    CacheControl cacheControl(HttpHeaders h) {
+        for (String name : targetedFields) {
+            List<String> v = h.getAll(name);
+            if (!v.isEmpty()) {
+                return CacheControl.parse(v);
+            }
+        }
+        return CacheControl.parse(h.getAll(HttpHeaderNames.CACHE_CONTROL));
+    }
+
+    private boolean targeted(HttpHeaders h) {
+        for (String name : targetedFields) {
+            if (h.contains(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Targeted cache-control fields are for Ferry, not for the clients behind it. */
+    void removeTargetedFields(HttpHeaders h) {
+        for (String name : targetedFields) {
+            h.remove(name);
+        }
+    }
+
     /** Whether an upstream response may be stored, for how long. */
     StorePolicy.Decision decide(HttpResponse response, boolean isStatic) {
         HttpHeaders h = response.headers();
-        CacheControl cc = CacheControl.parse(h.getAll(HttpHeaderNames.CACHE_CONTROL));
+        CacheControl cc = cacheControl(h);
         long length = h.getInt(HttpHeaderNames.CONTENT_LENGTH, -1);
         boolean validators = h.contains(HttpHeaderNames.ETAG) || h.contains(HttpHeaderNames.LAST_MODIFIED);
-        return storePolicy.decide(response.status().code(), cc, h.contains(HttpHeaderNames.SET_COOKIE),
-                h.get(HttpHeaderNames.VARY), h.get(HttpHeaderNames.EXPIRES), h.get(HttpHeaderNames.DATE), length,
-                validators, isStatic ? config.staticMinTtl().toMillis() : 0);
+        List<String> expires = targeted(h) ? List.of() : h.getAll(HttpHeaderNames.EXPIRES);
+        return storePolicy.decide(new StorePolicy.Response(response.status().code(), cc,
+                h.contains(HttpHeaderNames.SET_COOKIE), h.getAll(HttpHeaderNames.VARY), expires,
+                h.get(HttpHeaderNames.DATE), h.get(HttpHeaderNames.LAST_MODIFIED), length, validators),
+                isStatic ? config.staticMinTtl().toMillis() : 0);
     }
 
-    /** The headers to keep with a stored object (hop-by-hop already removed): all but Age. */
-    static List<Map.Entry<String, String>> snapshot(HttpHeaders h) {
+    /**
+     * The headers to keep with a stored object (hop-by-hop already removed): all but Age (recomputed
+     * when served) and the fields {@code private="…"}/{@code no-cache="…"} name (§5.2.2.4, §5.2.2.7).
+     */
+    List<Map.Entry<String, String>> snapshot(HttpHeaders h) {
+        List<String> omit = cacheControl(h).omitFields();
         List<Map.Entry<String, String>> list = new ArrayList<>(h.size());
         Iterator<Map.Entry<String, String>> it = h.iteratorAsString();
         while (it.hasNext()) {
             Map.Entry<String, String> e = it.next();
-            if (!e.getKey().equalsIgnoreCase("age")) {
+            String name = e.getKey().toLowerCase(java.util.Locale.ROOT);
+            if (!name.equals("age") && !omit.contains(name) && !targetedFields.contains(name)) {
                 list.add(new AbstractMap.SimpleImmutableEntry<>(e.getKey(), e.getValue()));
             }
         }
@@ -107,13 +149,16 @@ public final class CacheFront {
         return tags;
     }
 
-    /** Stores a fetched response; the cache takes the body's reference. */
+    /**
+     * Stores a fetched response; the cache takes the body's reference.
+     *
+     * @param age the Age field values the response arrived with (§4.2.3: they count toward its age)
+     */
     CachedResponse store(String primary, HttpHeaders requestHeaders, int status, String reason,
-                         List<Map.Entry<String, String>> headers, ByteBuf body, long requestTime,
+                         List<Map.Entry<String, String>> headers, List<String> age, ByteBuf body, long requestTime,
                          StorePolicy.Decision decision) {
         long now = cache.now();
-        String age = find(headers, "age");
-        long initialAge = Freshness.ageMillis(age) + Math.max(0, now - requestTime);
+        long initialAge = Freshness.initialAgeMillis(age, find(headers, "date"), requestTime, now);
         HttpHeaders tagSource = new DefaultHttpHeaders(false);
         String sk = find(headers, SURROGATE_KEY);
         String ct = find(headers, CACHE_TAGS);
@@ -123,7 +168,7 @@ public final class CacheFront {
         if (ct != null) {
             tagSource.add(CACHE_TAGS, ct);
         }
-        return cache.store(primary, find(headers, "vary"), requestHeaders::get, status, reason, headers, body, now,
+        return cache.store(primary, joined(headers, "vary"), requestHeaders::get, status, reason, headers, body, now,
                 initialAge, decision, tags(tagSource));
     }
 
@@ -178,6 +223,17 @@ public final class CacheFront {
 
     private static String strip(String etag) {
         return etag.startsWith("W/") ? etag.substring(2) : etag;
+    }
+
+    /** Every value of a field, joined with ", " (several Vary lines are one list); null when none. */
+    static String joined(List<Map.Entry<String, String>> headers, String name) {
+        String all = null;
+        for (Map.Entry<String, String> h : headers) {
+            if (h.getKey().equalsIgnoreCase(name)) {
+                all = all == null ? h.getValue() : all + ", " + h.getValue();
+            }
+        }
+        return all;
     }
 
     static String find(List<Map.Entry<String, String>> headers, String name) {

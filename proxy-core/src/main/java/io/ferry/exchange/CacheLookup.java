@@ -1,5 +1,6 @@
 package io.ferry.exchange;
 
+import io.ferry.cache.CacheControl;
 import io.ferry.cache.CachedResponse;
 import io.ferry.cache.HttpCache;
 import io.ferry.cache.RequestPolicy;
@@ -22,7 +23,12 @@ import java.util.concurrent.TimeUnit;
 final class CacheLookup {
     private final Exchange ex;
     final CacheFront front;
+    final String host;
     final String primary;
+    /** An unsafe method: a success invalidates what it changed (§4.4). */
+    private boolean unsafe;
+    /** The client asked for a stored response or nothing (only-if-cached, §5.2.1.7). */
+    private boolean onlyIfCached;
     private boolean staticAsset;
     /** A HEAD miss fetched upstream as GET so the object can be stored; its body is not sent. */
     private boolean headAsGet;
@@ -36,6 +42,7 @@ final class CacheLookup {
     CacheLookup(Exchange ex, CacheFront front, String host) {
         this.ex = ex;
         this.front = front;
+        this.host = host;
         this.primary = HttpCache.primaryKey(host, ex.uri);
     }
 
@@ -47,14 +54,15 @@ final class CacheLookup {
         HttpHeaders h = ex.request.headers();
         String cookie = h.contains(HttpHeaderNames.COOKIE) ? String.join("; ", h.getAll(HttpHeaderNames.COOKIE)) : null;
         HttpMethod method = ex.method;
+        onlyIfCached = h.contains(HttpHeaderNames.CACHE_CONTROL)
+                && CacheControl.parse(h.getAll(HttpHeaderNames.CACHE_CONTROL)).onlyIfCached();
         RequestPolicy.Decision d = front.requestPolicy.decide(method.name(), ex.normalPath,
                 h.contains(HttpHeaderNames.AUTHORIZATION), cookie);
         if (!d.lookup()) {
             ex.record.cacheStatus = "PASS";
             front.cache.stats().countPass();
-            if (method != HttpMethod.GET && method != HttpMethod.HEAD && method != HttpMethod.OPTIONS) {
-                front.cache.purge(primary);
-            }
+            unsafe = method != HttpMethod.GET && method != HttpMethod.HEAD && method != HttpMethod.OPTIONS
+                    && method != HttpMethod.TRACE;
             return false;
         }
         if (d.cookieToForward() == null) {
@@ -93,6 +101,10 @@ final class CacheLookup {
             }
         }
         ex.record.cacheStatus = "MISS";
+        if (onlyIfCached) {
+            ex.giveUp(HttpResponseStatus.GATEWAY_TIMEOUT, "only-if-cached and nothing fresh stored");
+            return true;
+        }
         if (ex.method == HttpMethod.HEAD) {
             if (ex.fcgiHead != null) {
                 return false; // PHP answers HEAD without a body, so there is nothing to store: passed
@@ -145,9 +157,17 @@ final class CacheLookup {
                 staticAsset, ex.client.eventLoop());
     }
 
-    /** The response phase for every response of a cached route: store decision, labels, tags. */
+    /** True when the client wants a stored response or 504 (only-if-cached) but the rules passed the request. */
+    boolean onlyIfCached() {
+        return onlyIfCached;
+    }
+
+    /** The response phase for every response of a cached route: store decision, labels, tags, invalidation. */
     void onResponseHead(HttpResponse response) {
         HttpHeaders headers = response.headers();
+        if (unsafe) {
+            invalidateAfter(response);
+        }
         if (staticAsset) {
             headers.remove(HttpHeaderNames.SET_COOKIE);
         }
@@ -157,9 +177,45 @@ final class CacheLookup {
         if (!front.config.exposeTags()) {
             headers.remove(CacheFront.SURROGATE_KEY).remove(CacheFront.CACHE_TAGS);
         }
+        front.removeTargetedFields(headers);
         if (ex.record.cacheStatus != null && !front.config.header().isEmpty()) {
             headers.set(front.config.header(), ex.record.cacheStatus);
         }
+    }
+
+    /**
+     * §4.4: a successful (2xx, 3xx) unsafe request invalidates its target URI and the URIs in Location
+     * and Content-Location on the same host; a failed one invalidates nothing.
+     */
+    private void invalidateAfter(HttpResponse response) {
+        int code = response.status().code();
+        if (code < 200 || code >= 400) {
+            return;
+        }
+        front.cache.purge(primary);
+        for (CharSequence name : new CharSequence[] {HttpHeaderNames.LOCATION, HttpHeaderNames.CONTENT_LOCATION}) {
+            String target = sameHostTarget(response.headers().get(name));
+            if (target != null) {
+                front.cache.purge(HttpCache.primaryKey(host, target));
+            }
+        }
+    }
+
+    /** The request target a Location-like value names on this host, or null (another host, or none). */
+    private String sameHostTarget(String value) {
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        if (value.startsWith("/") && !value.startsWith("//")) {
+            return value;
+        }
+        int scheme = value.startsWith("http://") ? 7 : value.startsWith("https://") ? 8 : -1;
+        if (scheme < 0 || host == null) {
+            return null;
+        }
+        int slash = value.indexOf('/', scheme);
+        String authority = slash < 0 ? value.substring(scheme) : value.substring(scheme, slash);
+        return authority.equalsIgnoreCase(host) ? (slash < 0 ? "/" : value.substring(slash)) : null;
     }
 
     /** Whether the response body is for the cache only: the client asked for the head. */

@@ -113,6 +113,10 @@ public final class Exchange {
             }
             cache = new CacheLookup(this, runtime.cache, host);
             lookUp = cache.mayLookUp();
+            if (!lookUp && cache.onlyIfCached()) {
+                giveUp(HttpResponseStatus.GATEWAY_TIMEOUT, "only-if-cached, and the cache rules pass this request");
+                return;
+            }
         }
         FastCgiSite site = backend.fastCgiSite();
         if (site != null) {

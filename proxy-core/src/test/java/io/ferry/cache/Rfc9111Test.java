@@ -1,0 +1,216 @@
+package io.ferry.cache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ferry.testing.FerryHarness;
+import io.ferry.testing.RawClient;
+import io.ferry.testing.RawOrigin;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * RFC 9111 rule by rule, through Ferry against a real origin that counts what reaches it, with the
+ * strict settings a reader of the RFC checks with: grace 0s, keep 0s, default-ttl 0s. Each test names
+ * its section.
+ */
+class Rfc9111Test {
+    /** path → the raw response the origin sends (head and body). */
+    private final Map<String, String> answers = new ConcurrentHashMap<>();
+    private RawOrigin origin;
+    private FerryHarness ferry;
+
+    @BeforeEach
+    void start() throws IOException {
+        origin = new RawOrigin((socket, head) -> {
+            String path = head.substring(head.indexOf(' ') + 1, head.indexOf(' ', head.indexOf(' ') + 1));
+            String answer = answers.getOrDefault(path, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+            socket.getOutputStream().write(answer.getBytes(StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            return true;
+        });
+        ferry = FerryHarness.proxyTo("cache { enabled = true, grace = 0s, keep = 0s, default-ttl = 0s }\n"
+                + "backends.app.retries = 0", origin.port());
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        ferry.close();
+        origin.close();
+    }
+
+    private void answer(String path, int status, String headers, String body) {
+        answers.put(path, "HTTP/1.1 " + status + " X\r\n" + headers + "Content-Length: " + body.length() + "\r\n\r\n"
+                + body);
+    }
+
+    private RawClient.Response request(String method, String path, String... headers) throws IOException {
+        try (RawClient c = new RawClient(ferry.port())) {
+            StringBuilder sb = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: rfc.test\r\n");
+            for (String h : headers) {
+                sb.append(h).append("\r\n");
+            }
+            if (!method.equals("GET") && !method.equals("HEAD")) {
+                sb.append("Content-Length: 0\r\n");
+            }
+            c.send(sb.append("\r\n").toString());
+            return c.read(method.equals("HEAD"));
+        }
+    }
+
+    private RawClient.Response get(String path, String... headers) throws IOException {
+        return request("GET", path, headers);
+    }
+
+    private long originCalls(String path) {
+        return origin.heads().stream().filter(h -> h.contains(" " + path + " ")).count();
+    }
+
+    /** Two GETs: how many reached the origin. */
+    private long twice(String path) throws IOException {
+        get(path);
+        get(path);
+        return originCalls(path);
+    }
+
+    private static String now(long offsetSeconds) {
+        return HttpDates.format(System.currentTimeMillis() + offsetSeconds * 1000);
+    }
+
+    @Test
+    void section4_2_3AgeOnArrivalCountsAndIsSentOn() throws Exception {
+        answer("/old", 200, "Cache-Control: max-age=3600\r\nAge: 3600\r\n", "old");
+        assertEquals(2, twice("/old"), "max-age=3600 with Age: 3600 is stale on arrival");
+        answer("/aged", 200, "Cache-Control: max-age=3600\r\nAge: 100\r\n", "aged");
+        get("/aged");
+        RawClient.Response hit = get("/aged");
+        assertEquals("HIT", hit.header("x-cache"));
+        assertTrue(Long.parseLong(hit.header("age")) >= 100, "the Age sent includes the age it arrived with");
+        answer("/dated", 200, "Cache-Control: max-age=60\r\nDate: " + now(-3600) + "\r\n", "dated");
+        assertEquals(2, twice("/dated"), "apparent age (arrival − Date) counts too");
+    }
+
+    @Test
+    void section5_1InvalidAgeValues() throws Exception {
+        answer("/junk", 200, "Cache-Control: max-age=60\r\nAge: abc\r\n", "junk");
+        assertEquals(1, twice("/junk"), "an invalid Age is ignored");
+        answer("/list", 200, "Cache-Control: max-age=60\r\nAge: 30, 7000\r\n", "list");
+        get("/list");
+        long age = Long.parseLong(get("/list").header("age"));
+        assertTrue(age >= 30 && age < 7000, "the first member of a list is used: " + age);
+        answer("/huge", 200, "Cache-Control: max-age=60\r\nAge: 999999999999999999999999\r\n", "huge");
+        assertEquals(2, twice("/huge"), "a value too large counts as 2^31 seconds, no overflow");
+    }
+
+    @Test
+    void section5_3InvalidOrRepeatedExpiresIsAlreadyExpired() throws Exception {
+        String later = now(3600);
+        answer("/imf", 200, "Expires: " + later + "\r\n", "imf");
+        assertEquals(1, twice("/imf"));
+        answer("/one-digit-hour", 200, "Expires: " + later.replaceFirst(" \\d(\\d):", " $1:") + "\r\n", "x");
+        assertEquals(2, twice("/one-digit-hour"));
+        answer("/bad-zone", 200, "Expires: " + later.replace("GMT", "CET") + "\r\n", "x");
+        assertEquals(2, twice("/bad-zone"));
+        answer("/two", 200, "Expires: " + later + "\r\nExpires: " + later + "\r\n", "x");
+        assertEquals(2, twice("/two"), "several Expires fields: invalid");
+        answer("/asctime", 200, "Expires: Fri Nov 27 10:00:00 2099\r\n", "x");
+        assertEquals(1, twice("/asctime"), "the obsolete asctime form is accepted");
+        answer("/rfc850", 200, "Expires: Tuesday, 27-Nov-40 10:00:00 GMT\r\n", "x");
+        assertEquals(1, twice("/rfc850"), "and RFC 850 (a two-digit year less than 50 years ahead: 2040)");
+    }
+
+    @Test
+    void section4_1VaryStarAnywhereNeverMatches() throws Exception {
+        answer("/star", 200, "Cache-Control: max-age=60\r\nVary: *\r\n", "x");
+        assertEquals(2, twice("/star"));
+        answer("/star-list", 200, "Cache-Control: max-age=60\r\nVary: Accept-Encoding, *\r\n", "x");
+        assertEquals(2, twice("/star-list"));
+        answer("/star-line", 200, "Cache-Control: max-age=60\r\nVary: Accept-Encoding\r\nVary: *\r\n", "x");
+        assertEquals(2, twice("/star-line"));
+    }
+
+    @Test
+    void section4_2_2HeuristicFreshnessFromLastModified() throws Exception {
+        answer("/lm", 200, "Date: " + now(0) + "\r\nLast-Modified: " + now(-10 * 86400) + "\r\n", "x");
+        assertEquals(1, twice("/lm"), "10 % of 10 days, capped at 1 day: fresh although default-ttl is 0");
+        answer("/no-lm", 200, "Date: " + now(0) + "\r\n", "x");
+        assertEquals(2, twice("/no-lm"), "no Last-Modified: default-ttl (0 here) applies");
+        answer("/lm-302", 302, "Location: /x\r\nLast-Modified: " + now(-86400) + "\r\n", "");
+        assertEquals(2, twice("/lm-302"), "302 is not heuristically cacheable");
+    }
+
+    @Test
+    void section3ExplicitFreshnessMakesAnyFinalStatusStorable() throws Exception {
+        for (int status : new int[] {203, 300, 303, 400, 404, 410, 500, 502, 503, 504, 599}) {
+            answer("/s" + status, status, "Cache-Control: max-age=60\r\n", "s");
+            assertEquals(1, twice("/s" + status), "status " + status + " with max-age");
+        }
+        answer("/s500-public", 500, "Cache-Control: public\r\nLast-Modified: " + now(-86400) + "\r\n", "p");
+        assertEquals(1, twice("/s500-public"), "public: heuristic freshness for any status");
+        answer("/s500-bare", 500, "", "bare");
+        assertEquals(2, twice("/s500-bare"), "without explicit freshness a 500 is not stored");
+        answer("/s206", 206, "Cache-Control: max-age=60\r\nContent-Range: bytes 0-0/10\r\n", "s");
+        assertEquals(2, twice("/s206"), "a partial response is not stored as a whole");
+    }
+
+    @Test
+    void section4_4OnlySuccessfulUnsafeRequestsInvalidate() throws Exception {
+        answer("/page", 200, "Cache-Control: max-age=60\r\n", "page");
+        answer("/other", 200, "Cache-Control: max-age=60\r\n", "other");
+        answer("/elsewhere", 200, "Cache-Control: max-age=60\r\n", "else");
+        get("/page");
+        get("/other");
+        get("/elsewhere");
+        answers.put("/page", "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n");
+        assertEquals(500, request("POST", "/page").status());
+        answer("/page", 200, "Cache-Control: max-age=60\r\n", "page");
+        assertEquals("HIT", get("/page").header("x-cache"), "a failed POST invalidates nothing");
+        answer("/page", 201, "Location: /other\r\nContent-Location: http://elsewhere.test/elsewhere\r\n", "");
+        assertEquals(201, request("POST", "/page").status());
+        answer("/page", 200, "Cache-Control: max-age=60\r\n", "page");
+        assertEquals("MISS", get("/page").header("x-cache"), "the target URI is invalidated");
+        assertEquals("MISS", get("/other").header("x-cache"), "and Location on the same host");
+        assertEquals("HIT", get("/elsewhere").header("x-cache"), "not a URI on another host");
+    }
+
+    @Test
+    void section5_2_1_7OnlyIfCached() throws Exception {
+        answer("/maybe", 200, "Cache-Control: max-age=60\r\n", "x");
+        assertEquals(504, get("/maybe", "Cache-Control: only-if-cached").status());
+        assertEquals(0, originCalls("/maybe"));
+        get("/maybe");
+        assertEquals(200, get("/maybe", "Cache-Control: only-if-cached").status());
+        assertEquals(1, originCalls("/maybe"));
+    }
+
+    @Test
+    void section5_2_2MustUnderstandAndQualifiedPrivate() throws Exception {
+        answer("/mu", 200, "Cache-Control: max-age=60, no-store, must-understand\r\n", "x");
+        assertEquals(1, twice("/mu"), "must-understand with an understood status overrides no-store");
+        answer("/mu599", 599, "Cache-Control: max-age=60, no-store, must-understand\r\n", "x");
+        assertEquals(2, twice("/mu599"));
+        answer("/field", 200, "Cache-Control: max-age=60, private=\"X-User\"\r\nX-User: alice\r\n", "x");
+        assertEquals("alice", get("/field").header("x-user"));
+        RawClient.Response hit = get("/field");
+        assertEquals("HIT", hit.header("x-cache"));
+        assertNull(hit.header("x-user"), "private=\"X-User\": stored without that field");
+    }
+
+    @Test
+    void rfc9213TargetedCacheControlIsFerrysAndNotPassedOn() throws Exception {
+        answer("/cdn", 200, "Cache-Control: no-store\r\nCDN-Cache-Control: max-age=60\r\n", "x");
+        RawClient.Response first = get("/cdn");
+        assertNull(first.header("cdn-cache-control"), "for Ferry, not for the clients behind it");
+        assertEquals("no-store", first.header("cache-control"), "browsers still get the origin's own");
+        assertEquals("HIT", get("/cdn").header("x-cache"), "CDN-Cache-Control takes precedence");
+        answer("/ferry", 200, "CDN-Cache-Control: max-age=60\r\nFerry-Cache-Control: no-store\r\n", "x");
+        assertEquals(2, twice("/ferry"), "Ferry-Cache-Control comes before CDN-Cache-Control");
+        assertNull(get("/ferry").header("ferry-cache-control"));
+    }
+}
