@@ -12,7 +12,11 @@ import java.util.Set;
  */
 public final class RequestPolicy {
     /** The verdict on a request. */
-    public record Decision(boolean lookup, boolean isStatic, String reason, String cookieToForward) {
+    public record Decision(boolean lookup, boolean isStatic, String reason, String cookieToForward,
+                           boolean authorization) {
+        Decision(boolean lookup, boolean isStatic, String reason, String cookieToForward) {
+            this(lookup, isStatic, reason, cookieToForward, false);
+        }
     }
 
     private final Set<String> staticExtensions;
@@ -36,7 +40,7 @@ public final class RequestPolicy {
             return new Decision(false, false, "method " + method, cookie);
         }
         if (hasAuthorization) {
-            return new Decision(false, false, "Authorization", cookie);
+            return authorized(path, cookie);
         }
         if (isStatic(path)) {
             return new Decision(true, true, "static asset", null);
@@ -56,6 +60,28 @@ public final class RequestPolicy {
             return new Decision(false, false, "cookie", cookie);
         }
         return new Decision(true, false, "anonymous (tracking cookies stripped)", null);
+    }
+
+    /**
+     * RFC 9111 §3.5: a request with Authorization may be answered, and its response stored, only where
+     * the response says public, s-maxage or must-revalidate — checked by the caller on the stored and the
+     * fetched response. Its cookies are left as they are; pass paths and cookie rules still pass it.
+     */
+    private Decision authorized(String path, String cookie) {
+        for (String p : passPaths) {
+            if (path.startsWith(p)) {
+                return new Decision(false, false, "pass path " + p, cookie);
+            }
+        }
+        if (cookie != null && !cookie.isEmpty() && (!anonymous || !cookies.allowsLookup(cookie))) {
+            return new Decision(false, false, "cookie", cookie);
+        }
+        return new Decision(true, false, "Authorization: shared responses only", cookie, true);
+    }
+
+    /** Whether a response may be shared with requests that carry Authorization (RFC 9111 §3.5). */
+    public static boolean sharedWithAuthorization(CacheControl cc) {
+        return cc.isPublic() || cc.sMaxAge() >= 0 || cc.mustRevalidate();
     }
 
     public boolean isStatic(String path) {

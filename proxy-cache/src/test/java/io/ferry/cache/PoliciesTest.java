@@ -69,7 +69,10 @@ class PoliciesTest {
                 AnonymousPreset.DRUPAL.passPaths(), true);
         assertTrue(p.decide("GET", "/node/1", false, null).lookup());
         assertFalse(p.decide("POST", "/node/1", false, null).lookup());
-        assertFalse(p.decide("GET", "/node/1", true, null).lookup(), "Authorization passes");
+        RequestPolicy.Decision auth = p.decide("GET", "/node/1", true, null);
+        assertTrue(auth.lookup() && auth.authorization(), "Authorization: shared responses only (RFC 9111 §3.5)");
+        assertFalse(p.decide("GET", "/admin/x", true, null).lookup(), "pass paths pass with Authorization too");
+        assertFalse(p.decide("GET", "/node/1", true, "SESS1=x").lookup(), "and session cookies");
         assertFalse(p.decide("GET", "/node/1", false, "SESS0a1b=x").lookup(), "session cookie passes");
         assertFalse(p.decide("GET", "/node/1", false, "_ga=1; SSESSff=x").lookup(), "https session cookie passes");
         RequestPolicy.Decision anon = p.decide("GET", "/node/1", false, "_ga=GA1; has_js=1; Drupal.toolbar=1");

@@ -2,6 +2,7 @@ package io.ferry.exchange;
 
 import io.ferry.cache.CachedResponse;
 import io.ferry.cache.Freshness;
+import io.ferry.cache.RequestPolicy;
 import io.ferry.cache.StorePolicy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
@@ -104,8 +105,15 @@ final class CacheFill {
     }
 
     /** Decides at the head: copy the body for storing, or hit-for-miss now. */
-    void onResponseHead(HttpResponse response, boolean staticAsset, HttpMethod method, String uri) {
+    void onResponseHead(HttpResponse response, boolean staticAsset, boolean authorization, HttpMethod method,
+                        String uri) {
         StorePolicy.Decision d = front.decide(response, staticAsset);
+        if (authorization && !(d.store() && RequestPolicy.sharedWithAuthorization(front.cacheControl(response.headers())))) {
+            // Not for sharing. The URL may well be cacheable for anonymous requests: no hit-for-miss mark.
+            log.debug("{} {}: with Authorization and not public, s-maxage or must-revalidate: not stored", method, uri);
+            endFetch(null);
+            return;
+        }
         if (d.store()) {
             decision = d;
             status = response.status().code();

@@ -32,6 +32,8 @@ final class CacheLookup {
     private boolean staticAsset;
     /** A HEAD miss fetched upstream as GET so the object can be stored; its body is not sent. */
     private boolean headAsGet;
+    /** The request carries Authorization: only shareable responses answer or are stored (§3.5). */
+    private boolean authorization;
     /** A kept object past its grace: the fetch revalidates it, and it stands in if the backend fails. */
     private CachedResponse stale;
     /** What this exchange fetches and may store; null when it does not store. */
@@ -69,11 +71,41 @@ final class CacheLookup {
             h.remove(HttpHeaderNames.COOKIE);
         }
         staticAsset = d.isStatic();
+        authorization = d.authorization();
         return true;
+    }
+
+    /**
+     * §3.5: a request with Authorization is answered only by an object whose response said public,
+     * s-maxage or must-revalidate; otherwise it goes to the backend on its own (no waiting list), and
+     * its response is stored only if it says so. True when it was answered.
+     */
+    private boolean lookUpAuthorized() {
+        HttpCache.Lookup l = front.cache.lookup(primary, ex.request.headers()::get);
+        boolean usable = l.state() == HttpCache.State.FRESH || l.state() == HttpCache.State.GRACE;
+        if (usable && RequestPolicy.sharedWithAuthorization(
+                CacheControl.parse(l.object().header(HttpHeaderNames.CACHE_CONTROL.toString())))
+                && ex.serveFromCache(l.object())) {
+            front.cache.stats().countHit();
+            return true;
+        }
+        ex.record.cacheStatus = "PASS"; // as any Authorization request — though a shareable answer is stored
+        front.cache.stats().countPass();
+        if (onlyIfCached) {
+            ex.giveUp(HttpResponseStatus.GATEWAY_TIMEOUT, "only-if-cached and nothing shareable stored");
+            return true;
+        }
+        if (ex.method == HttpMethod.GET) {
+            fill = new CacheFill(front, primary, l.key(), false);
+        }
+        return false;
     }
 
     /** Looks the request up; true when it was answered (hit) or now waits for a fetch in flight. */
     boolean lookUp() {
+        if (authorization) {
+            return lookUpAuthorized();
+        }
         HttpCache.Lookup l = front.cache.lookup(primary, ex.request.headers()::get);
         switch (l.state()) {
             case FRESH -> {
@@ -172,7 +204,7 @@ final class CacheLookup {
             headers.remove(HttpHeaderNames.SET_COOKIE);
         }
         if (fill != null && (ex.method == HttpMethod.GET || headAsGet)) {
-            fill.onResponseHead(response, staticAsset, ex.method, ex.uri);
+            fill.onResponseHead(response, staticAsset, authorization, ex.method, ex.uri);
         }
         if (!front.config.exposeTags()) {
             headers.remove(CacheFront.SURROGATE_KEY).remove(CacheFront.CACHE_TAGS);

@@ -31,6 +31,9 @@ public interface ClientStream {
     /** The request is going to be read: answers {@code Expect: 100-continue} (once) if the client asked. */
     void continueRequest();
 
+    /** Sends a 1xx interim response ahead of the final one (not to a client that cannot take it: HTTP/1.0). */
+    void sendInterim(HttpResponse interim);
+
     /**
      * Writes the response head, framed for the client.
      *

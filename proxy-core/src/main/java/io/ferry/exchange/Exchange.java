@@ -223,6 +223,16 @@ public final class Exchange {
 
     // ---------------------------------------------------------------- the response phases
 
+    /**
+     * A 1xx interim response (102 Processing, 103 Early Hints): forwarded before the final response
+     * (RFC 9110 §15.2), never stored, its own object so none of its fields reach the final response.
+     */
+    void onInterim(HttpResponse interim) {
+        HopByHopHeaders.strip(interim.headers());
+        runtime.forwarded.onResponse(interim.headers(), interim.protocolVersion());
+        client.sendInterim(interim);
+    }
+
     /** Response rules and the cache's response phase, then the head goes to the client. */
     void onResponseHead(HttpResponse response) {
         CacheFill fill = cache == null ? null : cache.fill();

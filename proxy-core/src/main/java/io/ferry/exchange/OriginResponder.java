@@ -275,12 +275,14 @@ final class OriginResponder implements Responder, UpstreamExchange, ChannelFutur
             return;
         }
         if (code < 200) {
-            ReferenceCountUtil.release(response);
             if (code == 101) {
                 attemptFailed(Failure.BAD_RESPONSE, HttpResponseStatus.BAD_GATEWAY,
                         "101 Switching Protocols to a request without Upgrade");
-            } else {
-                skipInterimEnd = true;
+                return;
+            }
+            skipInterimEnd = true;
+            if (code != 100) { // Ferry answers Expect: 100-continue itself; 102, 103 Early Hints … go on
+                ex.onInterim(response);
             }
             return;
         }

@@ -351,6 +351,15 @@ public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements
     }
 
     @Override
+    public void sendInterim(HttpResponse interim) {
+        if (http10) {
+            return; // RFC 9110 §15.2: never a 1xx to an HTTP/1.0 client
+        }
+        ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, interim.status(), Unpooled.EMPTY_BUFFER,
+                interim.headers(), io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE), ctx.voidPromise());
+    }
+
+    @Override
     public void sendHead(HttpResponse head, boolean mayDiscardRequestBody) {
         HttpHeaders h = head.headers();
         int code = head.status().code();

@@ -213,4 +213,53 @@ class Rfc9111Test {
         assertEquals(2, twice("/ferry"), "Ferry-Cache-Control comes before CDN-Cache-Control");
         assertNull(get("/ferry").header("ferry-cache-control"));
     }
+
+    @Test
+    void rfc9110Section15_2InterimResponsesAreForwardedNeverStored() throws Exception {
+        answers.put("/hints", "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+                + "HTTP/1.1 102 Processing\r\n\r\n"
+                + "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nContent-Length: 2\r\n\r\nok");
+        try (RawClient c = new RawClient(ferry.port())) {
+            c.send("GET /hints HTTP/1.1\r\nHost: rfc.test\r\n\r\n");
+            RawClient.Response hints = c.read();
+            assertEquals(103, hints.status());
+            assertEquals("</style.css>; rel=preload", hints.header("link"));
+            assertEquals(102, c.read().status());
+            RawClient.Response fin = c.read();
+            assertEquals(200, fin.status());
+            assertEquals("ok", fin.bodyText());
+            assertNull(fin.header("link"), "the interim response's fields stay in it");
+            c.send("GET /hints HTTP/1.1\r\nHost: rfc.test\r\n\r\n");
+            RawClient.Response hit = c.read();
+            assertEquals(200, hit.status(), "a hit is the stored final response only");
+            assertEquals("HIT", hit.header("x-cache"));
+            assertNull(hit.header("link"));
+        }
+        answers.put("/hints10", answers.get("/hints"));
+        try (RawClient c = new RawClient(ferry.port())) {
+            c.send("GET /hints10 HTTP/1.0\r\nHost: rfc.test\r\n\r\n");
+            assertEquals(200, c.read().status(), "no 1xx to an HTTP/1.0 client");
+        }
+    }
+
+    @Test
+    void section3_5AuthorizationUsesAndFillsOnlyWithSharedResponses() throws Exception {
+        String auth = "Authorization: Basic dTpw";
+        answer("/shared", 200, "Cache-Control: public, max-age=60\r\n", "shared");
+        assertEquals("PASS", get("/shared", auth).header("x-cache"));
+        assertEquals("HIT", get("/shared", auth).header("x-cache"), "public: stored and used with Authorization");
+        assertEquals("HIT", get("/shared").header("x-cache"));
+        assertEquals(1, originCalls("/shared"));
+        answer("/personal", 200, "Cache-Control: max-age=60\r\n", "personal");
+        get("/personal", auth);
+        get("/personal", auth);
+        assertEquals(2, originCalls("/personal"), "not public: neither stored nor reused");
+        assertEquals("MISS", get("/personal").header("x-cache"), "and no hit-for-miss mark for anonymous users");
+        assertEquals("HIT", get("/personal").header("x-cache"));
+        assertEquals(200, get("/personal", auth).status());
+        assertEquals(4, originCalls("/personal"), "an anonymous object does not answer Authorization");
+        answer("/smax", 200, "Cache-Control: s-maxage=60\r\n", "s");
+        get("/smax", auth);
+        assertEquals("HIT", get("/smax", auth).header("x-cache"), "s-maxage");
+    }
 }
