@@ -17,6 +17,8 @@ import io.ferry.cache.CookieRules;
  *                       freshness stays fresh (RFC 9111 §4.2.2), at most {@code heuristicMax}
  * @param targetedField  a cache-control field meant for Ferry alone (RFC 9213), before CDN-Cache-Control;
  *                       "" for CDN-Cache-Control only
+ * @param honourClientNoCache a request's Cache-Control: no-cache or max-age=0 makes Ferry validate with
+ *                       the backend instead of answering from the cache (off, as Varnish)
  */
 public record CacheConfig(
         boolean enabled,
@@ -38,5 +40,6 @@ public record CacheConfig(
         boolean exposeTags,
         double heuristicFraction,
         Duration heuristicMax,
-        String targetedField) {
+        String targetedField,
+        boolean honourClientNoCache) {
 }

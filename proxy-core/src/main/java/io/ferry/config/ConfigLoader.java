@@ -309,6 +309,7 @@ public final class ConfigLoader {
             Duration heuristicMax = nonNegative(h, "max", Duration.ofDays(1));
             h.rejectUnknownKeys();
             String targeted = s.string("targeted-field", "Ferry-Cache-Control");
+            boolean honourNoCache = s.bool("honour-client-no-cache", false);
             if (!targeted.isEmpty() && !targeted.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
                 throw s.error("targeted-field", "must be a header field name such as Ferry-Cache-Control; got \""
                         + targeted + '"');
@@ -316,7 +317,7 @@ public final class ConfigLoader {
             s.rejectUnknownKeys();
             return new CacheConfig(enabled, size, maxObject, ttl, grace, keep, staleIfError, hitForMiss, wait, header,
                     Set.copyOf(extensions), staticMin, anonymous, cookie, List.copyOf(pass), List.copyOf(allow), exposeTags,
-                    fraction, heuristicMax, targeted);
+                    fraction, heuristicMax, targeted, honourNoCache);
         }
 
         /** A duration that may be zero (grace = 0s turns grace off). */

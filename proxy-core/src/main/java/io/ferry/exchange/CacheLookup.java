@@ -29,6 +29,8 @@ final class CacheLookup {
     private boolean unsafe;
     /** The client asked for a stored response or nothing (only-if-cached, §5.2.1.7). */
     private boolean onlyIfCached;
+    /** The client asked for a validated response (no-cache, max-age=0) and cache.honour-client-no-cache is on. */
+    private boolean revalidate;
     private boolean staticAsset;
     /** A HEAD miss fetched upstream as GET so the object can be stored; its body is not sent. */
     private boolean headAsGet;
@@ -56,8 +58,12 @@ final class CacheLookup {
         HttpHeaders h = ex.request.headers();
         String cookie = h.contains(HttpHeaderNames.COOKIE) ? String.join("; ", h.getAll(HttpHeaderNames.COOKIE)) : null;
         HttpMethod method = ex.method;
-        onlyIfCached = h.contains(HttpHeaderNames.CACHE_CONTROL)
-                && CacheControl.parse(h.getAll(HttpHeaderNames.CACHE_CONTROL)).onlyIfCached();
+        if (h.contains(HttpHeaderNames.CACHE_CONTROL)) {
+            CacheControl cc = CacheControl.parse(h.getAll(HttpHeaderNames.CACHE_CONTROL));
+            onlyIfCached = cc.onlyIfCached();
+            // A browser's reload; honoured only if configured, else anyone could empty the cache of hits.
+            revalidate = front.config.honourClientNoCache() && (cc.noCache() || cc.maxAge() == 0);
+        }
         RequestPolicy.Decision d = front.requestPolicy.decide(method.name(), ex.normalPath,
                 h.contains(HttpHeaderNames.AUTHORIZATION), cookie);
         if (!d.lookup()) {
@@ -107,7 +113,11 @@ final class CacheLookup {
             return lookUpAuthorized();
         }
         HttpCache.Lookup l = front.cache.lookup(primary, ex.request.headers()::get);
-        switch (l.state()) {
+        HttpCache.State state = l.state();
+        if (revalidate && (state == HttpCache.State.FRESH || state == HttpCache.State.GRACE)) {
+            state = HttpCache.State.STALE; // fetched again (with its validators), the cache updated
+        }
+        switch (state) {
             case FRESH -> {
                 if (ex.serveFromCache(l.object())) {
                     front.cache.stats().countHit();

@@ -262,4 +262,27 @@ class Rfc9111Test {
         get("/smax", auth);
         assertEquals("HIT", get("/smax", auth).header("x-cache"), "s-maxage");
     }
+
+    @Test
+    void section5_2_1ClientNoCacheIsIgnoredByDefaultAndHonouredOnRequest() throws Exception {
+        answer("/reload", 200, "Cache-Control: max-age=60\r\n", "v1");
+        get("/reload");
+        assertEquals("HIT", get("/reload", "Cache-Control: no-cache").header("x-cache"), "ignored, as Varnish");
+        assertEquals("HIT", get("/reload", "Cache-Control: max-age=0").header("x-cache"));
+        assertEquals(1, originCalls("/reload"));
+        try (FerryHarness honouring = FerryHarness.proxyTo(
+                "cache { enabled = true, grace = 0s, default-ttl = 0s, honour-client-no-cache = true }", origin.port())) {
+            try (RawClient c = new RawClient(honouring.port())) {
+                c.send("GET /reload HTTP/1.1\r\nHost: rfc.test\r\n\r\n");
+                assertEquals("v1", c.read().bodyText());
+                answer("/reload", 200, "Cache-Control: max-age=60\r\n", "v2");
+                c.send("GET /reload HTTP/1.1\r\nHost: rfc.test\r\n\r\n");
+                assertEquals("v1", c.read().bodyText(), "fresh: served from the cache");
+                c.send("GET /reload HTTP/1.1\r\nHost: rfc.test\r\nCache-Control: no-cache\r\n\r\n");
+                assertEquals("v2", c.read().bodyText(), "honoured: fetched again");
+                c.send("GET /reload HTTP/1.1\r\nHost: rfc.test\r\n\r\n");
+                assertEquals("v2", c.read().bodyText(), "and the cache updated");
+            }
+        }
+    }
 }
