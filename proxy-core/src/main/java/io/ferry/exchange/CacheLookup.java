@@ -4,6 +4,7 @@ import io.ferry.cache.CacheControl;
 import io.ferry.cache.CachedResponse;
 import io.ferry.cache.HttpCache;
 import io.ferry.cache.RequestPolicy;
+import io.ferry.cache.StorePolicy;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -209,6 +210,8 @@ final class CacheLookup {
         HttpHeaders headers = response.headers();
         if (unsafe) {
             invalidateAfter(response);
+        } else if (ex.method == HttpMethod.HEAD && !headAsGet && response.status().code() == 200) {
+            updateFromHead(response);
         }
         if (staticAsset) {
             headers.remove(HttpHeaderNames.SET_COOKIE);
@@ -240,6 +243,36 @@ final class CacheLookup {
             if (target != null) {
                 front.cache.purge(HttpCache.primaryKey(host, target));
             }
+        }
+    }
+
+    /**
+     * §4.3.5: a 200 to a HEAD that went to the backend (a passed request) updates the stored GET response
+     * it describes — same validators: its headers and lifetime are refreshed; different ones (or, without
+     * validators, another length): it is invalidated.
+     */
+    private void updateFromHead(HttpResponse response) {
+        HttpCache.Lookup l = front.cache.lookup(primary, ex.request.headers()::get);
+        CachedResponse stored = l.object();
+        if (stored == null) {
+            return;
+        }
+        HttpHeaders h = response.headers();
+        String etag = h.get(HttpHeaderNames.ETAG);
+        String modified = h.get(HttpHeaderNames.LAST_MODIFIED);
+        boolean same;
+        if (etag != null || stored.etag() != null) {
+            same = etag != null && etag.equals(stored.etag());
+        } else if (modified != null || stored.lastModified() != null) {
+            same = modified != null && modified.equals(stored.lastModified());
+        } else {
+            same = String.valueOf(stored.body().readableBytes()).equals(h.get(HttpHeaderNames.CONTENT_LENGTH));
+        }
+        StorePolicy.Decision d = front.decide(response, staticAsset);
+        if (same && d.store()) {
+            front.cache.refresh(stored, front.snapshot(h), d.ttl());
+        } else {
+            front.cache.purge(primary);
         }
     }
 

@@ -31,6 +31,9 @@ class Rfc9111Test {
         origin = new RawOrigin((socket, head) -> {
             String path = head.substring(head.indexOf(' ') + 1, head.indexOf(' ', head.indexOf(' ') + 1));
             String answer = answers.getOrDefault(path, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+            if (head.startsWith("HEAD ")) {
+                answer = answer.substring(0, answer.indexOf("\r\n\r\n") + 4); // the head of what a GET gets
+            }
             socket.getOutputStream().write(answer.getBytes(StandardCharsets.ISO_8859_1));
             socket.getOutputStream().flush();
             return true;
@@ -284,5 +287,21 @@ class Rfc9111Test {
                 assertEquals("v2", c.read().bodyText(), "and the cache updated");
             }
         }
+    }
+
+    @Test
+    void section4_3_5AHeadResponseUpdatesTheStoredHeaders() throws Exception {
+        answer("/doc", 200, "Cache-Control: max-age=60\r\nETag: \"v1\"\r\nX-Version: 1\r\n", "document");
+        get("/doc");
+        answer("/doc", 200, "Cache-Control: max-age=60\r\nETag: \"v1\"\r\nX-Version: 2\r\n", "document");
+        // A passed HEAD (a session cookie) reaches the backend as HEAD and reports the same validator.
+        assertEquals(200, request("HEAD", "/doc", "Cookie: PHPSESSID=abc").status());
+        RawClient.Response hit = get("/doc");
+        assertEquals("HIT", hit.header("x-cache"));
+        assertEquals("2", hit.header("x-version"), "same ETag: the stored headers are updated");
+        assertEquals("document", hit.bodyText());
+        answer("/doc", 200, "Cache-Control: max-age=60\r\nETag: \"v2\"\r\n", "new document");
+        request("HEAD", "/doc", "Cookie: PHPSESSID=abc");
+        assertEquals("MISS", get("/doc").header("x-cache"), "another ETag: the stored response is invalidated");
     }
 }
