@@ -107,6 +107,12 @@ final class CacheFill {
     /** Decides at the head: copy the body for storing, or hit-for-miss now. */
     void onResponseHead(HttpResponse response, boolean staticAsset, boolean authorization, HttpMethod method,
                         String uri) {
+        if (response.status().code() == 206) {
+            // A part of the object (a request whose Range went on): not stored, and no reason to mark
+            // the URL hit-for-miss — the whole object is as cacheable as ever.
+            endFetch(null);
+            return;
+        }
         StorePolicy.Decision d = front.decide(response, staticAsset);
         if (authorization && !(d.store() && RequestPolicy.sharedWithAuthorization(front.cacheControl(response.headers())))) {
             // Not for sharing. The URL may well be cacheable for anonymous requests: no hit-for-miss mark.

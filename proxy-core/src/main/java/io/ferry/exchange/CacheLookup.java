@@ -158,6 +158,9 @@ final class CacheLookup {
         }
         if (front.cache.fetchOrWait(l.key(), obj -> ex.client.eventLoop().execute(() -> waitDone(obj)))) {
             fill = new CacheFill(front, primary, l.key(), true);
+            // As Varnish does: the whole object is fetched so it can be stored; this client gets all of it
+            // (a server may ignore Range), later ranges are cut from the stored copy.
+            ex.request.headers().remove(HttpHeaderNames.RANGE).remove(HttpHeaderNames.IF_RANGE);
             if (stale != null && stale.hasValidators() && ex.fcgiHead == null) {
                 fill.revalidate(stale, ex.request.headers());
             }

@@ -304,4 +304,24 @@ class Rfc9111Test {
         request("HEAD", "/doc", "Cookie: PHPSESSID=abc");
         assertEquals("MISS", get("/doc").header("x-cache"), "another ETag: the stored response is invalidated");
     }
+
+    @Test
+    void section3_4RangesAreCutFromTheWholeStoredResponse() throws Exception {
+        answer("/range", 200, "Cache-Control: max-age=60\r\n", "0123456789");
+        RawClient.Response first = get("/range", "Range: bytes=2-4");
+        assertEquals("0123456789", first.bodyText(), "the miss fetches (and gets) the whole object");
+        assertTrue(origin.heads().stream().noneMatch(h -> h.toLowerCase().contains("range:")),
+                "no Range went to the origin");
+        RawClient.Response part = get("/range", "Range: bytes=2-4");
+        assertEquals(206, part.status());
+        assertEquals("234", part.bodyText());
+        assertEquals("bytes 2-4/10", part.header("content-range"));
+        assertEquals("0123456789", get("/range").bodyText(), "the stored response is complete");
+        assertEquals(1, originCalls("/range"));
+        answer("/part", 206, "Cache-Control: max-age=60\r\nContent-Range: bytes 0-1/10\r\n", "01");
+        assertEquals(206, get("/part").status());
+        answer("/part", 200, "Cache-Control: max-age=60\r\n", "0123456789");
+        assertEquals("MISS", get("/part").header("x-cache"), "a 206 is never stored");
+        assertEquals("HIT", get("/part").header("x-cache"), "nor does it mark the URL hit-for-miss");
+    }
 }
