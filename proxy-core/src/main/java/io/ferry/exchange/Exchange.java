@@ -10,6 +10,7 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -298,7 +299,7 @@ public final class Exchange {
         responseStarted = true;
         CharSequence protocol = response.headers().get(HttpHeaderNames.UPGRADE);
         HopByHopHeaders.strip(response.headers());
-        response.headers().set(HttpHeaderNames.CONNECTION, io.netty.handler.codec.http.HttpHeaderValues.UPGRADE);
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
         response.headers().set(HttpHeaderNames.UPGRADE, protocol);
         runtime.forwarded.onResponse(response.headers(), response.protocolVersion());
         client.sendSwitchingProtocols(response);

@@ -16,6 +16,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -31,6 +32,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayDeque;
@@ -167,8 +169,8 @@ public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == ChannelInputShutdownEvent.INSTANCE && state == State.LINGERING) {
-            ctx.close(); // the client has sent all it will: the lingering is over
+        if (evt == ChannelInputShutdownEvent.INSTANCE && (state == State.LINGERING || state == State.DISCARDING)) {
+            ctx.close(); // the client has sent all it will: nothing left to drop
         } else if (evt == ChannelInputShutdownEvent.INSTANCE && exchange != null && exchange.clientHalfClosed()) {
             exchange = null; // a client that left while its request waited: it never takes a slot
             state = State.CLOSING;
@@ -356,7 +358,7 @@ public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements
             return; // RFC 9110 §15.2: never a 1xx to an HTTP/1.0 client
         }
         ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, interim.status(), Unpooled.EMPTY_BUFFER,
-                interim.headers(), io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE), ctx.voidPromise());
+                interim.headers(), EmptyHttpHeaders.INSTANCE), ctx.voidPromise());
     }
 
     @Override
@@ -457,7 +459,7 @@ public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements
         });
         long linger = settings.runtime().get().config.timeouts().lingeringClose().toNanos();
         ctx.executor().schedule(() -> {
-            ctx.close();
+            ctx.close(); // the client kept sending: enough
         }, linger, TimeUnit.NANOSECONDS);
     }
 
@@ -509,7 +511,7 @@ public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements
         private long lastActivity;
         private long timeoutNanos;
         private long lastPending = -1;
-        private io.netty.util.concurrent.ScheduledFuture<?> future;
+        private ScheduledFuture<?> future;
 
         void start(long timeoutNanos) {
             this.timeoutNanos = timeoutNanos;
