@@ -14,9 +14,9 @@ public enum AnonymousPreset {
     /** Drupal: SESS/SSESS session, NO_CACHE and persistent-login cookies pass; admin and maintenance paths pass. */
     DRUPAL(Pattern.compile("^(S?SESS[0-9a-f]+|NO_CACHE$|PERSISTENT_LOGIN_)"),
             List.of("/admin", "/user", "/update.php", "/cron.php", "/install.php", "/batch")),
-    /** WordPress: login, password-protected post, commenter and WooCommerce cookies pass; wp-admin and friends pass. */
-    WORDPRESS(Pattern.compile("^(wordpress_logged_in_|wordpress_sec_|wp-postpass_|comment_author_|woocommerce_"
-            + "|wp_woocommerce_session_)"),
+    /** WordPress: login (and its admin-path auth cookie), password-protected post, commenter and WooCommerce cookies pass. */
+    WORDPRESS(Pattern.compile("^(wordpress_logged_in_|wordpress_sec_|wordpress_[0-9a-f]{32}$|wp-postpass_"
+            + "|comment_author_|woocommerce_|wp_woocommerce_session_)"),
             List.of("/wp-admin", "/wp-login.php", "/wp-cron.php", "/xmlrpc.php", "/wp-comments-post.php"));
 
     private final Pattern sessionCookie;

@@ -18,11 +18,13 @@ public final class PhpFpm implements AutoCloseable {
     private final Path dir;
     private final Path config;
     private final String listen;
+    private final List<String> extensions;
     private Process process;
 
-    private PhpFpm(Path dir, String listen, int maxChildren) throws IOException {
+    private PhpFpm(Path dir, String listen, int maxChildren, List<String> extensions) throws IOException {
         this.dir = dir;
         this.listen = listen;
+        this.extensions = extensions;
         this.config = dir.resolve("php-fpm-" + Math.abs(listen.hashCode()) + ".conf");
         Files.writeString(config, """
                 [global]
@@ -48,18 +50,23 @@ public final class PhpFpm implements AutoCloseable {
 
     /** Starts php-fpm on 127.0.0.1 at a free port. */
     public static PhpFpm onTcp(Path dir, int maxChildren) throws IOException {
+        return onTcp(dir, maxChildren, List.of());
+    }
+
+    /** The same, loading shared PHP extensions (php-fpm runs without php.ini), e.g. mysqlnd, mysqli. */
+    public static PhpFpm onTcp(Path dir, int maxChildren, List<String> extensions) throws IOException {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        PhpFpm fpm = new PhpFpm(dir, "127.0.0.1:" + port, maxChildren);
+        PhpFpm fpm = new PhpFpm(dir, "127.0.0.1:" + port, maxChildren, extensions);
         fpm.start();
         return fpm;
     }
 
     /** Starts php-fpm on a unix socket in {@code dir}. */
     public static PhpFpm onUnixSocket(Path dir, int maxChildren) throws IOException {
-        PhpFpm fpm = new PhpFpm(dir, dir.resolve("fpm.sock").toString(), maxChildren);
+        PhpFpm fpm = new PhpFpm(dir, dir.resolve("fpm.sock").toString(), maxChildren, List.of());
         fpm.start();
         return fpm;
     }
@@ -98,6 +105,10 @@ public final class PhpFpm implements AutoCloseable {
             Files.deleteIfExists(Path.of(listen));
         }
         List<String> cmd = new ArrayList<>(List.of(binary(), "-n", "-F", "-y", config.toString()));
+        for (String e : extensions) {
+            cmd.add("-d");
+            cmd.add("extension=" + e);
+        }
         if (isRoot()) {
             cmd.add("-R"); // CI runs as root; the pool then runs as root too, inside the sandbox
         }
