@@ -66,6 +66,55 @@ public final class FcgiEncoding {
         }
     }
 
+    /** A GET_VALUES management record (§4.1) asking for the named variables. */
+    public static ByteBuf getValues(ByteBufAllocator alloc, List<String> names) {
+        ByteBuf body = alloc.buffer(64);
+        ByteBuf out = alloc.buffer(128);
+        try {
+            for (String n : names) {
+                byte[] name = n.getBytes(StandardCharsets.US_ASCII);
+                writeLength(body, name.length);
+                writeLength(body, 0);
+                body.writeBytes(name);
+            }
+            int padding = paddingFor(body.readableBytes());
+            writeHeader(out, FcgiRecord.GET_VALUES, 0, body.readableBytes(), padding);
+            out.writeBytes(body).writeZero(padding);
+            return out;
+        } catch (RuntimeException e) {
+            out.release();
+            throw e;
+        } finally {
+            body.release();
+        }
+    }
+
+    /** The name-value pairs of a record's content (§3.4), such as a GET_VALUES_RESULT's. */
+    public static Map<String, String> readPairs(ByteBuf content) {
+        Map<String, String> pairs = new java.util.LinkedHashMap<>();
+        ByteBuf in = content.duplicate();
+        while (in.isReadable()) {
+            int nameLength = readLength(in);
+            int valueLength = readLength(in);
+            if (nameLength < 0 || valueLength < 0 || in.readableBytes() < nameLength + valueLength) {
+                break; // malformed: keep what was read
+            }
+            String name = in.readCharSequence(nameLength, StandardCharsets.US_ASCII).toString();
+            pairs.put(name, in.readCharSequence(valueLength, StandardCharsets.US_ASCII).toString());
+        }
+        return pairs;
+    }
+
+    private static int readLength(ByteBuf in) {
+        if (!in.isReadable()) {
+            return -1;
+        }
+        if ((in.getUnsignedByte(in.readerIndex()) & 0x80) == 0) {
+            return in.readUnsignedByte();
+        }
+        return in.readableBytes() < 4 ? -1 : in.readInt() & 0x7fffffff;
+    }
+
     /** §3.4: lengths below 128 take one byte, longer ones four with the top bit set. */
     static void writeLength(ByteBuf out, int length) {
         if (length < 128) {

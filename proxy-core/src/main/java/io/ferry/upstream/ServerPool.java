@@ -47,6 +47,15 @@ public final class ServerPool implements Balanced {
     private final SocketAddress remote;
     private volatile boolean retired;
     private final Bootstrap template;
+    private final boolean fastcgi;
+    /**
+     * The request limit of a FastCGI server whose config leaves max-conns at 0: what it answered to
+     * FCGI_GET_VALUES, else php-fpm's default pm.max_children until (or unless) it answers.
+     */
+    private volatile int learnedMaxConns = FASTCGI_FALLBACK_MAX_CONNS;
+    /** php-fpm's default pm.max_children: a safe limit for a FastCGI server that does not say its own. */
+    public static final int FASTCGI_FALLBACK_MAX_CONNS = 5;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ServerPool.class);
     private final AtomicInteger open = new AtomicInteger();
     private final FastThreadLocal<LoopState> loops = new FastThreadLocal<>() {
         @Override
@@ -60,6 +69,7 @@ public final class ServerPool implements Balanced {
         this.server = server;
         this.config = config;
         this.health = health;
+        this.fastcgi = fastcgi;
         this.remote = server.isUnix() ? transport.domainAddress().apply(server.unixPath()) : server.address();
         HttpDecoderConfig decoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxRequestLine())
@@ -121,9 +131,54 @@ public final class ServerPool implements Balanced {
         return !drained && health.isUp();
     }
 
+    /**
+     * Requests this server may have in flight (max-conns); 0 for no limit. A FastCGI server without a
+     * configured max-conns gets what it said it takes (FCGI_MAX_CONNS), else a safe small default.
+     */
+    public int maxConns() {
+        int configured = server.maxConns();
+        return configured > 0 || !fastcgi ? configured : learnedMaxConns;
+    }
+
+    /**
+     * For a FastCGI server without max-conns: asks it (FCGI_GET_VALUES) how many connections it takes,
+     * on {@code loop}, without blocking; {@code onMore} runs once per slot gained so queued requests go on.
+     * Without it, extra connections would wait in php-fpm's listen backlog until timeouts.server.
+     */
+    public void learnFastCgiLimit(EventLoop loop, Runnable onMore) {
+        if (!fastcgi || server.maxConns() > 0) {
+            return;
+        }
+        java.util.function.IntConsumer learned = n -> {
+            if (n > 0) {
+                int before = learnedMaxConns;
+                learnedMaxConns = n;
+                log.info("FastCGI server {} takes {} connections at once (FCGI_MAX_CONNS): used as its max-conns",
+                        server.name(), n);
+                for (int i = before; i < n; i++) {
+                    onMore.run();
+                }
+            } else {
+                log.warn("FastCGI server {} did not say how many connections it takes (FCGI_GET_VALUES): max-conns {}"
+                        + " (php-fpm's default pm.max_children); set max-conns to its pm.max_children",
+                        server.name(), FASTCGI_FALLBACK_MAX_CONNS);
+            }
+        };
+        template.clone().group(loop).handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(new FcgiRecordDecoder(), new io.ferry.fastcgi.FastCgiLimits(2000, learned));
+            }
+        }).connect(remote).addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                learned.accept(-1);
+            }
+        });
+    }
+
     @Override
     public boolean isAvailable() {
-        int max = server.maxConns();
+        int max = maxConns();
         return !drained && health.isUp() && (max == 0 || inFlight.get() < max) && hasCapacity();
     }
 
@@ -162,7 +217,7 @@ public final class ServerPool implements Balanced {
 
     /** Takes one of the server's request slots (max-conns); false if they are all taken. */
     boolean tryAcquireSlot() {
-        int max = server.maxConns();
+        int max = maxConns();
         if (max == 0) {
             inFlight.incrementAndGet();
             return true;

@@ -34,8 +34,18 @@ public final class Upstreams {
         this.backends = Map.copyOf(map);
     }
 
-    /** Starts the active health checks, each backend's on one of the event loops. */
+    /**
+     * Starts the active health checks, each backend's on one of the event loops, and asks FastCGI
+     * servers without max-conns how many connections they take.
+     */
     public void startHealthChecks(EventLoopGroup loops, Transport transport) {
+        for (Backend b : backends.values()) {
+            if (b.fastCgiSite() != null) {
+                for (ServerPool s : b.servers()) {
+                    s.learnFastCgiLimit(loops.next(), b::wakeOne);
+                }
+            }
+        }
         for (Backend b : backends.values()) {
             if (b.config().healthCheck() == null) {
                 continue;
