@@ -40,10 +40,16 @@ public final class FcgiEncoding {
      * ends the stream. Pairs are split over records of at most 64 KiB.
      */
     public static ByteBuf params(ByteBufAllocator alloc, int requestId, List<Map.Entry<String, String>> params) {
+        return pairRecords(alloc, FcgiRecord.PARAMS, requestId, params, true);
+    }
+
+    /** Name-value pairs (§3.4) in records of {@code type}, at most 64 KiB each; {@code end}: an empty one follows. */
+    private static ByteBuf pairRecords(ByteBufAllocator alloc, int type, int requestId,
+                                       List<Map.Entry<String, String>> pairs, boolean end) {
         ByteBuf body = alloc.buffer(1024);
         ByteBuf out = alloc.buffer(1024 + 64);
         try {
-            for (Map.Entry<String, String> p : params) {
+            for (Map.Entry<String, String> p : pairs) {
                 byte[] name = p.getKey().getBytes(StandardCharsets.UTF_8);
                 byte[] value = p.getValue().getBytes(StandardCharsets.UTF_8);
                 writeLength(body, name.length);
@@ -53,10 +59,12 @@ public final class FcgiEncoding {
             while (body.isReadable()) {
                 int n = Math.min(body.readableBytes(), FcgiRecord.MAX_CONTENT);
                 int padding = paddingFor(n);
-                writeHeader(out, FcgiRecord.PARAMS, requestId, n, padding);
+                writeHeader(out, type, requestId, n, padding);
                 out.writeBytes(body, n).writeZero(padding);
             }
-            writeHeader(out, FcgiRecord.PARAMS, requestId, 0, 0);
+            if (end) {
+                writeHeader(out, type, requestId, 0, 0);
+            }
             return out;
         } catch (RuntimeException e) {
             out.release();
@@ -68,25 +76,11 @@ public final class FcgiEncoding {
 
     /** A GET_VALUES management record (§4.1) asking for the named variables. */
     public static ByteBuf getValues(ByteBufAllocator alloc, List<String> names) {
-        ByteBuf body = alloc.buffer(64);
-        ByteBuf out = alloc.buffer(128);
-        try {
-            for (String n : names) {
-                byte[] name = n.getBytes(StandardCharsets.US_ASCII);
-                writeLength(body, name.length);
-                writeLength(body, 0);
-                body.writeBytes(name);
-            }
-            int padding = paddingFor(body.readableBytes());
-            writeHeader(out, FcgiRecord.GET_VALUES, 0, body.readableBytes(), padding);
-            out.writeBytes(body).writeZero(padding);
-            return out;
-        } catch (RuntimeException e) {
-            out.release();
-            throw e;
-        } finally {
-            body.release();
+        List<Map.Entry<String, String>> pairs = new java.util.ArrayList<>(names.size());
+        for (String n : names) {
+            pairs.add(Map.entry(n, ""));
         }
+        return pairRecords(alloc, FcgiRecord.GET_VALUES, 0, pairs, false);
     }
 
     /** The name-value pairs of a record's content (§3.4), such as a GET_VALUES_RESULT's. */
