@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ferry.testing.FerryHarness;
+import io.ferry.testing.OpenFiles;
 import io.ferry.testing.TestOrigin;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelHandlerContext;
@@ -22,8 +23,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,21 +38,10 @@ import org.junit.jupiter.api.Test;
 class BurstTest {
     private static final int CLIENTS = 3000;
 
-    /** Open files this process may have (the JVM raises the soft limit to the hard one at start). */
-    private static long openFilesLimit() throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
-            if (line.startsWith("Max open files")) {
-                String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
-                return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft);
-            }
-        }
-        return Long.MAX_VALUE;
-    }
-
     @Test
     void aBurstWithinMaxConnectionsIsServedNotShed() throws Exception {
         // Client, Ferry (both sides) and origin live in this process: four sockets per request.
-        assumeTrue(openFilesLimit() > 4L * CLIENTS + 1000, "needs more open files than this machine allows");
+        assumeTrue(OpenFiles.limit() > 4L * CLIENTS + 1000, "needs more open files than this machine allows");
         EventLoopGroup clients = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         try (TestOrigin origin = TestOrigin.echoUri();
              FerryHarness ferry = FerryHarness.start("""

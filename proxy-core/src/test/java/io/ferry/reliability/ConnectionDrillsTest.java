@@ -2,10 +2,12 @@ package io.ferry.reliability;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.FerryProcess;
 import io.ferry.testing.KeepAliveLoad;
+import io.ferry.testing.OpenFiles;
 import io.ferry.testing.OriginProcess;
 import io.ferry.testing.RawClient;
 import io.ferry.testing.RawOrigin;
@@ -162,6 +164,8 @@ class ConnectionDrillsTest {
     @Test
     void drill7TenThousandIdleKeepaliveConnections() throws Exception {
         int n = 10_000;
+        // The clients live in this process, Ferry in its own: each needs n sockets and some to spare.
+        assumeTrue(OpenFiles.limit() > n + 2000, "needs more open files than this machine allows");
         try (TestOrigin origin = TestOrigin.echoUri()) {
             int port = OriginProcess.freePort();
             Path conf = dir.resolve("ferry.conf");
@@ -218,6 +222,7 @@ class ConnectionDrillsTest {
     @Test
     void drill8SlowlorisOnAThousandConnectionsLeavesOthersUnaffected() throws Exception {
         int slow = 1000;
+        assumeTrue(OpenFiles.limit() > 2L * slow + 1000, "needs more open files than this machine allows");
         try (TestOrigin origin = TestOrigin.echoUri();
              FerryHarness ferry = FerryHarness.proxyTo("timeouts.http-request = 5s", origin.port())) {
             List<Socket> crowd = new ArrayList<>(slow);
