@@ -18,11 +18,20 @@ public final class Ferry {
     private Ferry() {
     }
 
-    /** SIGHUP re-reads the config file, as for HAProxy and nginx; an invalid file keeps the old config. */
-    private static void reloadOnSighup(FerryServer server) {
+    /**
+     * SIGHUP re-reads the config file, as for HAProxy and nginx; an invalid file keeps the old config.
+     * Installed before the listeners open, so a signal in the first moments cannot take the JVM's default
+     * action (exit); until the server is up there is nothing to reload and it is ignored.
+     */
+    private static void reloadOnSighup(java.util.function.Supplier<FerryServer> current) {
         Logger log = LoggerFactory.getLogger(Ferry.class);
         try {
             Signal.handle(new Signal("HUP"), signal -> {
+                FerryServer server = current.get();
+                if (server == null) {
+                    log.warn("SIGHUP while starting: ignored");
+                    return;
+                }
                 try {
                     server.reloadFromSource();
                 } catch (ConfigError e) {
@@ -35,7 +44,12 @@ public final class Ferry {
             log.warn("SIGHUP is not available on this platform; reload through the admin listener instead");
         }
         try {
-            Signal.handle(new Signal("USR1"), signal -> server.reopenAccessLog()); // logrotate
+            Signal.handle(new Signal("USR1"), signal -> { // logrotate
+                FerryServer server = current.get();
+                if (server != null) {
+                    server.reopenAccessLog();
+                }
+            });
         } catch (IllegalArgumentException e) {
             log.warn("SIGUSR1 is not available on this platform; reopen logs through the admin listener instead");
         }
@@ -75,9 +89,11 @@ public final class Ferry {
             return;
         }
         try {
+            java.util.concurrent.atomic.AtomicReference<FerryServer> running = new java.util.concurrent.atomic.AtomicReference<>();
+            reloadOnSighup(running::get);
             FerryServer server = FerryServer.start(config);
+            running.set(server);
             Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown, "ferry-shutdown"));
-            reloadOnSighup(server);
         } catch (ConfigError e) {
             System.err.println("ferry: invalid configuration: " + e.getMessage());
             System.exit(2);

@@ -72,7 +72,6 @@ class FaultDrillsTest {
             Files.writeString(conf, config(port, x.port(), "30s"));
             try (FerryProcess ferry = FerryProcess.start(conf, port, "-Xmx256m",
                     "-Dlogback.configurationFile=" + Path.of("../conf/logback.xml").toAbsolutePath())) {
-                Thread.sleep(500); // the SIGHUP handler is installed once the listeners are up
                 KeepAliveLoad load = new KeepAliveLoad(port, 4, 60, i -> get("/drill2/" + i));
                 int reloads = 15;
                 for (int i = 1; i <= reloads; i++) {
