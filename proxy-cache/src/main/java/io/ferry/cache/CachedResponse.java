@@ -92,8 +92,9 @@ public record CachedResponse(
     }
 
     /** The same object with refreshed lifetimes after a 304 revalidation; shares (and retains) the body. */
-    CachedResponse revalidated(long now, long newTtl, List<Map.Entry<String, String>> mergedHeaders) {
-        return new CachedResponse(key, status, reason, mergedHeaders, body.retain(), now, 0, newTtl, grace, staleIfError,
+    CachedResponse revalidated(long now, long newInitialAge, long newTtl, List<Map.Entry<String, String>> mergedHeaders) {
+        return new CachedResponse(key, status, reason, mergedHeaders, body.retain(), now, newInitialAge, newTtl, grace,
+                staleIfError,
                 keep, etag, lastModified, tags, new AtomicBoolean());
     }
 }

@@ -240,6 +240,12 @@ public final class HttpCache {
      * in (RFC 9111 §3.2) — except those describing the stored body, which the 304 did not send.
      */
     public CachedResponse refresh(CachedResponse old, List<Map.Entry<String, String>> notModifiedHeaders, long ttl) {
+        return refresh(old, notModifiedHeaders, 0, ttl);
+    }
+
+    /** The same, with the age the validating response arrived with (RFC 9111 §4.2.3). */
+    public CachedResponse refresh(CachedResponse old, List<Map.Entry<String, String>> notModifiedHeaders,
+                                  long initialAge, long ttl) {
         List<Map.Entry<String, String>> update = new ArrayList<>();
         for (Map.Entry<String, String> h : notModifiedHeaders) {
             if (!BODY_HEADERS.contains(h.getKey().toLowerCase(Locale.ROOT))) {
@@ -253,7 +259,7 @@ public final class HttpCache {
             }
         }
         merged.addAll(update);
-        CachedResponse fresh = old.revalidated(clock.getAsLong(), ttl, List.copyOf(merged));
+        CachedResponse fresh = old.revalidated(clock.getAsLong(), initialAge, ttl, List.copyOf(merged));
         store.put(old.key(), fresh);
         stats.revalidations.increment();
         return fresh;

@@ -70,7 +70,9 @@ final class CacheFill {
             return false;
         }
         HttpHeaders h = response.headers();
-        revalidated = front.cache.refresh(revalidating, front.snapshot(h), revalidatedTtl(h));
+        long age = Freshness.initialAgeMillis(h.getAll(HttpHeaderNames.AGE), h.get(HttpHeaderNames.DATE), fetchStarted,
+                front.cache.now());
+        revalidated = front.cache.refresh(revalidating, front.snapshot(h), age, revalidatedTtl(h));
         ReferenceCountUtil.release(response);
         return true;
     }

@@ -2,6 +2,7 @@ package io.ferry.exchange;
 
 import io.ferry.cache.CacheControl;
 import io.ferry.cache.CachedResponse;
+import io.ferry.cache.Freshness;
 import io.ferry.cache.HttpCache;
 import io.ferry.cache.RequestPolicy;
 import io.ferry.cache.StorePolicy;
@@ -273,7 +274,8 @@ final class CacheLookup {
         }
         StorePolicy.Decision d = front.decide(response, staticAsset);
         if (same && d.store()) {
-            front.cache.refresh(stored, front.snapshot(h), d.ttl());
+            front.cache.refresh(stored, front.snapshot(h), Freshness.initialAgeMillis(h.getAll(HttpHeaderNames.AGE),
+                    h.get(HttpHeaderNames.DATE), front.cache.now(), front.cache.now()), d.ttl());
         } else {
             front.cache.purge(primary);
         }

@@ -324,4 +324,25 @@ class Rfc9111Test {
         assertEquals("MISS", get("/part").header("x-cache"), "a 206 is never stored");
         assertEquals("HIT", get("/part").header("x-cache"), "nor does it mark the URL hit-for-miss");
     }
+
+    @Test
+    void section4_2_3AValidatingResponsesAgeCountsToo() throws Exception {
+        try (FerryHarness keeping = FerryHarness.proxyTo(
+                "cache { enabled = true, grace = 0s, keep = 1h, default-ttl = 0s }", origin.port())) {
+            answer("/reval", 200, "Cache-Control: max-age=0\r\nETag: \"e1\"\r\n", "body");
+            try (RawClient c = new RawClient(keeping.port())) {
+                c.send("GET /reval HTTP/1.1\r\nHost: rfc.test\r\n\r\n");
+                assertEquals("body", c.read().bodyText());
+                answers.put("/reval", "HTTP/1.1 304 Not Modified\r\nCache-Control: max-age=600\r\nAge: 30\r\n"
+                        + "ETag: \"e1\"\r\n\r\n");
+                c.send("GET /reval HTTP/1.1\r\nHost: rfc.test\r\n\r\n");
+                RawClient.Response refreshed = c.read();
+                assertEquals("body", refreshed.bodyText(), "revalidated by the 304");
+                c.send("GET /reval HTTP/1.1\r\nHost: rfc.test\r\n\r\n");
+                RawClient.Response hit = c.read();
+                assertEquals("HIT", hit.header("x-cache"));
+                assertTrue(Long.parseLong(hit.header("age")) >= 30, "the 304's Age counts: " + hit.header("age"));
+            }
+        }
+    }
 }
