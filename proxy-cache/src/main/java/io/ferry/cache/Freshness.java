@@ -112,9 +112,4 @@ public final class Freshness {
         long corrected = ageMillis(age) + Math.max(0, responseTime - requestTime);
         return Math.min(MAX_DELTA_MILLIS, Math.max(apparent, corrected));
     }
-
-    /** An HTTP-date in epoch milliseconds, or -1 (see {@link HttpDates}). */
-    public static long parseDate(String value) {
-        return HttpDates.parse(value);
-    }
 }

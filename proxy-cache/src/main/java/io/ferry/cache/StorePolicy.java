@@ -1,7 +1,6 @@
 package io.ferry.cache;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -116,13 +115,5 @@ public final class StorePolicy {
             }
         }
         return false;
-    }
-
-    /** The Vary field values as one list of lower-case names, for choosing variants; null when none. */
-    public static String varyNames(List<String> vary) {
-        if (vary.isEmpty()) {
-            return null;
-        }
-        return String.join(", ", vary).toLowerCase(Locale.ROOT);
     }
 }

@@ -145,7 +145,7 @@ final class BackgroundRefresh implements UpstreamExchange, ChannelFutureListener
             if (isStatic) {
                 r.headers().remove(HttpHeaderNames.SET_COOKIE);
             }
-            decision = front.decide(r, isStatic);
+            decision = front.decide(r, front.cacheControl(r.headers()), isStatic);
             if (decision.store()) {
                 body = UnpooledByteBufAllocator.DEFAULT.directBuffer(1024);
             }
@@ -179,7 +179,8 @@ final class BackgroundRefresh implements UpstreamExchange, ChannelFutureListener
         }
         CachedResponse stored = null;
         if (body != null && response != null) {
-            List<Map.Entry<String, String>> headers = front.snapshot(response.headers());
+            List<Map.Entry<String, String>> headers = front.snapshot(response.headers(),
+                    front.cacheControl(response.headers()));
             stored = front.store(primary, requestHeaders, response.status().code(), response.status().reasonPhrase(),
                     headers, response.headers().getAll(HttpHeaderNames.AGE), body, started, decision);
             body = null;

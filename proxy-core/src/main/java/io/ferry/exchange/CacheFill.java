@@ -1,5 +1,6 @@
 package io.ferry.exchange;
 
+import io.ferry.cache.CacheControl;
 import io.ferry.cache.CachedResponse;
 import io.ferry.cache.Freshness;
 import io.ferry.cache.RequestPolicy;
@@ -72,7 +73,8 @@ final class CacheFill {
         HttpHeaders h = response.headers();
         long age = Freshness.initialAgeMillis(h.getAll(HttpHeaderNames.AGE), h.get(HttpHeaderNames.DATE), fetchStarted,
                 front.cache.now());
-        revalidated = front.cache.refresh(revalidating, front.snapshot(h), age, revalidatedTtl(h));
+        CacheControl cc = front.cacheControl(h);
+        revalidated = front.cache.refresh(revalidating, front.snapshot(h, cc), age, revalidatedTtl(h, cc));
         ReferenceCountUtil.release(response);
         return true;
     }
@@ -100,8 +102,8 @@ final class CacheFill {
     }
 
     /** The freshness a 304 gives: its own Cache-Control/Expires, else the configured default. */
-    private long revalidatedTtl(HttpHeaders h) {
-        long ttl = Freshness.lifetimeMillis(200, front.cacheControl(h), h.get(HttpHeaderNames.EXPIRES),
+    private long revalidatedTtl(HttpHeaders h, CacheControl cc) {
+        long ttl = Freshness.lifetimeMillis(200, cc, h.get(HttpHeaderNames.EXPIRES),
                 h.get(HttpHeaderNames.DATE), front.config.defaultTtl().toMillis());
         return Math.max(ttl, 0);
     }
@@ -115,8 +117,9 @@ final class CacheFill {
             endFetch(null);
             return;
         }
-        StorePolicy.Decision d = front.decide(response, staticAsset);
-        if (authorization && !(d.store() && RequestPolicy.sharedWithAuthorization(front.cacheControl(response.headers())))) {
+        CacheControl cc = front.cacheControl(response.headers());
+        StorePolicy.Decision d = front.decide(response, cc, staticAsset);
+        if (authorization && !(d.store() && RequestPolicy.sharedWithAuthorization(cc))) {
             // Not for sharing. The URL may well be cacheable for anonymous requests: no hit-for-miss mark.
             log.debug("{} {}: with Authorization and not public, s-maxage or must-revalidate: not stored", method, uri);
             endFetch(null);
@@ -126,7 +129,7 @@ final class CacheFill {
             decision = d;
             status = response.status().code();
             reason = response.status().reasonPhrase();
-            headers = front.snapshot(response.headers());
+            headers = front.snapshot(response.headers(), cc);
             age = response.headers().getAll(HttpHeaderNames.AGE);
             int length = response.headers().getInt(HttpHeaderNames.CONTENT_LENGTH, 8192);
             body = UnpooledByteBufAllocator.DEFAULT.directBuffer(Math.max(16, length));

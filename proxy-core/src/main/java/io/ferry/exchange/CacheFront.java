@@ -74,8 +74,8 @@ public final class CacheFront {
 
     /**
      * The Cache-Control that applies to Ferry: the first targeted field present (RFC 9213:
-     * {@code cache.targeted-field}, then CDN-Cache-Control), else Cache-Control; null when a targeted
-     * field applies, which also sets Expires aside.
+     * {@code cache.targeted-field}, then CDN-Cache-Control), else Cache-Control. Parse it once per
+     * response and hand it to {@link #decide} and {@link #snapshot}.
      */
     CacheControl cacheControl(HttpHeaders h) {
         for (String name : targetedFields) {
@@ -103,10 +103,9 @@ public final class CacheFront {
         }
     }
 
-    /** Whether an upstream response may be stored, for how long. */
-    StorePolicy.Decision decide(HttpResponse response, boolean isStatic) {
+    /** Whether an upstream response may be stored, for how long; {@code cc} is {@link #cacheControl}'s. */
+    StorePolicy.Decision decide(HttpResponse response, CacheControl cc, boolean isStatic) {
         HttpHeaders h = response.headers();
-        CacheControl cc = cacheControl(h);
         long length = h.getInt(HttpHeaderNames.CONTENT_LENGTH, -1);
         boolean validators = h.contains(HttpHeaderNames.ETAG) || h.contains(HttpHeaderNames.LAST_MODIFIED);
         List<String> expires = targeted(h) ? List.of() : h.getAll(HttpHeaderNames.EXPIRES);
@@ -118,10 +117,11 @@ public final class CacheFront {
 
     /**
      * The headers to keep with a stored object (hop-by-hop already removed): all but Age (recomputed
-     * when served) and the fields {@code private="…"}/{@code no-cache="…"} name (§5.2.2.4, §5.2.2.7).
+     * when served), the targeted fields, and the fields {@code private="…"}/{@code no-cache="…"} in
+     * {@code cc} name (§5.2.2.4, §5.2.2.7).
      */
-    List<Map.Entry<String, String>> snapshot(HttpHeaders h) {
-        List<String> omit = cacheControl(h).omitFields();
+    List<Map.Entry<String, String>> snapshot(HttpHeaders h, CacheControl cc) {
+        List<String> omit = cc.omitFields();
         List<Map.Entry<String, String>> list = new ArrayList<>(h.size());
         Iterator<Map.Entry<String, String>> it = h.iteratorAsString();
         while (it.hasNext()) {

@@ -272,9 +272,10 @@ final class CacheLookup {
         } else {
             same = String.valueOf(stored.body().readableBytes()).equals(h.get(HttpHeaderNames.CONTENT_LENGTH));
         }
-        StorePolicy.Decision d = front.decide(response, staticAsset);
+        CacheControl cc = front.cacheControl(h);
+        StorePolicy.Decision d = front.decide(response, cc, staticAsset);
         if (same && d.store()) {
-            front.cache.refresh(stored, front.snapshot(h), Freshness.initialAgeMillis(h.getAll(HttpHeaderNames.AGE),
+            front.cache.refresh(stored, front.snapshot(h, cc), Freshness.initialAgeMillis(h.getAll(HttpHeaderNames.AGE),
                     h.get(HttpHeaderNames.DATE), front.cache.now(), front.cache.now()), d.ttl());
         } else {
             front.cache.purge(primary);

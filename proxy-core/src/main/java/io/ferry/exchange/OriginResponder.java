@@ -445,22 +445,22 @@ final class OriginResponder implements Responder, UpstreamExchange, ChannelFutur
      * so a server that is restarting (php-fpm, a redeploy) gets a moment instead of an instant refusal.
      */
     private void retryAvoiding(ServerPool failed) {
-        ServerPool s = failed == null ? null : backend.acquire(ex.hashKey, failed);
-        if (s == null || s != failed) {
-            if (s != null) {
+        ServerPool s = backend.acquire(ex.hashKey, failed);
+        if (s == null) {
+            dispatch(failed); // nothing available: queue, or 503
+        } else if (s != failed) {
+            useServer(s);
+        } else {
+            // The slot is kept through the wait, so nobody else is woken for it and nothing is re-acquired.
+            state = State.CONNECTING;
+            server = s;
+            holdsSlot = true;
+            long delay = Math.min(backend.config().connectTimeout().toMillis(), 1000);
+            turnaround = ex.client.eventLoop().schedule(() -> {
+                turnaround = null;
                 useServer(s);
-            } else {
-                dispatch(failed);
-            }
-            return;
+            }, delay, TimeUnit.MILLISECONDS);
         }
-        backend.release(s);
-        state = State.CONNECTING;
-        long delay = Math.min(backend.config().connectTimeout().toMillis(), 1000);
-        turnaround = ex.client.eventLoop().schedule(() -> {
-            turnaround = null;
-            dispatch(failed);
-        }, delay, TimeUnit.MILLISECONDS);
     }
 
     /** Counts a 5xx Ferry answers in this origin's place against the server that caused it. */

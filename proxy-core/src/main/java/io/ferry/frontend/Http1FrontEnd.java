@@ -169,25 +169,38 @@ public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == ChannelInputShutdownEvent.INSTANCE && (state == State.LINGERING || state == State.DISCARDING)) {
-            ctx.close(); // the client has sent all it will: nothing left to drop
-        } else if (evt == ChannelInputShutdownEvent.INSTANCE && exchange != null && exchange.clientHalfClosed()) {
-            exchange = null; // a client that left while its request waited: it never takes a slot
-            state = State.CLOSING;
-            releaseInbound();
-            ctx.close();
-        } else if (evt == Drain.INSTANCE || evt == ChannelInputShutdownEvent.INSTANCE) {
-            // Shutdown, or the client half-closed after its request: the response in flight is the last.
-            draining = true;
-            if (state == State.IDLE && inbound.isEmpty()) {
-                state = State.CLOSING;
-                ctx.close();
-            }
+        if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            onInputShutdown();
+        } else if (evt == Drain.INSTANCE) {
+            drain();
         } else if (evt instanceof SslHandshakeCompletionEvent hs) {
             settings.metrics().tlsHandshake(settings.listener(), hs.isSuccess());
             ctx.fireUserEventTriggered(evt);
         } else {
             ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    /** Shutdown: close when idle, else after the response in flight, which is then the last. */
+    private void drain() {
+        draining = true;
+        if (state == State.IDLE && inbound.isEmpty()) {
+            state = State.CLOSING;
+            ctx.close();
+        }
+    }
+
+    /** The client sent FIN: it may be half-closing after its request, or it left. */
+    private void onInputShutdown() {
+        if (state == State.LINGERING || state == State.DISCARDING) {
+            ctx.close(); // the client has sent all it will: nothing left to drop
+        } else if (exchange != null && exchange.clientHalfClosed()) {
+            exchange = null; // a client that left while its request waited: it never takes a slot
+            state = State.CLOSING;
+            releaseInbound();
+            ctx.close();
+        } else {
+            drain(); // answered like HAProxy: the response in flight is the last
         }
     }
 

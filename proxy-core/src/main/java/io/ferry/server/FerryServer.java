@@ -109,7 +109,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         if (config.demo().enabled()) {
             demo = startDemo(config);
         }
-        runtime.upstreams.startHealthChecks(workers, transport);
+        runtime.upstreams.start(workers, transport);
         int largestBacklog = 0;
         for (int i = 0; i < config.listeners().size(); i++) {
             ListenerConfig l = config.listeners().get(i);
@@ -220,7 +220,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         Upstreams upstreams = new Upstreams(next, transport);
         ProxyRuntime old = runtime;
         ProxyRuntime replacement = new ProxyRuntime(next, upstreams, tls, old);
-        upstreams.startHealthChecks(workers, transport);
+        upstreams.start(workers, transport);
         runtime = replacement;
         old.upstreams.retire(workers);
         if (old.cache != null && (replacement.cache == null || replacement.cache.cache != old.cache.cache)) {

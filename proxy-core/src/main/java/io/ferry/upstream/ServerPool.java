@@ -3,6 +3,7 @@ package io.ferry.upstream;
 import io.ferry.balance.Balanced;
 import io.ferry.config.Limits;
 import io.ferry.fastcgi.FastCgiClientCodec;
+import io.ferry.fastcgi.FastCgiLimits;
 import io.ferry.fastcgi.FcgiRecordDecoder;
 import io.ferry.health.ServerHealth;
 import io.ferry.config.PoolConfig;
@@ -24,8 +25,11 @@ import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntConsumer;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keepalive connections to one upstream server. Idle connections are kept per event loop, so a
@@ -55,7 +59,7 @@ public final class ServerPool implements Balanced {
     private volatile int learnedMaxConns = FASTCGI_FALLBACK_MAX_CONNS;
     /** php-fpm's default pm.max_children: a safe limit for a FastCGI server that does not say its own. */
     public static final int FASTCGI_FALLBACK_MAX_CONNS = 5;
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ServerPool.class);
+    private static final Logger log = LoggerFactory.getLogger(ServerPool.class);
     private final AtomicInteger open = new AtomicInteger();
     private final FastThreadLocal<LoopState> loops = new FastThreadLocal<>() {
         @Override
@@ -149,7 +153,7 @@ public final class ServerPool implements Balanced {
         if (!fastcgi || server.maxConns() > 0) {
             return;
         }
-        java.util.function.IntConsumer learned = n -> {
+        IntConsumer learned = n -> {
             if (n > 0) {
                 int before = learnedMaxConns;
                 learnedMaxConns = n;
@@ -167,7 +171,7 @@ public final class ServerPool implements Balanced {
         template.clone().group(loop).handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-                ch.pipeline().addLast(new FcgiRecordDecoder(), new io.ferry.fastcgi.FastCgiLimits(2000, learned));
+                ch.pipeline().addLast(new FcgiRecordDecoder(), new FastCgiLimits(2000, learned));
             }
         }).connect(remote).addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {

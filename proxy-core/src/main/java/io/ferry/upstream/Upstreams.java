@@ -38,7 +38,7 @@ public final class Upstreams {
      * Starts the active health checks, each backend's on one of the event loops, and asks FastCGI
      * servers without max-conns how many connections they take.
      */
-    public void startHealthChecks(EventLoopGroup loops, Transport transport) {
+    public void start(EventLoopGroup loops, Transport transport) {
         for (Backend b : backends.values()) {
             if (b.fastCgiSite() != null) {
                 for (ServerPool s : b.servers()) {
