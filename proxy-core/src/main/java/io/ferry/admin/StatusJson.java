@@ -22,7 +22,13 @@ final class StatusJson {
                     .append(str(l.getValue().toString())).append('}');
             first = false;
         }
-        j.append("],\"backends\":[");
+        j.append("],\"requests_by_protocol\":{");
+        first = true;
+        for (Map.Entry<String, Long> p : ferry.metrics().requestsByProtocol().entrySet()) {
+            j.append(first ? "" : ",").append(str(p.getKey())).append(':').append(p.getValue());
+            first = false;
+        }
+        j.append("},\"backends\":[");
         first = true;
         for (Backend b : ferry.backends().values()) {
             j.append(first ? "" : ",").append("{\"name\":").append(str(b.name())).append(",\"type\":")

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -110,6 +111,7 @@ public final class ConfigLoader {
             GlobalSettings global = global(ferry.section("global"));
             Timeouts timeouts = timeouts(ferry.section("timeouts"));
             Limits limits = limits(ferry.section("limits"));
+            Http2Config http2 = http2(ferry.section("http2"), limits);
             List<ListenerConfig> listeners = listeners();
             Map<String, BackendConfig> backends = new BackendReader(baseDir).backends(ferry.section("backends"),
                     timeouts, global);
@@ -118,7 +120,7 @@ public final class ConfigLoader {
             AdminConfig admin = admin(ferry.section("admin"));
             AccessLogConfig accessLog = accessLog(ferry.section("access-log"));
             DemoConfig demo = demo(ferry.section("demo"));
-            return new FerryConfig(source, global, List.copyOf(listeners), timeouts, limits,
+            return new FerryConfig(source, global, List.copyOf(listeners), timeouts, limits, http2,
                     Map.copyOf(backends), List.copyOf(routes), cache, admin, accessLog, demo, rendered);
         }
 
@@ -164,6 +166,31 @@ public final class ConfigLoader {
             return l;
         }
 
+        private Http2Config http2(Section s, Limits limits) {
+            Http2Config h = new Http2Config(
+                    s.integer("max-concurrent-streams", 100, 1, 10_000),
+                    (int) s.bytes("initial-window-size", 65_535, 1024, Integer.MAX_VALUE),
+                    (int) s.bytes("max-frame-size", 16_384, 16_384, 16_777_215),
+                    s.bytes("max-header-list-size", limits.maxHeaderSize(), 256, 16 * 1024 * 1024),
+                    s.integer("max-resets", 200, 1, 1_000_000),
+                    positive(s, "reset-window", Duration.ofSeconds(30)),
+                    s.integer("max-control-frames", 1000, 1, 10_000_000),
+                    positive(s, "control-frame-window", Duration.ofSeconds(10)),
+                    s.integer("max-continuation-frames", 16, 1, 10_000),
+                    s.integer("max-empty-data-frames", 4, 1, 10_000),
+                    s.integer("max-queued-control-frames", 10_000, 1, 10_000_000));
+            s.rejectUnknownKeys();
+            return h;
+        }
+
+        private static Duration positive(Section s, String key, Duration defaultValue) {
+            Duration d = s.duration(key, defaultValue);
+            if (d.isZero() || d.isNegative()) {
+                throw s.error(key, "must be longer than 0");
+            }
+            return d;
+        }
+
         private List<ListenerConfig> listeners() {
             List<ConfigValue> values = ferry.list("listeners");
             if (values.isEmpty()) {
@@ -186,8 +213,19 @@ public final class ConfigLoader {
                 boolean reuseAddress = s.bool("reuse-address", true);
                 boolean noDelay = s.bool("tcp-nodelay", true);
                 TlsConfig tls = s.has("tls") ? tls(s.section("tls")) : null;
+                List<String> protocols = s.stringList("protocols",
+                        List.of(ListenerConfig.H2, ListenerConfig.HTTP_1_1));
+                if (protocols.isEmpty()) {
+                    throw s.error("protocols", "must name at least one of h2, http/1.1");
+                }
+                for (String p : protocols) {
+                    if (!p.equals(ListenerConfig.H2) && !p.equals(ListenerConfig.HTTP_1_1)) {
+                        throw s.error("protocols", "only h2 and http/1.1 are supported; got \"" + p + '"');
+                    }
+                }
                 s.rejectUnknownKeys();
-                listeners.add(new ListenerConfig(name, bind, port, backlog, reuseAddress, noDelay, tls));
+                listeners.add(new ListenerConfig(name, bind, port, backlog, reuseAddress, noDelay, tls,
+                        List.copyOf(new LinkedHashSet<>(protocols))));
             }
             return listeners;
         }

@@ -14,6 +14,7 @@ public record FerryConfig(
         List<ListenerConfig> listeners,
         Timeouts timeouts,
         Limits limits,
+        Http2Config http2,
         Map<String, BackendConfig> backends,
         List<RouteConfig> routes,
         CacheConfig cache,

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import java.net.InetSocketAddress;
 
@@ -24,6 +25,12 @@ public interface ClientStream {
     InetSocketAddress remoteAddress();
 
     boolean tls();
+
+    /** The protocol as the access log names it: HTTP/1.1, HTTP/1.0 or HTTP/2.0. */
+    String protocol(HttpRequest request);
+
+    /** Whether body parts may be {@link io.netty.channel.FileRegion}s (sendfile); else files come in chunks. */
+    boolean takesFileRegions();
 
     /** Whether the client takes more now; an exchange reads its upstream only while it does. */
     boolean isWritable();

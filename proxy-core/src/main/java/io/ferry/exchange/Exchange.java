@@ -81,7 +81,7 @@ public final class Exchange {
     public void start(HttpRequest req) {
         request = req;
         method = req.method();
-        record.request(req);
+        record.request(req, client.protocol(req));
         HttpResponseStatus rejected = RequestValidation.check(req, runtime.config.limits(), record.remoteAddr());
         if (rejected != null) {
             respondWith(new LocalResponder(rejected, true)); // nothing after a malformed head can be trusted

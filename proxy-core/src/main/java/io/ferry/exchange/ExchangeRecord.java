@@ -31,10 +31,10 @@ final class ExchangeRecord implements LogFormat.Exchange {
         this.remoteAddr = remoteAddr;
     }
 
-    void request(HttpRequest req) {
+    void request(HttpRequest req, String protocol) {
         method = req.method().name();
         uri = req.uri();
-        protocol = req.protocolVersion().text();
+        this.protocol = protocol;
         HttpHeaders h = req.headers();
         host = h.get(HttpHeaderNames.HOST);
         referer = h.get(HttpHeaderNames.REFERER);
@@ -53,6 +53,7 @@ final class ExchangeRecord implements LogFormat.Exchange {
         }
         reported = true;
         settings.metrics().request(settings.listener(), route, backend, status, System.nanoTime() - start);
+        settings.metrics().protocolRequest(settings.listener(), protocol());
         if (settings.accessLog() != null) {
             settings.accessLog().log(settings.logFormat().format(this));
         }

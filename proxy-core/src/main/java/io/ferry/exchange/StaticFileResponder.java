@@ -41,7 +41,7 @@ final class StaticFileResponder implements Responder {
         }
         Object body = null;
         Object last = LastHttpContent.EMPTY_LAST_CONTENT;
-        if (raf != null && ex.client.tls()) {
+        if (raf != null && !ex.client.takesFileRegions()) {
             try {
                 last = new HttpChunkedInput(new ChunkedNioFile(raf.getChannel(), plan.offset(), plan.length(), 16 * 1024));
             } catch (IOException e) {

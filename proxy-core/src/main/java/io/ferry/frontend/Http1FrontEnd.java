@@ -29,12 +29,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -53,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * pipelined request waiting its turn, or whatever the exchange cannot take now, see
  * {@link Exchange#wantsInput}). An ordinary exchange changes nothing, so costs no epoll_ctl.
  */
-public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements ClientStream {
+public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements ClientStream, ClientTimer.Owner {
     private static final Logger log = LoggerFactory.getLogger(Http1FrontEnd.class);
 
     private enum State {
@@ -71,7 +68,7 @@ public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements
 
     private final ProxySettings settings;
     private final RequestHeadTimeout headTimeout;
-    private final ClientTimer clientTimer = new ClientTimer();
+    private ClientTimer clientTimer;
     /** Decoded inbound messages not yet handed on: the rest of a pipelined batch. */
     private final ArrayDeque<Object> inbound = new ArrayDeque<>(4);
     private ChannelHandlerContext ctx;
@@ -104,14 +101,23 @@ public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        clientTimer = new ClientTimer(ctx, this);
+        if (ctx.channel().isActive()) {
+            activate(); // added after TLS and protocol selection
+        }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        SocketAddress remote = ctx.channel().remoteAddress();
-        clientIp = remote instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : "unknown";
-        headTimeout.awaitRequest();
+        activate();
         ctx.fireChannelActive();
+    }
+
+    private void activate() {
+        if (clientIp == null) {
+            clientIp = FrontEnds.clientIp(ctx.channel());
+            headTimeout.awaitRequest();
+        }
     }
 
     @Override
@@ -173,9 +179,6 @@ public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements
             onInputShutdown();
         } else if (evt == Drain.INSTANCE) {
             drain();
-        } else if (evt instanceof SslHandshakeCompletionEvent hs) {
-            settings.metrics().tlsHandshake(settings.listener(), hs.isSuccess());
-            ctx.fireUserEventTriggered(evt);
         } else {
             ctx.fireUserEventTriggered(evt);
         }
@@ -352,6 +355,16 @@ public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements
     }
 
     @Override
+    public String protocol(HttpRequest request) {
+        return request.protocolVersion().text();
+    }
+
+    @Override
+    public boolean takesFileRegions() {
+        return !settings.tls(); // TLS encrypts in user space: files go through it in chunks
+    }
+
+    @Override
     public boolean isWritable() {
         return ctx.channel().isWritable();
     }
@@ -514,78 +527,29 @@ public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements
 
     // ---------------------------------------------------------------- client inactivity
 
-    /**
-     * timeouts.client, armed lazily: reads stamp {@code lastActivity}, and progress on pending writes
-     * counts too, checked when the one task per connection fires (it re-arms itself for the remainder
-     * when early), so a busy keepalive connection schedules almost nothing per request and a slow but
-     * live reader is not cut off.
-     */
-    private final class ClientTimer implements Runnable {
-        private long lastActivity;
-        private long timeoutNanos;
-        private long lastPending = -1;
-        private ScheduledFuture<?> future;
+    @Override
+    public boolean timerArmed() {
+        return state == State.EXCHANGE || state == State.DISCARDING;
+    }
 
-        void start(long timeoutNanos) {
-            this.timeoutNanos = timeoutNanos;
-            lastActivity = System.nanoTime();
-            schedule(timeoutNanos);
-        }
+    @Override
+    public Exchange exchangeInProgress() {
+        return exchange;
+    }
 
-        void touch() {
-            lastActivity = System.nanoTime();
-        }
+    @Override
+    public long pendingWriteBytes() {
+        var out = ctx.channel().unsafe().outboundBuffer();
+        return out == null ? 0 : out.totalPendingWriteBytes();
+    }
 
-        /** The connection is gone: drop the task so it does not keep this handler alive. */
-        void cancel() {
-            if (future != null) {
-                future.cancel(false);
-                future = null;
-            }
-        }
-
-        private void schedule(long delayNanos) {
-            if (future == null) {
-                future = ctx.executor().schedule(this, delayNanos, TimeUnit.NANOSECONDS);
-            }
-        }
-
-        /** Between requests the request-head timeouts apply; the next head re-arms this. */
-        private boolean armed() {
-            return state == State.EXCHANGE || state == State.DISCARDING;
-        }
-
-        @Override
-        public void run() {
-            future = null;
-            if (!armed() || !ctx.channel().isActive()) {
-                return;
-            }
-            long now = System.nanoTime();
-            var out = ctx.channel().unsafe().outboundBuffer();
-            long pending = out == null ? 0 : out.totalPendingWriteBytes();
-            boolean responding = exchange == null || exchange.responseStarted();
-            if (responding && pending == 0) {
-                lastActivity = now; // nothing waits on the client; a quiet server is timeouts.server's business
-            } else if (pending != lastPending && pending > 0 && lastPending >= 0) {
-                lastActivity = now; // the client took some of what was written
-            }
-            lastPending = pending;
-            long quiet = now - lastActivity;
-            if (quiet < timeoutNanos) {
-                schedule(timeoutNanos - quiet);
-                return;
-            }
-            lastActivity = now;
-            if (exchange != null) {
-                exchange.clientInactive();
-            } else {
-                log.info("{}: client read nothing within timeouts.client; closing", ctx.channel());
-                abort();
-            }
-            if (armed() && ctx.channel().isActive()) {
-                schedule(timeoutNanos);
-            }
+    @Override
+    public void timedOut(Exchange inProgress) {
+        if (inProgress != null) {
+            inProgress.clientInactive();
+        } else {
+            log.info("{}: client read nothing within timeouts.client; closing", ctx.channel());
+            abort();
         }
     }
 }

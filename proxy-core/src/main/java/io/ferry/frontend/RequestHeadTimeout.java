@@ -62,6 +62,13 @@ public final class RequestHeadTimeout extends ChannelInboundHandlerAdapter imple
         }
     }
 
+    /** Armed from the start, so a TLS handshake or a protocol choice that never completes is timed too. */
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        awaitRequest();
+        ctx.fireChannelActive();
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (phase == Phase.AWAITING_FIRST_BYTE && msg instanceof ByteBuf buf && buf.isReadable()) {

@@ -13,7 +13,10 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Ferry's Prometheus metrics, on the prometheus-metrics client library (its counters and histograms
@@ -29,6 +32,12 @@ public final class ProxyMetrics {
     private final Histogram upstreamDuration;
     private final Counter retries;
     private final Counter tlsHandshakes;
+    private final Counter protocolRequests;
+    private final Counter http2Protections;
+    // listener -> protocol; counted here as well for the stats page.
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, CounterDataPoint>> protocolPoints =
+            new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, LongAdder> protocolTotals = new ConcurrentHashMap<>();
     // listener -> route -> backend -> one data point per status class; looked up without building keys.
     private final ConcurrentHashMap<String, ConcurrentHashMap<String, ConcurrentHashMap<String, CounterDataPoint[]>>>
             requestPoints = new ConcurrentHashMap<>();
@@ -48,6 +57,12 @@ public final class ProxyMetrics {
                 .help("Time from sending a request to a server to the end of its response")
                 .classicOnly().classicUpperBounds(.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10)
                 .labelNames("backend", "server").register(registry);
+        protocolRequests = Counter.builder().name("ferry_requests_by_protocol_total")
+                .help("Requests answered, by listener and the protocol the client spoke")
+                .labelNames("listener", "protocol").register(registry);
+        http2Protections = Counter.builder().name("ferry_http2_protections_total")
+                .help("HTTP/2 protections tripped (streams reset, connections ended), by kind")
+                .labelNames("listener", "kind").register(registry);
         retries = Counter.builder().name("ferry_retries_total").help("Requests sent again after a failed attempt")
                 .labelNames("backend").register(registry);
         tlsHandshakes = Counter.builder().name("ferry_tls_handshakes_total").help("TLS handshakes, by outcome")
@@ -116,6 +131,34 @@ public final class ProxyMetrics {
                     .computeIfAbsent(server, k -> upstreamDuration.labelValues(backend, server));
         }
         d.observe(nanos / 1e9);
+    }
+
+    /** One finished exchange by the protocol the client spoke (HTTP/1.1, HTTP/2.0...). */
+    public void protocolRequest(String listener, String protocol) {
+        var byProtocol = protocolPoints.get(listener);
+        CounterDataPoint point = byProtocol == null ? null : byProtocol.get(protocol);
+        if (point == null) {
+            point = protocolPoints.computeIfAbsent(listener, k -> new ConcurrentHashMap<>())
+                    .computeIfAbsent(protocol, k -> protocolRequests.labelValues(listener, protocol));
+        }
+        point.inc();
+        LongAdder total = protocolTotals.get(protocol);
+        if (total == null) {
+            total = protocolTotals.computeIfAbsent(protocol, k -> new LongAdder());
+        }
+        total.increment();
+    }
+
+    /** An HTTP/2 protection tripped ({@code kind}: rapid_reset, control_flood, malformed...). */
+    public void http2Protection(String listener, String kind) {
+        http2Protections.labelValues(listener, kind).inc();
+    }
+
+    /** Requests answered per protocol, for the stats page. */
+    public Map<String, Long> requestsByProtocol() {
+        Map<String, Long> out = new TreeMap<>();
+        protocolTotals.forEach((p, n) -> out.put(p, n.sum()));
+        return out;
     }
 
     public void retry(String backend) {

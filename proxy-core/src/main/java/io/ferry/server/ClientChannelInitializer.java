@@ -3,31 +3,31 @@ package io.ferry.server;
 import io.ferry.config.FerryConfig;
 import io.ferry.exchange.ProxyRuntime;
 import io.ferry.exchange.ProxySettings;
-import io.ferry.frontend.Http1FrontEnd;
-import io.ferry.frontend.RequestHeadTimeout;
+import io.ferry.config.ListenerConfig;
+import io.ferry.frontend.FrontEnds;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.stream.ChunkedWriteHandler;
 
 /**
- * The client pipeline of one listener, top to bottom:
- * connection count/limit → TLS (https listeners) → request-head timeouts → HTTP/1.1 codec (line, header
- * and framing checks) → [chunked file writes on TLS] → the HTTP/1.1 front end, which runs one
- * exchange at a time (and times client inactivity). Limits, timeouts and the TLS
- * certificate come from the runtime current when the connection is accepted, so a reload applies
- * them to new connections.
+ * The client pipeline of one listener, top to bottom: connection count/limit → TLS (https listeners) →
+ * request-head timeouts → the protocol's handlers ({@link FrontEnds}): for HTTP/1.1 its codec and the
+ * front end that runs one exchange at a time; for HTTP/2 the frame codec and one front end per stream.
+ * Limits, timeouts, protocols and the TLS certificate come from the runtime current when the connection
+ * is accepted, so a reload applies them to new connections.
  */
 final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final ClientConnections connections;
     private final ProxySettings settings;
 
-    ClientChannelInitializer(ClientConnections connections, ProxySettings settings) {
+    /** The listener as bound; a reload that renames it leaves this one as it was. */
+    private final ListenerConfig fallback;
+
+    ClientChannelInitializer(ClientConnections connections, ProxySettings settings, ListenerConfig listener) {
         this.connections = connections;
         this.settings = settings;
+        this.fallback = listener;
     }
 
     @Override
@@ -40,17 +40,15 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
             SslContext ssl = runtime.tls.get(settings.listener());
             p.addLast("tls", ssl.newHandler(ch.alloc()));
         }
-        var timeouts = config.timeouts();
-        RequestHeadTimeout headTimeout = new RequestHeadTimeout(
-                timeouts.httpKeepAlive().toNanos(), timeouts.httpRequest().toNanos());
-        p.addLast("head-timeout", headTimeout);
-        p.addLast("http", new HttpServerCodec(new HttpDecoderConfig()
-                .setMaxInitialLineLength(config.limits().maxRequestLine())
-                .setMaxHeaderSize(config.limits().maxHeaderSize())
-                .setMaxChunkSize(64 * 1024)));
-        if (settings.tls()) {
-            p.addLast("chunked", new ChunkedWriteHandler()); // static files go through TLS in chunks
+        FrontEnds.addProtocolSelection(p, settings, listener(config), config);
+    }
+
+    private ListenerConfig listener(FerryConfig config) {
+        for (ListenerConfig l : config.listeners()) {
+            if (l.name().equals(settings.listener())) {
+                return l;
+            }
         }
-        p.addLast("proxy", new Http1FrontEnd(settings, headTimeout));
+        return fallback;
     }
 }

@@ -124,7 +124,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
                     // A client may half-close after its request (shutdown(SHUT_WR)): it is answered, as HAProxy does.
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                    .childHandler(new ClientChannelInitializer(connections, settings));
+                    .childHandler(new ClientChannelInitializer(connections, settings, l));
             Channel ch;
             try {
                 ch = b.bind(l.bind(), l.port()).syncUninterruptibly().channel();
@@ -170,7 +170,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         Map<String, SslContext> contexts = new LinkedHashMap<>();
         for (ListenerConfig l : config.listeners()) {
             if (l.isTls()) {
-                contexts.put(l.name(), TlsContexts.forServer(l.tls(), l.name()));
+                contexts.put(l.name(), TlsContexts.forServer(l.tls(), l.name(), l.protocols()));
             }
         }
         return contexts;
@@ -330,7 +330,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         BackendConfig changed = b.withServers(servers);
         Map<String, BackendConfig> backends = new LinkedHashMap<>(c.backends());
         backends.put(b.name(), changed);
-        return new FerryConfig(c.source(), c.global(), c.listeners(), c.timeouts(), c.limits(), Map.copyOf(backends),
+        return new FerryConfig(c.source(), c.global(), c.listeners(), c.timeouts(), c.limits(), c.http2(), Map.copyOf(backends),
                 c.routes(), c.cache(), c.admin(), c.accessLog(), c.demo(), c.rendered());
     }
 

@@ -2,19 +2,24 @@ package io.ferry.tls;
 
 import io.ferry.config.ConfigError;
 import io.ferry.config.TlsConfig;
+import io.netty.handler.codec.http2.Http2SecurityUtil;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Builds a listener's server-side TLS context: BoringSSL through netty-tcnative when it loads (the
- * JDK provider otherwise, with a warning), TLS 1.2/1.3 only, ALPN offering http/1.1.
+ * JDK provider otherwise, with a warning), TLS 1.2/1.3 only, ALPN offering the listener's protocols
+ * (h2 first). With h2 on offer, TLS 1.2 is limited to the AEAD ciphers RFC 9113 §9.2.2 allows.
  */
 public final class TlsContexts {
     private static final Logger log = LoggerFactory.getLogger(TlsContexts.class);
@@ -26,7 +31,7 @@ public final class TlsContexts {
         return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
     }
 
-    public static SslContext forServer(TlsConfig tls, String listenerName) {
+    public static SslContext forServer(TlsConfig tls, String listenerName, List<String> alpn) {
         SslContextBuilder builder;
         if (tls.selfSigned()) {
             builder = selfSigned(tls, listenerName);
@@ -42,13 +47,21 @@ public final class TlsContexts {
             log.warn("netty-tcnative (BoringSSL) unavailable ({}); listener {} uses the JDK TLS provider",
                     String.valueOf(OpenSsl.unavailabilityCause()), listenerName);
         }
+        List<String> offered = new ArrayList<>();
+        if (alpn.contains(ApplicationProtocolNames.HTTP_2)) {
+            offered.add(ApplicationProtocolNames.HTTP_2);
+            builder.ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE);
+        }
+        if (alpn.contains(ApplicationProtocolNames.HTTP_1_1)) {
+            offered.add(ApplicationProtocolNames.HTTP_1_1);
+        }
         builder.sslProvider(provider)
                 .protocols(tls.protocols())
                 .applicationProtocolConfig(new ApplicationProtocolConfig(
                         ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                        ApplicationProtocolNames.HTTP_1_1));
+                        offered));
         try {
             return builder.build();
         } catch (Exception e) {
