@@ -72,7 +72,7 @@ public final class FrontEnds {
                 .maxHeaderListSize(h2.maxHeaderListSize());
         Http2FrameCodec codec = new GuardedFrameCodecBuilder(settings, h2)
                 .initialSettings(initial)
-                .gracefulShutdownTimeoutMillis(config.timeouts().shutdown().toMillis())
+                .decoupleCloseAndGoAway(true) // Http2ConnectionFrontEnd sends GOAWAY and waits for streams
                 .validateHeaders(true)
                 .validateRequiredPseudoHeaders(true)
                 .decoderEnforceMaxRstFramesPerWindow(h2.maxResets(), (int) Math.max(1, h2.resetWindow().toSeconds()))
@@ -81,7 +81,7 @@ public final class FrontEnds {
                 .encoderEnforceMaxQueuedControlFrames(h2.maxQueuedControlFrames())
                 .build();
         Http2ConnectionFrontEnd connection = new Http2ConnectionFrontEnd(
-                config.timeouts().httpKeepAlive().toNanos());
+                config.timeouts().httpKeepAlive().toNanos(), config.timeouts().lingeringClose().toNanos());
         p.addLast("h2", codec);
         p.addLast("h2-streams", new Http2MultiplexHandler(new Http2StreamInitializer(settings, connection)));
         p.addLast("h2-connection", connection);

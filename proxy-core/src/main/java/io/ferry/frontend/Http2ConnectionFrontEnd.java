@@ -2,28 +2,37 @@ package io.ferry.frontend;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP/2 connection itself, beside its streams: closes it after timeouts.http-keep-alive without an
- * open stream, and on shutdown or reload drain sends GOAWAY and lets the streams in flight finish (the
- * codec closes once they have, or after timeouts.shutdown). Closing goes through the frame codec, which
- * makes every close a graceful GOAWAY.
+ * The HTTP/2 connection itself, beside its streams: after timeouts.http-keep-alive without an open
+ * stream it sends GOAWAY and closes; on shutdown or reload drain it sends GOAWAY (NO_ERROR, naming the
+ * last stream it will answer) and closes once the streams in flight have finished (the server cuts what
+ * is left after timeouts.shutdown). A client that shuts its side has left: HTTP/2 cannot go on without
+ * its frames (SETTINGS acknowledgements, window updates), so the connection and its streams end at once,
+ * queued requests included, as HTTP/1.1 drops a queued request whose client left.
  */
 final class Http2ConnectionFrontEnd extends ChannelInboundHandlerAdapter implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Http2ConnectionFrontEnd.class);
 
     private final long idleNanos;
+    private final long lingerNanos;
     private ChannelHandlerContext ctx;
     private int openStreams;
     private long lastActivity = System.nanoTime();
     private ScheduledFuture<?> idleTimer;
+    private boolean draining;
 
-    Http2ConnectionFrontEnd(long idleNanos) {
+    Http2ConnectionFrontEnd(long idleNanos, long lingerNanos) {
         this.idleNanos = idleNanos;
+        this.lingerNanos = lingerNanos;
     }
 
     @Override
@@ -39,16 +48,53 @@ final class Http2ConnectionFrontEnd extends ChannelInboundHandlerAdapter impleme
     void streamClosed() {
         openStreams--;
         lastActivity = System.nanoTime();
+        if (draining && openStreams == 0) {
+            closeAfterGoAway();
+        }
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == Drain.INSTANCE) {
             log.debug("{}: draining, GOAWAY sent; {} streams may finish", ctx.channel(), openStreams);
+            goAway();
+        } else if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            log.debug("{}: client shut its side; closing with {} streams", ctx.channel(), openStreams);
             ctx.close();
         } else {
             ctx.fireUserEventTriggered(evt);
         }
+    }
+
+    /** GOAWAY NO_ERROR: no new streams; close now if none is open, else when the last one ends. */
+    private void goAway() {
+        if (draining) {
+            return;
+        }
+        draining = true;
+        ctx.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR)).addListener(f -> {
+            if (!f.isSuccess()) {
+                ctx.close();
+            } else if (openStreams == 0) {
+                closeAfterGoAway();
+            }
+        });
+    }
+
+    /**
+     * Closing at once while the client's last frames (window updates, acknowledgements) are unread would
+     * answer them with a TCP reset, which can destroy the end of a response before the client reads it.
+     * So: FIN after what was written, read on until the client closes, for timeouts.lingering-close at most.
+     */
+    private void closeAfterGoAway() {
+        if (!(ctx.channel() instanceof DuplexChannel duplex) || duplex.isOutputShutdown()) {
+            ctx.close();
+            return;
+        }
+        duplex.shutdownOutput();
+        ctx.executor().schedule(() -> {
+            ctx.close();
+        }, lingerNanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -84,7 +130,7 @@ final class Http2ConnectionFrontEnd extends ChannelInboundHandlerAdapter impleme
             scheduleIdleCheck(idleNanos - idle);
         } else {
             log.debug("{}: no stream for timeouts.http-keep-alive; GOAWAY", ctx.channel());
-            ctx.close();
+            goAway();
         }
     }
 }

@@ -26,6 +26,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -124,15 +125,22 @@ final class Http2StreamFrontEnd extends ChannelInboundHandlerAdapter implements 
         ctx.fireChannelInactive();
     }
 
+    /**
+     * A stream error the codec found (content-length against DATA, a malformed field it checks itself):
+     * the multiplexer resets the stream with the right code once this returns. Anything else cuts it.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("{}: stream error: {}", ctx.channel(), cause.toString());
+        over = true;
         Exchange ex = exchange;
         exchange = null;
         if (ex != null) {
             ex.abandon();
         }
-        abort();
+        if (!(cause instanceof Http2Exception)) {
+            abort();
+        }
     }
 
     private void onRequestHead(Http2HeadersFrame frame) {

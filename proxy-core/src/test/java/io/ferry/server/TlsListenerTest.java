@@ -29,14 +29,41 @@ import org.junit.jupiter.api.Test;
 class TlsListenerTest {
 
     private static String config(int originPort, String tls) {
+        return config(originPort, tls, "[ h2, \"http/1.1\" ]");
+    }
+
+    private static String config(int originPort, String tls, String protocols) {
         return """
                 ferry {
-                  listeners = [ { name = https, bind = "127.0.0.1", port = 0, tls { %s } } ]
+                  listeners = [ { name = https, bind = "127.0.0.1", port = 0, tls { %s }, protocols = %s } ]
                   backends.app.servers = [ "127.0.0.1:%d" ]
                   routes = [ { backend = app } ]
                   timeouts.shutdown = 1s
                 }
-                """.formatted(tls, originPort);
+                """.formatted(tls, protocols, originPort);
+    }
+
+    private static String alpn(int port) throws Exception {
+        try (SSLSocket socket = (SSLSocket) TrustAll.context().getSocketFactory()
+                .createSocket(InetAddress.getLoopbackAddress(), port)) {
+            SSLParameters params = socket.getSSLParameters();
+            params.setApplicationProtocols(new String[] {"h2", "http/1.1"});
+            socket.setSSLParameters(params);
+            socket.startHandshake();
+            return socket.getApplicationProtocol();
+        }
+    }
+
+    @Test
+    void alpnPrefersH2AndTheProtocolsKeyNarrowsIt() throws Exception {
+        try (TestOrigin origin = TestOrigin.echoUri()) {
+            try (FerryHarness both = FerryHarness.start(config(origin.port(), ""))) {
+                assertEquals("h2", alpn(both.port("https")), "default: h2 and http/1.1, h2 first");
+            }
+            try (FerryHarness h2only = FerryHarness.start(config(origin.port(), "", "[ h2 ]"))) {
+                assertEquals("h2", alpn(h2only.port("https")));
+            }
+        }
     }
 
     @Test
@@ -61,7 +88,7 @@ class TlsListenerTest {
     @Test
     void generatedCertificateNegotiatesTls13WithAlpnHttp11() throws Exception {
         try (TestOrigin origin = TestOrigin.echoUri();
-             FerryHarness ferry = FerryHarness.start(config(origin.port(), ""));
+             FerryHarness ferry = FerryHarness.start(config(origin.port(), "", "[ \"http/1.1\" ]"));
              SSLSocket socket = (SSLSocket) TrustAll.context().getSocketFactory()
                      .createSocket(InetAddress.getLoopbackAddress(), ferry.port("https"))) {
             SSLParameters params = socket.getSSLParameters();
