@@ -6,6 +6,7 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetSocketAddress;
 
 /**
@@ -26,8 +27,8 @@ public interface ClientStream {
 
     boolean tls();
 
-    /** The protocol as the access log names it: HTTP/1.1, HTTP/1.0 or HTTP/2.0. */
-    String protocol(HttpRequest request);
+    /** The protocol the request came in: HTTP/1.1, HTTP/1.0, or {@link io.ferry.http.Versions#HTTP_2}. */
+    HttpVersion version(HttpRequest request);
 
     /** Whether body parts may be {@link io.netty.channel.FileRegion}s (sendfile); else files come in chunks. */
     boolean takesFileRegions();

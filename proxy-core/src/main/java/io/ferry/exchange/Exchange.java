@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
@@ -81,7 +82,8 @@ public final class Exchange {
     public void start(HttpRequest req) {
         request = req;
         method = req.method();
-        record.request(req, client.protocol(req));
+        HttpVersion received = client.version(req);
+        record.request(req, received.text());
         HttpResponseStatus rejected = RequestValidation.check(req, runtime.config.limits(), record.remoteAddr());
         if (rejected != null) {
             respondWith(new LocalResponder(rejected, true)); // nothing after a malformed head can be trusted
@@ -104,7 +106,7 @@ public final class Exchange {
         record.backend = backend.name();
         hashKey = backend.hashesSource() ? record.remoteAddr() : normalPath;
         backend.retryBudget().onRequest();
-        upgradeProtocol = RequestRules.forBackend(req, host, backend.config().preserveHost(),
+        upgradeProtocol = RequestRules.forBackend(req, received, host, backend.config().preserveHost(),
                 backend.config().upgradeProtocols(), runtime.forwarded, record.remoteAddr(), client.tls());
         boolean lookUp = false;
         if (route.cache() && runtime.cache != null) {

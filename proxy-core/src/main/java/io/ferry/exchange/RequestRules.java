@@ -28,8 +28,9 @@ final class RequestRules {
      *
      * @param host the client's Host; removed when the backend does not preserve it (set per server later)
      */
-    static CharSequence forBackend(HttpRequest req, String host, boolean preserveHost, List<String> upgradeProtocols,
-                                   ForwardedHeaders forwarded, String clientIp, boolean tls) {
+    static CharSequence forBackend(HttpRequest req, HttpVersion received, String host, boolean preserveHost,
+                                   List<String> upgradeProtocols, ForwardedHeaders forwarded, String clientIp,
+                                   boolean tls) {
         HttpHeaders headers = req.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(req);
         CharSequence upgrade = upgradeRequested(req) ? allowed(headers.getAll(HttpHeaderNames.UPGRADE), upgradeProtocols)
@@ -47,7 +48,7 @@ final class RequestRules {
         if (host == null || !preserveHost) {
             headers.remove(HttpHeaderNames.HOST);
         }
-        forwarded.onRequest(headers, req.protocolVersion(), clientIp, tls, host);
+        forwarded.onRequest(headers, received, clientIp, tls, host);
         req.setProtocolVersion(HttpVersion.HTTP_1_1);
         return upgrade;
     }

@@ -355,8 +355,8 @@ public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements
     }
 
     @Override
-    public String protocol(HttpRequest request) {
-        return request.protocolVersion().text();
+    public HttpVersion version(HttpRequest request) {
+        return request.protocolVersion();
     }
 
     @Override

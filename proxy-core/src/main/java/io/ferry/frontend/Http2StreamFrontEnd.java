@@ -4,6 +4,7 @@ import io.ferry.exchange.ClientStream;
 import io.ferry.exchange.Exchange;
 import io.ferry.exchange.ProxyRuntime;
 import io.ferry.exchange.ProxySettings;
+import io.ferry.http.Versions;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -255,8 +256,8 @@ final class Http2StreamFrontEnd extends ChannelInboundHandlerAdapter implements 
     }
 
     @Override
-    public String protocol(HttpRequest request) {
-        return "HTTP/2.0";
+    public HttpVersion version(HttpRequest request) {
+        return Versions.HTTP_2;
     }
 
     @Override

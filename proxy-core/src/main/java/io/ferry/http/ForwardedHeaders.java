@@ -19,10 +19,12 @@ public final class ForwardedHeaders {
 
     private final AsciiString via10;
     private final AsciiString via11;
+    private final AsciiString via2;
 
     public ForwardedHeaders(String pseudonym) {
         this.via10 = new AsciiString("1.0 " + pseudonym);
         this.via11 = new AsciiString("1.1 " + pseudonym);
+        this.via2 = new AsciiString("2 " + pseudonym);
     }
 
     /** Adds the forwarding headers to a request about to go upstream. */
@@ -49,7 +51,8 @@ public final class ForwardedHeaders {
     }
 
     private void appendVia(HttpHeaders headers, HttpVersion received) {
-        AsciiString hop = received.minorVersion() == 0 && received.majorVersion() == 1 ? via10 : via11;
+        AsciiString hop = received.majorVersion() == 2 ? via2
+                : received.minorVersion() == 0 && received.majorVersion() == 1 ? via10 : via11;
         String via = headers.get(HttpHeaderNames.VIA);
         if (via == null) {
             headers.set(HttpHeaderNames.VIA, hop);
