@@ -20,6 +20,8 @@ import java.util.List;
  * @param fastcgi        document root and script mapping of a FastCGI backend; null for HTTP
  * @param upgradeProtocols the Upgrade protocols (lower case, without version) that may be tunnelled to the
  *                       servers; other Upgrade tokens are removed from requests
+ * @param protocol       HTTP/1.1, or HTTP/2 over TLS (h2) or cleartext with prior knowledge (h2c)
+ * @param tlsVerify      for h2: check the servers' certificates against the JVM's trusted roots
  */
 public record BackendConfig(
         String name,
@@ -38,15 +40,27 @@ public record BackendConfig(
         Duration serverTimeout,
         Duration queueTimeout,
         FastCgiConfig fastcgi,
-        List<String> upgradeProtocols) {
+        List<String> upgradeProtocols,
+        Protocol protocol,
+        boolean tlsVerify) {
 
     /** The protocol spoken to the servers. */
     public enum Type { HTTP, FASTCGI }
+
+    /** The HTTP version spoken to the servers of an HTTP backend. */
+    public enum Protocol {
+        HTTP1, H2, H2C;
+
+        /** Many requests at once over each connection, as HTTP/2 streams. */
+        public boolean multiplexed() {
+            return this != HTTP1;
+        }
+    }
 
     /** The same backend with other servers (runtime additions and removals). */
     public BackendConfig withServers(List<ServerConfig> others) {
         return new BackendConfig(name, type, List.copyOf(others), balance, hashVirtualNodes, preserveHost, pool,
                 maxQueue, retries, retryBudget, healthCheck, passiveHealth, connectTimeout, serverTimeout,
-                queueTimeout, fastcgi, upgradeProtocols);
+                queueTimeout, fastcgi, upgradeProtocols, protocol, tlsVerify);
     }
 }

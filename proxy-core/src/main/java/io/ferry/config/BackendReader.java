@@ -103,9 +103,21 @@ final class BackendReader {
             }
             upgrades.add(u.toLowerCase(java.util.Locale.ROOT));
         }
+        String protocolName = s.string("protocol", "http1");
+        BackendConfig.Protocol protocol = switch (protocolName) {
+            case "http1" -> BackendConfig.Protocol.HTTP1;
+            case "h2" -> BackendConfig.Protocol.H2;
+            case "h2c" -> BackendConfig.Protocol.H2C;
+            default -> throw s.error("protocol", "must be http1, h2 or h2c; got \"" + protocolName + '"');
+        };
+        if (protocol.multiplexed() && type == BackendConfig.Type.FASTCGI) {
+            throw s.error("protocol", "a fastcgi backend speaks FastCGI; h2 and h2c are for HTTP backends");
+        }
+        boolean tlsVerify = s.bool("tls-verify", true);
         s.rejectUnknownKeys();
         return new BackendConfig(name, type, List.copyOf(servers), balance, vnodes, preserveHost, pool, maxQueue,
-                retries, budget, check, passive, connect, server, queue, fastcgi, List.copyOf(upgrades));
+                retries, budget, check, passive, connect, server, queue, fastcgi, List.copyOf(upgrades), protocol,
+                tlsVerify);
     }
 
     private FastCgiConfig fastcgi(Section f) {

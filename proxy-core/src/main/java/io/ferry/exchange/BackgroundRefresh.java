@@ -9,8 +9,8 @@ import io.ferry.upstream.UpstreamExchange;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * the whole response (bounded by cache.max-object-size) and stores it if it is still cacheable. Every
  * ending — stored, uncacheable, failed, timed out — ends the key's fetch so another may start.
  */
-final class BackgroundRefresh implements UpstreamExchange, ChannelFutureListener, Runnable {
+final class BackgroundRefresh implements UpstreamExchange, GenericFutureListener<Future<UpstreamConnection>>, Runnable {
     private static final Logger log = LoggerFactory.getLogger(BackgroundRefresh.class);
 
     private final CacheFront front;
@@ -46,7 +46,7 @@ final class BackgroundRefresh implements UpstreamExchange, ChannelFutureListener
     private final long started;
     private ServerPool server;
     private UpstreamConnection upstream;
-    private ChannelFuture connecting;
+    private Future<UpstreamConnection> connecting;
     private ScheduledFuture<?> timeout;
     private StorePolicy.Decision decision;
     private HttpResponse response;
@@ -90,7 +90,7 @@ final class BackgroundRefresh implements UpstreamExchange, ChannelFutureListener
             r.attach(idle);
             return;
         }
-        ChannelFuture f = s.connect(loop);
+        Future<UpstreamConnection> f = s.open(loop);
         if (f == null) {
             r.finish(null, "server at pool.max-connections");
             return;
@@ -100,16 +100,16 @@ final class BackgroundRefresh implements UpstreamExchange, ChannelFutureListener
     }
 
     @Override
-    public void operationComplete(ChannelFuture f) {
+    public void operationComplete(Future<UpstreamConnection> f) {
         connecting = null;
         if (finished) {
             if (f.isSuccess()) {
-                f.channel().close();
+                f.getNow().close();
             }
             return;
         }
         if (f.isSuccess()) {
-            attach(f.channel().pipeline().get(UpstreamConnection.class));
+            attach(f.getNow());
         } else {
             server.health().onFailure("connect failed: " + f.cause().getMessage());
             finish(null, "connect failed");

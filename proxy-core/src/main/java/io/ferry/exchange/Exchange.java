@@ -106,8 +106,13 @@ public final class Exchange {
         record.backend = backend.name();
         hashKey = backend.hashesSource() ? record.remoteAddr() : normalPath;
         backend.retryBudget().onRequest();
-        upgradeProtocol = RequestRules.forBackend(req, received, host, backend.config().preserveHost(),
-                backend.config().upgradeProtocols(), runtime.forwarded, record.remoteAddr(), client.tls());
+        if (Grpc.isGrpc(req) && !backend.config().protocol().multiplexed()) {
+            giveUp(HttpResponseStatus.BAD_GATEWAY, "gRPC needs an h2 or h2c backend; " + backend.name()
+                    + " speaks " + backend.config().type() + " over HTTP/1.1 (never downgraded)");
+            return;
+        }
+        upgradeProtocol = RequestRules.forBackend(req, received, host, backend.config(), runtime.forwarded,
+                record.remoteAddr(), client.tls());
         boolean lookUp = false;
         if (route.cache() && runtime.cache != null) {
             if (InvalidationResponder.invalidates(method)) {

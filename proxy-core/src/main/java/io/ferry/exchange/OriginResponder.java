@@ -6,8 +6,8 @@ import io.ferry.upstream.ServerPool;
 import io.ferry.upstream.UpstreamConnection;
 import io.ferry.upstream.UpstreamExchange;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * <p>The upstream is read only while the client can take more; the client's body is read only while
  * the upstream can (see {@link #wantsInput}).
  */
-final class OriginResponder implements Responder, UpstreamExchange, ChannelFutureListener {
+final class OriginResponder implements Responder, UpstreamExchange, GenericFutureListener<Future<UpstreamConnection>> {
     private static final Logger log = LoggerFactory.getLogger(OriginResponder.class);
 
     private enum State {
@@ -52,7 +52,7 @@ final class OriginResponder implements Responder, UpstreamExchange, ChannelFutur
     private ServerPool server;
     private boolean holdsSlot;
     private UpstreamConnection upstream;
-    private ChannelFuture connecting;
+    private Future<UpstreamConnection> connecting;
     private QueueSlot queueSlot;
     /** A retry waiting out its turn-around before trying the same server again. */
     private ScheduledFuture<?> turnaround;
@@ -136,7 +136,7 @@ final class OriginResponder implements Responder, UpstreamExchange, ChannelFutur
             attach(idle);
             return;
         }
-        ChannelFuture f = s.connect(ex.client.eventLoop());
+        Future<UpstreamConnection> f = s.open(ex.client.eventLoop());
         if (f == null) {
             ex.giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "server " + s.name() + " at pool.max-connections");
             return;
@@ -149,19 +149,19 @@ final class OriginResponder implements Responder, UpstreamExchange, ChannelFutur
         }
     }
 
-    /** Completion of an upstream connect. */
+    /** Completion of an upstream connect (or of opening an HTTP/2 stream). */
     @Override
-    public void operationComplete(ChannelFuture f) {
+    public void operationComplete(Future<UpstreamConnection> f) {
         if (f != connecting) {
             // The attempt was abandoned while connecting; the fresh connection is not needed.
             if (f.isSuccess()) {
-                f.channel().close();
+                f.getNow().close();
             }
             return;
         }
         connecting = null;
         if (f.isSuccess()) {
-            attach(f.channel().pipeline().get(UpstreamConnection.class));
+            attach(f.getNow());
         } else {
             Throwable cause = f.cause();
             HttpResponseStatus status = cause instanceof ConnectTimeoutException

@@ -1,5 +1,6 @@
 package io.ferry.exchange;
 
+import io.ferry.config.BackendConfig;
 import io.ferry.http.ForwardedHeaders;
 import io.ferry.http.HopByHopHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -28,14 +29,19 @@ final class RequestRules {
      *
      * @param host the client's Host; removed when the backend does not preserve it (set per server later)
      */
-    static CharSequence forBackend(HttpRequest req, HttpVersion received, String host, boolean preserveHost,
-                                   List<String> upgradeProtocols, ForwardedHeaders forwarded, String clientIp,
-                                   boolean tls) {
+    static CharSequence forBackend(HttpRequest req, HttpVersion received, String host, BackendConfig backend,
+                                   ForwardedHeaders forwarded, String clientIp, boolean tls) {
         HttpHeaders headers = req.headers();
         boolean chunked = HttpUtil.isTransferEncodingChunked(req);
-        CharSequence upgrade = upgradeRequested(req) ? allowed(headers.getAll(HttpHeaderNames.UPGRADE), upgradeProtocols)
-                : null;
+        CharSequence upgrade = upgradeRequested(req)
+                ? allowed(headers.getAll(HttpHeaderNames.UPGRADE), backend.upgradeProtocols()) : null;
+        // TE: trailers is end to end in HTTP/2 (gRPC sends it): kept towards an HTTP/2 server.
+        boolean teTrailers = backend.protocol().multiplexed()
+                && headers.containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
         HopByHopHeaders.strip(headers);
+        if (teTrailers) {
+            headers.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+        }
         headers.remove(HTTP2_SETTINGS); // belongs to an h2c upgrade, which is never forwarded
         headers.remove(HttpHeaderNames.EXPECT);
         if (chunked) {
@@ -45,7 +51,7 @@ final class RequestRules {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
             headers.set(HttpHeaderNames.UPGRADE, upgrade);
         }
-        if (host == null || !preserveHost) {
+        if (host == null || !backend.preserveHost()) {
             headers.remove(HttpHeaderNames.HOST);
         }
         forwarded.onRequest(headers, received, clientIp, tls, host);

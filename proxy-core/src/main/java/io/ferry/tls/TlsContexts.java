@@ -1,5 +1,6 @@
 package io.ferry.tls;
 
+import io.ferry.config.BackendConfig;
 import io.ferry.config.ConfigError;
 import io.ferry.config.TlsConfig;
 import io.netty.handler.codec.http2.Http2SecurityUtil;
@@ -10,6 +11,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,6 +69,27 @@ public final class TlsContexts {
         } catch (Exception e) {
             throw new ConfigError(tls.keyPath() + (tls.selfSigned() ? "" : ".key"),
                     "cannot set up TLS: " + rootMessage(e));
+        }
+    }
+
+    /**
+     * The client side of an h2 backend: ALPN offering h2 only; the servers' certificates checked against
+     * the JVM's trusted roots unless the backend says tls-verify = false.
+     */
+    public static SslContext forHttp2Backend(BackendConfig backend) {
+        SslContextBuilder builder = SslContextBuilder.forClient().sslProvider(provider())
+                .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                        ApplicationProtocolNames.HTTP_2));
+        if (!backend.tlsVerify()) {
+            builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
+        }
+        try {
+            return builder.build();
+        } catch (Exception e) {
+            throw new ConfigError("ferry.backends." + backend.name() + ".protocol", "cannot set up TLS: " + rootMessage(e));
         }
     }
 

@@ -18,7 +18,10 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.FastThreadLocal;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -68,8 +71,16 @@ public final class ServerPool implements Balanced {
         }
     };
 
+    /** HTTP/2 to the server (a stream per request), or null for HTTP/1.1 and FastCGI connections. */
+    private final Http2Upstream http2;
+
+    /**
+     * @param http2Tls for an h2 backend the client TLS context (ALPN h2); null otherwise
+     * @param multiplexed HTTP/2 (h2 or h2c) to the server
+     */
     ServerPool(ServerConfig server, PoolConfig config, Transport transport, Limits limits,
-               Duration connectTimeout, ServerHealth health, boolean fastcgi) {
+               Duration connectTimeout, ServerHealth health, boolean fastcgi, boolean multiplexed,
+               SslContext http2Tls, Duration serverTimeout) {
         this.server = server;
         this.config = config;
         this.health = health;
@@ -100,6 +111,36 @@ public final class ServerPool implements Balanced {
             b.option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.SO_KEEPALIVE, true);
         }
         this.template = b;
+        this.http2 = multiplexed ? new Http2Upstream(this, server, remote, b, http2Tls, open,
+                config::maxConnections, idleNanos, serverTimeout.toMillis()) : null;
+    }
+
+    /** A stream per request over a few shared connections (HTTP/2), not a connection per request. */
+    public boolean multiplexed() {
+        return http2 != null;
+    }
+
+    /**
+     * A fresh connection for one exchange, opened on {@code loop} — for HTTP/2 a new stream on the loop's
+     * connection to the server — or null when the server's connection limit is reached.
+     */
+    public Future<UpstreamConnection> open(EventLoop loop) {
+        if (http2 != null) {
+            return http2.open(loop);
+        }
+        ChannelFuture f = connect(loop);
+        if (f == null) {
+            return null;
+        }
+        Promise<UpstreamConnection> connected = loop.newPromise();
+        f.addListener((ChannelFuture done) -> {
+            if (done.isSuccess()) {
+                connected.trySuccess(done.channel().pipeline().get(UpstreamConnection.class));
+            } else {
+                connected.tryFailure(done.cause());
+            }
+        });
+        return connected;
     }
 
     @Override
@@ -258,11 +299,14 @@ public final class ServerPool implements Balanced {
 
     /** True if a request could get a connection now: one is idle here, or another may be opened. */
     public boolean hasCapacity() {
-        return open.get() < config.maxConnections() || !loops.get().idle.isEmpty();
+        return open.get() < config.maxConnections() || !loops.get().idle.isEmpty() || http2 != null;
     }
 
     /** An idle connection of the calling event loop, most recently used first, or null. */
     public UpstreamConnection pollIdle() {
+        if (http2 != null) {
+            return null; // every request is a new stream
+        }
         ArrayDeque<UpstreamConnection> idle = loops.get().idle;
         UpstreamConnection c;
         while ((c = idle.pollFirst()) != null) {
@@ -278,7 +322,7 @@ public final class ServerPool implements Balanced {
      * Opens a new connection on {@code loop}, or returns null when the server's connection limit is
      * reached. The future's channel carries an {@link UpstreamConnection} as its last handler.
      */
-    public ChannelFuture connect(EventLoop loop) {
+    private ChannelFuture connect(EventLoop loop) {
         if (open.incrementAndGet() > config.maxConnections()) {
             open.decrementAndGet();
             return null;
@@ -293,6 +337,10 @@ public final class ServerPool implements Balanced {
     }
 
     void release(UpstreamConnection c) {
+        if (http2 != null) {
+            c.channel().close(); // a stream ends with its exchange; its connection stays
+            return;
+        }
         ArrayDeque<UpstreamConnection> idle = loops.get().idle;
         if (retired || idle.size() >= config.maxIdle() || !c.channel().isActive()) {
             c.channel().close();
@@ -321,6 +369,9 @@ public final class ServerPool implements Balanced {
     }
 
     private void closeIdleOnThisLoop() {
+        if (http2 != null) {
+            http2.retireOnThisLoop();
+        }
         ArrayDeque<UpstreamConnection> idle = loops.get().idle;
         UpstreamConnection c;
         while ((c = idle.pollFirst()) != null) {

@@ -1,6 +1,8 @@
 package io.ferry.upstream;
 
 import io.ferry.config.BackendConfig;
+import io.ferry.tls.TlsContexts;
+import io.netty.handler.ssl.SslContext;
 import io.ferry.config.FerryConfig;
 import io.ferry.config.ServerConfig;
 import io.ferry.fastcgi.FastCgiHealthCheck;
@@ -24,10 +26,11 @@ public final class Upstreams {
         for (BackendConfig b : config.backends().values()) {
             List<ServerPool> pools = new ArrayList<>();
             BackendHealth group = new BackendHealth(b.name(), b.passiveHealth().panicThreshold());
+            SslContext h2Tls = b.protocol() == BackendConfig.Protocol.H2 ? TlsContexts.forHttp2Backend(b) : null;
             for (ServerConfig s : b.servers()) {
                 ServerHealth health = new ServerHealth(b.name(), s.name(), b.passiveHealth(), group);
                 pools.add(new ServerPool(s, b.pool(), transport, config.limits(), b.connectTimeout(), health,
-                        b.type() == BackendConfig.Type.FASTCGI));
+                        b.type() == BackendConfig.Type.FASTCGI, b.protocol().multiplexed(), h2Tls, b.serverTimeout()));
             }
             map.put(b.name(), new Backend(b, pools, group));
         }

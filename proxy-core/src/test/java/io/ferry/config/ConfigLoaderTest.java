@@ -40,6 +40,29 @@ class ConfigLoaderTest {
         assertTrue(c.demo().enabled());
         assertEquals(Duration.ofMillis(3500), c.timeouts().connect());
         assertEquals(Duration.ofSeconds(4), c.backends().get("demo").pool().idleTimeout());
+        assertEquals(java.util.List.of("h2", "http/1.1"), c.listeners().get(0).protocols());
+        assertEquals(100, c.http2().maxConcurrentStreams());
+        assertEquals(c.limits().maxHeaderSize(), c.http2().maxHeaderListSize());
+    }
+
+    @Test
+    void http2KeysHaveSafeDefaultsAndAreValidated() {
+        FerryConfig c = parse("");
+        assertEquals(java.util.List.of("h2", "http/1.1"), c.listeners().get(0).protocols(), "both by default");
+        assertEquals(100, c.http2().maxConcurrentStreams());
+        assertEquals(200, c.http2().maxResets());
+        assertEquals(Duration.ofSeconds(30), c.http2().resetWindow());
+        assertEquals(16, c.http2().maxContinuationFrames());
+        assertEquals(java.util.List.of("http/1.1"),
+                parse("listeners = [ { port = 8000, protocols = \"http/1.1\" } ]").listeners().get(0).protocols());
+        ConfigError h3 = error("listeners = [ { port = 8000, protocols = [ h2, h3 ] } ]");
+        assertEquals("ferry.listeners[0].protocols", h3.key());
+        assertTrue(h3.getMessage().contains("h3"), h3.getMessage());
+        assertEquals("ferry.listeners[0].protocols", error("listeners = [ { port = 8000, protocols = [] } ]").key());
+        assertEquals("ferry.http2.max-concurrent-streams", error("http2.max-concurrent-streams = 0").key());
+        assertEquals("ferry.http2.max-frame-size", error("http2.max-frame-size = 1k").key());
+        assertEquals("ferry.http2.reset-window", error("http2.reset-window = 0s").key());
+        assertEquals("ferry.http2.streams", error("http2.streams = 5").key(), "unknown key named");
     }
 
     @Test
