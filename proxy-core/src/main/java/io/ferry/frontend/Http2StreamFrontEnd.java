@@ -63,6 +63,11 @@ final class Http2StreamFrontEnd extends ChannelInboundHandlerAdapter implements 
     /** The response has ended (or the stream was given up): the rest of the request is dropped. */
     private boolean over;
     private boolean reading = true;
+    /**
+     * The response head, held until a body part, a flush or the end: a response that ends with its head
+     * (gRPC's trailers-only answer, a 204) goes out as one HEADERS frame with END_STREAM.
+     */
+    private HttpResponse pendingHead;
     private long bodyBytes;
     private long maxBodyBytes;
 
@@ -287,23 +292,41 @@ final class Http2StreamFrontEnd extends ChannelInboundHandlerAdapter implements 
     @Override
     public void sendHead(HttpResponse head, boolean mayDiscardRequestBody) {
         expectContinue = false; // answered instead
-        ctx.write(head, ctx.voidPromise());
+        pendingHead = head;
+    }
+
+    private void writePendingHead() {
+        if (pendingHead != null) {
+            ctx.write(pendingHead, ctx.voidPromise());
+            pendingHead = null;
+        }
     }
 
     @Override
     public void sendBody(Object part) {
+        writePendingHead();
         ctx.write(part, ctx.voidPromise());
     }
 
     @Override
     public void flush() {
+        writePendingHead();
         ctx.flush();
     }
 
     @Override
     public void sendEnd(Object last) {
         responseOver();
-        ctx.writeAndFlush(last).addListener(f -> endStream());
+        Object end = last;
+        if (pendingHead != null && last instanceof LastHttpContent l && !l.content().isReadable()
+                && l.trailingHeaders().isEmpty()) {
+            end = new DefaultFullHttpResponse(pendingHead.protocolVersion(), pendingHead.status(),
+                    Unpooled.EMPTY_BUFFER, pendingHead.headers(), EmptyHttpHeaders.INSTANCE);
+            pendingHead = null;
+            l.release();
+        }
+        writePendingHead();
+        ctx.writeAndFlush(end).addListener(f -> endStream());
     }
 
     @Override

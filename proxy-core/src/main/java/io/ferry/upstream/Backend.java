@@ -1,5 +1,6 @@
 package io.ferry.upstream;
 
+import io.netty.handler.ssl.SslContext;
 import io.ferry.balance.Balancer;
 import io.ferry.config.BackendConfig;
 import io.ferry.fastcgi.FastCgiSite;
@@ -22,9 +23,12 @@ public final class Backend {
     private final FastThreadLocal<RetryBudget> budgets;
     private final FastCgiSite site;
     private final BackendHealth health;
+    private final SslContext http2Tls;
 
-    Backend(BackendConfig config, List<ServerPool> servers, BackendHealth health) {
+    /** @param http2Tls the client TLS context of an h2 backend, else null */
+    Backend(BackendConfig config, List<ServerPool> servers, BackendHealth health, SslContext http2Tls) {
         this.config = config;
+        this.http2Tls = http2Tls;
         this.health = health;
         this.servers = List.copyOf(servers);
         this.balancer = Balancer.create(config.balance(), this.servers, config.hashVirtualNodes());
@@ -40,6 +44,11 @@ public final class Backend {
 
     public String name() {
         return config.name();
+    }
+
+    /** For an h2 backend: the TLS its servers (and its health checks) are spoken to with. */
+    public SslContext http2Tls() {
+        return http2Tls;
     }
 
     public BackendConfig config() {

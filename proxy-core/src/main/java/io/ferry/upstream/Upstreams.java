@@ -7,6 +7,7 @@ import io.ferry.config.FerryConfig;
 import io.ferry.config.ServerConfig;
 import io.ferry.fastcgi.FastCgiHealthCheck;
 import io.ferry.health.HealthChecker;
+import io.ferry.health.Http2HealthCheck;
 import io.ferry.health.BackendHealth;
 import io.ferry.health.ServerHealth;
 import io.ferry.transport.Transport;
@@ -32,7 +33,7 @@ public final class Upstreams {
                 pools.add(new ServerPool(s, b.pool(), transport, config.limits(), b.connectTimeout(), health,
                         b.type() == BackendConfig.Type.FASTCGI, b.protocol().multiplexed(), h2Tls, b.serverTimeout()));
             }
-            map.put(b.name(), new Backend(b, pools, group));
+            map.put(b.name(), new Backend(b, pools, group, h2Tls));
         }
         this.backends = Map.copyOf(map);
     }
@@ -58,8 +59,8 @@ public final class Upstreams {
                 targets.add(new HealthChecker.Target(s.name(), s.remoteAddress(), s.health()));
                 s.health().onServerUp(b::wakeOne);
             }
-            HealthChecker.Protocol protocol = b.fastCgiSite() == null ? HealthChecker.HTTP
-                    : new FastCgiHealthCheck(b.fastCgiSite());
+            HealthChecker.Protocol protocol = b.fastCgiSite() != null ? new FastCgiHealthCheck(b.fastCgiSite())
+                    : b.config().protocol().multiplexed() ? new Http2HealthCheck(b.http2Tls()) : HealthChecker.HTTP;
             HealthChecker checker = new HealthChecker(b.config().healthCheck(), targets, loops.next(), protocol,
                     t -> t.address() instanceof java.net.InetSocketAddress ? transport.socketChannel()
                             : transport.domainChannel());
