@@ -3,6 +3,8 @@
 #   proxy:   origin direct (upper bound), HAProxy, nginx, Ferry        - 1 KiB and 100 KiB files
 #   cache:   Varnish and Ferry serving hits                            - 1 KiB and 100 KiB
 #   fastcgi: nginx fastcgi_pass and Ferry, each with its own identical php-fpm pool
+#   h2:      HAProxy, nginx and Ferry with HTTP/2 front ends (cleartext, prior knowledge), HTTP/1.1 to the
+#            origin, loaded by h2load: 1 KiB and 100 KiB, 10 connections x 100 streams and 1000 x 10
 # at 50 and 1000 connections, ROUNDS rounds interleaved; medians, min-max and ratios to Ferry.
 # Servers run on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU (taskset). See BENCHMARKS.md.
 # Usage: bench/run.sh   (env: ROUNDS=3 DURATION=10s CONNS="50 1000" SCENARIOS="proxy cache fastcgi" SKIP_IDLE=1 WARMUP=20s
@@ -12,7 +14,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROUNDS=${ROUNDS:-3}
-SCENARIOS=${SCENARIOS:-"proxy cache fastcgi"}
+SCENARIOS=${SCENARIOS:-"proxy cache fastcgi h2"}
+H2_LOADS=${H2_LOADS:-"10x100 1000x10"}   # connections x concurrent streams per connection
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-"50 1000"}
 SERVER_CPU=${SERVER_CPU:-0}
@@ -28,12 +31,13 @@ cleanup() {
 trap cleanup EXIT
 
 need=()
-for bin in nginx haproxy varnishd wrk /usr/sbin/php-fpm8.2 python3; do
+for bin in nginx haproxy varnishd wrk h2load /usr/sbin/php-fpm8.2 python3; do
   command -v "$bin" >/dev/null 2>&1 || [[ -x "$bin" ]] || need+=("$bin")
 done
 if (( ${#need[@]} )); then
-  echo "installing nginx-light haproxy varnish wrk php8.2-fpm" >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light haproxy varnish wrk php8.2-fpm >/dev/null
+  echo "installing nginx-light haproxy varnish wrk nghttp2-client php8.2-fpm" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light haproxy varnish wrk \
+    nghttp2-client php8.2-fpm >/dev/null
 fi
 [[ -f "$here/proxy-core/target/ferry.jar" ]] || (cd "$here" && mvn -q -DskipTests package)
 ulimit -n 20000 || true
@@ -83,6 +87,9 @@ defaults
 frontend fe
   bind 127.0.0.1:18081 backlog 1024
   default_backend be
+frontend fe_h2
+  bind 127.0.0.1:18088 backlog 1024 proto h2
+  default_backend be
 backend be
   server origin 127.0.0.1:18080 maxconn 9000
 EOF2
@@ -97,6 +104,8 @@ http { access_log off; keepalive_requests 1000000; keepalive_timeout 60s;
   # keepalive must not exceed pm.max_children: an idle kept connection holds a php-fpm child
   upstream php { server 127.0.0.1:19001; keepalive 4; }
   server { listen 127.0.0.1:18082 backlog=1024;
+    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+  server { listen 127.0.0.1:18089 backlog=1024 http2; http2_max_concurrent_streams 128;
     location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; } }
   server { listen 127.0.0.1:18086 backlog=1024; root $work/php;
     location ~ \.php\$ { fastcgi_pass php; fastcgi_keep_conn on; include /etc/nginx/fastcgi_params;
@@ -177,6 +186,9 @@ url[ferry-fcgi]=http://127.0.0.1:18087;  host[ferry-fcgi]=php.bench
 url[ferry-base]=http://127.0.0.1:18093;       host[ferry-base]=origin.bench
 url[ferry-base-cache]=http://127.0.0.1:18095; host[ferry-base-cache]=cache.bench
 url[ferry-base-fcgi]=http://127.0.0.1:18097;  host[ferry-base-fcgi]=php.bench
+# HTTP/2 with prior knowledge: Ferry's proxy listener speaks both protocols.
+url[haproxy-h2]=http://127.0.0.1:18088; url[nginx-h2]=http://127.0.0.1:18089; url[ferry-h2]=http://127.0.0.1:18083
+h2s="haproxy-h2 nginx-h2 ferry-h2"
 proxies="origin haproxy nginx ferry"; caches="varnish ferry-cache"; fcgis="nginx-fcgi ferry-fcgi"
 if [[ -n "${BASELINE_JAR:-}" ]]; then
   proxies="$proxies ferry-base"; caches="$caches ferry-base-cache"; fcgis="$fcgis ferry-base-fcgi"
@@ -186,6 +198,7 @@ for c in $proxies $caches; do
   for f in 1k 100k; do curl -sf -H "Host: ${host[$c]}" "${url[$c]}/$f" -o /dev/null || { echo "$c /$f not answering" >&2; exit 1; }; done
 done
 for c in $fcgis; do curl -sf -H "Host: ${host[$c]}" "${url[$c]}/bench.php" -o /dev/null || { echo "$c not answering" >&2; exit 1; }; done
+for c in $h2s; do curl -sf --http2-prior-knowledge "${url[$c]}/1k" -o /dev/null || { echo "$c not answering h2" >&2; exit 1; }; done
 
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
 commit=$(cd "$here" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -209,6 +222,25 @@ errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(x) for x in sock.gro
 print(f"{prefix},{rps.group(1) if rps else 'nan'},{ms(p50.group(1)) if p50 else 'nan'},{ms(p99.group(1)) if p99 else 'nan'},{errors}")
 PY
 }
+run_h2() { # contender path connsxstreams round
+  local c=${3%x*} m=${3#*x} out log="$work/h2load.log"
+  rm -f "$log"
+  out=$(taskset -c "$LOAD_CPU" h2load -t1 -c"$c" -m"$m" -D"${DURATION%s}" --warm-up-time=1 --log-file="$log" \
+    "${url[$1]}$2" 2>&1 || true)
+  python3 - "$out" "$log" "$4,h2,$1,$2,$3" >> "$raw" <<'PY'
+import re, sys
+out, log, prefix = sys.argv[1], sys.argv[2], sys.argv[3]
+rps = re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out)
+req = re.search(r"requests: \d+ total, \d+ started, \d+ done, \d+ succeeded, (\d+) failed, (\d+) errored, (\d+) timeout", out)
+codes = re.search(r"status codes: \d+ 2xx, \d+ 3xx, (\d+) 4xx, (\d+) 5xx", out)
+errors = (sum(int(x) for x in req.groups()) if req else 0) + (sum(int(x) for x in codes.groups()) if codes else 0)
+# h2load reports no percentiles; its log has one line per request: start, status, microseconds.
+times = sorted(int(l.split()[2]) for l in open(log) if len(l.split()) == 3) if log else []
+def pct(p):
+    return times[min(len(times) - 1, int(len(times) * p))] / 1000 if times else float("nan")
+print(f"{prefix},{rps.group(1) if rps else 'nan'},{pct(0.5)},{pct(0.99)},{errors}")
+PY
+}
 # Every contender gets the same warm-up; it matters for Ferry, whose JIT compiles the hot path in the
 # first seconds under load (the native servers do not need it but are not harmed by it).
 WARMUP=${WARMUP:-20s}
@@ -222,6 +254,9 @@ want cache && for c in $caches; do
 done
 want fastcgi && for c in $fcgis; do
   taskset -c "$LOAD_CPU" wrk -t1 -c20 -d"$WARMUP" -H "Host: ${host[$c]}" "${url[$c]}/bench.php" >/dev/null
+done
+want h2 && for c in $h2s; do
+  taskset -c "$LOAD_CPU" h2load -t1 -c10 -m100 -D"${WARMUP%s}" "${url[$c]}/1k" >/dev/null
 done
 # Each wrk run opens all its connections anew, and at 1000 connections their first requests are about
 # 1 % of a run: the accept and connect paths count in p99. A JVM compiles those only after they have
@@ -242,6 +277,10 @@ for r in $(seq 1 "$ROUNDS"); do
     if want fastcgi; then for c in $fcgis; do run fastcgi "$c" /bench.php "$n" "$r"; done; fi
     echo "round $r, $n connections done" >&2
   done
+  if want h2; then
+    for l in $H2_LOADS; do for p in /1k /100k; do for c in $h2s; do run_h2 "$c" "$p" "$l" "$r"; done; done; done
+    echo "round $r, HTTP/2 done" >&2
+  fi
 done
 
 # ---- idle keepalive connections held by Ferry, and memory per connection
@@ -290,12 +329,14 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 groups = defaultdict(list)
 for r in rows:
     groups[(r["scenario"], r["path"], r["connections"], r["contender"])].append(r)
-ferry_name = {"proxy": "ferry", "cache": "ferry-cache", "fastcgi": "ferry-fcgi"}
+ferry_name = {"proxy": "ferry", "cache": "ferry-cache", "fastcgi": "ferry-fcgi", "h2": "ferry-h2"}
 print(f"# Benchmark {sys.argv[1].rsplit('/',1)[-1][:-4]}\n")
-print(f"wrk -t1, {sys.argv[3]} per run, {sys.argv[4]} rounds interleaved; medians, (min-max); ratio = contender / Ferry (req/s).\n")
+print(f"wrk -t1 (h2: h2load -t1, conns as connections x streams), {sys.argv[3]} per run, {sys.argv[4]} rounds interleaved; medians, (min-max); ratio = contender / Ferry (req/s).\n")
 print("| scenario | path | conns | contender | req/s | (min-max) | p50 ms | p99 ms | errors | ratio |")
 print("|---|---|---|---|---|---|---|---|---|---|")
-for key in sorted(groups, key=lambda k: (k[0], k[1], int(k[2]), k[3])):
+def conns(c):
+    return tuple(int(x) for x in c.split("x"))
+for key in sorted(groups, key=lambda k: (k[0], k[1], conns(k[2]), k[3])):
     scen, path, conns, who = key
     rps = [float(r["rps"]) for r in groups[key]]
     p50 = statistics.median(float(r["p50_ms"]) for r in groups[key])

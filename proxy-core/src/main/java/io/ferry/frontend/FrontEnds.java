@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -81,15 +82,17 @@ public final class FrontEnds {
                 .encoderEnforceMaxQueuedControlFrames(h2.maxQueuedControlFrames())
                 .build();
         Http2ConnectionFrontEnd connection = new Http2ConnectionFrontEnd(
-                config.timeouts().httpKeepAlive().toNanos(), config.timeouts().lingeringClose().toNanos());
+                config.timeouts().httpKeepAlive().toNanos(), config.timeouts().lingeringClose().toNanos(),
+                config.timeouts().client().toNanos(), clientIp(p.channel()));
         p.addLast("h2", codec);
+        // Streams flush their responses as they end; one flush per event-loop turn writes them together.
+        p.addLast("h2-flush", new FlushConsolidationHandler(256, true));
         p.addLast("h2-streams", new Http2MultiplexHandler(new Http2StreamInitializer(settings, connection)));
         p.addLast("h2-connection", connection);
     }
 
     static String clientIp(Channel ch) {
-        SocketAddress remote = ch instanceof io.netty.handler.codec.http2.Http2StreamChannel s
-                ? s.parent().remoteAddress() : ch.remoteAddress();
+        SocketAddress remote = ch.remoteAddress();
         return remote instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : "unknown";
     }
 }

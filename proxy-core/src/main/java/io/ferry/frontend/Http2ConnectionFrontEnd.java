@@ -7,6 +7,7 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,15 +25,28 @@ final class Http2ConnectionFrontEnd extends ChannelInboundHandlerAdapter impleme
 
     private final long idleNanos;
     private final long lingerNanos;
+    /** How often open streams are checked against timeouts.client: a quarter of it, 50 ms to 1 s. */
+    private final long sweepNanos;
+    private final String clientIp;
+    private final ArrayList<Http2StreamFrontEnd> streams = new ArrayList<>();
+    private long timerDue;
     private ChannelHandlerContext ctx;
     private int openStreams;
     private long lastActivity = System.nanoTime();
     private ScheduledFuture<?> idleTimer;
     private boolean draining;
 
-    Http2ConnectionFrontEnd(long idleNanos, long lingerNanos) {
+    Http2ConnectionFrontEnd(long idleNanos, long lingerNanos, long clientTimeoutNanos, String clientIp) {
         this.idleNanos = idleNanos;
         this.lingerNanos = lingerNanos;
+        this.sweepNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(50),
+                Math.min(clientTimeoutNanos / 4, TimeUnit.SECONDS.toNanos(1)));
+        this.clientIp = clientIp;
+    }
+
+    /** The client's address, formatted once for all the connection's streams. */
+    String clientIp() {
+        return clientIp;
     }
 
     @Override
@@ -41,12 +55,18 @@ final class Http2ConnectionFrontEnd extends ChannelInboundHandlerAdapter impleme
         scheduleIdleCheck(idleNanos);
     }
 
-    void streamOpened() {
+    void streamOpened(Http2StreamFrontEnd stream) {
         openStreams++;
+        streams.add(stream);
+        if (idleTimer != null && timerDue - System.nanoTime() > sweepNanos) {
+            idleTimer.cancel(false); // idle until now: the streams need the sweep sooner
+            scheduleIdleCheck(sweepNanos);
+        }
     }
 
-    void streamClosed() {
+    void streamClosed(Http2StreamFrontEnd stream) {
         openStreams--;
+        streams.remove(stream);
         lastActivity = System.nanoTime();
         if (draining && openStreams == 0) {
             closeAfterGoAway();
@@ -113,19 +133,27 @@ final class Http2ConnectionFrontEnd extends ChannelInboundHandlerAdapter impleme
     }
 
     private void scheduleIdleCheck(long delayNanos) {
+        timerDue = System.nanoTime() + delayNanos;
         idleTimer = ctx.executor().schedule(this, delayNanos, TimeUnit.NANOSECONDS);
     }
 
-    /** One task per connection, re-armed for the remainder while streams come and go. */
+    /**
+     * One task per connection: while streams are open it sweeps them for timeouts.client; without
+     * streams it is the idle timeout, re-armed for the remainder.
+     */
     @Override
     public void run() {
         idleTimer = null;
         if (!ctx.channel().isActive()) {
             return;
         }
-        long idle = System.nanoTime() - lastActivity;
+        long now = System.nanoTime();
+        long idle = now - lastActivity;
         if (openStreams > 0) {
-            scheduleIdleCheck(idleNanos);
+            for (Http2StreamFrontEnd stream : streams.toArray(new Http2StreamFrontEnd[0])) {
+                stream.checkTimeout(now);
+            }
+            scheduleIdleCheck(sweepNanos);
         } else if (idle < idleNanos) {
             scheduleIdleCheck(idleNanos - idle);
         } else {

@@ -49,13 +49,17 @@ import org.slf4j.LoggerFactory;
  * exchange reads its upstream only while it is writable, so a stream the client stops reading stops its
  * upstream and nothing else. A stream that moves nothing for timeouts.client is reset.
  */
-final class Http2StreamFrontEnd extends ChannelInboundHandlerAdapter implements ClientStream, ClientTimer.Owner {
+final class Http2StreamFrontEnd extends ChannelInboundHandlerAdapter implements ClientStream {
     private static final Logger log = LoggerFactory.getLogger(Http2StreamFrontEnd.class);
 
     private final ProxySettings settings;
     private final Http2ConnectionFrontEnd connection;
     private ChannelHandlerContext ctx;
-    private ClientTimer clientTimer;
+    private final String clientIp;
+    // timeouts.client, checked by the connection's one sweep (no task per stream)
+    private long timeoutNanos;
+    private long lastActivity;
+    private long lastPending = -1;
     private Exchange exchange;
     private boolean headSeen;
     private boolean requestDone;
@@ -71,21 +75,21 @@ final class Http2StreamFrontEnd extends ChannelInboundHandlerAdapter implements 
     private long bodyBytes;
     private long maxBodyBytes;
 
-    Http2StreamFrontEnd(ProxySettings settings, Http2ConnectionFrontEnd connection) {
+    Http2StreamFrontEnd(ProxySettings settings, Http2ConnectionFrontEnd connection, String clientIp) {
         this.settings = settings;
         this.connection = connection;
+        this.clientIp = clientIp;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        clientTimer = new ClientTimer(ctx, this);
-        connection.streamOpened();
+        connection.streamOpened(this);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        clientTimer.touch();
+        lastActivity = System.nanoTime();
         if (over) {
             ReferenceCountUtil.release(msg);
         } else if (msg instanceof Http2HeadersFrame headers) {
@@ -126,8 +130,7 @@ final class Http2StreamFrontEnd extends ChannelInboundHandlerAdapter implements 
         if (ex != null) {
             ex.clientClosed(); // a reset stream stops costing the backend: its queue place or request goes
         }
-        clientTimer.cancel();
-        connection.streamClosed();
+        connection.streamClosed(this);
         ctx.fireChannelInactive();
     }
 
@@ -163,8 +166,8 @@ final class Http2StreamFrontEnd extends ChannelInboundHandlerAdapter implements 
         requestDone = frame.isEndStream();
         expectContinue = HttpUtil.is100ContinueExpected(req);
         maxBodyBytes = runtime.config.limits().maxBodySize();
-        clientTimer.start(runtime.config.timeouts().client().toNanos());
-        exchange = new Exchange(this, settings, runtime, FrontEnds.clientIp(ctx.channel()));
+        timeoutNanos = runtime.config.timeouts().client().toNanos();
+        exchange = new Exchange(this, settings, runtime, clientIp);
         exchange.start(req);
         if (requestDone && exchange != null) {
             exchange.onRequestContent(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -338,7 +341,6 @@ final class Http2StreamFrontEnd extends ChannelInboundHandlerAdapter implements 
     private void responseOver() {
         exchange = null;
         over = true;
-        clientTimer.cancel();
         updateRead();
     }
 
@@ -378,28 +380,31 @@ final class Http2StreamFrontEnd extends ChannelInboundHandlerAdapter implements 
 
     // ---------------------------------------------------------------- timeouts.client
 
-    @Override
-    public boolean timerArmed() {
-        return exchange != null;
-    }
-
-    @Override
-    public Exchange exchangeInProgress() {
-        return exchange;
-    }
-
-    @Override
-    public long pendingWriteBytes() {
-        return ctx.channel().bytesBeforeWritable(); // 0 while the client's window is open
-    }
-
-    @Override
-    public void timedOut(Exchange inProgress) {
-        if (inProgress != null) {
-            if (inProgress.responseStarted()) {
-                settings.metrics().http2Protection(settings.listener(), "idle_stream");
-            }
-            inProgress.clientInactive();
+    /**
+     * The connection's sweep: a request or response under way that moved nothing for timeouts.client.
+     * Reads count, and so does progress on what the client has to take; a client waiting for a slow
+     * server is timeouts.server's business. A client that stops reading (its window stays closed) has
+     * its stream reset; one that stops sending its body gets 408.
+     */
+    void checkTimeout(long now) {
+        Exchange ex = exchange;
+        if (ex == null || timeoutNanos == 0) {
+            return;
         }
+        long pending = ctx.channel().bytesBeforeWritable(); // 0 while the client's window is open
+        if (ex.responseStarted() && pending == 0) {
+            lastActivity = now;
+        } else if (pending != lastPending && pending > 0 && lastPending >= 0) {
+            lastActivity = now;
+        }
+        lastPending = pending;
+        if (now - lastActivity < timeoutNanos) {
+            return;
+        }
+        lastActivity = now;
+        if (ex.responseStarted()) {
+            settings.metrics().http2Protection(settings.listener(), "idle_stream");
+        }
+        ex.clientInactive();
     }
 }

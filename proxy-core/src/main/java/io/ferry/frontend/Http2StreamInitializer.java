@@ -22,6 +22,6 @@ final class Http2StreamInitializer extends ChannelInitializer<Http2StreamChannel
     protected void initChannel(Http2StreamChannel ch) {
         ch.pipeline().addLast("h2-frames", new Http2ResponseEncoder());
         ch.pipeline().addLast("chunked", new ChunkedWriteHandler());
-        ch.pipeline().addLast("stream", new Http2StreamFrontEnd(settings, connection));
+        ch.pipeline().addLast("stream", new Http2StreamFrontEnd(settings, connection, connection.clientIp()));
     }
 }
