@@ -6,6 +6,7 @@ import io.ferry.config.ListenerConfig;
 import io.ferry.exchange.ProxySettings;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -84,6 +85,8 @@ public final class FrontEnds {
         Http2ConnectionFrontEnd connection = new Http2ConnectionFrontEnd(
                 config.timeouts().httpKeepAlive().toNanos(), config.timeouts().lingeringClose().toNanos(),
                 config.timeouts().client().toNanos(), clientIp(p.channel()));
+        // Many streams' responses share the connection: room for several frames of each before it pushes back.
+        p.channel().config().setWriteBufferWaterMark(new WriteBufferWaterMark(128 * 1024, 256 * 1024));
         p.addLast("h2", codec);
         // Streams flush their responses as they end; one flush per event-loop turn writes them together.
         p.addLast("h2-flush", new FlushConsolidationHandler(256, true));

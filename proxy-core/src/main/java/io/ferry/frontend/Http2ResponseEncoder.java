@@ -5,13 +5,19 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
-import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -21,6 +27,11 @@ import io.netty.util.ReferenceCountUtil;
  * last frame of the object.
  */
 final class Http2ResponseEncoder extends ChannelOutboundHandlerAdapter {
+    /** Fields HTTP/2 forbids in a response; the exchange has removed hop-by-hop ones, Ferry's own answers may carry these. */
+    private static final Set<AsciiString> CONNECTION_SPECIFIC = Set.of(HttpHeaderNames.CONNECTION,
+            HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_CONNECTION, HttpHeaderNames.TRANSFER_ENCODING,
+            HttpHeaderNames.UPGRADE, HttpHeaderNames.TE);
+
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (!(msg instanceof HttpObject)) {
@@ -34,13 +45,33 @@ final class Http2ResponseEncoder extends ChannelOutboundHandlerAdapter {
         }
     }
 
+    /** :status and the fields, lower-cased; connection-specific ones left out (RFC 9113 §8.2.2). */
+    static Http2Headers head(HttpResponse res) {
+        HttpHeaders in = res.headers();
+        DefaultHttp2Headers out = new DefaultHttp2Headers(false, in.size() + 1);
+        out.status(res.status().codeAsText());
+        return fields(in, out);
+    }
+
+    private static Http2Headers fields(HttpHeaders in, Http2Headers out) {
+        Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence();
+        while (it.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> field = it.next();
+            AsciiString name = AsciiString.of(field.getKey()).toLowerCase();
+            if (!CONNECTION_SPECIFIC.contains(name)) {
+                out.add(name, field.getValue());
+            }
+        }
+        return out;
+    }
+
     private static void encode(ChannelHandlerContext ctx, HttpObject msg, ChannelPromise promise) {
         if (msg instanceof HttpResponse res) {
             boolean interim = res.status().code() < 200;
             boolean full = res instanceof FullHttpResponse;
             boolean bodyFollows = interim || !full || ((FullHttpResponse) res).content().isReadable()
                     || !((FullHttpResponse) res).trailingHeaders().isEmpty();
-            var headers = new DefaultHttp2HeadersFrame(HttpConversionUtil.toHttp2Headers(res, false), !bodyFollows);
+            var headers = new DefaultHttp2HeadersFrame(head(res), !bodyFollows);
             if (!bodyFollows || !full) {
                 ctx.write(headers, promise);
                 return;
@@ -56,7 +87,8 @@ final class Http2ResponseEncoder extends ChannelOutboundHandlerAdapter {
             if (last.content().isReadable()) {
                 ctx.write(new DefaultHttp2DataFrame(last.content().retain(), false), ctx.voidPromise());
             }
-            ctx.write(new DefaultHttp2HeadersFrame(HttpConversionUtil.toHttp2Headers(trailers, false), true), promise);
+            ctx.write(new DefaultHttp2HeadersFrame(fields(trailers, new DefaultHttp2Headers(false, trailers.size())),
+                    true), promise);
         } else if (msg instanceof HttpContent content && content.content().isReadable()) {
             ctx.write(new DefaultHttp2DataFrame(content.content().retain(), false), promise);
         } else {

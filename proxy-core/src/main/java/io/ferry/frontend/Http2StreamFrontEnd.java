@@ -31,6 +31,8 @@ import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.stream.ChunkedInput;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.Map;
@@ -329,13 +331,25 @@ final class Http2StreamFrontEnd extends ChannelInboundHandlerAdapter implements 
             l.release();
         }
         writePendingHead();
-        ctx.writeAndFlush(end).addListener(f -> endStream());
+        if (end instanceof ChunkedInput<?> && ctx.pipeline().get(ChunkedWriteHandler.class) == null) {
+            ctx.pipeline().addBefore(ctx.name(), "chunked", new ChunkedWriteHandler()); // a static file, in DATA frames
+        }
+        writeLast(end);
+    }
+
+    /** The end of the response; a request body still arriving is then refused (see {@link #endStream}). */
+    private void writeLast(Object last) {
+        if (requestDone) {
+            ctx.writeAndFlush(last, ctx.voidPromise());
+        } else {
+            ctx.writeAndFlush(last).addListener(f -> endStream());
+        }
     }
 
     @Override
     public void sendFull(FullHttpResponse response, boolean mustClose) {
         responseOver();
-        ctx.writeAndFlush(response).addListener(f -> endStream());
+        writeLast(response);
     }
 
     private void responseOver() {

@@ -64,6 +64,10 @@ public final class ServerPool implements Balanced {
     public static final int FASTCGI_FALLBACK_MAX_CONNS = 5;
     private static final Logger log = LoggerFactory.getLogger(ServerPool.class);
     private final AtomicInteger open = new AtomicInteger();
+    /** Connections being opened (connect not yet completed), over all event loops. */
+    private final AtomicInteger connecting = new AtomicInteger();
+    /** Wakes a request queued on the backend: a finished connect makes room under max-connecting. */
+    private volatile Runnable onConnectDone = () -> { };
     private final FastThreadLocal<LoopState> loops = new FastThreadLocal<>() {
         @Override
         protected LoopState initialValue() {
@@ -227,6 +231,11 @@ public final class ServerPool implements Balanced {
         return !drained && health.isUp() && (max == 0 || inFlight.get() < max) && hasCapacity();
     }
 
+    /** What to run when a connect completes (the backend wakes a queued request). */
+    void onConnectDone(Runnable wake) {
+        this.onConnectDone = wake;
+    }
+
     /** Takes the server out of rotation by hand (HAProxy's "disable server"); requests in flight finish. */
     public void drain(boolean drain) {
         this.drained = drain;
@@ -299,7 +308,8 @@ public final class ServerPool implements Balanced {
 
     /** True if a request could get a connection now: one is idle here, or another may be opened. */
     public boolean hasCapacity() {
-        return open.get() < config.maxConnections() || !loops.get().idle.isEmpty() || http2 != null;
+        return open.get() < config.maxConnections() && connecting.get() < config.maxConnecting()
+                || !loops.get().idle.isEmpty() || http2 != null;
     }
 
     /** An idle connection of the calling event loop, most recently used first, or null. */
@@ -331,7 +341,12 @@ public final class ServerPool implements Balanced {
         if (state.bootstrap == null) {
             state.bootstrap = template.clone(loop);
         }
+        connecting.incrementAndGet();
         ChannelFuture f = state.bootstrap.connect(remote);
+        f.addListener(done -> {
+            connecting.decrementAndGet();
+            onConnectDone.run();
+        });
         f.channel().closeFuture().addListener(closed -> open.decrementAndGet());
         return f;
     }

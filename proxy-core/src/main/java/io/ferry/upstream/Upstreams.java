@@ -33,7 +33,11 @@ public final class Upstreams {
                 pools.add(new ServerPool(s, b.pool(), transport, config.limits(), b.connectTimeout(), health,
                         b.type() == BackendConfig.Type.FASTCGI, b.protocol().multiplexed(), h2Tls, b.serverTimeout()));
             }
-            map.put(b.name(), new Backend(b, pools, group, h2Tls));
+            Backend backend = new Backend(b, pools, group, h2Tls);
+            for (ServerPool pool : pools) {
+                pool.onConnectDone(backend::wakeOne);
+            }
+            map.put(b.name(), backend);
         }
         this.backends = Map.copyOf(map);
     }
