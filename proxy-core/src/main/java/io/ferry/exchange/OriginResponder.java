@@ -71,28 +71,41 @@ final class OriginResponder implements Responder, UpstreamExchange, GenericFutur
 
     @Override
     public void respond(Exchange exchange) {
-        dispatch(null);
+        dispatch(null, true);
+    }
+
+    private void enqueue() {
+        if (queueSlot == null) {
+            queueSlot = new QueueSlot(this, backend, ex.client.eventLoop(), backend.config().queueTimeout().toNanos());
+        }
+        if (queueSlot.enqueue(false)) {
+            state = State.QUEUED;
+        } else {
+            ex.giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "backend queue full (max-queue)");
+        }
     }
 
     ServerPool server() {
         return server;
     }
 
-    /** Starts an attempt: a server slot, then a pooled or new connection. */
-    private void dispatch(ServerPool avoid) {
+    /**
+     * Starts an attempt: a server slot, then a pooled or new connection. While others wait in the
+     * backend's queue a new request joins its end instead of taking a slot past them (first come, first
+     * served: under overload the oldest requests are served, not starved into timeouts.queue); the
+     * first waiter still alive is woken in case a slot is free now.
+     */
+    private void dispatch(ServerPool avoid, boolean newcomer) {
+        if (newcomer && backend.queueLength() > 0 && backend.config().maxQueue() > 0 && backend.anyUp()) {
+            enqueue();
+            backend.wakeOne();
+            return;
+        }
         ServerPool s = backend.acquire(ex.hashKey, avoid);
         if (s != null) {
             useServer(s);
         } else if (backend.anyUp() && backend.config().maxQueue() > 0) {
-            if (queueSlot == null) {
-                queueSlot = new QueueSlot(this, backend, ex.client.eventLoop(),
-                        backend.config().queueTimeout().toNanos());
-            }
-            if (queueSlot.enqueue(false)) {
-                state = State.QUEUED;
-            } else {
-                ex.giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "backend queue full (max-queue)");
-            }
+            enqueue();
         } else {
             ex.giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "no server available (all down or at their limit)");
         }
@@ -430,7 +443,7 @@ final class OriginResponder implements Responder, UpstreamExchange, GenericFutur
             }
             endAttempt();
             if (failure == Failure.STALE) {
-                dispatch(null); // at once, on a fresh connection
+                dispatch(null, false); // at once, on a fresh connection
             } else {
                 retryAvoiding(failed);
             }
@@ -447,7 +460,7 @@ final class OriginResponder implements Responder, UpstreamExchange, GenericFutur
     private void retryAvoiding(ServerPool failed) {
         ServerPool s = backend.acquire(ex.hashKey, failed);
         if (s == null) {
-            dispatch(failed); // nothing available: queue, or 503
+            dispatch(failed, false); // nothing available: queue, or 503
         } else if (s != failed) {
             useServer(s);
         } else {
