@@ -30,7 +30,9 @@ final class StatsPage {
             function cell(text, cls) { const td = document.createElement("td"); td.textContent = text; if (cls) td.className = cls; return td; }
             function render(status, elapsed) {
               document.getElementById("meta").textContent = (status.ready ? "ready" : "draining") + " · "
-                + status.client_connections + " client connections · updated " + new Date().toLocaleTimeString();
+                + status.client_connections + " client connections · requests by protocol: "
+                + (Object.entries(status.requests_by_protocol || {}).map(([p, n]) => p + " " + n).join(", ") || "none")
+                + " · updated " + new Date().toLocaleTimeString();
               const root = document.getElementById("backends");
               root.replaceChildren();
               for (const b of status.backends) {

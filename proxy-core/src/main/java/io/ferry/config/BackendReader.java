@@ -85,7 +85,7 @@ final class BackendReader {
                 p.integer("max-connections", global.maxConnections(), 1, 10_000_000),
                 p.integer("max-idle", 64, 0, 1_000_000),
                 p.duration("idle-timeout", Duration.ofSeconds(4)),
-                p.integer("max-connecting", 256, 1, 1_000_000));
+                p.integer("max-connecting", 64, 1, 1_000_000));
         p.rejectUnknownKeys();
         int maxQueue = s.integer("max-queue", global.maxConnections(), 0, 10_000_000);
         int retries = s.integer("retries", 2, 0, 10);

@@ -2,6 +2,7 @@ package io.ferry.exchange;
 
 import io.ferry.exchange.Retries.Failure;
 import io.ferry.upstream.Backend;
+import io.ferry.upstream.ConnectionWaiter;
 import io.ferry.upstream.ServerPool;
 import io.ferry.upstream.UpstreamConnection;
 import io.ferry.upstream.UpstreamExchange;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * <p>The upstream is read only while the client can take more; the client's body is read only while
  * the upstream can (see {@link #wantsInput}).
  */
-final class OriginResponder implements Responder, UpstreamExchange, GenericFutureListener<Future<UpstreamConnection>> {
+final class OriginResponder implements Responder, UpstreamExchange, ConnectionWaiter,
+        GenericFutureListener<Future<UpstreamConnection>> {
     private static final Logger log = LoggerFactory.getLogger(OriginResponder.class);
 
     private enum State {
@@ -62,6 +64,8 @@ final class OriginResponder implements Responder, UpstreamExchange, GenericFutur
     private boolean skipInterimEnd;
     private boolean switchingProtocols;
     private long sentAt;
+    /** Holding a slot, waiting on this loop for a connection (see {@link ServerPool#awaitConnection}). */
+    private boolean waitingForConnection;
 
     OriginResponder(Exchange ex) {
         this.ex = ex;
@@ -149,6 +153,34 @@ final class OriginResponder implements Responder, UpstreamExchange, GenericFutur
             attach(idle);
             return;
         }
+        if (!s.mayConnect() && !s.multiplexed()) {
+            waitingForConnection = true; // pool.max-connecting: the next connection freed or attempt finished
+            s.awaitConnection(this);
+            return;
+        }
+        openConnection(s);
+    }
+
+    @Override
+    public void connectionReady(UpstreamConnection connection) {
+        if (!waitingForConnection || state != State.CONNECTING) {
+            if (connection != null) {
+                connection.release(); // not wanted any more: back to the pool (or the next waiter)
+            }
+            return;
+        }
+        waitingForConnection = false;
+        if (connection != null && !retries.freshConnectionOnly()) {
+            attach(connection);
+        } else {
+            if (connection != null) {
+                connection.release();
+            }
+            openConnection(server);
+        }
+    }
+
+    private void openConnection(ServerPool s) {
         Future<UpstreamConnection> f = s.open(ex.client.eventLoop());
         if (f == null) {
             ex.giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "server " + s.name() + " at pool.max-connections");
@@ -486,6 +518,10 @@ final class OriginResponder implements Responder, UpstreamExchange, GenericFutur
     /** Lets go of the current attempt: its connection (or pending connect), queue place and slot. */
     private void endAttempt() {
         connecting = null;
+        if (waitingForConnection) {
+            waitingForConnection = false;
+            server.cancelWait(this);
+        }
         if (turnaround != null) {
             turnaround.cancel(false);
             turnaround = null;

@@ -64,10 +64,7 @@ public final class ServerPool implements Balanced {
     public static final int FASTCGI_FALLBACK_MAX_CONNS = 5;
     private static final Logger log = LoggerFactory.getLogger(ServerPool.class);
     private final AtomicInteger open = new AtomicInteger();
-    /** Connections being opened (connect not yet completed), over all event loops. */
-    private final AtomicInteger connecting = new AtomicInteger();
-    /** Wakes a request queued on the backend: a finished connect makes room under max-connecting. */
-    private volatile Runnable onConnectDone = () -> { };
+
     private final FastThreadLocal<LoopState> loops = new FastThreadLocal<>() {
         @Override
         protected LoopState initialValue() {
@@ -231,11 +228,6 @@ public final class ServerPool implements Balanced {
         return !drained && health.isUp() && (max == 0 || inFlight.get() < max) && hasCapacity();
     }
 
-    /** What to run when a connect completes (the backend wakes a queued request). */
-    void onConnectDone(Runnable wake) {
-        this.onConnectDone = wake;
-    }
-
     /** Takes the server out of rotation by hand (HAProxy's "disable server"); requests in flight finish. */
     public void drain(boolean drain) {
         this.drained = drain;
@@ -308,8 +300,25 @@ public final class ServerPool implements Balanced {
 
     /** True if a request could get a connection now: one is idle here, or another may be opened. */
     public boolean hasCapacity() {
-        return open.get() < config.maxConnections() && connecting.get() < config.maxConnecting()
-                || !loops.get().idle.isEmpty() || http2 != null;
+        return open.get() < config.maxConnections() || !loops.get().idle.isEmpty() || http2 != null;
+    }
+
+    /** Whether another connection attempt may start now from the calling event loop (pool.max-connecting). */
+    public boolean mayConnect() {
+        return loops.get().connecting < config.maxConnecting();
+    }
+
+    /**
+     * Waits on the calling event loop for a connection: the next one released here goes to the first
+     * waiter, and each finished connection attempt lets the first waiter try to open one.
+     */
+    public void awaitConnection(ConnectionWaiter waiter) {
+        loops.get().waiters.addLast(waiter);
+    }
+
+    /** The waiter has gone (its client left, it gave up): it takes no connection. */
+    public void cancelWait(ConnectionWaiter waiter) {
+        loops.get().waiters.remove(waiter);
     }
 
     /** An idle connection of the calling event loop, most recently used first, or null. */
@@ -341,11 +350,14 @@ public final class ServerPool implements Balanced {
         if (state.bootstrap == null) {
             state.bootstrap = template.clone(loop);
         }
-        connecting.incrementAndGet();
+        state.connecting++;
         ChannelFuture f = state.bootstrap.connect(remote);
         f.addListener(done -> {
-            connecting.decrementAndGet();
-            onConnectDone.run();
+            state.connecting--;
+            ConnectionWaiter next = state.waiters.pollFirst();
+            if (next != null) {
+                next.connectionReady(null); // room for another attempt
+            }
         });
         f.channel().closeFuture().addListener(closed -> open.decrementAndGet());
         return f;
@@ -356,7 +368,12 @@ public final class ServerPool implements Balanced {
             c.channel().close(); // a stream ends with its exchange; its connection stays
             return;
         }
-        ArrayDeque<UpstreamConnection> idle = loops.get().idle;
+        LoopState state = loops.get();
+        ArrayDeque<UpstreamConnection> idle = state.idle;
+        if (!retired && c.channel().isActive() && !state.waiters.isEmpty()) {
+            state.waiters.pollFirst().connectionReady(c); // straight to an exchange waiting on this loop
+            return;
+        }
         if (retired || idle.size() >= config.maxIdle() || !c.channel().isActive()) {
             c.channel().close();
             return;
@@ -403,6 +420,9 @@ public final class ServerPool implements Balanced {
     /** What one event loop keeps for this server. Touched only by that loop's thread. */
     private static final class LoopState {
         final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
+        final ArrayDeque<ConnectionWaiter> waiters = new ArrayDeque<>();
+        /** Connection attempts under way from this loop. */
+        int connecting;
         Bootstrap bootstrap;
     }
 }

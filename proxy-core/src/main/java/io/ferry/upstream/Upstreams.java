@@ -33,11 +33,7 @@ public final class Upstreams {
                 pools.add(new ServerPool(s, b.pool(), transport, config.limits(), b.connectTimeout(), health,
                         b.type() == BackendConfig.Type.FASTCGI, b.protocol().multiplexed(), h2Tls, b.serverTimeout()));
             }
-            Backend backend = new Backend(b, pools, group, h2Tls);
-            for (ServerPool pool : pools) {
-                pool.onConnectDone(backend::wakeOne);
-            }
-            map.put(b.name(), backend);
+            map.put(b.name(), new Backend(b, pools, group, h2Tls));
         }
         this.backends = Map.copyOf(map);
     }

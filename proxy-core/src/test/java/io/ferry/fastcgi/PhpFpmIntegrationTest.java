@@ -46,17 +46,7 @@ class PhpFpmIntegrationTest {
     @BeforeAll
     static void start() throws Exception {
         root = dir.resolve("site");
-        Path source = Path.of(PhpFpmIntegrationTest.class.getResource("/php-site").toURI());
-        try (Stream<Path> files = Files.walk(source)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                Path target = root.resolve(source.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-        }
+        PhpFpm.copyTestSite(root);
         Files.createSymbolicLink(root.resolve("escape.txt"), Path.of("/etc/hostname"));
         Files.createDirectories(dir.resolve("unix"));
         fpm = PhpFpm.onTcp(dir, 4);

@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,17 +48,7 @@ class FeaturesOverHttp2Test {
             dead = s.getLocalPort();
         }
         Path root = dir.resolve("site");
-        Path source = Path.of(FeaturesOverHttp2Test.class.getResource("/php-site").toURI());
-        try (Stream<Path> files = Files.walk(source)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                Path target = root.resolve(source.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-        }
+        PhpFpm.copyTestSite(root);
         fpm = PhpFpm.onTcp(dir, 2);
         accessLog = dir.resolve("access.log");
         ferry = FerryHarness.start("""

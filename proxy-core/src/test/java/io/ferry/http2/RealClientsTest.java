@@ -206,6 +206,7 @@ class RealClientsTest {
                     "--log-net-log=" + netLog, "--virtual-time-budget=3000", "--dump-dom",
                     "https://localhost:" + withAdmin.port("https") + "/stats");
             assertTrue(dom.contains("id=\"backend-admin\""), "the stats page rendered through Ferry: " + dom);
+            assertTrue(dom.matches("(?s).*requests by protocol: [^<]*HTTP/2\\.0 [1-9].*"), "the page counts HTTP/2: " + dom);
             String log = Files.readString(netLog);
             assertTrue(log.contains("\"negotiated_protocol\":\"h2\""), "Chromium negotiated h2");
             String status = run("curl", "-s", "http://127.0.0.1:" + adminPort + "/status");

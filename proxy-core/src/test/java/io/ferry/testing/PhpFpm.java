@@ -49,6 +49,27 @@ public final class PhpFpm implements AutoCloseable {
     }
 
     /** Starts php-fpm on 127.0.0.1 at a free port. */
+    /** Copies the test PHP site (src/test/resources/php-site) to {@code root}, for a document root. */
+    public static Path copyTestSite(Path root) throws IOException {
+        Path source;
+        try {
+            source = Path.of(PhpFpm.class.getResource("/php-site").toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IOException(e);
+        }
+        try (java.util.stream.Stream<Path> files = Files.walk(source)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Path target = root.resolve(source.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+        return root;
+    }
+
     public static PhpFpm onTcp(Path dir, int maxChildren) throws IOException {
         return onTcp(dir, maxChildren, List.of());
     }
