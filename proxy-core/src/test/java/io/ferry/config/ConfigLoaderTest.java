@@ -63,6 +63,13 @@ class ConfigLoaderTest {
         assertEquals("ferry.http2.max-frame-size", error("http2.max-frame-size = 1k").key());
         assertEquals("ferry.http2.reset-window", error("http2.reset-window = 0s").key());
         assertEquals("ferry.http2.streams", error("http2.streams = 5").key(), "unknown key named");
+        assertEquals(64, c.backends().get("app").pool().maxConnecting(), "pool.max-connecting");
+        assertEquals("ferry.backends.app.pool.max-connecting", error("backends.app.pool.max-connecting = 0").key());
+        assertEquals(BackendConfig.Protocol.HTTP1, c.backends().get("app").protocol());
+        assertEquals(BackendConfig.Protocol.H2C, parse("backends.app.protocol = h2c").backends().get("app").protocol());
+        assertEquals("ferry.backends.app.protocol", error("backends.app.protocol = h3").key());
+        assertEquals("ferry.backends.app.protocol", error(
+                "backends.app { type = fastcgi, protocol = h2c, fastcgi.document-root = \"/tmp\" }").key());
     }
 
     @Test
