@@ -140,7 +140,8 @@ class FlowControlTest {
             Thread.sleep(1000);
             long later = origin.written.get();
             assertTrue(later < 64L << 20, "the origin wrote " + later + " bytes of the stalled 1 GiB: not bounded");
-            assertEquals(stalledAt, later, "the origin is held back while the client does not read");
+            assertTrue(later - stalledAt < 1 << 20, "the origin is held back while the client does not read: "
+                    + (later - stalledAt) + " bytes more in a second");
             System.out.printf("flow control: a stalled 1 GiB stream held its origin at %d KiB written%n", later >> 10);
 
             c.windowUpdate(download, 8 << 20);

@@ -120,7 +120,7 @@ class GrpcThroughFerryTest {
                     protocol = h2c
                     max-conns = 20
                     # a gRPC server answers a request that is not gRPC with 415: alive, and in HTTP/2
-                    health-check { path = "/", expect-status = "415", interval = 100ms, rise = 1, fall = 1 }
+                    health-check { path = "/", expect-status = "415", interval = 100ms, rise = 1, fall = 3 }
                   }
                   backends.old.servers = [ "127.0.0.1:%d" ]
                   routes = [ { host = "old.test", backend = old }, { backend = grpc } ]
@@ -236,9 +236,9 @@ class GrpcThroughFerryTest {
 
     @Test
     void theActiveHealthCheckSpeaksHttp2() throws Exception {
-        // Checked every 100 ms, down after one failure: an HTTP/1.1 check of a server that speaks only
-        // HTTP/2 would have failed by now. Stopping the server makes the next checks fail.
-        Thread.sleep(600);
+        // Checked every 100 ms, down after three failures in a row: an HTTP/1.1 check of a server that
+        // speaks only HTTP/2 would have failed ten times by now.
+        Thread.sleep(1000);
         assertTrue(ferry.server().backends().get("grpc").servers().get(0).health().isUp());
     }
 
