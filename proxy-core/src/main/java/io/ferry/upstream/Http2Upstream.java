@@ -13,10 +13,13 @@ import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
@@ -30,6 +33,7 @@ import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.net.SocketAddress;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
@@ -179,12 +183,51 @@ final class Http2Upstream {
         }
     }
 
-    /** The connection beside its streams: ALPN must have chosen h2; after GOAWAY it takes no new streams. */
-    private final class ConnectionWatch extends ChannelInboundHandlerAdapter {
+    /**
+     * The connection beside its streams: ALPN must have chosen h2; after GOAWAY it takes no new streams;
+     * without a stream for pool.idle-timeout it closes, as an idle HTTP/1.1 connection does (checked by one
+     * task per connection).
+     */
+    private final class ConnectionWatch extends ChannelInboundHandlerAdapter implements Runnable {
         private final boolean tls;
+        private ChannelHandlerContext ctx;
+        private long idleSince = System.nanoTime();
 
         ConnectionWatch(boolean tls) {
             this.tls = tls;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.pipeline().get(Http2FrameCodec.class).connection().addListener(new Http2ConnectionAdapter() {
+                @Override
+                public void onStreamClosed(Http2Stream stream) {
+                    idleSince = System.nanoTime();
+                }
+            });
+            ctx.executor().schedule(this, idleNanos, TimeUnit.NANOSECONDS);
+            ctx.fireChannelActive();
+        }
+
+        @Override
+        public void run() {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (ctx.pipeline().get(Http2FrameCodec.class).connection().numActiveStreams() > 0) {
+                idleSince = now;
+            } else if (now - idleSince >= idleNanos) {
+                forget(ctx.channel());
+                ctx.close();
+                return;
+            }
+            ctx.executor().schedule(this, idleSince + idleNanos - now, TimeUnit.NANOSECONDS);
         }
 
         @Override

@@ -119,6 +119,7 @@ class GrpcThroughFerryTest {
                     servers = [ "127.0.0.1:%d" ]
                     protocol = h2c
                     max-conns = 20
+                    pool.idle-timeout = 1s
                     # a gRPC server answers a request that is not gRPC with 415: alive, and in HTTP/2
                     health-check { path = "/", expect-status = "415", interval = 100ms, rise = 1, fall = 3 }
                   }
@@ -229,6 +230,25 @@ class GrpcThroughFerryTest {
             var pool = ferry.server().backends().get("grpc").servers().get(0);
             assertTrue(pool.openConnections() <= Runtime.getRuntime().availableProcessors() * 2 + 1,
                     "streams over at most one connection per event loop: " + pool.openConnections());
+        } finally {
+            close(ch);
+        }
+    }
+
+    @Test
+    void anIdleUpstreamConnectionClosesAfterPoolIdleTimeout() throws Exception {
+        ManagedChannel ch = cleartext();
+        try {
+            assertEquals("hello idle", ClientCalls.blockingUnaryCall(ch, SAY, CallOptions.DEFAULT, "idle"));
+            var pool = ferry.server().backends().get("grpc").servers().get(0);
+            assertTrue(pool.openConnections() > 0);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (pool.openConnections() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(0, pool.openConnections(), "closed after pool.idle-timeout without a stream");
+            assertEquals("hello again", ClientCalls.blockingUnaryCall(ch, SAY, CallOptions.DEFAULT, "again"),
+                    "the next call opens a new one");
         } finally {
             close(ch);
         }
