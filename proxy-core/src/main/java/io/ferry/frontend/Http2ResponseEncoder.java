@@ -15,6 +15,8 @@ import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -27,6 +29,13 @@ import io.netty.util.ReferenceCountUtil;
  * last frame of the object.
  */
 final class Http2ResponseEncoder extends ChannelOutboundHandlerAdapter {
+    private static final FastThreadLocal<HashMap<CharSequence, AsciiString>> LOWER_CASE_NAMES =
+            new FastThreadLocal<>() {
+                @Override
+                protected HashMap<CharSequence, AsciiString> initialValue() {
+                    return new HashMap<>();
+                }
+            };
     /** Fields HTTP/2 forbids in a response; the exchange has removed hop-by-hop ones, Ferry's own answers may carry these. */
     private static final Set<AsciiString> CONNECTION_SPECIFIC = Set.of(HttpHeaderNames.CONNECTION,
             HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_CONNECTION, HttpHeaderNames.TRANSFER_ENCODING,
@@ -57,12 +66,32 @@ final class Http2ResponseEncoder extends ChannelOutboundHandlerAdapter {
         Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence();
         while (it.hasNext()) {
             Map.Entry<CharSequence, CharSequence> field = it.next();
-            AsciiString name = AsciiString.of(field.getKey()).toLowerCase();
+            AsciiString name = lowerCase(field.getKey());
             if (!CONNECTION_SPECIFIC.contains(name)) {
                 out.add(name, field.getValue());
             }
         }
         return out;
+    }
+
+    /**
+     * HTTP/2 field names are lower case. Names parsed from an upstream response are Strings: their
+     * lower-cased form is kept per thread, so the usual few dozen names cost a map lookup, not two copies.
+     */
+    private static AsciiString lowerCase(CharSequence name) {
+        if (name instanceof AsciiString ascii) {
+            return ascii.toLowerCase();
+        }
+        HashMap<CharSequence, AsciiString> names = LOWER_CASE_NAMES.get();
+        AsciiString lower = names.get(name);
+        if (lower == null) {
+            lower = AsciiString.of(name).toLowerCase();
+            if (names.size() >= 512) {
+                names.clear(); // bounded: a client of odd field names cannot grow it
+            }
+            names.put(name.toString(), lower);
+        }
+        return lower;
     }
 
     private static void encode(ChannelHandlerContext ctx, HttpObject msg, ChannelPromise promise) {
