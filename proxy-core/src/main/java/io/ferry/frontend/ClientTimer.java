@@ -32,9 +32,8 @@ final class ClientTimer implements Runnable {
 
     private final ChannelHandlerContext ctx;
     private final Owner owner;
-    private long lastActivity;
+    private final ClientActivity activity = new ClientActivity();
     private long timeoutNanos;
-    private long lastPending = -1;
     private ScheduledFuture<?> future;
 
     ClientTimer(ChannelHandlerContext ctx, Owner owner) {
@@ -44,12 +43,12 @@ final class ClientTimer implements Runnable {
 
     void start(long timeoutNanos) {
         this.timeoutNanos = timeoutNanos;
-        lastActivity = System.nanoTime();
+        activity.touch(System.nanoTime());
         schedule(timeoutNanos);
     }
 
     void touch() {
-        lastActivity = System.nanoTime();
+        activity.touch(System.nanoTime());
     }
 
     /** The stream is gone: drop the task so it does not keep the stream alive. */
@@ -72,22 +71,13 @@ final class ClientTimer implements Runnable {
         if (!owner.timerArmed() || !ctx.channel().isActive()) {
             return;
         }
-        long now = System.nanoTime();
-        long pending = owner.pendingWriteBytes();
         Exchange exchange = owner.exchangeInProgress();
-        boolean responding = exchange == null || exchange.responseStarted();
-        if (responding && pending == 0) {
-            lastActivity = now; // nothing waits on the client; a quiet server is timeouts.server's business
-        } else if (pending != lastPending && pending > 0 && lastPending >= 0) {
-            lastActivity = now; // the client took some of what was written
-        }
-        lastPending = pending;
-        long quiet = now - lastActivity;
-        if (quiet < timeoutNanos) {
-            schedule(timeoutNanos - quiet);
+        long left = activity.remaining(System.nanoTime(), timeoutNanos,
+                exchange == null || exchange.responseStarted(), owner.pendingWriteBytes());
+        if (left > 0) {
+            schedule(left);
             return;
         }
-        lastActivity = now;
         owner.timedOut(exchange);
         if (owner.timerArmed() && ctx.channel().isActive()) {
             schedule(timeoutNanos);

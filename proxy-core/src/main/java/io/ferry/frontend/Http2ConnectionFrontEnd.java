@@ -31,7 +31,6 @@ final class Http2ConnectionFrontEnd extends ChannelInboundHandlerAdapter impleme
     private final ArrayList<Http2StreamFrontEnd> streams = new ArrayList<>();
     private long timerDue;
     private ChannelHandlerContext ctx;
-    private int openStreams;
     private long lastActivity = System.nanoTime();
     private ScheduledFuture<?> idleTimer;
     private boolean draining;
@@ -56,7 +55,6 @@ final class Http2ConnectionFrontEnd extends ChannelInboundHandlerAdapter impleme
     }
 
     void streamOpened(Http2StreamFrontEnd stream) {
-        openStreams++;
         streams.add(stream);
         if (idleTimer != null && timerDue - System.nanoTime() > sweepNanos) {
             idleTimer.cancel(false); // idle until now: the streams need the sweep sooner
@@ -65,10 +63,9 @@ final class Http2ConnectionFrontEnd extends ChannelInboundHandlerAdapter impleme
     }
 
     void streamClosed(Http2StreamFrontEnd stream) {
-        openStreams--;
         streams.remove(stream);
         lastActivity = System.nanoTime();
-        if (draining && openStreams == 0) {
+        if (draining && streams.isEmpty()) {
             closeAfterGoAway();
         }
     }
@@ -76,10 +73,10 @@ final class Http2ConnectionFrontEnd extends ChannelInboundHandlerAdapter impleme
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == Drain.INSTANCE) {
-            log.debug("{}: draining, GOAWAY sent; {} streams may finish", ctx.channel(), openStreams);
+            log.debug("{}: draining, GOAWAY sent; {} streams may finish", ctx.channel(), streams.size());
             goAway();
         } else if (evt == ChannelInputShutdownEvent.INSTANCE) {
-            log.debug("{}: client shut its side; closing with {} streams", ctx.channel(), openStreams);
+            log.debug("{}: client shut its side; closing with {} streams", ctx.channel(), streams.size());
             ctx.close();
         } else {
             ctx.fireUserEventTriggered(evt);
@@ -95,7 +92,7 @@ final class Http2ConnectionFrontEnd extends ChannelInboundHandlerAdapter impleme
         ctx.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR)).addListener(f -> {
             if (!f.isSuccess()) {
                 ctx.close();
-            } else if (openStreams == 0) {
+            } else if (streams.isEmpty()) {
                 closeAfterGoAway();
             }
         });
@@ -149,7 +146,7 @@ final class Http2ConnectionFrontEnd extends ChannelInboundHandlerAdapter impleme
         }
         long now = System.nanoTime();
         long idle = now - lastActivity;
-        if (openStreams > 0) {
+        if (!streams.isEmpty()) {
             for (Http2StreamFrontEnd stream : streams.toArray(new Http2StreamFrontEnd[0])) {
                 stream.checkTimeout(now);
             }

@@ -60,8 +60,7 @@ final class Http2StreamFrontEnd extends ChannelInboundHandlerAdapter implements 
     private final String clientIp;
     // timeouts.client, checked by the connection's one sweep (no task per stream)
     private long timeoutNanos;
-    private long lastActivity;
-    private long lastPending = -1;
+    private final ClientActivity activity = new ClientActivity();
     private Exchange exchange;
     private boolean headSeen;
     private boolean requestDone;
@@ -91,7 +90,7 @@ final class Http2StreamFrontEnd extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        lastActivity = System.nanoTime();
+        activity.touch(System.nanoTime());
         if (over) {
             ReferenceCountUtil.release(msg);
         } else if (msg instanceof Http2HeadersFrame headers) {
@@ -406,16 +405,9 @@ final class Http2StreamFrontEnd extends ChannelInboundHandlerAdapter implements 
             return;
         }
         long pending = ctx.channel().bytesBeforeWritable(); // 0 while the client's window is open
-        if (ex.responseStarted() && pending == 0) {
-            lastActivity = now;
-        } else if (pending != lastPending && pending > 0 && lastPending >= 0) {
-            lastActivity = now;
-        }
-        lastPending = pending;
-        if (now - lastActivity < timeoutNanos) {
+        if (activity.remaining(now, timeoutNanos, ex.responseStarted(), pending) > 0) {
             return;
         }
-        lastActivity = now;
         if (ex.responseStarted()) {
             settings.metrics().http2Protection(settings.listener(), "idle_stream");
         }

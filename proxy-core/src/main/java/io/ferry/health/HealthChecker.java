@@ -47,13 +47,19 @@ public final class HealthChecker {
     /** The HTTP check: {@code method path} with Host and Connection: close. */
     public static final Protocol HTTP = (ch, config, target) -> {
         ch.pipeline().addFirst(new HttpClientCodec());
+        DefaultFullHttpRequest req = request(config, target);
+        req.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        return req;
+    };
+
+    /** The check's request as HTTP/1.1 and HTTP/2 checks send it: {@code method path}, Host, User-Agent. */
+    static DefaultFullHttpRequest request(HealthCheckConfig config, Target target) {
         DefaultFullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1,
                 HttpMethod.valueOf(config.method()), config.path(), Unpooled.EMPTY_BUFFER);
         req.headers().set(HttpHeaderNames.HOST, config.host() != null ? config.host() : target.name())
-                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
                 .set(HttpHeaderNames.USER_AGENT, "ferry-health-check");
         return req;
-    };
+    }
 
     private final HealthCheckConfig config;
     private final List<Target> targets;

@@ -32,10 +32,7 @@ public final class Http2HealthCheck implements HealthChecker.Protocol {
 
     @Override
     public Object install(Channel ch, HealthCheckConfig config, HealthChecker.Target target) {
-        Object request = HealthChecker.HTTP.install(ch, config, target);
-        ch.pipeline().removeFirst(); // the HTTP/1.1 codec the HTTP check put there
         String check = ch.pipeline().lastContext().name(); // the HTTP/2 handlers go in front of the checker
-        ((HttpRequest) request).headers().remove("connection");
         if (tls != null) {
             ch.pipeline().addBefore(check, "tls", target.address() instanceof InetSocketAddress inet
                     ? tls.newHandler(ch.alloc(), inet.getHostString(), inet.getPort()) : tls.newHandler(ch.alloc()));
@@ -43,7 +40,7 @@ public final class Http2HealthCheck implements HealthChecker.Protocol {
         ch.pipeline().addBefore(check, "h2", Http2FrameCodecBuilder.forClient().build());
         ch.pipeline().addBefore(check, "streams", new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
         ch.pipeline().addBefore(check, "bridge", new StreamBridge());
-        return request;
+        return HealthChecker.request(config, target);
     }
 
     /** Sends the check request written on the connection as a stream, and hands its response back. */

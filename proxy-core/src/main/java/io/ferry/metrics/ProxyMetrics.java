@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Ferry's Prometheus metrics, on the prometheus-metrics client library (its counters and histograms
@@ -34,10 +33,9 @@ public final class ProxyMetrics {
     private final Counter tlsHandshakes;
     private final Counter protocolRequests;
     private final Counter http2Protections;
-    // listener -> protocol; counted here as well for the stats page.
+    // listener -> protocol -> data point (the stats page sums them)
     private final ConcurrentHashMap<String, ConcurrentHashMap<String, CounterDataPoint>> protocolPoints =
             new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, LongAdder> protocolTotals = new ConcurrentHashMap<>();
     // listener -> route -> backend -> one data point per status class; looked up without building keys.
     private final ConcurrentHashMap<String, ConcurrentHashMap<String, ConcurrentHashMap<String, CounterDataPoint[]>>>
             requestPoints = new ConcurrentHashMap<>();
@@ -142,11 +140,6 @@ public final class ProxyMetrics {
                     .computeIfAbsent(protocol, k -> protocolRequests.labelValues(listener, protocol));
         }
         point.inc();
-        LongAdder total = protocolTotals.get(protocol);
-        if (total == null) {
-            total = protocolTotals.computeIfAbsent(protocol, k -> new LongAdder());
-        }
-        total.increment();
     }
 
     /** An HTTP/2 protection tripped ({@code kind}: rapid_reset, control_flood, malformed...). */
@@ -157,7 +150,8 @@ public final class ProxyMetrics {
     /** Requests answered per protocol, for the stats page. */
     public Map<String, Long> requestsByProtocol() {
         Map<String, Long> out = new TreeMap<>();
-        protocolTotals.forEach((p, n) -> out.put(p, n.sum()));
+        protocolPoints.values().forEach(byProtocol -> byProtocol.forEach(
+                (p, point) -> out.merge(p, point.getLongValue(), Long::sum)));
         return out;
     }
 

@@ -52,18 +52,11 @@ public final class TlsContexts {
         List<String> offered = new ArrayList<>();
         if (alpn.contains(ApplicationProtocolNames.HTTP_2)) {
             offered.add(ApplicationProtocolNames.HTTP_2);
-            builder.ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE);
         }
         if (alpn.contains(ApplicationProtocolNames.HTTP_1_1)) {
             offered.add(ApplicationProtocolNames.HTTP_1_1);
         }
-        builder.sslProvider(provider)
-                .protocols(tls.protocols())
-                .applicationProtocolConfig(new ApplicationProtocolConfig(
-                        ApplicationProtocolConfig.Protocol.ALPN,
-                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                        offered));
+        alpn(builder.sslProvider(provider).protocols(tls.protocols()), offered);
         try {
             return builder.build();
         } catch (Exception e) {
@@ -77,12 +70,8 @@ public final class TlsContexts {
      * the JVM's trusted roots unless the backend says tls-verify = false.
      */
     public static SslContext forHttp2Backend(BackendConfig backend) {
-        SslContextBuilder builder = SslContextBuilder.forClient().sslProvider(provider())
-                .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
-                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
-                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                        ApplicationProtocolNames.HTTP_2));
+        SslContextBuilder builder = alpn(SslContextBuilder.forClient().sslProvider(provider()),
+                List.of(ApplicationProtocolNames.HTTP_2));
         if (!backend.tlsVerify()) {
             builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
         }
@@ -91,6 +80,16 @@ public final class TlsContexts {
         } catch (Exception e) {
             throw new ConfigError("ferry.backends." + backend.name() + ".protocol", "cannot set up TLS: " + rootMessage(e));
         }
+    }
+
+    /** ALPN offering {@code protocols} in order; with h2 among them, TLS 1.2 ciphers as RFC 9113 §9.2.2 allows. */
+    private static SslContextBuilder alpn(SslContextBuilder builder, List<String> protocols) {
+        if (protocols.contains(ApplicationProtocolNames.HTTP_2)) {
+            builder.ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE);
+        }
+        return builder.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols));
     }
 
     private static SslContextBuilder selfSigned(TlsConfig tls, String listenerName) {
