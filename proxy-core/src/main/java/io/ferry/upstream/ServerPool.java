@@ -25,7 +25,9 @@ import io.netty.util.concurrent.Promise;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntConsumer;
@@ -64,6 +66,8 @@ public final class ServerPool implements Balanced {
     public static final int FASTCGI_FALLBACK_MAX_CONNS = 5;
     private static final Logger log = LoggerFactory.getLogger(ServerPool.class);
     private final AtomicInteger open = new AtomicInteger();
+    /** Loops that have connected to this server, so one may ask another to give up an idle connection. */
+    private final CopyOnWriteArrayList<LoopState> connectedLoops = new CopyOnWriteArrayList<>();
 
     private final FastThreadLocal<LoopState> loops = new FastThreadLocal<>() {
         @Override
@@ -349,6 +353,12 @@ public final class ServerPool implements Balanced {
         LoopState state = loops.get();
         if (state.bootstrap == null) {
             state.bootstrap = template.clone(loop);
+            state.loop = loop;
+            connectedLoops.add(state);
+        }
+        int limit = maxConns();
+        if (fastcgi && limit > 0 && open.get() > limit) {
+            shedIdleElsewhere(state);
         }
         state.connecting++;
         ChannelFuture f = state.bootstrap.connect(remote);
@@ -361,6 +371,26 @@ public final class ServerPool implements Balanced {
         });
         f.channel().closeFuture().addListener(closed -> open.decrementAndGet());
         return f;
+    }
+
+    /**
+     * A FastCGI server serves one connection per child (php-fpm): a connection idle on another loop
+     * holds a child, so a new connection beyond max-conns would wait in the server's backlog until
+     * timeouts.server. The first other loop with an idle connection closes its least recently used
+     * one, freeing the child for the new connection.
+     */
+    private void shedIdleElsewhere(LoopState here) {
+        AtomicBoolean shed = new AtomicBoolean();
+        for (LoopState other : connectedLoops) {
+            if (other != here) {
+                other.loop.execute(() -> {
+                    if (!other.idle.isEmpty() && shed.compareAndSet(false, true)) {
+                        idleCount.decrement();
+                        other.idle.pollLast().channel().close();
+                    }
+                });
+            }
+        }
     }
 
     void release(UpstreamConnection c) {
@@ -424,5 +454,7 @@ public final class ServerPool implements Balanced {
         /** Connection attempts under way from this loop. */
         int connecting;
         Bootstrap bootstrap;
+        /** The loop these belong to; set with the bootstrap, at its first connection. */
+        EventLoop loop;
     }
 }

@@ -157,10 +157,10 @@ class PhpFpmRecoveryTest {
     @Test
     void withoutMaxConnsFerryNeverOpensMoreConnectionsThanPhpFpmsDefaultChildren() throws Exception {
         try (PhpFpm fpm = PhpFpm.onTcp(dir, 5);
-             // One io thread: idle connections kept on one event loop cannot serve another loop's requests,
-             // so with several loops the pool can hold more connections than slots (see the closing note).
-             FerryHarness ferry = ferry(fpm, "pool.idle-timeout = 30s", "timeouts.server = 3s\nglobal.io-threads = 1")) {
-            for (int round = 0; round < 2; round++) {
+             // Four io threads: a connection kept idle on one event loop holds a php-fpm child that a request
+             // on another loop needs; Ferry closes it rather than open a connection php-fpm cannot serve.
+             FerryHarness ferry = ferry(fpm, "pool.idle-timeout = 30s", "timeouts.server = 3s\nglobal.io-threads = 4")) {
+            for (int round = 0; round < 4; round++) {
                 ExecutorService pool = Executors.newFixedThreadPool(7);
                 try {
                     List<Future<RawClient.Response>> results = new ArrayList<>();
