@@ -66,15 +66,19 @@ final class QueueSlot implements SlotWaiter, Runnable {
     private void timedOut() {
         timeout = null;
         if (phase.compareAndSet(WAITING, NONE)) {
+            backend.leave(this);
             origin.queueTimedOut();
         }
     }
 
-    /** Leaves the queue (lazily: the entry is skipped when reached); a wake-up not used is passed on. */
+    /** Leaves the queue, so its place counts against max-queue no longer; a wake-up not used is passed on. */
     void cancel() {
         cancelTimer();
-        if (phase.getAndSet(NONE) == WOKEN) {
+        int was = phase.getAndSet(NONE);
+        if (was == WOKEN) {
             backend.wakeOne();
+        } else if (was == WAITING) {
+            backend.leave(this);
         }
     }
 

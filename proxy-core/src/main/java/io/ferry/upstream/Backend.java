@@ -121,6 +121,16 @@ public final class Backend {
         return true;
     }
 
+    /**
+     * A waiter gives up its place (timed out, client gone) so it no longer counts against max-queue.
+     * Unless a wake-up took it first, in which case that already did. Linear, but only on leaving.
+     */
+    public void leave(SlotWaiter waiter) {
+        if (waiters.remove(waiter)) {
+            queued.decrementAndGet();
+        }
+    }
+
     public int queueLength() {
         return queued.get();
     }

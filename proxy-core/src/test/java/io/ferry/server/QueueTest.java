@@ -118,6 +118,36 @@ class QueueTest {
         }
     }
 
+    @Test
+    void waitersThatLeaveGiveUpTheirPlaceInTheQueue() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        try (TestOrigin origin = gated(gate);
+             FerryHarness ferry = FerryHarness.start(config(origin.port(), "max-queue = 2\ntimeouts.queue = 300ms"));
+             RawClient a = new RawClient(ferry.port());
+             RawClient timedOut = new RawClient(ferry.port());
+             RawClient c = new RawClient(ferry.port())) {
+            a.send("GET /a HTTP/1.1\r\nHost: t\r\n\r\n");
+            waitForRequests(origin, 1);
+            try (RawClient leaver = new RawClient(ferry.port())) {
+                leaver.send("GET /gone HTTP/1.1\r\nHost: t\r\n\r\n");
+                timedOut.send("GET /late HTTP/1.1\r\nHost: t\r\n\r\n");
+                Thread.sleep(100);
+                assertEquals(2, ferry.server().backends().get("app").queueLength());
+            }
+            assertEquals(503, timedOut.read().status(), "timeouts.queue");
+            var backend = ferry.server().backends().get("app");
+            for (int i = 0; i < 100 && backend.queueLength() > 0; i++) {
+                Thread.sleep(10);
+            }
+            assertEquals(0, backend.queueLength(), "neither the departed nor the timed-out waiter holds a place");
+            c.send("GET /c HTTP/1.1\r\nHost: t\r\n\r\n");
+            Thread.sleep(100);
+            gate.countDown();
+            assertEquals("done /a", a.read().bodyText());
+            assertEquals("done /c", c.read().bodyText(), "queued, not refused as if the queue were full");
+        }
+    }
+
     private static void waitForRequests(TestOrigin origin, int n) throws InterruptedException {
         for (int i = 0; i < 500 && origin.requests().size() < n; i++) {
             Thread.sleep(10);
