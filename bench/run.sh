@@ -5,9 +5,9 @@
 #   fastcgi: nginx fastcgi_pass and Ferry, each with its own identical php-fpm pool
 #   h2:      HAProxy, nginx and Ferry with HTTP/2 front ends (cleartext, prior knowledge), HTTP/1.1 to the
 #            origin, loaded by h2load: 1 KiB and 100 KiB, 10 connections x 100 streams and 1000 x 10
-# at 50 and 1000 connections, ROUNDS rounds interleaved; medians, min-max and ratios to Ferry.
+# at 50, 500 and 2000 connections, ROUNDS rounds interleaved; medians, min-max and ratios to Ferry.
 # Servers run on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU (taskset). See BENCHMARKS.md.
-# Usage: bench/run.sh   (env: ROUNDS=3 DURATION=10s CONNS="50 1000" SCENARIOS="proxy cache fastcgi" SKIP_IDLE=1 WARMUP=20s
+# Usage: bench/run.sh   (env: ROUNDS=3 DURATION=10s CONNS="50 500 2000" SCENARIOS="proxy cache fastcgi h2" SKIP_IDLE=1 IDLE_CONNS=9000 WARMUP=20s
 #                       WARMUP_BURSTS=10 BASELINE_JAR=/path/to/an/older/ferry.jar)
 # BASELINE_JAR adds an older Ferry build as one more contender in every scenario (ferry-base, ferry-base-cache,
 # ferry-base-fcgi), same config, own php-fpm pool: before/after numbers for a change from one run.
@@ -17,7 +17,7 @@ ROUNDS=${ROUNDS:-3}
 SCENARIOS=${SCENARIOS:-"proxy cache fastcgi h2"}
 H2_LOADS=${H2_LOADS:-"10x100 1000x10"}   # connections x concurrent streams per connection
 DURATION=${DURATION:-10s}
-CONNS=${CONNS:-"50 1000"}
+CONNS=${CONNS:-"50 500 2000"}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 work=$(mktemp -d /tmp/ferry-bench.XXXXXX)
@@ -94,6 +94,7 @@ backend be
   server origin 127.0.0.1:18080 maxconn 9000
 EOF2
 pin haproxy -f "$work/haproxy.cfg" -db & pids+=($!)
+haproxy_pid=$!
 
 # ---- nginx as proxy (HTTP/1.1 upstream keepalive, enough spare connections) and FastCGI
 cat > "$work/nginx.conf" <<EOF2
@@ -113,6 +114,7 @@ http { access_log off; keepalive_requests 1000000; keepalive_timeout 60s;
 }
 EOF2
 pin nginx -c "$work/nginx.conf" & pids+=($!)
+nginx_pid=$!
 
 # ---- two identical php-fpm pools, one for each FastCGI contender
 fpm_ports="19001 19002"
@@ -283,20 +285,37 @@ for r in $(seq 1 "$ROUNDS"); do
   fi
 done
 
-# ---- idle keepalive connections held by Ferry, and memory per connection
+# ---- idle keepalive connections: how many each proxy holds, and resident memory per connection
+# (the process and its children, e.g. nginx's worker). IDLE_CONNS defaults to 9000: HAProxy reserves two
+# file descriptors per connection and will not start with maxconn 10000 under a 20000 descriptor limit.
 idle=""
 if [[ -z "${SKIP_IDLE:-}" ]]; then
-  idle=$(python3 - "$ferry_pid" <<'PY'
-import socket, sys, time
-pid = sys.argv[1]
+  for c in haproxy:$haproxy_pid nginx:$nginx_pid ferry:$ferry_pid; do
+    who=${c%%:*}
+    line=$(python3 - "${c#*:}" "${url[$who]#http://127.0.0.1:}" "${IDLE_CONNS:-9000}" <<'PY'
+import socket, subprocess, sys, time
+pid, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def family(p):  # the process and all its descendants (a shell, nginx's master, its worker)
+    kids = subprocess.run(["pgrep", "-P", p], capture_output=True, text=True).stdout.split()
+    return [p] + [d for k in kids for d in family(k)]
+pids = family(pid)
 def rss():
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
+    total = 0
+    for p in pids:
+        for line in open(f"/proc/{p}/status"):
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
+def live_heap():  # a JVM's live objects after a full GC (jcmd), else None
+    out = subprocess.run(["jcmd", pid, "GC.class_histogram"], capture_output=True, text=True).stdout
+    total = [l.split() for l in out.splitlines() if l.startswith("Total")]
+    return int(total[0][2]) if total else None
+java = "java" in open(f"/proc/{pid}/cmdline").read()
+heap_before = live_heap() if java else None
 before = rss()
 socks = []
-for i in range(10000):
-    s = socket.create_connection(("127.0.0.1", 18083))
+for i in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
     s.sendall(b"GET /1k HTTP/1.1\r\nHost: origin.bench\r\n\r\n")
     socks.append(s)
 for s in socks:
@@ -306,6 +325,7 @@ for s in socks:
         data += s.recv(65536)
 time.sleep(2)
 after = rss()
+heap = f", live Java heap {(live_heap() - heap_before) / n / 1024:.1f} KiB per connection" if java else ""
 alive = 0
 for s in socks:
     s.setblocking(False)
@@ -315,10 +335,13 @@ for s in socks:
         alive += 1
     except OSError:
         pass
-print(f"{alive} of 10000 idle keepalive connections held; RSS {before//1024} MiB -> {after//1024} MiB, "
-      f"{(after-before)*1024/10000/1024:.1f} KiB per connection")
+print(f"{alive} of {n} held, RSS {before // 1024} MiB -> {after // 1024} MiB, "
+      f"{(after - before) / n:.1f} KiB per connection{heap}")
 PY
 )
+    idle="$idle<br>$who: $line"
+    sleep 3   # the closed connections go before the next contender is measured
+  done
 fi
 
 summary="$here/bench/results/$stamp-$commit.md"
@@ -346,7 +369,7 @@ for key in sorted(groups, key=lambda k: (k[0], k[1], conns(k[2]), k[3])):
     errors = sum(int(r.get("errors") or 0) for r in groups[key])
     print(f"| {scen} | {path} | {conns} | {who} | {statistics.median(rps):.0f} | ({min(rps):.0f}-{max(rps):.0f}) | {p50:.2f} | {p99:.2f} | {errors} | {ratio:.2f} |")
 if sys.argv[2]:
-    print(f"\nIdle connections: {sys.argv[2]}")
+    print(f"\nIdle keepalive connections (after the load runs):{sys.argv[2]}")
 PY
 cat "$summary"
 echo "results: $raw, $summary"
