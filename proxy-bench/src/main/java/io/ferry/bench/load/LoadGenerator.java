@@ -55,8 +55,13 @@ public final class LoadGenerator {
         }
     }
 
-    /** What happened. Latencies in microseconds. */
-    public record Result(long requests, double seconds, Histogram latency, Map errors) {
+    /**
+     * What happened. Latencies in microseconds. {@code perConnection}: for each connection, how many
+     * requests it completed (a histogram over connections) and its own p99 (likewise), so an unfair
+     * server — some connections served far less often than others — shows up beside the overall latency.
+     */
+    public record Result(long requests, double seconds, Histogram latency, Map errors, Histogram requestsPerConnection,
+                         Histogram p99PerConnection) {
         public double throughput() {
             return requests / seconds;
         }
@@ -82,6 +87,7 @@ public final class LoadGenerator {
     private final Map errors = new Map();
     private final AtomicLong issued = new AtomicLong();
     private final LongAdder completed = new LongAdder();
+    private final java.util.List<Connection> connections = new java.util.ArrayList<>();
     private volatile boolean stopping;
     private long measureStart;
 
@@ -115,6 +121,7 @@ public final class LoadGenerator {
             for (int i = 0; i < options.connections(); i++) {
                 long first = begin + (interval == 0 ? 0 : interval * i / options.connections());
                 Connection c = new Connection(path, host, first, interval, end, done);
+                connections.add(c);
                 b.clone().handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -141,7 +148,15 @@ public final class LoadGenerator {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
         double seconds = Math.max(1, System.nanoTime() - start) / 1e9;
-        return new Result(completed.sum(), seconds, recorder.getIntervalHistogram(), errors);
+        Histogram counts = new Histogram(3);
+        Histogram p99s = new Histogram(3_600_000_000L, 3);
+        for (Connection c : connections) {
+            counts.recordValue(c.latency.getTotalCount());
+            if (c.latency.getTotalCount() > 0) {
+                p99s.recordValue(c.latency.getValueAtPercentile(99));
+            }
+        }
+        return new Result(completed.sum(), seconds, recorder.getIntervalHistogram(), errors, counts, p99s);
     }
 
     /** One keepalive connection issuing requests in sequence. */
@@ -159,6 +174,8 @@ public final class LoadGenerator {
         private boolean measuring;
         private boolean recording;
         private ChannelHandlerContext ctx;
+        /** This connection's own latencies (µs); read after its event loop has stopped. */
+        private final Histogram latency = new Histogram(3_600_000_000L, 2);
 
         Connection(String path, String host, long first, long interval, long end, CountDownLatch done) {
             this.path = path;
@@ -236,7 +253,9 @@ public final class LoadGenerator {
                     inFlight = false;
                     long now = System.nanoTime();
                     if (recording) {
-                        recorder.recordValue(Math.max(1, (now - sentAt) / 1000));
+                        long micros = Math.max(1, (now - sentAt) / 1000);
+                        recorder.recordValue(micros);
+                        latency.recordValue(micros);
                         completed.increment();
                     }
                     intended += interval;

@@ -97,6 +97,14 @@ public final class LoadMain {
         out.printf(Locale.ROOT, "latency ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f%n",
                 h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(90) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
                 h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
+        Histogram n = r.requestsPerConnection();
+        Histogram p99 = r.p99PerConnection();
+        if (n.getTotalCount() > 1) {
+            out.printf(Locale.ROOT, "per connection (%d): requests min %d  p1 %d  p50 %d  p99 %d  max %d;"
+                            + " own p99 ms: p50 %.3f  p99 %.3f  max %.3f%n", n.getTotalCount(), n.getMinValue(),
+                    n.getValueAtPercentile(1), n.getValueAtPercentile(50), n.getValueAtPercentile(99), n.getMaxValue(),
+                    p99.getValueAtPercentile(50) / 1000.0, p99.getValueAtPercentile(99) / 1000.0, p99.getMaxValue() / 1000.0);
+        }
         if (r.errors().isEmpty()) {
             out.println("errors: none");
         } else {

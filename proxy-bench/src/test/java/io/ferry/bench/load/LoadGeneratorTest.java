@@ -27,6 +27,13 @@ class LoadGeneratorTest {
             assertEquals(0, r.errors().total(), r.errors().toString());
             assertEquals(400, r.latency().getTotalCount());
             assertEquals(400, origin.requests().size(), "every request reached the origin through Ferry");
+            assertEquals(8, r.requestsPerConnection().getTotalCount(), "one entry per connection");
+            long sum = 0;
+            for (var v : r.requestsPerConnection().recordedValues()) {
+                sum += v.getValueIteratedTo() * v.getCountAtValueIteratedTo();
+            }
+            assertEquals(400, sum, "the connections' own counts add up to the total");
+            assertEquals(8, r.p99PerConnection().getTotalCount());
         }
     }
 
