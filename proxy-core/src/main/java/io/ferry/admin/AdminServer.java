@@ -87,12 +87,7 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private boolean allowed(java.net.InetAddress address) {
-        for (Cidr c : allow) {
-            if (c.contains(address)) {
-                return true;
-            }
-        }
-        return false;
+        return Cidr.anyContains(allow, address);
     }
 
     public int port() {

@@ -21,7 +21,8 @@ import java.util.List;
  * @param upgradeProtocols the Upgrade protocols (lower case, without version) that may be tunnelled to the
  *                       servers; other Upgrade tokens are removed from requests
  * @param protocol       HTTP/1.1, or HTTP/2 over TLS (h2) or cleartext with prior knowledge (h2c)
- * @param tlsVerify      for h2: check the servers' certificates against the JVM's trusted roots
+ * @param tls            TLS to the servers (on for h2), or {@link BackendTlsConfig#OFF}
+ * @param sendProxy      the PROXY protocol header each new connection starts with, naming the client
  */
 public record BackendConfig(
         String name,
@@ -42,7 +43,8 @@ public record BackendConfig(
         FastCgiConfig fastcgi,
         List<String> upgradeProtocols,
         Protocol protocol,
-        boolean tlsVerify) {
+        BackendTlsConfig tls,
+        SendProxy sendProxy) {
 
     /** The protocol spoken to the servers. */
     public enum Type { HTTP, FASTCGI }
@@ -57,10 +59,13 @@ public record BackendConfig(
         }
     }
 
+    /** HAProxy's send-proxy / send-proxy-v2: none, the text form (v1) or the binary form (v2). */
+    public enum SendProxy { NONE, V1, V2 }
+
     /** The same backend with other servers (runtime additions and removals). */
     public BackendConfig withServers(List<ServerConfig> others) {
         return new BackendConfig(name, type, List.copyOf(others), balance, hashVirtualNodes, preserveHost, pool,
                 maxQueue, retries, retryBudget, healthCheck, passiveHealth, connectTimeout, serverTimeout,
-                queueTimeout, fastcgi, upgradeProtocols, protocol, tlsVerify);
+                queueTimeout, fastcgi, upgradeProtocols, protocol, tls, sendProxy);
     }
 }

@@ -114,12 +114,57 @@ final class BackendReader {
         if (protocol.multiplexed() && type == BackendConfig.Type.FASTCGI) {
             throw s.error("protocol", "a fastcgi backend speaks FastCGI; h2 and h2c are for HTTP backends");
         }
-        boolean tlsVerify = s.bool("tls-verify", true);
+        BackendTlsConfig tls = tls(s, type, protocol);
+        String sendProxyName = s.string("send-proxy", "none");
+        BackendConfig.SendProxy sendProxy = switch (sendProxyName) {
+            case "none" -> BackendConfig.SendProxy.NONE;
+            case "v1" -> BackendConfig.SendProxy.V1;
+            case "v2" -> BackendConfig.SendProxy.V2;
+            default -> throw s.error("send-proxy", "must be none, v1 or v2; got \"" + sendProxyName + '"');
+        };
+        if (sendProxy != BackendConfig.SendProxy.NONE && (type == BackendConfig.Type.FASTCGI || protocol.multiplexed())) {
+            throw s.error("send-proxy", "is for HTTP/1.1 backends: a FastCGI server does not read it, and an HTTP/2"
+                    + " connection carries many clients' requests");
+        }
         s.rejectUnknownKeys();
         return new BackendConfig(name, type, List.copyOf(servers), balance, vnodes, preserveHost, pool, maxQueue,
                 retries, budget, check, passive, connect, server, queue, fastcgi, List.copyOf(upgrades), protocol,
-                tlsVerify);
+                tls, sendProxy);
     }
+
+    /** The backend's tls section; tls-verify is the older spelling of tls.verify. */
+    private BackendTlsConfig tls(Section s, BackendConfig.Type type, BackendConfig.Protocol protocol) {
+        boolean verifyDefault = s.bool("tls-verify", true);
+        if (!s.has("tls")) {
+            return protocol == BackendConfig.Protocol.H2
+                    ? new BackendTlsConfig(true, verifyDefault, null, null, null, null) : BackendTlsConfig.OFF;
+        }
+        Section t = s.section("tls");
+        boolean enabled = t.bool("enabled", protocol == BackendConfig.Protocol.H2);
+        if (enabled && type == BackendConfig.Type.FASTCGI) {
+            throw t.error("enabled", "php-fpm and other FastCGI servers do not speak TLS");
+        }
+        if (protocol == BackendConfig.Protocol.H2 && !enabled) {
+            throw t.error("enabled", "protocol h2 is HTTP/2 over TLS; for cleartext HTTP/2 use protocol = h2c");
+        }
+        if (protocol == BackendConfig.Protocol.H2C && enabled) {
+            throw t.error("enabled", "protocol h2c is cleartext HTTP/2; for HTTP/2 over TLS use protocol = h2");
+        }
+        boolean verify = t.bool("verify", verifyDefault);
+        Path ca = t.readableFile("ca", baseDir);
+        String serverName = t.string("server-name", "");
+        if (!serverName.isEmpty() && !serverName.matches("[A-Za-z0-9.-]+")) {
+            throw t.error("server-name", "expected a host name such as api.internal; got \"" + serverName + '"');
+        }
+        Path cert = t.readableFile("client-cert", baseDir);
+        Path key = t.readableFile("client-key", baseDir);
+        if ((cert == null) != (key == null)) {
+            throw t.error(cert == null ? "client-cert" : "client-key", "client-cert and client-key go together");
+        }
+        t.rejectUnknownKeys();
+        return new BackendTlsConfig(enabled, verify, ca, serverName.isEmpty() ? null : serverName, cert, key);
+    }
+
 
     private FastCgiConfig fastcgi(Section f) {
         String rootText = f.requiredString("document-root");

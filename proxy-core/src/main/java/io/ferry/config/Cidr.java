@@ -39,6 +39,16 @@ public record Cidr(byte[] network, int prefix) {
         return new Cidr(bytes, prefix);
     }
 
+    /** Whether any of {@code networks} holds {@code address}. */
+    public static boolean anyContains(java.util.List<Cidr> networks, InetAddress address) {
+        for (Cidr c : networks) {
+            if (c.contains(address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public boolean contains(InetAddress address) {
         byte[] a = address.getAddress();
         if (a.length != network.length) {

@@ -120,8 +120,22 @@ public final class ConfigLoader {
             AdminConfig admin = admin(ferry.section("admin"));
             AccessLogConfig accessLog = accessLog(ferry.section("access-log"));
             DemoConfig demo = demo(ferry.section("demo"));
+            RealIpConfig realIp = ferry.has("real-ip") ? realIp(ferry.section("real-ip")) : null;
             return new FerryConfig(source, global, List.copyOf(listeners), timeouts, limits, http2,
-                    Map.copyOf(backends), List.copyOf(routes), cache, admin, accessLog, demo, rendered);
+                    Map.copyOf(backends), List.copyOf(routes), cache, admin, accessLog, demo, realIp, rendered);
+        }
+
+        private static RealIpConfig realIp(Section s) {
+            List<String> from = s.networks("from", List.of());
+            if (from.isEmpty()) {
+                throw s.error("from", "is required: the networks of the proxies or load balancers in front of Ferry");
+            }
+            String header = s.string("header", "X-Forwarded-For");
+            if (!header.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+                throw s.error("header", "must be a header field name such as X-Forwarded-For; got \"" + header + '"');
+            }
+            s.rejectUnknownKeys();
+            return new RealIpConfig(from, header);
         }
 
         private GlobalSettings global(Section s) {
@@ -223,20 +237,96 @@ public final class ConfigLoader {
                         throw s.error("protocols", "only h2 and http/1.1 are supported; got \"" + p + '"');
                     }
                 }
+                boolean proxyProtocol = s.bool("proxy-protocol", false);
+                List<String> proxyFrom = s.networks("proxy-protocol-from", List.of());
+                if (proxyProtocol && proxyFrom.isEmpty()) {
+                    throw s.error("proxy-protocol-from", "is required with proxy-protocol = true: the networks of the"
+                            + " load balancers that send it (anything else is closed)");
+                }
+                ListenerConfig.HttpsRedirect redirect = null;
+                if (s.has("redirect-https")) {
+                    if (tls != null) {
+                        throw s.error("redirect-https", "belongs on a plain-HTTP listener; this one has tls");
+                    }
+                    Section r = s.section("redirect-https");
+                    int code = r.integer("code", 301, 0, 999);
+                    if (code != 301 && code != 302 && code != 307 && code != 308) {
+                        throw r.error("code", "must be 301, 302, 307 or 308; got " + code);
+                    }
+                    redirect = new ListenerConfig.HttpsRedirect(code, r.integer("port", 443, 1, 65535));
+                    r.rejectUnknownKeys();
+                }
                 s.rejectUnknownKeys();
                 listeners.add(new ListenerConfig(name, bind, port, backlog, reuseAddress, noDelay, tls,
-                        List.copyOf(new LinkedHashSet<>(protocols))));
+                        List.copyOf(new LinkedHashSet<>(protocols)), proxyProtocol, proxyFrom, redirect));
             }
             return listeners;
         }
 
         private TlsConfig tls(Section s) {
+            List<TlsConfig.Certificate> certificates = new ArrayList<>();
             Path cert = file(s, "cert");
             Path key = file(s, "key");
             if ((cert == null) != (key == null)) {
                 throw s.error(cert == null ? "cert" : "key", "cert and key must be given together "
                         + "(or neither, for a generated self-signed certificate)");
             }
+            if (cert != null) {
+                certificates.add(new TlsConfig.Certificate(cert, key, List.of(), s.path()));
+            }
+            List<ConfigValue> more = s.has("certificates") ? s.list("certificates") : List.of();
+            for (int i = 0; i < more.size(); i++) {
+                Section c = element(more.get(i), s.keyPath("certificates") + "[" + i + "]");
+                Path moreCert = file(c, "cert");
+                Path moreKey = file(c, "key");
+                if (moreCert == null || moreKey == null) {
+                    throw c.error(moreCert == null ? "cert" : "key", "is required: each certificate has a cert and a key");
+                }
+                List<String> names = c.stringList("names", List.of());
+                for (String n : names) {
+                    if (!n.matches("(\\*\\.)?[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*")) {
+                        throw c.error("names", "expected host names such as www.example.org or *.example.org; got \""
+                                + n + '"');
+                    }
+                }
+                c.rejectUnknownKeys();
+                certificates.add(new TlsConfig.Certificate(moreCert, moreKey, List.copyOf(names), c.path()));
+            }
+            List<String> ciphers = s.stringList("ciphers", List.of());
+            for (String cipher : ciphers) {
+                if (!cipher.matches("[A-Za-z0-9_-]+")) {
+                    throw s.error("ciphers", "expected cipher suite names such as ECDHE-RSA-AES128-GCM-SHA256 or "
+                            + "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256; got \"" + cipher + '"');
+                }
+            }
+            String verifyName = s.string("verify-client", "none");
+            TlsConfig.ClientVerify verify = switch (verifyName) {
+                case "none" -> TlsConfig.ClientVerify.NONE;
+                case "optional" -> TlsConfig.ClientVerify.OPTIONAL;
+                case "required" -> TlsConfig.ClientVerify.REQUIRED;
+                default -> throw s.error("verify-client", "must be none, optional or required; got \"" + verifyName + '"');
+            };
+            Path clientCa = file(s, "client-ca");
+            if (verify != TlsConfig.ClientVerify.NONE && clientCa == null) {
+                throw s.error("client-ca", "is required with verify-client = " + verifyName
+                        + ": the CAs client certificates must chain to");
+            }
+            Section t = s.section("session-tickets");
+            Duration rotate = t.duration("rotate", Duration.ofHours(1));
+            Path keyFile = file(t, "key-file");
+            if (keyFile != null) {
+                long size;
+                try {
+                    size = Files.size(keyFile);
+                } catch (java.io.IOException e) {
+                    throw t.error("key-file", "cannot read " + keyFile + ": " + e.getMessage());
+                }
+                if (size == 0 || size % 48 != 0) {
+                    throw t.error("key-file", "must hold one or more 48-byte keys (openssl rand 48 > ticket.key); "
+                            + keyFile + " has " + size + " bytes");
+                }
+            }
+            t.rejectUnknownKeys();
             List<String> protocols = s.stringList("protocols", List.of("TLSv1.3", "TLSv1.2"));
             if (protocols.isEmpty()) {
                 throw s.error("protocols", "must name at least one of TLSv1.2, TLSv1.3");
@@ -247,20 +337,18 @@ public final class ConfigLoader {
                 }
             }
             String host = s.string("self-signed-host", "localhost");
+            String hsts = s.string("hsts", "");
+            if (!hsts.isEmpty() && !hsts.matches("max-age=\\d+(\\s*;\\s*(includeSubDomains|preload))*")) {
+                throw s.error("hsts", "expected a Strict-Transport-Security value such as "
+                        + "\"max-age=31536000; includeSubDomains\"; got \"" + hsts + '"');
+            }
             s.rejectUnknownKeys();
-            return new TlsConfig(cert, key, List.copyOf(protocols), host, s.path());
+            return new TlsConfig(List.copyOf(certificates), List.copyOf(protocols), List.copyOf(ciphers), host,
+                    hsts.isEmpty() ? null : hsts, verify, clientCa, new TlsConfig.Tickets(rotate, keyFile), s.path());
         }
 
         private Path file(Section s, String key) {
-            String value = s.string(key, null);
-            if (value == null || value.isBlank()) {
-                return null;
-            }
-            Path path = baseDir == null ? Path.of(value) : baseDir.resolve(value);
-            if (!Files.isReadable(path)) {
-                throw s.error(key, "cannot read file " + path);
-            }
-            return path;
+            return s.readableFile(key, baseDir);
         }
 
 
@@ -334,12 +422,7 @@ public final class ConfigLoader {
             List<String> pass = an.stringList("pass-paths", preset.passPaths());
             an.rejectUnknownKeys();
             Section pg = s.section("purge");
-            List<String> allow = pg.stringList("allow", List.of("127.0.0.0/8", "::1/128"));
-            for (String cidr : allow) {
-                if (!io.ferry.config.Cidr.valid(cidr)) {
-                    throw pg.error("allow", "expected networks such as 127.0.0.0/8 or ::1/128; got \"" + cidr + '"');
-                }
-            }
+            List<String> allow = pg.networks("allow", List.of("127.0.0.0/8", "::1/128"));
             pg.rejectUnknownKeys();
             boolean exposeTags = s.bool("expose-tags", false);
             Section h = s.section("heuristic");
@@ -374,12 +457,7 @@ public final class ConfigLoader {
         }
 
         private static AdminConfig admin(Section s) {
-            List<String> allow = s.stringList("allow", List.of("127.0.0.0/8", "::1/128"));
-            for (String cidr : allow) {
-                if (!Cidr.valid(cidr)) {
-                    throw s.error("allow", "expected networks such as 127.0.0.0/8 or ::1/128; got \"" + cidr + '"');
-                }
-            }
+            List<String> allow = s.networks("allow", List.of("127.0.0.0/8", "::1/128"));
             String token = s.string("token", null);
             if (token != null && token.length() < 16) {
                 throw s.error("token", "use at least 16 characters (for example: openssl rand -hex 24)");

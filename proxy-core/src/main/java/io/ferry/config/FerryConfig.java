@@ -6,6 +6,7 @@ import java.util.Map;
 /**
  * The whole validated configuration. Immutable: a reload builds a new one.
  *
+ * @param realIp   where to find the client's address behind trusted proxies, or null
  * @param rendered the effective config as JSON (defaults not filled in), secrets redacted, for the admin
  */
 public record FerryConfig(
@@ -21,5 +22,6 @@ public record FerryConfig(
         AdminConfig admin,
         AccessLogConfig accessLog,
         DemoConfig demo,
+        RealIpConfig realIp,
         String rendered) {
 }

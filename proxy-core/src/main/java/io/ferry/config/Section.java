@@ -177,6 +177,30 @@ final class Section {
         }
     }
 
+    /** A file that must be readable, relative to {@code baseDir} (the config's directory); null when not set. */
+    java.nio.file.Path readableFile(String key, java.nio.file.Path baseDir) {
+        String value = string(key, null);
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        java.nio.file.Path path = baseDir == null ? java.nio.file.Path.of(value) : baseDir.resolve(value);
+        if (!java.nio.file.Files.isReadable(path)) {
+            throw error(key, "cannot read file " + path);
+        }
+        return path;
+    }
+
+    /** A list of networks in CIDR form (127.0.0.0/8, ::1/128, or one address), each checked. */
+    List<String> networks(String key, List<String> defaultValue) {
+        List<String> nets = stringList(key, defaultValue);
+        for (String cidr : nets) {
+            if (!Cidr.valid(cidr)) {
+                throw error(key, "expected networks such as 127.0.0.0/8 or ::1/128; got \"" + cidr + '"');
+            }
+        }
+        return List.copyOf(nets);
+    }
+
     Set<String> keys() {
         return config.root().keySet();
     }

@@ -1,5 +1,7 @@
 package io.ferry.exchange;
 
+import io.ferry.config.BackendConfig;
+import io.ferry.http.ProxyHeaders;
 import io.ferry.cache.CachedResponse;
 import io.ferry.cache.StorePolicy;
 import io.ferry.upstream.Backend;
@@ -90,7 +92,8 @@ final class BackgroundRefresh implements UpstreamExchange, GenericFutureListener
             r.attach(idle);
             return;
         }
-        Future<UpstreamConnection> f = s.open(loop);
+        Future<UpstreamConnection> f = s.open(loop, s.sendProxy() == BackendConfig.SendProxy.NONE ? null
+                : ProxyHeaders.unnamed(s.sendProxy()));
         if (f == null) {
             r.finish(null, "server at pool.max-connections");
             return;

@@ -64,12 +64,7 @@ public final class CacheFront {
     }
 
     boolean mayPurge(InetAddress client) {
-        for (Cidr c : purgeAllow) {
-            if (c.contains(client)) {
-                return true;
-            }
-        }
-        return false;
+        return Cidr.anyContains(purgeAllow, client);
     }
 
     /**

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetSocketAddress;
+import javax.net.ssl.SSLSession;
 
 /**
  * What an {@link Exchange} sees of its client: where its response goes and how the client's protocol
@@ -26,6 +27,9 @@ public interface ClientStream {
     InetSocketAddress remoteAddress();
 
     boolean tls();
+
+    /** The TLS session of the client's connection (its certificate, if it sent one), or null. */
+    SSLSession tlsSession();
 
     /** The protocol the request came in: HTTP/1.1, HTTP/1.0, or {@link io.ferry.http.Versions#HTTP_2}. */
     HttpVersion version(HttpRequest request);

@@ -18,6 +18,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,12 +72,36 @@ public final class Exchange {
     private FastCgiPhase fastCgi;
     private OriginResponder origin;
 
+    /** The address of the connection's peer (after a PROXY protocol header): what X-Forwarded-For gets. */
+    private final String peerIp;
+    /** The client found behind trusted proxies (real-ip), or null when it is the peer. */
+    private InetSocketAddress realClient;
+    /** The subject of the client's verified certificate, or null (no certificate, or not asked for). */
+    String clientSubject;
+
     public Exchange(ClientStream client, ProxySettings settings, ProxyRuntime runtime, String clientIp) {
         this.client = client;
         this.settings = settings;
         this.runtime = runtime;
+        this.peerIp = clientIp;
         this.record = new ExchangeRecord(clientIp);
         this.body = new RequestBody(runtime.config.limits().maxReplayBody());
+    }
+
+    /**
+     * The client as logs, ACLs, source hashing and CGI see it: the connection's peer (or the address its
+     * PROXY protocol header named), unless real-ip found the client behind trusted proxies.
+     */
+    InetSocketAddress clientAddress() {
+        return realClient != null ? realClient : client.remoteAddress();
+    }
+
+    /** Apache's SSL_CLIENT_VERIFY on a listener that asks for client certificates, else null. */
+    String clientVerify() {
+        if (!client.tls() || !runtime.verifiesClients(settings.listener())) {
+            return null;
+        }
+        return clientSubject != null ? "SUCCESS" : "NONE";
     }
 
     /** The request head arrived: the request phases run until one answers, waits, or hands over to a responder. */
@@ -84,6 +110,24 @@ public final class Exchange {
         method = req.method();
         HttpVersion received = client.version(req);
         record.request(req, received.text());
+        if (runtime.realIp != null) {
+            InetSocketAddress peer = client.remoteAddress();
+            InetAddress real = runtime.realIp.client(peer.getAddress(), req.headers());
+            if (!real.equals(peer.getAddress())) {
+                realClient = new InetSocketAddress(real, peer.getPort());
+                record.remoteAddr(real.getHostAddress());
+            }
+        }
+        if (runtime.clientCertificates) {
+            // Only Ferry may say who the certificate names: a client's own copy of the field goes.
+            req.headers().remove(ClientCertificates.SUBJECT_FIELD);
+            if (client.tls() && runtime.verifiesClients(settings.listener())) {
+                clientSubject = ClientCertificates.subject(client.tlsSession());
+                if (clientSubject != null) {
+                    req.headers().set(ClientCertificates.SUBJECT_FIELD, clientSubject);
+                }
+            }
+        }
         HttpResponseStatus rejected = RequestValidation.check(req, runtime.config.limits(), record.remoteAddr());
         if (rejected != null) {
             respondWith(new LocalResponder(rejected, true)); // nothing after a malformed head can be trusted
@@ -92,6 +136,13 @@ public final class Exchange {
         uri = req.uri();
         record.uri(uri);
         String host = req.headers().get(HttpHeaderNames.HOST);
+        if (!client.tls()) {
+            var redirect = runtime.httpsRedirect(settings.listener());
+            if (redirect != null) {
+                respondWith(new HttpsRedirectResponder(redirect, host));
+                return;
+            }
+        }
         int q = uri.indexOf('?');
         String rawPath = q < 0 ? uri : uri.substring(0, q);
         normalPath = RequestPaths.normalize(rawPath);
@@ -112,7 +163,7 @@ public final class Exchange {
             return;
         }
         upgradeProtocol = RequestRules.forBackend(req, received, host, backend.config(), runtime.forwarded,
-                record.remoteAddr(), client.tls());
+                peerIp, client.tls());
         boolean lookUp = false;
         if (route.cache() && runtime.cache != null) {
             if (InvalidationResponder.invalidates(method)) {
@@ -253,6 +304,7 @@ public final class Exchange {
             cache.onResponseHead(response);
         }
         runtime.forwarded.onResponse(response.headers(), response.protocolVersion());
+        addEdgeHeaders(response);
         record.status = response.status().code();
         client.sendHead(response, false);
     }
@@ -321,6 +373,7 @@ public final class Exchange {
 
     /** A complete answer Ferry made (an error, a purge). */
     void sendFull(FullHttpResponse response, boolean mustClose) {
+        addEdgeHeaders(response);
         responseStarted = true;
         record.status = response.status().code();
         finish(true);
@@ -329,6 +382,7 @@ public final class Exchange {
 
     /** An answer from Ferry's side (a hit, a file): the rest of the request body, if any, may be dropped. */
     void sendLocal(HttpResponse head, Object bodyPart, Object last) {
+        addEdgeHeaders(head);
         responseStarted = true;
         record.status = head.status().code();
         finish(true);
@@ -337,6 +391,19 @@ public final class Exchange {
             client.sendBody(bodyPart);
         }
         client.sendEnd(last);
+    }
+
+    private static final io.netty.util.AsciiString STRICT_TRANSPORT_SECURITY =
+            io.netty.util.AsciiString.cached("strict-transport-security");
+
+    /** Strict-Transport-Security on a TLS listener that sets it, unless the origin chose its own. */
+    private void addEdgeHeaders(HttpResponse response) {
+        if (client.tls()) {
+            String hsts = runtime.hsts(settings.listener());
+            if (hsts != null && !response.headers().contains(STRICT_TRANSPORT_SECURITY)) {
+                response.headers().set(STRICT_TRANSPORT_SECURITY, hsts);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- endings

@@ -11,7 +11,7 @@ import io.netty.handler.codec.http.HttpRequest;
  */
 final class ExchangeRecord implements LogFormat.Exchange {
     private final long start = System.nanoTime();
-    private final String remoteAddr;
+    private String remoteAddr;
     private String method;
     private String uri;
     private String protocol;
@@ -39,6 +39,11 @@ final class ExchangeRecord implements LogFormat.Exchange {
         host = h.get(HttpHeaderNames.HOST);
         referer = h.get(HttpHeaderNames.REFERER);
         userAgent = h.get(HttpHeaderNames.USER_AGENT);
+    }
+
+    /** The client found behind trusted proxies (real-ip), in place of the connection's peer. */
+    void remoteAddr(String address) {
+        this.remoteAddr = address;
     }
 
     /** The target after an absolute-form URI became origin form. */

@@ -59,8 +59,8 @@ final class FastCgiPhase {
     }
 
     private FcgiRequest cgiRequest(FastCgiSite.Script s) {
-        CgiParams.Connection conn = new CgiParams.Connection(ex.client.localAddress(), ex.client.remoteAddress(),
-                ex.client.tls());
+        CgiParams.Connection conn = new CgiParams.Connection(ex.client.localAddress(), ex.clientAddress(),
+                ex.client.tls(), ex.clientVerify(), ex.clientSubject);
         return new FcgiRequest(ex.method, CgiParams.build(site, s, ex.request, ex.uri, ex.record.protocol(), conn));
     }
 }

@@ -35,7 +35,7 @@ final class InvalidationResponder implements Responder {
     @Override
     public void respond(Exchange ex) {
         String client = ex.record.remoteAddr();
-        if (!front.mayPurge(ex.client.remoteAddress().getAddress())) {
+        if (!front.mayPurge(ex.clientAddress().getAddress())) {
             log.warn("{} {} from {} refused: not in cache.purge.allow", ex.method, ex.uri, client);
             ex.giveUp(HttpResponseStatus.FORBIDDEN, ex.method + " from " + client);
             return;

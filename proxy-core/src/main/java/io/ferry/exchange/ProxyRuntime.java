@@ -1,12 +1,16 @@
 package io.ferry.exchange;
 
 import io.ferry.config.FerryConfig;
+import io.ferry.config.ListenerConfig;
+import io.ferry.config.TlsConfig;
 import io.ferry.config.RouteConfig;
 import io.ferry.http.ForwardedHeaders;
+import io.ferry.http.RealIp;
 import io.ferry.route.Router;
 import io.ferry.upstream.Backend;
 import io.ferry.upstream.Upstreams;
-import io.netty.handler.ssl.SslContext;
+import io.ferry.tls.ServerTls;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -21,9 +25,15 @@ public final class ProxyRuntime {
     /** The shared cache, or null when cache.enabled is false. */
     public final CacheFront cache;
     final ForwardedHeaders forwarded;
-    public final Map<String, SslContext> tls;
+    public final Map<String, ServerTls> tls;
+    /** The client behind trusted proxies, or null when real-ip is not configured. */
+    final RealIp realIp;
+    /** Some listener asks for client certificates: X-Client-Cert-Subject is Ferry's to set, on every listener. */
+    final boolean clientCertificates;
+    /** Per listener: what the edge adds to an exchange (an https redirect, Strict-Transport-Security). */
+    private final Map<String, ListenerConfig> listeners;
 
-    public ProxyRuntime(FerryConfig config, Upstreams upstreams, Map<String, SslContext> tls, ProxyRuntime previous) {
+    public ProxyRuntime(FerryConfig config, Upstreams upstreams, Map<String, ServerTls> tls, ProxyRuntime previous) {
         this.config = config;
         this.upstreams = upstreams;
         this.router = Router.build(config.routes(), RouteConfig::hosts, RouteConfig::pathPrefix,
@@ -32,6 +42,32 @@ public final class ProxyRuntime {
                 : new CacheFront(config.cache(), reusableCache(previous, config));
         this.forwarded = new ForwardedHeaders(config.global().via());
         this.tls = Map.copyOf(tls);
+        this.realIp = config.realIp() == null ? null : new RealIp(config.realIp());
+        Map<String, ListenerConfig> byName = new HashMap<>();
+        for (ListenerConfig l : config.listeners()) {
+            byName.put(l.name(), l);
+        }
+        this.listeners = Map.copyOf(byName);
+        this.clientCertificates = config.listeners().stream().anyMatch(l -> l.tls() != null
+                && l.tls().verifyClient() != TlsConfig.ClientVerify.NONE);
+    }
+
+    /** Whether a listener asks its clients for certificates. */
+    boolean verifiesClients(String listener) {
+        ListenerConfig l = listeners.get(listener);
+        return l != null && l.tls() != null && l.tls().verifyClient() != TlsConfig.ClientVerify.NONE;
+    }
+
+    /** The redirect to https a plain listener answers every request with, or null. */
+    ListenerConfig.HttpsRedirect httpsRedirect(String listener) {
+        ListenerConfig l = listeners.get(listener);
+        return l == null ? null : l.redirectHttps();
+    }
+
+    /** The Strict-Transport-Security value of a TLS listener, or null. */
+    String hsts(String listener) {
+        ListenerConfig l = listeners.get(listener);
+        return l == null || l.tls() == null ? null : l.tls().hsts();
     }
 
     /** A reload keeps the stored objects when the cache's size and lifetimes did not change. */

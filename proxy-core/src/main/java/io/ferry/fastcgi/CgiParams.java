@@ -22,8 +22,15 @@ public final class CgiParams {
     private CgiParams() {
     }
 
-    /** Where the request came in: the facts CGI variables report about the connection. */
-    public record Connection(InetSocketAddress local, InetSocketAddress remote, boolean tls) {
+    /**
+     * Where the request came in: the facts CGI variables report about the connection.
+     *
+     * @param clientVerify on a listener that asks for client certificates: Apache's SSL_CLIENT_VERIFY
+     *                     (SUCCESS or NONE); null elsewhere
+     * @param clientSubject the verified client certificate's subject (RFC 2253), or null
+     */
+    public record Connection(InetSocketAddress local, InetSocketAddress remote, boolean tls, String clientVerify,
+                             String clientSubject) {
     }
 
     public static List<Map.Entry<String, String>> build(FastCgiSite site, FastCgiSite.Script script, HttpRequest req,
@@ -58,6 +65,12 @@ public final class CgiParams {
         p.put("REQUEST_SCHEME", conn.tls() ? "https" : "http");
         if (conn.tls()) {
             p.put("HTTPS", "on");
+        }
+        if (conn.clientVerify() != null) {
+            p.put("SSL_CLIENT_VERIFY", conn.clientVerify());
+            if (conn.clientSubject() != null) {
+                p.put("SSL_CLIENT_S_DN", conn.clientSubject());
+            }
         }
         p.put("REDIRECT_STATUS", "200"); // php-cgi's cgi.force_redirect check
         Iterator<Map.Entry<String, String>> it = h.iteratorAsString();

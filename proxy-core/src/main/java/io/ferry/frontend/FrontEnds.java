@@ -14,7 +14,9 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
+import javax.net.ssl.SSLSession;
 import java.net.SocketAddress;
 
 /**
@@ -95,7 +97,22 @@ public final class FrontEnds {
     }
 
     static String clientIp(Channel ch) {
+        InetSocketAddress client = clientAddress(ch);
+        return client != null ? client.getAddress().getHostAddress() : "unknown";
+    }
+
+    /** The TLS session of a connection, or null on cleartext. */
+    static SSLSession tlsSession(Channel ch) {
+        SslHandler ssl = ch.pipeline().get(SslHandler.class);
+        return ssl == null ? null : ssl.engine().getSession();
+    }
+
+    /** The connection's client: the address its PROXY protocol header named, else its peer's. */
+    static InetSocketAddress clientAddress(Channel ch) {
+        if (ch.hasAttr(ProxyProtocolReceiver.CLIENT)) { // hasAttr first: attr() would add an entry to every channel
+            return ch.attr(ProxyProtocolReceiver.CLIENT).get();
+        }
         SocketAddress remote = ch.remoteAddress();
-        return remote instanceof InetSocketAddress inet ? inet.getAddress().getHostAddress() : "unknown";
+        return remote instanceof InetSocketAddress inet ? inet : null;
     }
 }

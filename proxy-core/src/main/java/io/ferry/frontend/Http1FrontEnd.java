@@ -32,6 +32,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import javax.net.ssl.SSLSession;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -346,7 +347,12 @@ public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements
 
     @Override
     public InetSocketAddress remoteAddress() {
-        return (InetSocketAddress) ctx.channel().remoteAddress();
+        return FrontEnds.clientAddress(ctx.channel());
+    }
+
+    @Override
+    public SSLSession tlsSession() {
+        return FrontEnds.tlsSession(ctx.channel());
     }
 
     @Override

@@ -35,6 +35,7 @@ import io.netty.handler.stream.ChunkedInput;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import javax.net.ssl.SSLSession;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -256,7 +257,12 @@ final class Http2StreamFrontEnd extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public InetSocketAddress remoteAddress() {
-        return (InetSocketAddress) ((Http2StreamChannel) ctx.channel()).parent().remoteAddress();
+        return FrontEnds.clientAddress(((Http2StreamChannel) ctx.channel()).parent());
+    }
+
+    @Override
+    public SSLSession tlsSession() {
+        return FrontEnds.tlsSession(((Http2StreamChannel) ctx.channel()).parent());
     }
 
     @Override

@@ -1,6 +1,10 @@
 package io.ferry.health;
 
 import io.ferry.config.HealthCheckConfig;
+import io.ferry.config.BackendConfig;
+import io.ferry.http.ProxyHeaders;
+import io.ferry.tls.ClientTls;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -45,12 +49,34 @@ public final class HealthChecker {
     }
 
     /** The HTTP check: {@code method path} with Host and Connection: close. */
-    public static final Protocol HTTP = (ch, config, target) -> {
-        ch.pipeline().addFirst(new HttpClientCodec());
-        DefaultFullHttpRequest req = request(config, target);
-        req.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        return req;
-    };
+    public static final Protocol HTTP = http(BackendConfig.SendProxy.NONE, null);
+
+    /**
+     * The HTTP check to servers that expect a PROXY protocol header: one that names no client (v2 LOCAL,
+     * v1 UNKNOWN), as HAProxy's check-send-proxy sends, then the request; over TLS when {@code tls} is set.
+     */
+    public static Protocol http(BackendConfig.SendProxy sendProxy, ClientTls tls) {
+        return (ch, config, target) -> {
+            ch.pipeline().addFirst(new HttpClientCodec());
+            if (tls != null) {
+                ch.pipeline().addFirst(tls.newHandler(ch.alloc(), target.address()));
+            }
+            if (sendProxy != BackendConfig.SendProxy.NONE) {
+                ch.pipeline().addFirst(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelActive(ChannelHandlerContext ctx) {
+                        ctx.write(ProxyHeaders.unnamed(sendProxy), ctx.voidPromise());
+                        ctx.pipeline().remove(this);
+                        ctx.fireChannelActive();
+                    }
+                });
+                ch.pipeline().addFirst(HAProxyMessageEncoder.INSTANCE);
+            }
+            DefaultFullHttpRequest req = request(config, target);
+            req.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            return req;
+        };
+    }
 
     /** The check's request as HTTP/1.1 and HTTP/2 checks send it: {@code method path}, Host, User-Agent. */
     static DefaultFullHttpRequest request(HealthCheckConfig config, Target target) {

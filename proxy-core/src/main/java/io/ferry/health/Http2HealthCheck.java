@@ -13,7 +13,7 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.ssl.SslContext;
+import io.ferry.tls.ClientTls;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 
@@ -23,10 +23,10 @@ import java.net.InetSocketAddress;
  * service — is checked in its own protocol. The response comes back to the checker as an HttpResponse.
  */
 public final class Http2HealthCheck implements HealthChecker.Protocol {
-    private final SslContext tls;
+    private final ClientTls tls;
 
     /** @param tls null for h2c */
-    public Http2HealthCheck(SslContext tls) {
+    public Http2HealthCheck(ClientTls tls) {
         this.tls = tls;
     }
 
@@ -34,8 +34,7 @@ public final class Http2HealthCheck implements HealthChecker.Protocol {
     public Object install(Channel ch, HealthCheckConfig config, HealthChecker.Target target) {
         String check = ch.pipeline().lastContext().name(); // the HTTP/2 handlers go in front of the checker
         if (tls != null) {
-            ch.pipeline().addBefore(check, "tls", target.address() instanceof InetSocketAddress inet
-                    ? tls.newHandler(ch.alloc(), inet.getHostString(), inet.getPort()) : tls.newHandler(ch.alloc()));
+            ch.pipeline().addBefore(check, "tls", tls.newHandler(ch.alloc(), target.address()));
         }
         ch.pipeline().addBefore(check, "h2", Http2FrameCodecBuilder.forClient().build());
         ch.pipeline().addBefore(check, "streams", new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));

@@ -4,14 +4,16 @@ import io.ferry.config.FerryConfig;
 import io.ferry.exchange.ProxyRuntime;
 import io.ferry.exchange.ProxySettings;
 import io.ferry.config.ListenerConfig;
+import io.ferry.config.Cidr;
 import io.ferry.frontend.FrontEnds;
+import io.ferry.frontend.ProxyProtocolReceiver;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.ssl.SslContext;
 
 /**
- * The client pipeline of one listener, top to bottom: connection count/limit → TLS (https listeners) →
+ * The client pipeline of one listener, top to bottom: connection count/limit → PROXY protocol header (when
+ * the listener expects one) → TLS (https listeners) →
  * request-head timeouts → the protocol's handlers ({@link FrontEnds}): for HTTP/1.1 its codec and the
  * front end that runs one exchange at a time; for HTTP/2 the frame codec and one front end per stream.
  * Limits, timeouts, protocols and the TLS certificate come from the runtime current when the connection
@@ -36,11 +38,14 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
         FerryConfig config = runtime.config;
         ChannelPipeline p = ch.pipeline();
         p.addLast("connections", connections);
-        if (settings.tls()) {
-            SslContext ssl = runtime.tls.get(settings.listener());
-            p.addLast("tls", ssl.newHandler(ch.alloc()));
+        ListenerConfig listener = listener(config);
+        if (listener.proxyProtocol()) {
+            ProxyProtocolReceiver.install(ch, listener.proxyProtocolFrom().stream().map(Cidr::parse).toList());
         }
-        FrontEnds.addProtocolSelection(p, settings, listener(config), config);
+        if (settings.tls()) {
+            p.addLast("tls", runtime.tls.get(settings.listener()).newHandler(ch.alloc()));
+        }
+        FrontEnds.addProtocolSelection(p, settings, listener, config);
     }
 
     private ListenerConfig listener(FerryConfig config) {

@@ -17,6 +17,8 @@ import io.ferry.exchange.ProxyRuntime;
 import io.ferry.exchange.ProxySettings;
 import io.ferry.frontend.Drain;
 import io.ferry.metrics.ProxyMetrics;
+import io.ferry.tls.ServerTls;
+import io.ferry.tls.SessionTickets;
 import io.ferry.tls.TlsContexts;
 import io.ferry.transport.Transport;
 import io.ferry.upstream.Upstreams;
@@ -59,8 +61,10 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
     private DemoOrigin demo;
     private AdminServer admin;
     private volatile boolean stopped;
+    /** Session ticket keys per TLS listener: they outlive a reload, so tickets issued before it still resume. */
+    private final Map<String, SessionTickets> tickets = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private FerryServer(FerryConfig config, Transport transport, Map<String, SslContext> tls) {
+    private FerryServer(FerryConfig config, Transport transport, Map<String, ServerTls> tls) {
         this.transport = transport;
         int threads = ioThreads(config);
         this.acceptors = transport.newGroup(1, new DefaultThreadFactory("ferry-accept"));
@@ -68,6 +72,18 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         this.connections = new ClientConnections(config.global().maxConnections());
         Upstreams upstreams = new Upstreams(config, transport);
         this.runtime = new ProxyRuntime(config, upstreams, tls, null);
+        for (ListenerConfig l : config.listeners()) {
+            if (l.isTls()) {
+                SessionTickets t = new SessionTickets(l.tls().tickets(), l.name());
+                t.applyTo(tls.get(l.name()));
+                tickets.put(l.name(), t);
+                long every = t.rotateMillis();
+                workers.next().scheduleAtFixedRate(() -> {
+                    t.rotate();
+                    t.applyTo(runtime.tls.get(l.name()));
+                }, every, every, TimeUnit.MILLISECONDS);
+            }
+        }
         this.logFormat = new LogFormat(config.accessLog().format());
         this.accessLog = config.accessLog().enabled() ? openAccessLog(config) : null;
         ServerGauges.register(metrics.registry(), this::runtime, connections::count,
@@ -166,8 +182,8 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         }
     }
 
-    private static Map<String, SslContext> tlsContexts(FerryConfig config) {
-        Map<String, SslContext> contexts = new LinkedHashMap<>();
+    private static Map<String, ServerTls> tlsContexts(FerryConfig config) {
+        Map<String, ServerTls> contexts = new LinkedHashMap<>();
         for (ListenerConfig l : config.listeners()) {
             if (l.isTls()) {
                 contexts.put(l.name(), TlsContexts.forServer(l.tls(), l.name(), l.protocols()));
@@ -216,7 +232,12 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         FerryConfig current = runtime.config;
         requireSameListeners(current, next);
         warnRestartOnly(current, next);
-        Map<String, SslContext> tls = tlsContexts(next);
+        Map<String, ServerTls> tls = tlsContexts(next);
+        tls.forEach((name, t) -> {
+            SessionTickets keys = tickets.get(name);
+            keys.reload();
+            keys.applyTo(t);
+        });
         Upstreams upstreams = new Upstreams(next, transport);
         ProxyRuntime old = runtime;
         ProxyRuntime replacement = new ProxyRuntime(next, upstreams, tls, old);
@@ -331,7 +352,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         Map<String, BackendConfig> backends = new LinkedHashMap<>(c.backends());
         backends.put(b.name(), changed);
         return new FerryConfig(c.source(), c.global(), c.listeners(), c.timeouts(), c.limits(), c.http2(), Map.copyOf(backends),
-                c.routes(), c.cache(), c.admin(), c.accessLog(), c.demo(), c.rendered());
+                c.routes(), c.cache(), c.admin(), c.accessLog(), c.demo(), c.realIp(), c.rendered());
     }
 
     /** Backends of the running config. */

@@ -1,10 +1,12 @@
 package io.ferry.tls;
 
 import io.ferry.config.BackendConfig;
+import io.ferry.config.BackendTlsConfig;
 import io.ferry.config.ConfigError;
 import io.ferry.config.TlsConfig;
 import io.netty.handler.codec.http2.Http2SecurityUtil;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
@@ -13,7 +15,16 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
+import io.netty.util.DomainWildcardMappingBuilder;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,22 +44,68 @@ public final class TlsContexts {
         return OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
     }
 
-    public static SslContext forServer(TlsConfig tls, String listenerName, List<String> alpn) {
-        SslContextBuilder builder;
-        if (tls.selfSigned()) {
-            builder = selfSigned(tls, listenerName);
-        } else {
-            try {
-                builder = SslContextBuilder.forServer(tls.cert().toFile(), tls.key().toFile());
-            } catch (IllegalArgumentException e) {
-                throw new ConfigError(tls.keyPath() + ".cert", "cannot load certificate or key: " + rootMessage(e));
-            }
-        }
-        SslProvider provider = provider();
-        if (provider == SslProvider.JDK) {
+    /**
+     * The listener's certificates as contexts: one per certificate, or per group of certificates that
+     * answer the same names (RSA and ECDSA side by side: BoringSSL picks what the client supports),
+     * chosen by SNI from their names (given, or read from the certificates); the first is the default.
+     */
+    public static ServerTls forServer(TlsConfig tls, String listenerName, List<String> alpn) {
+        if (provider() == SslProvider.JDK) {
             log.warn("netty-tcnative (BoringSSL) unavailable ({}); listener {} uses the JDK TLS provider",
                     String.valueOf(OpenSsl.unavailabilityCause()), listenerName);
         }
+        if (tls.selfSigned()) {
+            SslContext ctx = build(selfSigned(tls, listenerName), tls, alpn, tls.keyPath());
+            return new ServerTls(ctx, null, List.of(ctx));
+        }
+        Map<Set<String>, List<TlsConfig.Certificate>> groups = new LinkedHashMap<>();
+        for (TlsConfig.Certificate c : tls.certificates()) {
+            Set<String> names = new LinkedHashSet<>();
+            if (c.names().isEmpty()) {
+                names.addAll(CertificateFiles.names(CertificateFiles.chain(c.cert(), c.keyPath() + ".cert").get(0)));
+            } else {
+                c.names().forEach(n -> names.add(n.toLowerCase(Locale.ROOT)));
+            }
+            groups.computeIfAbsent(names, n -> new ArrayList<>()).add(c);
+        }
+        List<SslContext> contexts = new ArrayList<>();
+        DomainWildcardMappingBuilder<SslContext> bySni = null;
+        Set<String> mapped = new HashSet<>();
+        for (Map.Entry<Set<String>, List<TlsConfig.Certificate>> group : groups.entrySet()) {
+            SslContext ctx = build(serverBuilder(group.getValue()), tls, alpn, group.getValue().get(0).keyPath());
+            if (bySni == null) {
+                bySni = new DomainWildcardMappingBuilder<>(ctx); // the first certificate is the default
+            }
+            for (String name : group.getKey()) {
+                if (mapped.add(name)) {
+                    bySni.add(name, ctx);
+                }
+            }
+            contexts.add(ctx);
+        }
+        return new ServerTls(contexts.get(0), contexts.size() == 1 ? null : bySni.build(), contexts);
+    }
+
+    private static SslContextBuilder serverBuilder(List<TlsConfig.Certificate> group) {
+        TlsConfig.Certificate first = group.get(0);
+        try {
+            if (group.size() == 1) {
+                return SslContextBuilder.forServer(first.cert().toFile(), first.key().toFile());
+            }
+            List<List<X509Certificate>> chains = new ArrayList<>();
+            List<PrivateKey> keys = new ArrayList<>();
+            for (TlsConfig.Certificate c : group) {
+                chains.add(CertificateFiles.chain(c.cert(), c.keyPath() + ".cert"));
+                keys.add(CertificateFiles.privateKey(c.key(), c.keyPath() + ".key"));
+            }
+            return SslContextBuilder.forServer(new SignatureAwareKeyManager(chains, keys));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigError(first.keyPath() + ".cert", "cannot load certificate or key: " + rootMessage(e));
+        }
+    }
+
+    /** Versions, ciphers, ALPN and client certificates, the same for each of a listener's contexts. */
+    private static SslContext build(SslContextBuilder builder, TlsConfig tls, List<String> alpn, String key) {
         List<String> offered = new ArrayList<>();
         if (alpn.contains(ApplicationProtocolNames.HTTP_2)) {
             offered.add(ApplicationProtocolNames.HTTP_2);
@@ -56,29 +113,65 @@ public final class TlsContexts {
         if (alpn.contains(ApplicationProtocolNames.HTTP_1_1)) {
             offered.add(ApplicationProtocolNames.HTTP_1_1);
         }
-        alpn(builder.sslProvider(provider).protocols(tls.protocols()), offered);
+        alpn(builder.sslProvider(provider()).protocols(tls.protocols()), offered);
+        if (!tls.ciphers().isEmpty()) {
+            builder.ciphers(tls.ciphers()); // as given: unsupported names fail the build, named below
+        }
+        if (tls.verifyClient() != TlsConfig.ClientVerify.NONE) {
+            try {
+                builder.trustManager(tls.clientCa().toFile()).clientAuth(
+                        tls.verifyClient() == TlsConfig.ClientVerify.REQUIRED ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigError(tls.keyPath() + ".client-ca", "cannot load the CA certificates: " + rootMessage(e));
+            }
+        }
         try {
             return builder.build();
         } catch (Exception e) {
-            throw new ConfigError(tls.keyPath() + (tls.selfSigned() ? "" : ".key"),
-                    "cannot set up TLS: " + rootMessage(e));
+            String message = rootMessage(e);
+            throw new ConfigError(message.toLowerCase(Locale.ROOT).contains("cipher") ? tls.keyPath() + ".ciphers"
+                    : key + (tls.selfSigned() ? "" : ".key"), "cannot set up TLS: " + message);
         }
     }
 
     /**
-     * The client side of an h2 backend: ALPN offering h2 only; the servers' certificates checked against
-     * the JVM's trusted roots unless the backend says tls-verify = false.
+     * The client side of a backend with TLS, or null without: for h2, ALPN offering h2 only. Certificates
+     * are checked against tls.ca (else the JVM's trusted roots) and must name the server (hostname
+     * verification), unless tls.verify = false; a client certificate is offered when configured.
      */
-    public static SslContext forHttp2Backend(BackendConfig backend) {
-        SslContextBuilder builder = alpn(SslContextBuilder.forClient().sslProvider(provider()),
-                List.of(ApplicationProtocolNames.HTTP_2));
-        if (!backend.tlsVerify()) {
-            builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
+    public static ClientTls forBackend(BackendConfig backend) {
+        BackendTlsConfig tls = backend.tls();
+        if (!tls.enabled()) {
+            return null;
+        }
+        String key = "ferry.backends." + backend.name() + ".tls";
+        SslContextBuilder builder = SslContextBuilder.forClient().sslProvider(provider());
+        if (backend.protocol() == BackendConfig.Protocol.H2) {
+            alpn(builder, List.of(ApplicationProtocolNames.HTTP_2));
         }
         try {
-            return builder.build();
+            if (!tls.verify()) {
+                builder.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
+            } else {
+                if (tls.ca() != null) {
+                    builder.trustManager(tls.ca().toFile());
+                }
+                builder.endpointIdentificationAlgorithm("HTTPS");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ConfigError(key + ".ca", "cannot load the CA certificates: " + rootMessage(e));
+        }
+        if (tls.clientCert() != null) {
+            try {
+                builder.keyManager(tls.clientCert().toFile(), tls.clientKey().toFile());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigError(key + ".client-cert", "cannot load the client certificate or key: " + rootMessage(e));
+            }
+        }
+        try {
+            return new ClientTls(builder.build(), tls.serverName());
         } catch (Exception e) {
-            throw new ConfigError("ferry.backends." + backend.name() + ".protocol", "cannot set up TLS: " + rootMessage(e));
+            throw new ConfigError(key, "cannot set up TLS: " + rootMessage(e));
         }
     }
 

@@ -1,6 +1,6 @@
 package io.ferry.upstream;
 
-import io.netty.handler.ssl.SslContext;
+import io.ferry.tls.ClientTls;
 import io.ferry.balance.Balancer;
 import io.ferry.config.BackendConfig;
 import io.ferry.fastcgi.FastCgiSite;
@@ -23,12 +23,12 @@ public final class Backend {
     private final FastThreadLocal<RetryBudget> budgets;
     private final FastCgiSite site;
     private final BackendHealth health;
-    private final SslContext http2Tls;
+    private final ClientTls tls;
 
-    /** @param http2Tls the client TLS context of an h2 backend, else null */
-    Backend(BackendConfig config, List<ServerPool> servers, BackendHealth health, SslContext http2Tls) {
+    /** @param tls TLS to the servers (h2, or tls.enabled), else null */
+    Backend(BackendConfig config, List<ServerPool> servers, BackendHealth health, ClientTls tls) {
         this.config = config;
-        this.http2Tls = http2Tls;
+        this.tls = tls;
         this.health = health;
         this.servers = List.copyOf(servers);
         this.balancer = Balancer.create(config.balance(), this.servers, config.hashVirtualNodes());
@@ -47,8 +47,8 @@ public final class Backend {
     }
 
     /** For an h2 backend: the TLS its servers (and its health checks) are spoken to with. */
-    public SslContext http2Tls() {
-        return http2Tls;
+    public ClientTls tls() {
+        return tls;
     }
 
     public BackendConfig config() {

@@ -25,7 +25,7 @@ import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.handler.ssl.ApplicationProtocolNames;
-import io.netty.handler.ssl.SslContext;
+import io.ferry.tls.ClientTls;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -64,7 +64,7 @@ final class Http2Upstream {
     };
 
     /** @param tls null for h2c */
-    Http2Upstream(ServerPool pool, ServerConfig server, SocketAddress remote, Bootstrap base, SslContext tls,
+    Http2Upstream(ServerPool pool, ServerConfig server, SocketAddress remote, Bootstrap base, ClientTls tls,
             AtomicInteger open, IntSupplier maxConnections, long idleNanos, long shutdownMillis) {
         this.pool = pool;
         this.remote = remote;
@@ -75,8 +75,7 @@ final class Http2Upstream {
             @Override
             protected void initChannel(Channel ch) {
                 if (tls != null) {
-                    ch.pipeline().addLast("tls", server.address() == null ? tls.newHandler(ch.alloc())
-                            : tls.newHandler(ch.alloc(), server.address().getHostString(), server.address().getPort()));
+                    ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), remote));
                 }
                 ch.pipeline().addLast("h2", Http2FrameCodecBuilder.forClient()
                         .initialSettings(Http2Settings.defaultSettings().pushEnabled(false))

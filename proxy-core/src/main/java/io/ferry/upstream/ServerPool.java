@@ -1,6 +1,7 @@
 package io.ferry.upstream;
 
 import io.ferry.balance.Balanced;
+import io.ferry.config.BackendConfig;
 import io.ferry.config.Limits;
 import io.ferry.fastcgi.FastCgiClientCodec;
 import io.ferry.fastcgi.FastCgiLimits;
@@ -15,10 +16,14 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.handler.ssl.SslContext;
+import io.ferry.tls.ClientTls;
+import io.netty.handler.ssl.SslHandler;
+import javax.net.ssl.SSLException;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -76,17 +81,29 @@ public final class ServerPool implements Balanced {
         }
     };
 
+    /**
+     * Each new connection starts with a PROXY header naming its client, so it serves that client only:
+     * never pooled, never handed to another exchange (HAProxy's send-proxy connections are private too).
+     */
+    private final BackendConfig.SendProxy sendProxy;
+    /** TLS on each HTTP/1.1 connection, or null; a connection is handed out once its handshake is done. */
+    private final ClientTls tls;
+    private final long handshakeTimeoutMillis;
+
     /** HTTP/2 to the server (a stream per request), or null for HTTP/1.1 and FastCGI connections. */
     private final Http2Upstream http2;
 
     /**
-     * @param http2Tls for an h2 backend the client TLS context (ALPN h2); null otherwise
+     * @param tls TLS to the server (ALPN h2 for an h2 backend), or null for cleartext
      * @param multiplexed HTTP/2 (h2 or h2c) to the server
      */
     ServerPool(ServerConfig server, PoolConfig config, Transport transport, Limits limits,
                Duration connectTimeout, ServerHealth health, boolean fastcgi, boolean multiplexed,
-               SslContext http2Tls, Duration serverTimeout) {
+               ClientTls tls, Duration serverTimeout, BackendConfig.SendProxy sendProxy) {
         this.server = server;
+        this.sendProxy = sendProxy;
+        this.tls = multiplexed ? null : tls; // an HTTP/2 connection adds its own
+        this.handshakeTimeoutMillis = Math.max(1, connectTimeout.toMillis());
         this.config = config;
         this.health = health;
         this.fastcgi = fastcgi;
@@ -107,6 +124,9 @@ public final class ServerPool implements Balanced {
                             ch.pipeline().addLast("records", new FcgiRecordDecoder());
                             ch.pipeline().addLast("fastcgi", new FastCgiClientCodec(server.name(), maxHeaderSize));
                         } else {
+                            if (sendProxy != BackendConfig.SendProxy.NONE) {
+                                ch.pipeline().addLast("proxy-protocol", HAProxyMessageEncoder.INSTANCE);
+                            }
                             ch.pipeline().addLast("codec", new HttpClientCodec(decoder, false, false));
                         }
                         ch.pipeline().addLast("upstream", new UpstreamConnection(ServerPool.this, idleNanos));
@@ -116,7 +136,7 @@ public final class ServerPool implements Balanced {
             b.option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.SO_KEEPALIVE, true);
         }
         this.template = b;
-        this.http2 = multiplexed ? new Http2Upstream(this, server, remote, b, http2Tls, open,
+        this.http2 = multiplexed ? new Http2Upstream(this, server, remote, b, tls, open,
                 config::maxConnections, idleNanos, serverTimeout.toMillis()) : null;
     }
 
@@ -127,25 +147,56 @@ public final class ServerPool implements Balanced {
 
     /**
      * A fresh connection for one exchange, opened on {@code loop} — for HTTP/2 a new stream on the loop's
-     * connection to the server — or null when the server's connection limit is reached.
+     * connection to the server — or null when the server's connection limit is reached. A connection
+     * sends {@code proxyHeader} first (send-proxy; null for none), then does its TLS handshake if any;
+     * it is handed out when both are done.
      */
-    public Future<UpstreamConnection> open(EventLoop loop) {
+    public Future<UpstreamConnection> open(EventLoop loop, Object proxyHeader) {
         if (http2 != null) {
             return http2.open(loop);
         }
         ChannelFuture f = connect(loop);
         if (f == null) {
+            ReferenceCountUtil.release(proxyHeader);
             return null;
         }
         Promise<UpstreamConnection> connected = loop.newPromise();
         f.addListener((ChannelFuture done) -> {
-            if (done.isSuccess()) {
-                connected.trySuccess(done.channel().pipeline().get(UpstreamConnection.class));
-            } else {
+            if (!done.isSuccess()) {
+                ReferenceCountUtil.release(proxyHeader);
                 connected.tryFailure(done.cause());
+                return;
             }
+            Channel ch = done.channel();
+            UpstreamConnection c = ch.pipeline().get(UpstreamConnection.class);
+            if (proxyHeader != null) {
+                ch.write(proxyHeader, ch.voidPromise()); // before TLS: the header is read in the clear
+            }
+            if (tls == null) {
+                connected.trySuccess(c);
+                return;
+            }
+            SslHandler ssl = tls.newHandler(ch.alloc(), remote);
+            ssl.setHandshakeTimeoutMillis(handshakeTimeoutMillis); // timeouts.connect covers the handshake too
+            ch.pipeline().addBefore("codec", "tls", ssl); // starts the handshake, flushing the header first
+            ssl.handshakeFuture().addListener(hs -> {
+                if (hs.isSuccess()) {
+                    connected.trySuccess(c);
+                } else {
+                    connected.tryFailure(new SSLException("TLS handshake with " + server.name() + " failed: "
+                            + rootMessage(hs.cause())));
+                }
+            });
         });
         return connected;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
     }
 
     @Override
@@ -325,10 +376,15 @@ public final class ServerPool implements Balanced {
         loops.get().waiters.remove(waiter);
     }
 
+    /** The PROXY header a new connection must send before its request, or NONE. */
+    public BackendConfig.SendProxy sendProxy() {
+        return sendProxy;
+    }
+
     /** An idle connection of the calling event loop, most recently used first, or null. */
     public UpstreamConnection pollIdle() {
-        if (http2 != null) {
-            return null; // every request is a new stream
+        if (http2 != null || sendProxy != BackendConfig.SendProxy.NONE) {
+            return null; // every request is a new stream; a connection that named one client serves no other
         }
         ArrayDeque<UpstreamConnection> idle = loops.get().idle;
         UpstreamConnection c;
@@ -396,6 +452,15 @@ public final class ServerPool implements Balanced {
     void release(UpstreamConnection c) {
         if (http2 != null) {
             c.channel().close(); // a stream ends with its exchange; its connection stays
+            return;
+        }
+        if (sendProxy != BackendConfig.SendProxy.NONE) {
+            c.channel().close(); // it named its client in the PROXY header
+            LoopState state = loops.get();
+            ConnectionWaiter next = state.waiters.pollFirst();
+            if (next != null) {
+                next.connectionReady(null); // room for a fresh connection
+            }
             return;
         }
         LoopState state = loops.get();

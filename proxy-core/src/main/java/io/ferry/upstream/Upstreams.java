@@ -2,7 +2,7 @@ package io.ferry.upstream;
 
 import io.ferry.config.BackendConfig;
 import io.ferry.tls.TlsContexts;
-import io.netty.handler.ssl.SslContext;
+import io.ferry.tls.ClientTls;
 import io.ferry.config.FerryConfig;
 import io.ferry.config.ServerConfig;
 import io.ferry.fastcgi.FastCgiHealthCheck;
@@ -27,13 +27,14 @@ public final class Upstreams {
         for (BackendConfig b : config.backends().values()) {
             List<ServerPool> pools = new ArrayList<>();
             BackendHealth group = new BackendHealth(b.name(), b.passiveHealth().panicThreshold());
-            SslContext h2Tls = b.protocol() == BackendConfig.Protocol.H2 ? TlsContexts.forHttp2Backend(b) : null;
+            ClientTls tls = TlsContexts.forBackend(b);
             for (ServerConfig s : b.servers()) {
                 ServerHealth health = new ServerHealth(b.name(), s.name(), b.passiveHealth(), group);
                 pools.add(new ServerPool(s, b.pool(), transport, config.limits(), b.connectTimeout(), health,
-                        b.type() == BackendConfig.Type.FASTCGI, b.protocol().multiplexed(), h2Tls, b.serverTimeout()));
+                        b.type() == BackendConfig.Type.FASTCGI, b.protocol().multiplexed(), tls, b.serverTimeout(),
+                        b.sendProxy()));
             }
-            map.put(b.name(), new Backend(b, pools, group, h2Tls));
+            map.put(b.name(), new Backend(b, pools, group, tls));
         }
         this.backends = Map.copyOf(map);
     }
@@ -60,7 +61,8 @@ public final class Upstreams {
                 s.health().onServerUp(b::wakeOne);
             }
             HealthChecker.Protocol protocol = b.fastCgiSite() != null ? new FastCgiHealthCheck(b.fastCgiSite())
-                    : b.config().protocol().multiplexed() ? new Http2HealthCheck(b.http2Tls()) : HealthChecker.HTTP;
+                    : b.config().protocol().multiplexed() ? new Http2HealthCheck(b.tls())
+                    : HealthChecker.http(b.config().sendProxy(), b.tls());
             HealthChecker checker = new HealthChecker(b.config().healthCheck(), targets, loops.next(), protocol,
                     t -> t.address() instanceof java.net.InetSocketAddress ? transport.socketChannel()
                             : transport.domainChannel());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -70,6 +71,72 @@ class ConfigLoaderTest {
         assertEquals("ferry.backends.app.protocol", error("backends.app.protocol = h3").key());
         assertEquals("ferry.backends.app.protocol", error(
                 "backends.app { type = fastcgi, protocol = h2c, fastcgi.document-root = \"/tmp\" }").key());
+    }
+
+    @Test
+    void edgeKeysHaveSafeDefaultsAndAreValidated() {
+        FerryConfig c = parse("");
+        assertEquals(false, c.listeners().get(0).proxyProtocol());
+        assertEquals(null, c.listeners().get(0).redirectHttps());
+        assertEquals(null, c.realIp());
+        assertEquals(BackendConfig.SendProxy.NONE, c.backends().get("app").sendProxy());
+        assertEquals("ferry.listeners[0].proxy-protocol-from",
+                error("listeners = [ { port = 8000, proxy-protocol = true } ]").key(), "required with proxy-protocol");
+        assertEquals("ferry.listeners[0].proxy-protocol-from",
+                error("listeners = [ { port = 8000, proxy-protocol = true, proxy-protocol-from = [ \"10.0.0.0/33\" ] } ]").key());
+        ListenerConfig.HttpsRedirect r = parse("listeners = [ { port = 8000, redirect-https { } } ]")
+                .listeners().get(0).redirectHttps();
+        assertEquals(301, r.code());
+        assertEquals(443, r.port());
+        assertEquals("ferry.listeners[0].redirect-https.code",
+                error("listeners = [ { port = 8000, redirect-https.code = 200 } ]").key());
+        assertEquals("ferry.listeners[0].redirect-https",
+                error("listeners = [ { port = 8000, tls { }, redirect-https { } } ]").key(), "not on a TLS listener");
+        assertEquals("max-age=600", parse("listeners = [ { port = 8000, tls.hsts = \"max-age=600\" } ]")
+                .listeners().get(0).tls().hsts());
+        assertEquals("ferry.listeners[0].tls.hsts", error("listeners = [ { port = 8000, tls.hsts = \"forever\" } ]").key());
+        assertEquals(List.of("10.0.0.0/8"), parse("real-ip.from = [ \"10.0.0.0/8\" ]").realIp().from());
+        assertEquals("X-Forwarded-For", parse("real-ip.from = [ \"10.0.0.0/8\" ]").realIp().header());
+        assertEquals("ferry.real-ip.from", error("real-ip { header = X-Real-IP }").key());
+        assertEquals("ferry.real-ip.header", error("real-ip { from = [ \"10.0.0.0/8\" ], header = \"a b\" }").key());
+        assertEquals(BackendConfig.SendProxy.V2, parse("backends.app.send-proxy = v2").backends().get("app").sendProxy());
+        assertEquals("ferry.backends.app.send-proxy", error("backends.app.send-proxy = v3").key());
+        assertEquals("ferry.backends.app.send-proxy", error("backends.app { protocol = h2c, send-proxy = v1 }").key());
+    }
+
+    @Test
+    void tlsKeysAreValidated(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path shortKey = java.nio.file.Files.write(dir.resolve("ticket.key"), new byte[10]);
+        Path pem = java.nio.file.Files.writeString(dir.resolve("any.pem"), "not checked until startup");
+        TlsConfig tls = parse("listeners = [ { port = 4430, tls { } } ]").listeners().get(0).tls();
+        assertEquals(TlsConfig.ClientVerify.NONE, tls.verifyClient());
+        assertEquals(Duration.ofHours(1), tls.tickets().rotate());
+        assertEquals(List.of(), tls.ciphers());
+        assertEquals("ferry.listeners[0].tls.client-ca",
+                error("listeners = [ { port = 4430, tls.verify-client = optional } ]").key(), "a CA is required");
+        assertEquals("ferry.listeners[0].tls.verify-client",
+                error("listeners = [ { port = 4430, tls.verify-client = maybe } ]").key());
+        assertEquals("ferry.listeners[0].tls.ciphers",
+                error("listeners = [ { port = 4430, tls.ciphers = [ \"AES 128\" ] } ]").key());
+        assertEquals("ferry.listeners[0].tls.session-tickets.key-file",
+                error("listeners = [ { port = 4430, tls.session-tickets.key-file = \"" + shortKey + "\" } ]").key());
+        assertEquals("ferry.listeners[0].tls.certificates[0].key",
+                error("listeners = [ { port = 4430, tls.certificates = [ { cert = \"" + pem + "\" } ] } ]").key());
+        assertEquals("ferry.listeners[0].tls.certificates[0].names", error("listeners = [ { port = 4430, "
+                + "tls.certificates = [ { cert = \"" + pem + "\", key = \"" + pem + "\", names = [ \"a b\" ] } ] } ]").key());
+        BackendTlsConfig backend = parse("backends.app.tls { enabled = true, server-name = api.internal }")
+                .backends().get("app").tls();
+        assertTrue(backend.enabled() && backend.verify());
+        assertEquals("api.internal", backend.serverName());
+        assertFalse(parse("").backends().get("app").tls().enabled());
+        assertTrue(parse("backends.app.protocol = h2").backends().get("app").tls().enabled(), "h2 is TLS");
+        assertFalse(parse("backends.app { protocol = h2, tls-verify = false }").backends().get("app").tls().verify());
+        assertEquals("ferry.backends.app.tls.enabled", error("backends.app { protocol = h2, tls.enabled = false }").key());
+        assertEquals("ferry.backends.app.tls.enabled",
+                error("backends.app { type = fastcgi, fastcgi.document-root = \"/tmp\", tls.enabled = true }").key());
+        assertEquals("ferry.backends.app.tls.client-key",
+                error("backends.app.tls { enabled = true, client-cert = \"" + pem + "\" }").key());
+        assertEquals("ferry.backends.app.tls.ca", error("backends.app.tls { enabled = true, ca = \"/no/such.pem\" }").key());
     }
 
     @Test

@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -57,6 +58,10 @@ public final class TestOrigin implements AutoCloseable {
     private volatile long delayMillis;
 
     private TestOrigin(Function<Received, Reply> responder, int port) throws InterruptedException {
+        this(responder, port, null);
+    }
+
+    private TestOrigin(Function<Received, Reply> responder, int port, SslContext tls) throws InterruptedException {
         this.responder = responder;
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -64,6 +69,9 @@ public final class TestOrigin implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.incrementAndGet();
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                        }
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
                                 new HttpObjectAggregator(64 * 1024 * 1024), new Handler());
                     }
@@ -80,6 +88,15 @@ public final class TestOrigin implements AutoCloseable {
     public static TestOrigin startOn(int port, Function<Received, Reply> responder) {
         try {
             return new TestOrigin(responder, port);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** An origin speaking TLS with {@code tls} (a server context), answering "hello &lt;uri&gt;". */
+    public static TestOrigin startTls(SslContext tls) {
+        try {
+            return new TestOrigin(r -> Reply.ok("hello " + r.uri()), 0, tls);
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }
