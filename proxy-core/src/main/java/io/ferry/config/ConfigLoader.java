@@ -299,16 +299,16 @@ public final class ConfigLoader {
                             + "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256; got \"" + cipher + '"');
                 }
             }
-            String verifyName = s.string("verify-client", "none");
+            String verifyName = s.string("verify", "none");
             TlsConfig.ClientVerify verify = switch (verifyName) {
                 case "none" -> TlsConfig.ClientVerify.NONE;
                 case "optional" -> TlsConfig.ClientVerify.OPTIONAL;
                 case "required" -> TlsConfig.ClientVerify.REQUIRED;
-                default -> throw s.error("verify-client", "must be none, optional or required; got \"" + verifyName + '"');
+                default -> throw s.error("verify", "must be none, optional or required; got \"" + verifyName + '"');
             };
             Path clientCa = file(s, "client-ca");
             if (verify != TlsConfig.ClientVerify.NONE && clientCa == null) {
-                throw s.error("client-ca", "is required with verify-client = " + verifyName
+                throw s.error("client-ca", "is required with verify = " + verifyName
                         + ": the CAs client certificates must chain to");
             }
             Section t = s.section("session-tickets");

@@ -113,9 +113,9 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofHours(1), tls.tickets().rotate());
         assertEquals(List.of(), tls.ciphers());
         assertEquals("ferry.listeners[0].tls.client-ca",
-                error("listeners = [ { port = 4430, tls.verify-client = optional } ]").key(), "a CA is required");
-        assertEquals("ferry.listeners[0].tls.verify-client",
-                error("listeners = [ { port = 4430, tls.verify-client = maybe } ]").key());
+                error("listeners = [ { port = 4430, tls.verify = optional } ]").key(), "a CA is required");
+        assertEquals("ferry.listeners[0].tls.verify",
+                error("listeners = [ { port = 4430, tls.verify = maybe } ]").key());
         assertEquals("ferry.listeners[0].tls.ciphers",
                 error("listeners = [ { port = 4430, tls.ciphers = [ \"AES 128\" ] } ]").key());
         assertEquals("ferry.listeners[0].tls.session-tickets.key-file",

@@ -243,7 +243,7 @@ class TlsCertificatesTest {
              FerryHarness ferry = FerryHarness.start("""
                      ferry {
                        listeners = [ { name = https, bind = "127.0.0.1", port = 0, protocols = [ "http/1.1" ],
-                         tls { cert = "%s", key = "%s", verify-client = optional, client-ca = "%s" } } ]
+                         tls { cert = "%s", key = "%s", verify = optional, client-ca = "%s" } } ]
                        backends.app.servers = [ "127.0.0.1:%d" ]
                        backends.php { type = fastcgi, servers = [ "%s" ], fastcgi.document-root = "%s" }
                        routes = [ { path = "/who.php", backend = php }, { backend = app } ]
@@ -272,7 +272,7 @@ class TlsCertificatesTest {
     @Test
     void requiredClientCertificatesRefuseTheHandshakeWithoutOne() throws Exception {
         try (TestOrigin origin = TestOrigin.echoUri();
-             FerryHarness ferry = ferry(origin.port(), "cert = \"%s\", key = \"%s\", verify-client = required, client-ca = \"%s\""
+             FerryHarness ferry = ferry(origin.port(), "cert = \"%s\", key = \"%s\", verify = required, client-ca = \"%s\""
                      .formatted(pem("a.crt"), pem("a.key"), pem("client.crt")))) {
             int port = ferry.port("https");
             String refused = sClient(port, "GET /nocert HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
