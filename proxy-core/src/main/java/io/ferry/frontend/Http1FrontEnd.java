@@ -1,18 +1,14 @@
 package io.ferry.frontend;
 
-import io.ferry.exchange.ClientStream;
 import io.ferry.exchange.Exchange;
 import io.ferry.exchange.ProxyRuntime;
 import io.ferry.exchange.ProxySettings;
 import io.ferry.tunnel.TunnelHandler;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -31,8 +27,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
-import javax.net.ssl.SSLSession;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -51,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * pipelined request waiting its turn, or whatever the exchange cannot take now, see
  * {@link Exchange#wantsInput}). An ordinary exchange changes nothing, so costs no epoll_ctl.
  */
-public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements ClientStream, ClientTimer.Owner {
+public final class Http1FrontEnd extends ClientFrontEnd implements ClientTimer.Owner {
     private static final Logger log = LoggerFactory.getLogger(Http1FrontEnd.class);
 
     private enum State {
@@ -67,12 +61,10 @@ public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements
         CLOSING
     }
 
-    private final ProxySettings settings;
     private final RequestHeadTimeout headTimeout;
     private ClientTimer clientTimer;
     /** Decoded inbound messages not yet handed on: the rest of a pipelined batch. */
     private final ArrayDeque<Object> inbound = new ArrayDeque<>(4);
-    private ChannelHandlerContext ctx;
     private String clientIp;
     private State state = State.IDLE;
     private Exchange exchange;
@@ -93,7 +85,7 @@ public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements
     private long maxBodyBytes;
 
     public Http1FrontEnd(ProxySettings settings, RequestHeadTimeout headTimeout) {
-        this.settings = settings;
+        super(settings);
         this.headTimeout = headTimeout;
     }
 
@@ -331,33 +323,8 @@ public final class Http1FrontEnd extends ChannelInboundHandlerAdapter implements
     // ---------------------------------------------------------------- what the exchange sees
 
     @Override
-    public EventLoop eventLoop() {
-        return ctx.channel().eventLoop();
-    }
-
-    @Override
-    public ByteBufAllocator alloc() {
-        return ctx.alloc();
-    }
-
-    @Override
-    public InetSocketAddress localAddress() {
-        return (InetSocketAddress) ctx.channel().localAddress();
-    }
-
-    @Override
-    public InetSocketAddress remoteAddress() {
-        return FrontEnds.clientAddress(ctx.channel());
-    }
-
-    @Override
-    public SSLSession tlsSession() {
-        return FrontEnds.tlsSession(ctx.channel());
-    }
-
-    @Override
-    public boolean tls() {
-        return settings.tls();
+    Channel clientChannel() {
+        return ctx.channel();
     }
 
     @Override

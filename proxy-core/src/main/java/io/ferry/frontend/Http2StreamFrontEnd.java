@@ -1,17 +1,13 @@
 package io.ferry.frontend;
 
-import io.ferry.exchange.ClientStream;
 import io.ferry.exchange.Exchange;
 import io.ferry.exchange.ProxyRuntime;
 import io.ferry.exchange.ProxySettings;
 import io.ferry.http.Versions;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -28,14 +24,11 @@ import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
-import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.stream.ChunkedInput;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
-import javax.net.ssl.SSLSession;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,12 +45,10 @@ import org.slf4j.LoggerFactory;
  * exchange reads its upstream only while it is writable, so a stream the client stops reading stops its
  * upstream and nothing else. A stream that moves nothing for timeouts.client is reset.
  */
-final class Http2StreamFrontEnd extends ChannelInboundHandlerAdapter implements ClientStream {
+final class Http2StreamFrontEnd extends ClientFrontEnd {
     private static final Logger log = LoggerFactory.getLogger(Http2StreamFrontEnd.class);
 
-    private final ProxySettings settings;
     private final Http2ConnectionFrontEnd connection;
-    private ChannelHandlerContext ctx;
     private final String clientIp;
     // timeouts.client, checked by the connection's one sweep (no task per stream)
     private long timeoutNanos;
@@ -78,7 +69,7 @@ final class Http2StreamFrontEnd extends ChannelInboundHandlerAdapter implements 
     private long maxBodyBytes;
 
     Http2StreamFrontEnd(ProxySettings settings, Http2ConnectionFrontEnd connection, String clientIp) {
-        this.settings = settings;
+        super(settings);
         this.connection = connection;
         this.clientIp = clientIp;
     }
@@ -241,33 +232,8 @@ final class Http2StreamFrontEnd extends ChannelInboundHandlerAdapter implements 
     // ---------------------------------------------------------------- what the exchange sees
 
     @Override
-    public EventLoop eventLoop() {
-        return ctx.channel().eventLoop();
-    }
-
-    @Override
-    public ByteBufAllocator alloc() {
-        return ctx.alloc();
-    }
-
-    @Override
-    public InetSocketAddress localAddress() {
-        return (InetSocketAddress) ((Http2StreamChannel) ctx.channel()).parent().localAddress();
-    }
-
-    @Override
-    public InetSocketAddress remoteAddress() {
-        return FrontEnds.clientAddress(((Http2StreamChannel) ctx.channel()).parent());
-    }
-
-    @Override
-    public SSLSession tlsSession() {
-        return FrontEnds.tlsSession(((Http2StreamChannel) ctx.channel()).parent());
-    }
-
-    @Override
-    public boolean tls() {
-        return settings.tls();
+    Channel clientChannel() {
+        return ((Http2StreamChannel) ctx.channel()).parent();
     }
 
     @Override
