@@ -115,6 +115,40 @@ class ProxyProtocolTest {
         }
     }
 
+    /** curl sends a v1 header before HTTP/2 with prior knowledge, and before a TLS handshake (ALPN h2). */
+    @Test
+    void theHeaderComesBeforeHttp2AndBeforeTls() throws Exception {
+        try (TestOrigin origin = TestOrigin.echoUri();
+             FerryHarness ferry = FerryHarness.start("""
+                     ferry {
+                       listeners = [
+                         { name = http, bind = "127.0.0.1", port = 0, proxy-protocol = true, proxy-protocol-from = [ "127.0.0.0/8" ] }
+                         { name = https, bind = "127.0.0.1", port = 0, proxy-protocol = true, proxy-protocol-from = [ "127.0.0.0/8" ], tls { } }
+                       ]
+                       backends.app.servers = [ "127.0.0.1:%d" ]
+                       routes = [ { backend = app } ]
+                       timeouts.shutdown = 1s
+                     }
+                     """.formatted(origin.port()))) {
+            assertEquals("200 2", curl("--haproxy-protocol", "--http2-prior-knowledge", "http://127.0.0.1:" + ferry.port() + "/h2c"));
+            assertEquals("200 2", curl("--haproxy-protocol", "-k", "--http2", "https://127.0.0.1:" + ferry.port("https") + "/h2"));
+            assertEquals("200 1.1", curl("--haproxy-protocol", "-k", "--http1.1", "https://127.0.0.1:" + ferry.port("https") + "/h1"));
+            assertTrue(curl("-k", "https://127.0.0.1:" + ferry.port("https") + "/no-header").startsWith("000"),
+                    "without the header the connection is closed");
+            assertEquals(3, origin.requests().size());
+        }
+    }
+
+    private static String curl(String... args) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("curl", "-s", "-o", "/dev/null",
+                "-w", "%{http_code} %{http_version}", "--max-time", "10"));
+        cmd.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        p.waitFor();
+        return out;
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"send-proxy", "send-proxy-v2"})
     void behindHaproxyTheClientIsTheOneHaproxyNames(String sendProxy) throws Exception {
