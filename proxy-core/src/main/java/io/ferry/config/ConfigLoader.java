@@ -243,24 +243,30 @@ public final class ConfigLoader {
                     throw s.error("proxy-protocol-from", "is required with proxy-protocol = true: the networks of the"
                             + " load balancers that send it (anything else is closed)");
                 }
-                ListenerConfig.HttpsRedirect redirect = null;
-                if (s.has("redirect-https")) {
-                    if (tls != null) {
-                        throw s.error("redirect-https", "belongs on a plain-HTTP listener; this one has tls");
-                    }
-                    Section r = s.section("redirect-https");
-                    int code = r.integer("code", 301, 0, 999);
-                    if (code != 301 && code != 302 && code != 307 && code != 308) {
-                        throw r.error("code", "must be 301, 302, 307 or 308; got " + code);
-                    }
-                    redirect = new ListenerConfig.HttpsRedirect(code, r.integer("port", 443, 1, 65535));
-                    r.rejectUnknownKeys();
+                if (tls != null && s.has("redirect-https")) {
+                    throw s.error("redirect-https", "belongs on a plain-HTTP listener; this one has tls");
                 }
+                ListenerConfig.HttpsRedirect redirect = httpsRedirect(s);
                 s.rejectUnknownKeys();
                 listeners.add(new ListenerConfig(name, bind, port, backlog, reuseAddress, noDelay, tls,
                         List.copyOf(new LinkedHashSet<>(protocols)), proxyProtocol, proxyFrom, redirect));
             }
             return listeners;
+        }
+
+        /** The optional redirect-https { code, port } of a listener or a route. */
+        private static ListenerConfig.HttpsRedirect httpsRedirect(Section s) {
+            if (!s.has("redirect-https")) {
+                return null;
+            }
+            Section r = s.section("redirect-https");
+            int code = r.integer("code", 301, 0, 999);
+            if (code != 301 && code != 302 && code != 307 && code != 308) {
+                throw r.error("code", "must be 301, 302, 307 or 308; got " + code);
+            }
+            ListenerConfig.HttpsRedirect redirect = new ListenerConfig.HttpsRedirect(code, r.integer("port", 443, 1, 65535));
+            r.rejectUnknownKeys();
+            return redirect;
         }
 
         private TlsConfig tls(Section s) {
@@ -377,8 +383,9 @@ public final class ConfigLoader {
                 }
                 boolean cache = s.bool("cache", true);
                 String name = s.string("name", String.join(",", hosts) + path);
+                ListenerConfig.HttpsRedirect redirect = httpsRedirect(s);
                 s.rejectUnknownKeys();
-                routes.add(new RouteConfig(name, List.copyOf(hosts), path, backend, cache));
+                routes.add(new RouteConfig(name, List.copyOf(hosts), path, backend, cache, redirect));
             }
             return routes;
         }

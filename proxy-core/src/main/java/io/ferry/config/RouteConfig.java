@@ -6,7 +6,9 @@ import java.util.List;
  * Sends requests whose Host matches one of {@code hosts} and whose path starts with {@code pathPrefix}
  * to {@code backend}. Hosts are exact names, {@code *.example.org} wildcards, or {@code *} for any.
  * {@code cache} lets the shared cache answer the route's requests (when the cache is enabled); {@code name}
- * labels its metrics (default: its hosts and path).
+ * labels its metrics (default: its hosts and path). {@code redirectHttps}, when set, answers the route's
+ * plain-HTTP requests with a redirect to https instead (requests over TLS go to the backend).
  */
-public record RouteConfig(String name, List<String> hosts, String pathPrefix, String backend, boolean cache) {
+public record RouteConfig(String name, List<String> hosts, String pathPrefix, String backend, boolean cache,
+                          ListenerConfig.HttpsRedirect redirectHttps) {
 }

@@ -152,8 +152,12 @@ public final class Exchange {
             giveUp(HttpResponseStatus.NOT_FOUND, "no route for host " + host);
             return;
         }
-        backend = route.backend();
         record.route = route.name();
+        if (route.redirectHttps() != null && !client.tls()) {
+            respondWith(new HttpsRedirectResponder(route.redirectHttps(), host));
+            return;
+        }
+        backend = route.backend();
         record.backend = backend.name();
         hashKey = backend.hashesSource() ? record.remoteAddr() : normalPath;
         backend.retryBudget().onRequest();

@@ -37,7 +37,7 @@ public final class ProxyRuntime {
         this.config = config;
         this.upstreams = upstreams;
         this.router = Router.build(config.routes(), RouteConfig::hosts, RouteConfig::pathPrefix,
-                r -> new RouteTarget(r.name(), upstreams.backend(r.backend()), r.cache()));
+                r -> new RouteTarget(r.name(), upstreams.backend(r.backend()), r.cache(), r.redirectHttps()));
         this.cache = !config.cache().enabled() ? null
                 : new CacheFront(config.cache(), reusableCache(previous, config));
         this.forwarded = new ForwardedHeaders(config.global().via());
@@ -78,7 +78,10 @@ public final class ProxyRuntime {
         return previous.cache.cache.settings().equals(CacheFront.settings(config.cache())) ? previous.cache.cache : null;
     }
 
-    /** What a route leads to: its name (for metrics), a backend, and whether the cache may answer. */
-    record RouteTarget(String name, Backend backend, boolean cache) {
+    /**
+     * What a route leads to: its name (for metrics), a backend, whether the cache may answer, and the
+     * redirect its plain-HTTP requests get instead (or null).
+     */
+    record RouteTarget(String name, Backend backend, boolean cache, ListenerConfig.HttpsRedirect redirectHttps) {
     }
 }

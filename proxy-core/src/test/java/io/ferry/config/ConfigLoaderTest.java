@@ -92,6 +92,10 @@ class ConfigLoaderTest {
                 error("listeners = [ { port = 8000, redirect-https.code = 200 } ]").key());
         assertEquals("ferry.listeners[0].redirect-https",
                 error("listeners = [ { port = 8000, tls { }, redirect-https { } } ]").key(), "not on a TLS listener");
+        assertEquals(308, parse("routes = [ { backend = app, redirect-https.code = 308 } ]").routes().get(0)
+                .redirectHttps().code());
+        assertEquals("ferry.routes[0].redirect-https.code",
+                error("routes = [ { backend = app, redirect-https.code = 303 } ]").key());
         assertEquals("max-age=600", parse("listeners = [ { port = 8000, tls.hsts = \"max-age=600\" } ]")
                 .listeners().get(0).tls().hsts());
         assertEquals("ferry.listeners[0].tls.hsts", error("listeners = [ { port = 8000, tls.hsts = \"forever\" } ]").key());

@@ -59,6 +59,37 @@ class EdgeOptionsTest {
     }
 
     @Test
+    void aRouteRedirectsItsPlainRequestsToHttpsWhileTlsOnesReachTheBackend() throws Exception {
+        try (TestOrigin origin = TestOrigin.echoUri();
+             FerryHarness ferry = FerryHarness.start("""
+                     ferry {
+                       listeners = [
+                         { name = http, bind = "127.0.0.1", port = 0 }
+                         { name = https, bind = "127.0.0.1", port = 0, protocols = [ "http/1.1" ], tls { } }
+                       ]
+                       backends.app.servers = [ "127.0.0.1:%d" ]
+                       routes = [
+                         { path = "/admin", backend = app, redirect-https { code = 308 } }
+                         { backend = app }
+                       ]
+                       timeouts.shutdown = 1s
+                     }
+                     """.formatted(origin.port()));
+             RawClient plain = new RawClient(ferry.port());
+             RawClient tls = new RawClient(tlsSocket(ferry.port("https")))) {
+            plain.send("POST /admin/save?x=1 HTTP/1.1\r\nHost: shop.example\r\nContent-Length: 2\r\n\r\nok");
+            RawClient.Response r = plain.read();
+            assertEquals(308, r.status());
+            assertEquals("https://shop.example/admin/save?x=1", r.header("Location"));
+            plain.send("GET /catalog HTTP/1.1\r\nHost: shop.example\r\n\r\n");
+            assertEquals(200, plain.read().status(), "other routes stay on plain HTTP");
+            tls.send("GET /admin/page HTTP/1.1\r\nHost: shop.example\r\n\r\n");
+            assertEquals(200, tls.read().status(), "over TLS the route goes to its backend");
+            assertEquals(List.of("/catalog", "/admin/page"), origin.requests().stream().map(TestOrigin.Received::uri).toList());
+        }
+    }
+
+    @Test
     void tlsResponsesCarryStrictTransportSecurityUnlessTheOriginSetsIt() throws Exception {
         try (TestOrigin origin = TestOrigin.start(r -> r.uri().equals("/own")
                 ? new TestOrigin.Reply(200, Map.of("Strict-Transport-Security", "max-age=5"), "own".getBytes())
