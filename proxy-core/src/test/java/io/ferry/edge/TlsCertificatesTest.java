@@ -269,6 +269,29 @@ class TlsCertificatesTest {
         }
     }
 
+    /** Over HTTP/2 (curl, ALPN h2) the verified subject reaches the backend the same way. */
+    @Test
+    void clientCertificatesOverHttp2() throws Exception {
+        try (TestOrigin origin = TestOrigin.echoUri();
+             FerryHarness ferry = FerryHarness.start("""
+                     ferry {
+                       listeners = [ { name = https, bind = "127.0.0.1", port = 0,
+                         tls { cert = "%s", key = "%s", verify = optional, client-ca = "%s" } } ]
+                       backends.app.servers = [ "127.0.0.1:%d" ]
+                       routes = [ { backend = app } ]
+                       timeouts.shutdown = 1s
+                     }
+                     """.formatted(pem("a.crt"), pem("a.key"), pem("client.crt"), origin.port()))) {
+            Process p = new ProcessBuilder("curl", "-sk", "--http2", "-o", "/dev/null", "-w", "%{http_code} %{http_version}",
+                    "--cert", pem("client.crt"), "--key", pem("client.key"), "-H", "X-Client-Cert-Subject: CN=admin",
+                    "https://127.0.0.1:" + ferry.port("https") + "/h2-cert").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            p.waitFor();
+            assertEquals("200 2", out);
+            assertEquals("O=Example Clients,CN=alice", origin.requests().get(0).headers().get("X-Client-Cert-Subject"));
+        }
+    }
+
     @Test
     void requiredClientCertificatesRefuseTheHandshakeWithoutOne() throws Exception {
         try (TestOrigin origin = TestOrigin.echoUri();
