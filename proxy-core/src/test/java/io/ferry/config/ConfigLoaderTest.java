@@ -159,6 +159,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void edgeExampleIsValidOnceItsFilesExist(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path tls = java.nio.file.Files.createDirectories(dir.resolve("tls"));
+        for (String f : List.of("www-ecdsa.crt", "www-ecdsa.key", "www-rsa.crt", "www-rsa.key", "shop.crt", "shop.key",
+                "operators-ca.pem", "internal-ca.pem")) {
+            java.nio.file.Files.writeString(tls.resolve(f), "checked when Ferry starts");
+        }
+        java.nio.file.Files.write(tls.resolve("ticket.key"), new byte[48]);
+        String text = java.nio.file.Files.readString(Path.of("../conf/examples/edge.conf"))
+                .replace("app1.internal", "127.0.0.1").replace("app2.internal", "127.0.0.2")
+                .replace("legacy.internal", "127.0.0.3");
+        FerryConfig c = ConfigLoader.parse(text, dir);
+        assertEquals(308, c.listeners().get(0).redirectHttps().code());
+        assertTrue(c.listeners().get(1).proxyProtocol());
+        assertEquals(3, c.listeners().get(1).tls().certificates().size());
+        assertEquals(TlsConfig.ClientVerify.REQUIRED, c.listeners().get(2).tls().verifyClient());
+        assertEquals("app.internal", c.backends().get("app").tls().serverName());
+        assertEquals(BackendConfig.SendProxy.V2, c.backends().get("legacy").sendProxy());
+    }
+
+    @Test
     void fastcgiSettingsAreValidated() {
         assertEquals("ferry.backends.app.fastcgi", error("backends.app { type = fastcgi }").key());
         assertEquals("ferry.backends.app.fastcgi.document-root",
