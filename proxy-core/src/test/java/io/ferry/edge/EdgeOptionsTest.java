@@ -181,6 +181,35 @@ class EdgeOptionsTest {
     }
 
     @Test
+    void sourceHashBalancesOnTheRealClient() throws Exception {
+        try (TestOrigin a = TestOrigin.start(r -> TestOrigin.Reply.ok("a"));
+             TestOrigin b = TestOrigin.start(r -> TestOrigin.Reply.ok("b"));
+             FerryHarness ferry = FerryHarness.start("""
+                     ferry {
+                       listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
+                       backends.app { servers = [ "127.0.0.1:%d", "127.0.0.1:%d" ], balance = source-hash }
+                       routes = [ { backend = app } ]
+                       real-ip.from = [ "127.0.0.1" ]
+                       timeouts.shutdown = 1s
+                     }
+                     """.formatted(a.port(), b.port()));
+             RawClient c = new RawClient(ferry.port())) {
+            java.util.Map<String, String> serverByClient = new java.util.HashMap<>();
+            for (int round = 0; round < 2; round++) {
+                for (int i = 1; i <= 20; i++) {
+                    String client = "203.0.113." + i;
+                    c.send("GET / HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: " + client + "\r\n\r\n");
+                    String server = c.read().bodyText();
+                    String before = serverByClient.putIfAbsent(client, server);
+                    assertTrue(before == null || before.equals(server), client + " stays on one server");
+                }
+            }
+            assertEquals(java.util.Set.of("a", "b"), new java.util.HashSet<>(serverByClient.values()),
+                    "clients behind the one trusted proxy spread over both servers");
+        }
+    }
+
+    @Test
     void realIpIsTheClientForPurgeAclsAndForPhp() throws Exception {
         Path root = Files.createDirectories(dir.resolve("site"));
         Files.writeString(root.resolve("addr.php"), "<?php echo $_SERVER['REMOTE_ADDR'];");
