@@ -104,24 +104,12 @@ final class BackendReader {
             }
             upgrades.add(u.toLowerCase(java.util.Locale.ROOT));
         }
-        String protocolName = s.string("protocol", "http1");
-        BackendConfig.Protocol protocol = switch (protocolName) {
-            case "http1" -> BackendConfig.Protocol.HTTP1;
-            case "h2" -> BackendConfig.Protocol.H2;
-            case "h2c" -> BackendConfig.Protocol.H2C;
-            default -> throw s.error("protocol", "must be http1, h2 or h2c; got \"" + protocolName + '"');
-        };
+        BackendConfig.Protocol protocol = s.choice("protocol", BackendConfig.Protocol.HTTP1);
         if (protocol.multiplexed() && type == BackendConfig.Type.FASTCGI) {
             throw s.error("protocol", "a fastcgi backend speaks FastCGI; h2 and h2c are for HTTP backends");
         }
         BackendTlsConfig tls = tls(s, type, protocol);
-        String sendProxyName = s.string("send-proxy", "none");
-        BackendConfig.SendProxy sendProxy = switch (sendProxyName) {
-            case "none" -> BackendConfig.SendProxy.NONE;
-            case "v1" -> BackendConfig.SendProxy.V1;
-            case "v2" -> BackendConfig.SendProxy.V2;
-            default -> throw s.error("send-proxy", "must be none, v1 or v2; got \"" + sendProxyName + '"');
-        };
+        BackendConfig.SendProxy sendProxy = s.choice("send-proxy", BackendConfig.SendProxy.NONE);
         if (sendProxy != BackendConfig.SendProxy.NONE && (type == BackendConfig.Type.FASTCGI || protocol.multiplexed())) {
             throw s.error("send-proxy", "is for HTTP/1.1 backends: a FastCGI server does not read it, and an HTTP/2"
                     + " connection carries many clients' requests");

@@ -305,16 +305,10 @@ public final class ConfigLoader {
                             + "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256; got \"" + cipher + '"');
                 }
             }
-            String verifyName = s.string("verify", "none");
-            TlsConfig.ClientVerify verify = switch (verifyName) {
-                case "none" -> TlsConfig.ClientVerify.NONE;
-                case "optional" -> TlsConfig.ClientVerify.OPTIONAL;
-                case "required" -> TlsConfig.ClientVerify.REQUIRED;
-                default -> throw s.error("verify", "must be none, optional or required; got \"" + verifyName + '"');
-            };
+            TlsConfig.ClientVerify verify = s.choice("verify", TlsConfig.ClientVerify.NONE);
             Path clientCa = file(s, "client-ca");
             if (verify != TlsConfig.ClientVerify.NONE && clientCa == null) {
-                throw s.error("client-ca", "is required with verify = " + verifyName
+                throw s.error("client-ca", "is required with verify = " + verify.name().toLowerCase(java.util.Locale.ROOT)
                         + ": the CAs client certificates must chain to");
             }
             Section t = s.section("session-tickets");

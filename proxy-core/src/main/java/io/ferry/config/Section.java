@@ -177,6 +177,21 @@ final class Section {
         }
     }
 
+    /** One of an enum's constants, written in lower case in the file (http1, h2c, v2, optional...). */
+    <E extends Enum<E>> E choice(String key, E defaultValue) {
+        String text = string(key, defaultValue.name().toLowerCase(java.util.Locale.ROOT));
+        List<String> names = new ArrayList<>();
+        for (E e : defaultValue.getDeclaringClass().getEnumConstants()) {
+            String name = e.name().toLowerCase(java.util.Locale.ROOT);
+            if (name.equals(text)) {
+                return e;
+            }
+            names.add(name);
+        }
+        String last = names.remove(names.size() - 1);
+        throw error(key, "must be " + String.join(", ", names) + " or " + last + "; got \"" + text + '"');
+    }
+
     /** A file that must be readable, relative to {@code baseDir} (the config's directory); null when not set. */
     java.nio.file.Path readableFile(String key, java.nio.file.Path baseDir) {
         String value = string(key, null);

@@ -1,7 +1,5 @@
 package io.ferry.exchange;
 
-import io.ferry.config.BackendConfig;
-import io.ferry.http.ProxyHeaders;
 import io.ferry.cache.CachedResponse;
 import io.ferry.cache.StorePolicy;
 import io.ferry.upstream.Backend;
@@ -92,8 +90,7 @@ final class BackgroundRefresh implements UpstreamExchange, GenericFutureListener
             r.attach(idle);
             return;
         }
-        Future<UpstreamConnection> f = s.open(loop, s.sendProxy() == BackendConfig.SendProxy.NONE ? null
-                : ProxyHeaders.unnamed(s.sendProxy()));
+        Future<UpstreamConnection> f = s.open(loop, null, null); // Ferry's own request: it names no client
         if (f == null) {
             r.finish(null, "server at pool.max-connections");
             return;

@@ -72,6 +72,8 @@ public final class Exchange {
     private FastCgiPhase fastCgi;
     private OriginResponder origin;
 
+    /** The listener the request came in on, in the exchange's runtime. */
+    private final ProxyRuntime.Listener listener;
     /** The address of the connection's peer (after a PROXY protocol header): what X-Forwarded-For gets. */
     private final String peerIp;
     /** The client found behind trusted proxies (real-ip), or null when it is the peer. */
@@ -83,6 +85,7 @@ public final class Exchange {
         this.client = client;
         this.settings = settings;
         this.runtime = runtime;
+        this.listener = runtime.listener(settings.listener());
         this.peerIp = clientIp;
         this.record = new ExchangeRecord(clientIp);
         this.body = new RequestBody(runtime.config.limits().maxReplayBody());
@@ -98,7 +101,7 @@ public final class Exchange {
 
     /** Apache's SSL_CLIENT_VERIFY on a listener that asks for client certificates, else null. */
     String clientVerify() {
-        if (!client.tls() || !runtime.verifiesClients(settings.listener())) {
+        if (!client.tls() || !listener.verifiesClients()) {
             return null;
         }
         return clientSubject != null ? "SUCCESS" : "NONE";
@@ -121,7 +124,7 @@ public final class Exchange {
         if (runtime.clientCertificates) {
             // Only Ferry may say who the certificate names: a client's own copy of the field goes.
             req.headers().remove(ClientCertificates.SUBJECT_FIELD);
-            if (client.tls() && runtime.verifiesClients(settings.listener())) {
+            if (client.tls() && listener.verifiesClients()) {
                 clientSubject = ClientCertificates.subject(client.tlsSession());
                 if (clientSubject != null) {
                     req.headers().set(ClientCertificates.SUBJECT_FIELD, clientSubject);
@@ -136,12 +139,9 @@ public final class Exchange {
         uri = req.uri();
         record.uri(uri);
         String host = req.headers().get(HttpHeaderNames.HOST);
-        if (!client.tls()) {
-            var redirect = runtime.httpsRedirect(settings.listener());
-            if (redirect != null) {
-                respondWith(new HttpsRedirectResponder(redirect, host));
-                return;
-            }
+        if (listener.config().redirectHttps() != null) { // only a plain listener has one
+            respondWith(new HttpsRedirectResponder(listener.config().redirectHttps(), host));
+            return;
         }
         int q = uri.indexOf('?');
         String rawPath = q < 0 ? uri : uri.substring(0, q);
@@ -403,7 +403,7 @@ public final class Exchange {
     /** Strict-Transport-Security on a TLS listener that sets it, unless the origin chose its own. */
     private void addEdgeHeaders(HttpResponse response) {
         if (client.tls()) {
-            String hsts = runtime.hsts(settings.listener());
+            String hsts = listener.hsts();
             if (hsts != null && !response.headers().contains(STRICT_TRANSPORT_SECURITY)) {
                 response.headers().set(STRICT_TRANSPORT_SECURITY, hsts);
             }

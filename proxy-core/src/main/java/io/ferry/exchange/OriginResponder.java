@@ -1,7 +1,5 @@
 package io.ferry.exchange;
 
-import io.ferry.config.BackendConfig;
-import io.ferry.http.ProxyHeaders;
 import io.ferry.exchange.Retries.Failure;
 import io.ferry.upstream.Backend;
 import io.ferry.upstream.ConnectionWaiter;
@@ -183,8 +181,7 @@ final class OriginResponder implements Responder, UpstreamExchange, ConnectionWa
     }
 
     private void openConnection(ServerPool s) {
-        Future<UpstreamConnection> f = s.open(ex.client.eventLoop(), s.sendProxy() == BackendConfig.SendProxy.NONE ? null
-                : ProxyHeaders.naming(s.sendProxy(), ex.clientAddress(), ex.client.localAddress()));
+        Future<UpstreamConnection> f = s.open(ex.client.eventLoop(), ex.clientAddress(), ex.client.localAddress());
         if (f == null) {
             ex.giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "server " + s.name() + " at pool.max-connections");
             return;

@@ -1,5 +1,6 @@
 package io.ferry.exchange;
 
+import io.ferry.config.Cidr;
 import io.ferry.config.FerryConfig;
 import io.ferry.config.ListenerConfig;
 import io.ferry.config.TlsConfig;
@@ -11,6 +12,7 @@ import io.ferry.upstream.Backend;
 import io.ferry.upstream.Upstreams;
 import io.ferry.tls.ServerTls;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,8 +32,7 @@ public final class ProxyRuntime {
     final RealIp realIp;
     /** Some listener asks for client certificates: X-Client-Cert-Subject is Ferry's to set, on every listener. */
     final boolean clientCertificates;
-    /** Per listener: what the edge adds to an exchange (an https redirect, Strict-Transport-Security). */
-    private final Map<String, ListenerConfig> listeners;
+    private final Map<String, Listener> listeners;
 
     public ProxyRuntime(FerryConfig config, Upstreams upstreams, Map<String, ServerTls> tls, ProxyRuntime previous) {
         this.config = config;
@@ -43,31 +44,39 @@ public final class ProxyRuntime {
         this.forwarded = new ForwardedHeaders(config.global().via());
         this.tls = Map.copyOf(tls);
         this.realIp = config.realIp() == null ? null : new RealIp(config.realIp());
-        Map<String, ListenerConfig> byName = new HashMap<>();
+        Map<String, Listener> byName = new HashMap<>();
         for (ListenerConfig l : config.listeners()) {
-            byName.put(l.name(), l);
+            byName.put(l.name(), Listener.of(l));
         }
         this.listeners = Map.copyOf(byName);
-        this.clientCertificates = config.listeners().stream().anyMatch(l -> l.tls() != null
-                && l.tls().verifyClient() != TlsConfig.ClientVerify.NONE);
+        this.clientCertificates = byName.values().stream().anyMatch(Listener::verifiesClients);
     }
 
-    /** Whether a listener asks its clients for certificates. */
-    boolean verifiesClients(String listener) {
-        ListenerConfig l = listeners.get(listener);
-        return l != null && l.tls() != null && l.tls().verifyClient() != TlsConfig.ClientVerify.NONE;
+    /** A listener of this configuration by name, or null. */
+    public Listener listener(String name) {
+        return listeners.get(name);
     }
 
-    /** The redirect to https a plain listener answers every request with, or null. */
-    ListenerConfig.HttpsRedirect httpsRedirect(String listener) {
-        ListenerConfig l = listeners.get(listener);
-        return l == null ? null : l.redirectHttps();
-    }
+    /**
+     * A listener as connections and exchanges use it: its config, with what is derived from it once
+     * rather than per connection or request.
+     *
+     * @param proxyProtocolFrom the networks allowed to send a PROXY header, parsed
+     */
+    public record Listener(ListenerConfig config, List<Cidr> proxyProtocolFrom) {
+        public static Listener of(ListenerConfig config) {
+            return new Listener(config, config.proxyProtocolFrom().stream().map(Cidr::parse).toList());
+        }
 
-    /** The Strict-Transport-Security value of a TLS listener, or null. */
-    String hsts(String listener) {
-        ListenerConfig l = listeners.get(listener);
-        return l == null || l.tls() == null ? null : l.tls().hsts();
+        /** Whether it asks its clients for certificates. */
+        boolean verifiesClients() {
+            return config.tls() != null && config.tls().verifyClient() != TlsConfig.ClientVerify.NONE;
+        }
+
+        /** The Strict-Transport-Security value of a TLS listener, or null. */
+        String hsts() {
+            return config.tls() == null ? null : config.tls().hsts();
+        }
     }
 
     /** A reload keeps the stored objects when the cache's size and lifetimes did not change. */

@@ -15,7 +15,6 @@ import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.ferry.tls.ClientTls;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
 
 /**
  * The active check of an h2 or h2c backend: the HTTP check's request, sent as one stream of a new

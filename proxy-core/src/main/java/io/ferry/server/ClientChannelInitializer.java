@@ -4,7 +4,6 @@ import io.ferry.config.FerryConfig;
 import io.ferry.exchange.ProxyRuntime;
 import io.ferry.exchange.ProxySettings;
 import io.ferry.config.ListenerConfig;
-import io.ferry.config.Cidr;
 import io.ferry.frontend.FrontEnds;
 import io.ferry.frontend.ProxyProtocolReceiver;
 import io.netty.channel.ChannelInitializer;
@@ -24,12 +23,12 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final ProxySettings settings;
 
     /** The listener as bound; a reload that renames it leaves this one as it was. */
-    private final ListenerConfig fallback;
+    private final ProxyRuntime.Listener fallback;
 
     ClientChannelInitializer(ClientConnections connections, ProxySettings settings, ListenerConfig listener) {
         this.connections = connections;
         this.settings = settings;
-        this.fallback = listener;
+        this.fallback = ProxyRuntime.Listener.of(listener);
     }
 
     @Override
@@ -38,22 +37,14 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
         FerryConfig config = runtime.config;
         ChannelPipeline p = ch.pipeline();
         p.addLast("connections", connections);
-        ListenerConfig listener = listener(config);
-        if (listener.proxyProtocol()) {
-            ProxyProtocolReceiver.install(ch, listener.proxyProtocolFrom().stream().map(Cidr::parse).toList());
+        ProxyRuntime.Listener current = runtime.listener(settings.listener());
+        ProxyRuntime.Listener listener = current != null ? current : fallback;
+        if (listener.config().proxyProtocol()) {
+            ProxyProtocolReceiver.install(ch, listener.proxyProtocolFrom());
         }
         if (settings.tls()) {
             p.addLast("tls", runtime.tls.get(settings.listener()).newHandler(ch.alloc()));
         }
-        FrontEnds.addProtocolSelection(p, settings, listener, config);
-    }
-
-    private ListenerConfig listener(FerryConfig config) {
-        for (ListenerConfig l : config.listeners()) {
-            if (l.name().equals(settings.listener())) {
-                return l;
-            }
-        }
-        return fallback;
+        FrontEnds.addProtocolSelection(p, settings, listener.config(), config);
     }
 }

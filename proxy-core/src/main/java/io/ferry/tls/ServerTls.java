@@ -13,20 +13,21 @@ import java.util.List;
  * that send none or name no certificate here.
  */
 public final class ServerTls {
-    private final SslContext defaultContext;
-    private final Mapping<String, SslContext> bySni;
     private final List<SslContext> contexts;
+    private final Mapping<String, SslContext> bySni;
 
-    /** @param bySni null when there is one context: no SNI lookup at all */
-    ServerTls(SslContext defaultContext, Mapping<String, SslContext> bySni, List<SslContext> contexts) {
-        this.defaultContext = defaultContext;
-        this.bySni = bySni;
+    /**
+     * @param contexts the first is the default
+     * @param bySni    null when there is one context: no SNI lookup at all
+     */
+    ServerTls(List<SslContext> contexts, Mapping<String, SslContext> bySni) {
         this.contexts = List.copyOf(contexts);
+        this.bySni = bySni;
     }
 
     /** The first handler of a new connection: TLS itself, or the SNI lookup that puts TLS in its place. */
     public ChannelHandler newHandler(ByteBufAllocator alloc) {
-        return bySni == null ? defaultContext.newHandler(alloc) : new SniHandler(bySni);
+        return bySni == null ? contexts.get(0).newHandler(alloc) : new SniHandler(bySni);
     }
 
     /** Every context, for settings applied to all of them (session ticket keys). */

@@ -46,7 +46,7 @@ public final class TlsContexts {
 
     /**
      * The listener's certificates as contexts: one per certificate, or per group of certificates that
-     * answer the same names (RSA and ECDSA side by side: BoringSSL picks what the client supports),
+     * answer the same names (RSA and ECDSA side by side: {@link SignatureAwareKeyManager} picks per client),
      * chosen by SNI from their names (given, or read from the certificates); the first is the default.
      */
     public static ServerTls forServer(TlsConfig tls, String listenerName, List<String> alpn) {
@@ -56,7 +56,7 @@ public final class TlsContexts {
         }
         if (tls.selfSigned()) {
             SslContext ctx = build(selfSigned(tls, listenerName), tls, alpn, tls.keyPath());
-            return new ServerTls(ctx, null, List.of(ctx));
+            return new ServerTls(List.of(ctx), null);
         }
         Map<Set<String>, List<TlsConfig.Certificate>> groups = new LinkedHashMap<>();
         for (TlsConfig.Certificate c : tls.certificates()) {
@@ -83,7 +83,7 @@ public final class TlsContexts {
             }
             contexts.add(ctx);
         }
-        return new ServerTls(contexts.get(0), contexts.size() == 1 ? null : bySni.build(), contexts);
+        return new ServerTls(contexts, contexts.size() == 1 ? null : bySni.build());
     }
 
     private static SslContextBuilder serverBuilder(List<TlsConfig.Certificate> group) {
@@ -197,7 +197,8 @@ public final class TlsContexts {
         }
     }
 
-    private static String rootMessage(Throwable e) {
+    /** The innermost cause's message: what went wrong, without the layers of wrapping. */
+    public static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();

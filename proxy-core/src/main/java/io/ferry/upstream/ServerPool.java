@@ -9,7 +9,9 @@ import io.ferry.fastcgi.FastCgiClientCodec;
 import io.ferry.fastcgi.FastCgiLimits;
 import io.ferry.fastcgi.FcgiRecordDecoder;
 import io.ferry.health.ServerHealth;
+import io.ferry.http.ProxyHeaders;
 import io.ferry.tls.ClientTls;
+import io.ferry.tls.TlsContexts;
 import io.ferry.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -21,11 +23,11 @@ import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -148,29 +150,29 @@ public final class ServerPool implements Balanced {
     /**
      * A fresh connection for one exchange, opened on {@code loop} — for HTTP/2 a new stream on the loop's
      * connection to the server — or null when the server's connection limit is reached. A connection
-     * sends {@code proxyHeader} first (send-proxy; null for none), then does its TLS handshake if any;
-     * it is handed out when both are done.
+     * to a send-proxy server first sends the PROXY header naming {@code client}, who reached Ferry at
+     * {@code ferry} (a null client: a connection of Ferry's own, naming nobody), then does its TLS
+     * handshake if any; it is handed out when both are done.
      */
-    public Future<UpstreamConnection> open(EventLoop loop, Object proxyHeader) {
+    public Future<UpstreamConnection> open(EventLoop loop, InetSocketAddress client, InetSocketAddress ferry) {
         if (http2 != null) {
             return http2.open(loop);
         }
         ChannelFuture f = connect(loop);
         if (f == null) {
-            ReferenceCountUtil.release(proxyHeader);
             return null;
         }
         Promise<UpstreamConnection> connected = loop.newPromise();
         f.addListener((ChannelFuture done) -> {
             if (!done.isSuccess()) {
-                ReferenceCountUtil.release(proxyHeader);
                 connected.tryFailure(done.cause());
                 return;
             }
             Channel ch = done.channel();
             UpstreamConnection c = ch.pipeline().get(UpstreamConnection.class);
-            if (proxyHeader != null) {
-                ch.write(proxyHeader, ch.voidPromise()); // before TLS: the header is read in the clear
+            if (sendProxy != BackendConfig.SendProxy.NONE) { // before TLS: the header is read in the clear
+                ch.write(client == null ? ProxyHeaders.unnamed(sendProxy) : ProxyHeaders.naming(sendProxy, client, ferry),
+                        ch.voidPromise());
             }
             if (tls == null) {
                 connected.trySuccess(c);
@@ -184,19 +186,11 @@ public final class ServerPool implements Balanced {
                     connected.trySuccess(c);
                 } else {
                     connected.tryFailure(new SSLException("TLS handshake with " + server.name() + " failed: "
-                            + rootMessage(hs.cause())));
+                            + TlsContexts.rootMessage(hs.cause())));
                 }
             });
         });
         return connected;
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.toString() : t.getMessage();
     }
 
     @Override
@@ -376,15 +370,10 @@ public final class ServerPool implements Balanced {
         loops.get().waiters.remove(waiter);
     }
 
-    /** The PROXY header a new connection must send before its request, or NONE. */
-    public BackendConfig.SendProxy sendProxy() {
-        return sendProxy;
-    }
-
     /** An idle connection of the calling event loop, most recently used first, or null. */
     public UpstreamConnection pollIdle() {
-        if (http2 != null || sendProxy != BackendConfig.SendProxy.NONE) {
-            return null; // every request is a new stream; a connection that named one client serves no other
+        if (http2 != null) {
+            return null; // every request is a new stream
         }
         ArrayDeque<UpstreamConnection> idle = loops.get().idle;
         UpstreamConnection c;
@@ -454,22 +443,15 @@ public final class ServerPool implements Balanced {
             c.channel().close(); // a stream ends with its exchange; its connection stays
             return;
         }
-        if (sendProxy != BackendConfig.SendProxy.NONE) {
-            c.channel().close(); // it named its client in the PROXY header
-            LoopState state = loops.get();
-            ConnectionWaiter next = state.waiters.pollFirst();
-            if (next != null) {
-                next.connectionReady(null); // room for a fresh connection
-            }
-            return;
-        }
+        // A connection that named its client in a PROXY header serves no other client.
+        boolean reusable = !retired && sendProxy == BackendConfig.SendProxy.NONE && c.channel().isActive();
         LoopState state = loops.get();
         ArrayDeque<UpstreamConnection> idle = state.idle;
-        if (!retired && c.channel().isActive() && !state.waiters.isEmpty()) {
+        if (reusable && !state.waiters.isEmpty()) {
             state.waiters.pollFirst().connectionReady(c); // straight to an exchange waiting on this loop
             return;
         }
-        if (retired || idle.size() >= config.maxIdle() || !c.channel().isActive()) {
+        if (!reusable || idle.size() >= config.maxIdle()) {
             c.channel().close();
             return;
         }

@@ -42,7 +42,7 @@ class ConnectRampTest {
                 int opened = loop.submit(() -> {
                     int n = 0;
                     while (n < 50 && pool.mayConnect()) {
-                        pool.open(loop, null);
+                        pool.open(loop, null, null);
                         n++;
                     }
                     return n;
