@@ -27,10 +27,12 @@ public final class Freshness {
      * cacheable status or a {@code public} response, a heuristic from Last-Modified, else the default
      * TTL; -1 when the response gives no lifetime and may not get a heuristic one.
      *
-     * @param expires every Expires field value (empty when none)
+     * @param expires    every Expires field value (empty when none)
+     * @param receivedAt when the response arrived (the cache's clock): stands in for a missing Date
      */
     public static long lifetimeMillis(int status, CacheControl cc, List<String> expires, String date,
-                                      String lastModified, long defaultTtlMillis, Heuristic heuristic) {
+                                      String lastModified, long defaultTtlMillis, Heuristic heuristic,
+                                      long receivedAt) {
         if (cc.sMaxAge() >= 0) {
             return cc.sMaxAge() * 1000;
         }
@@ -38,29 +40,30 @@ public final class Freshness {
             return cc.maxAge() * 1000;
         }
         if (!expires.isEmpty()) {
-            long e = expires.size() == 1 ? HttpDates.parse(expires.get(0)) : -1;
+            long e = expires.size() == 1 ? HttpDates.parse(expires.get(0), receivedAt) : -1;
             if (e < 0) {
                 return 0;
             }
-            long d = HttpDates.parse(date);
-            return Math.max(0, e - (d >= 0 ? d : System.currentTimeMillis()));
+            long d = HttpDates.parse(date, receivedAt);
+            return Math.max(0, e - (d >= 0 ? d : receivedAt));
         }
         if (!HEURISTIC.contains(status) && !cc.isPublic()) {
             return -1;
         }
-        long modified = HttpDates.parse(lastModified);
+        long modified = HttpDates.parse(lastModified, receivedAt);
         if (modified >= 0) {
-            long d = HttpDates.parse(date);
-            long since = (d >= 0 ? d : System.currentTimeMillis()) - modified;
+            long d = HttpDates.parse(date, receivedAt);
+            long since = (d >= 0 ? d : receivedAt) - modified;
             return Math.max(0, Math.min(heuristic.maxMillis(), (long) (since * heuristic.fraction())));
         }
         return defaultTtlMillis;
     }
 
     /** The explicit freshness of §4.2.1 only (no heuristic): the lifetime a 304 or a single Expires gives. */
-    public static long lifetimeMillis(int status, CacheControl cc, String expires, String date, long defaultTtlMillis) {
+    public static long lifetimeMillis(int status, CacheControl cc, String expires, String date, long defaultTtlMillis,
+                                      long receivedAt) {
         return lifetimeMillis(status, cc, expires == null ? List.of() : List.of(expires), date, null, defaultTtlMillis,
-                Heuristic.DEFAULT);
+                Heuristic.DEFAULT, receivedAt);
     }
 
     /** Whether the response says itself how long it is fresh, or that a shared cache may store it (§3). */
@@ -107,7 +110,7 @@ public final class Freshness {
      * and its Age corrected by the time the request took.
      */
     public static long initialAgeMillis(List<String> age, String date, long requestTime, long responseTime) {
-        long d = HttpDates.parse(date);
+        long d = HttpDates.parse(date, responseTime);
         long apparent = d >= 0 ? Math.max(0, responseTime - d) : 0;
         long corrected = ageMillis(age) + Math.max(0, responseTime - requestTime);
         return Math.min(MAX_DELTA_MILLIS, Math.max(apparent, corrected));

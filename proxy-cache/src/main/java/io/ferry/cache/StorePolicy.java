@@ -29,9 +29,11 @@ public final class StorePolicy {
      * @param vary          every Vary field value
      * @param expires       every Expires field value
      * @param contentLength -1 when unknown
+     * @param receivedAt    when it arrived, on the cache's clock (stands in for a missing Date)
      */
     public record Response(int status, CacheControl cc, boolean setCookie, List<String> vary, List<String> expires,
-                           String date, String lastModified, long contentLength, boolean hasValidators) {
+                           String date, String lastModified, long contentLength, boolean hasValidators,
+                           long receivedAt) {
     }
 
     private final CacheSettings settings;
@@ -77,7 +79,7 @@ public final class StorePolicy {
             return Decision.no("larger than cache.max-object-size");
         }
         long ttl = Freshness.lifetimeMillis(status, cc, r.expires(), r.date(), r.lastModified(),
-                settings.defaultTtl().toMillis(), heuristic);
+                settings.defaultTtl().toMillis(), heuristic, r.receivedAt());
         if (ttl < 0) {
             return Decision.no("no freshness information for status " + status);
         }
@@ -98,11 +100,12 @@ public final class StorePolicy {
         return new Decision(true, "cacheable", ttl, grace, staleIfError, keep);
     }
 
-    /** The same for a response with at most one Vary and one Expires field. */
+    /** The same for a response with at most one Vary and one Expires field, received just now. */
     public Decision decide(int status, CacheControl cc, boolean setCookie, String vary, String expires, String date,
                            long contentLength, boolean hasValidators, long minTtlMillis) {
         return decide(new Response(status, cc, setCookie, vary == null ? List.of() : List.of(vary),
-                expires == null ? List.of() : List.of(expires), date, null, contentLength, hasValidators), minTtlMillis);
+                expires == null ? List.of() : List.of(expires), date, null, contentLength, hasValidators,
+                System.currentTimeMillis()), minTtlMillis);
     }
 
     /** §4.1: a {@code *} anywhere in any Vary field means the response never matches a later request. */

@@ -17,20 +17,24 @@ class PoliciesTest {
             Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(120),
             Duration.ofHours(1));
     private final StorePolicy store = new StorePolicy(settings);
+    /** A fixed arrival time, so no result depends on when the suite runs. */
+    private static final long ARRIVAL = HttpDates.parse("Mon, 23 Nov 2026 20:00:01 GMT");
 
     @Test
     void freshnessPrefersSMaxAgeThenMaxAgeThenExpiresThenDefault() {
         String date = "Mon, 23 Nov 2026 20:00:00 GMT";
         String expires = "Mon, 23 Nov 2026 20:05:00 GMT";
-        assertEquals(30_000, Freshness.lifetimeMillis(200, CacheControl.parse("max-age=10, s-maxage=30"), expires, date, 120_000));
-        assertEquals(10_000, Freshness.lifetimeMillis(200, CacheControl.parse("max-age=10"), expires, date, 120_000));
-        assertEquals(300_000, Freshness.lifetimeMillis(200, CacheControl.NONE, expires, date, 120_000));
-        assertEquals(0, Freshness.lifetimeMillis(200, CacheControl.NONE, "0", date, 120_000), "invalid Expires: stale");
-        assertEquals(120_000, Freshness.lifetimeMillis(404, CacheControl.NONE, null, null, 120_000));
-        assertEquals(-1, Freshness.lifetimeMillis(302, CacheControl.NONE, null, null, 120_000),
+        assertEquals(30_000, Freshness.lifetimeMillis(200, CacheControl.parse("max-age=10, s-maxage=30"), expires, date, 120_000, ARRIVAL));
+        assertEquals(10_000, Freshness.lifetimeMillis(200, CacheControl.parse("max-age=10"), expires, date, 120_000, ARRIVAL));
+        assertEquals(300_000, Freshness.lifetimeMillis(200, CacheControl.NONE, expires, date, 120_000, ARRIVAL));
+        assertEquals(0, Freshness.lifetimeMillis(200, CacheControl.NONE, "0", date, 120_000, ARRIVAL), "invalid Expires: stale");
+        assertEquals(120_000, Freshness.lifetimeMillis(404, CacheControl.NONE, null, null, 120_000, ARRIVAL));
+        assertEquals(-1, Freshness.lifetimeMillis(302, CacheControl.NONE, null, null, 120_000, ARRIVAL),
                 "no heuristic freshness for 302");
-        assertEquals(-1, Freshness.lifetimeMillis(500, CacheControl.NONE, null, null, 120_000));
+        assertEquals(-1, Freshness.lifetimeMillis(500, CacheControl.NONE, null, null, 120_000, ARRIVAL));
         assertEquals(5_000, Freshness.ageMillis("5"));
+        assertEquals(299_000, Freshness.lifetimeMillis(200, CacheControl.NONE, expires, null, 120_000, ARRIVAL),
+                "no Date: Expires counts from the arrival time");
     }
 
     @Test
@@ -122,7 +126,7 @@ class PoliciesTest {
     void httpDatesAreReadStrictlyInTheirThreeForms() {
         long t = HttpDates.parse("Sun, 06 Nov 1994 08:49:37 GMT");
         assertEquals(784111777000L, t, "IMF-fixdate");
-        assertEquals(t, HttpDates.parse("Sunday, 06-Nov-94 08:49:37 GMT"), "RFC 850");
+        assertEquals(t, HttpDates.parse("Sunday, 06-Nov-94 08:49:37 GMT", ARRIVAL), "RFC 850");
         assertEquals(t, HttpDates.parse("Sun Nov  6 08:49:37 1994"), "asctime");
         assertEquals(-1, HttpDates.parse("Sun, 06 Nov 1994 8:49:37 GMT"), "one-digit hour");
         assertEquals(-1, HttpDates.parse("Sun, 06 Nov 1994 08:49:37 CET"), "zone other than GMT");
@@ -143,11 +147,11 @@ class PoliciesTest {
                 "Age plus the request's transit");
         Freshness.Heuristic h = new Freshness.Heuristic(0.1, 3_600_000);
         assertEquals(360_000, Freshness.lifetimeMillis(200, CacheControl.NONE, List.of(),
-                "Mon, 23 Nov 2026 20:00:00 GMT", "Mon, 23 Nov 2026 19:00:00 GMT", 120_000, h), "10 % of an hour");
+                "Mon, 23 Nov 2026 20:00:00 GMT", "Mon, 23 Nov 2026 19:00:00 GMT", 120_000, h, ARRIVAL), "10 % of an hour");
         assertEquals(3_600_000, Freshness.lifetimeMillis(200, CacheControl.NONE, List.of(),
-                "Mon, 23 Nov 2026 20:00:00 GMT", "Mon, 23 Oct 2026 19:00:00 GMT", 120_000, h), "capped");
+                "Mon, 23 Nov 2026 20:00:00 GMT", "Mon, 23 Oct 2026 19:00:00 GMT", 120_000, h, ARRIVAL), "capped");
         assertEquals(0, Freshness.lifetimeMillis(200, CacheControl.NONE, List.of("Mon, 23 Nov 2026 20:05:00 GMT",
-                "Mon, 23 Nov 2026 20:05:00 GMT"), "Mon, 23 Nov 2026 20:00:00 GMT", null, 120_000, h),
+                "Mon, 23 Nov 2026 20:05:00 GMT"), "Mon, 23 Nov 2026 20:00:00 GMT", null, 120_000, h, ARRIVAL),
                 "§5.3: several Expires fields are invalid");
     }
 }

@@ -104,7 +104,7 @@ final class CacheFill {
     /** The freshness a 304 gives: its own Cache-Control/Expires, else the configured default. */
     private long revalidatedTtl(HttpHeaders h, CacheControl cc) {
         long ttl = Freshness.lifetimeMillis(200, cc, h.get(HttpHeaderNames.EXPIRES),
-                h.get(HttpHeaderNames.DATE), front.config.defaultTtl().toMillis());
+                h.get(HttpHeaderNames.DATE), front.config.defaultTtl().toMillis(), front.cache.now());
         return Math.max(ttl, 0);
     }
 

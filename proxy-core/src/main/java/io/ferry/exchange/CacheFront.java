@@ -106,7 +106,7 @@ public final class CacheFront {
         List<String> expires = targeted(h) ? List.of() : h.getAll(HttpHeaderNames.EXPIRES);
         return storePolicy.decide(new StorePolicy.Response(response.status().code(), cc,
                 h.contains(HttpHeaderNames.SET_COOKIE), h.getAll(HttpHeaderNames.VARY), expires,
-                h.get(HttpHeaderNames.DATE), h.get(HttpHeaderNames.LAST_MODIFIED), length, validators),
+                h.get(HttpHeaderNames.DATE), h.get(HttpHeaderNames.LAST_MODIFIED), length, validators, cache.now()),
                 isStatic ? config.staticMinTtl().toMillis() : 0);
     }
 
