@@ -2,7 +2,10 @@
 # Side-by-side benchmark of Ferry against the real peers on this machine, in one run:
 #   proxy:   origin direct (upper bound), HAProxy, nginx, Ferry        - 1 KiB and 100 KiB files
 #   cache:   Varnish and Ferry serving hits                            - 1 KiB and 100 KiB
-#   fastcgi: nginx fastcgi_pass and Ferry, each with its own identical php-fpm pool
+#   fastcgi: nginx fastcgi_pass and Ferry, each with its own identical php-fpm pool (4 children, a fast
+#            1 KiB page): both tuned (keepalive 4 / max-conns = 4), and Ferry on its defaults
+#   fastcgi-slow: a page that takes 100 ms, pools of 20 children, at $SLOW_CONNS connections: nginx and
+#            Ferry on their defaults (no keepalive, php-fpm's backlog queues), and Ferry with max-conns = 20
 #   h2:      HAProxy, nginx and Ferry with HTTP/2 front ends (cleartext, prior knowledge), HTTP/1.1 to the
 #            origin, loaded by h2load: 1 KiB and 100 KiB, 10 connections x 100 streams and 1000 x 10
 # at 50, 500 and 2000 connections, ROUNDS rounds interleaved; medians, min-max and ratios to Ferry.
@@ -10,11 +13,13 @@
 # Usage: bench/run.sh   (env: ROUNDS=3 DURATION=10s CONNS="50 500 2000" SCENARIOS="proxy cache fastcgi h2" SKIP_IDLE=1 IDLE_CONNS=9000 WARMUP=20s
 #                       WARMUP_BURSTS=10 BASELINE_JAR=/path/to/an/older/ferry.jar)
 # BASELINE_JAR adds an older Ferry build as one more contender in every scenario (ferry-base, ferry-base-cache,
-# ferry-base-fcgi), same config, own php-fpm pool: before/after numbers for a change from one run.
+# ferry-base-fcgi, ferry-base-slow), same config, own php-fpm pool (the slow one shares ferry-slow's, the runs
+# being one after another): before/after numbers for a change from one run.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROUNDS=${ROUNDS:-3}
-SCENARIOS=${SCENARIOS:-"proxy cache fastcgi h2"}
+SCENARIOS=${SCENARIOS:-"proxy cache fastcgi fastcgi-slow h2"}
+SLOW_CONNS=${SLOW_CONNS:-"50"}
 H2_LOADS=${H2_LOADS:-"10x100 1000x10"}   # connections x concurrent streams per connection
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-"50 500 2000"}
@@ -59,6 +64,12 @@ head -c 768 /dev/urandom | base64 -w0 > "$work/www/1k"        # exactly 1024 byt
 head -c 76800 /dev/urandom | base64 -w0 > "$work/www/100k"     # exactly 102400 bytes
 cat > "$work/php/bench.php" <<'PHP'
 <?php
+header('Content-Type: text/plain');
+echo str_repeat('x', 1024);
+PHP
+cat > "$work/php/slow.php" <<'PHP'
+<?php
+usleep(100000); // a typical database-backed page
 header('Content-Type: text/plain');
 echo str_repeat('x', 1024);
 PHP
@@ -111,15 +122,21 @@ http { access_log off; keepalive_requests 1000000; keepalive_timeout 60s;
   server { listen 127.0.0.1:18086 backlog=1024; root $work/php;
     location ~ \.php\$ { fastcgi_pass php; fastcgi_keep_conn on; include /etc/nginx/fastcgi_params;
       fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name; } }
+  # nginx's defaults: a connection per request, php-fpm's backlog queues
+  server { listen 127.0.0.1:18186 backlog=1024; root $work/php;
+    location ~ \.php\$ { fastcgi_pass 127.0.0.1:19011; include /etc/nginx/fastcgi_params;
+      fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name; } }
 }
 EOF2
 pin nginx -c "$work/nginx.conf" & pids+=($!)
 nginx_pid=$!
 
-# ---- two identical php-fpm pools, one for each FastCGI contender
-fpm_ports="19001 19002"
+# ---- identical php-fpm pools, one for each FastCGI contender: 4 children for the fast page (1900x),
+# 20 for the slow one (1901x)
+fpm_ports="19001 19002 19004 19011 19012 19013"
 [[ -n "${BASELINE_JAR:-}" ]] && fpm_ports="$fpm_ports 19003"
 for port in $fpm_ports; do
+  children=4; [[ $port == 1901? ]] && children=20
   cat > "$work/fpm-$port.conf" <<EOF2
 [global]
 pid = $work/fpm-$port.pid
@@ -128,7 +145,7 @@ daemonize = no
 [bench]
 listen = 127.0.0.1:$port
 pm = static
-pm.max_children = 4
+pm.max_children = $children
 EOF2
   pin /usr/sbin/php-fpm8.2 -n -F -y "$work/fpm-$port.conf" $([[ $(id -u) == 0 ]] && echo -R) & pids+=($!)
 done
@@ -155,10 +172,16 @@ ferry {
     origin { servers = [ "127.0.0.1:18080" ], pool { max-idle = 1024 } }
     cached { servers = [ "127.0.0.1:18080" ] }
     php { type = fastcgi, servers = [ "127.0.0.1:19002" ], max-conns = 4, fastcgi.document-root = "$work/php" }
+    php-default { type = fastcgi, servers = [ "127.0.0.1:19004" ], fastcgi.document-root = "$work/php" }
+    php-slow { type = fastcgi, servers = [ "127.0.0.1:19012" ], fastcgi.document-root = "$work/php" }
+    php-slow-tuned { type = fastcgi, servers = [ "127.0.0.1:19013" ], max-conns = 20, fastcgi.document-root = "$work/php" }
   }
   routes = [
     { host = "cache.bench", backend = cached }
     { host = "php.bench", backend = php }
+    { host = "php-default.bench", backend = php-default }
+    { host = "php-slow.bench", backend = php-slow }
+    { host = "php-slow-tuned.bench", backend = php-slow-tuned }
     { backend = origin, cache = false }
   ]
   cache { enabled = true, default-ttl = 1h }
@@ -185,21 +208,29 @@ url[varnish]=http://127.0.0.1:18084; host[varnish]=origin.bench
 url[ferry-cache]=http://127.0.0.1:18085; host[ferry-cache]=cache.bench
 url[nginx-fcgi]=http://127.0.0.1:18086;  host[nginx-fcgi]=php.bench
 url[ferry-fcgi]=http://127.0.0.1:18087;  host[ferry-fcgi]=php.bench
+url[ferry-fcgi-default]=http://127.0.0.1:18087; host[ferry-fcgi-default]=php-default.bench
+url[nginx-slow]=http://127.0.0.1:18186;  host[nginx-slow]=php.bench
+url[ferry-slow]=http://127.0.0.1:18087;  host[ferry-slow]=php-slow.bench
+url[ferry-slow-tuned]=http://127.0.0.1:18087; host[ferry-slow-tuned]=php-slow-tuned.bench
 url[ferry-base]=http://127.0.0.1:18093;       host[ferry-base]=origin.bench
 url[ferry-base-cache]=http://127.0.0.1:18095; host[ferry-base-cache]=cache.bench
 url[ferry-base-fcgi]=http://127.0.0.1:18097;  host[ferry-base-fcgi]=php.bench
+url[ferry-base-slow]=http://127.0.0.1:18097;  host[ferry-base-slow]=php-slow.bench
 # HTTP/2 with prior knowledge: Ferry's proxy listener speaks both protocols.
 url[haproxy-h2]=http://127.0.0.1:18088; url[nginx-h2]=http://127.0.0.1:18089; url[ferry-h2]=http://127.0.0.1:18083
 h2s="haproxy-h2 nginx-h2 ferry-h2"
-proxies="origin haproxy nginx ferry"; caches="varnish ferry-cache"; fcgis="nginx-fcgi ferry-fcgi"
+proxies="origin haproxy nginx ferry"; caches="varnish ferry-cache"; fcgis="nginx-fcgi ferry-fcgi ferry-fcgi-default"
+slows="nginx-slow ferry-slow ferry-slow-tuned"
 if [[ -n "${BASELINE_JAR:-}" ]]; then
   proxies="$proxies ferry-base"; caches="$caches ferry-base-cache"; fcgis="$fcgis ferry-base-fcgi"
+  slows="$slows ferry-base-slow"
 fi
 
 for c in $proxies $caches; do
   for f in 1k 100k; do curl -sf -H "Host: ${host[$c]}" "${url[$c]}/$f" -o /dev/null || { echo "$c /$f not answering" >&2; exit 1; }; done
 done
 for c in $fcgis; do curl -sf -H "Host: ${host[$c]}" "${url[$c]}/bench.php" -o /dev/null || { echo "$c not answering" >&2; exit 1; }; done
+for c in $slows; do curl -sf -H "Host: ${host[$c]}" "${url[$c]}/slow.php" -o /dev/null || { echo "$c not answering" >&2; exit 1; }; done
 for c in $h2s; do curl -sf --http2-prior-knowledge "${url[$c]}/1k" -o /dev/null || { echo "$c not answering h2" >&2; exit 1; }; done
 
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
@@ -270,6 +301,9 @@ bursts() { for _ in $(seq 1 "${WARMUP_BURSTS:-10}"); do
 want proxy && for c in $proxies; do bursts "$c" /1k; done
 want cache && for c in $caches; do bursts "$c" /1k; done
 want fastcgi && for c in $fcgis; do bursts "$c" /bench.php; done
+want fastcgi-slow && for c in $slows; do
+  taskset -c "$LOAD_CPU" wrk -t1 -c20 -d5s -H "Host: ${host[$c]}" "${url[$c]}/slow.php" >/dev/null
+done
 for r in $(seq 1 "$ROUNDS"); do
   for n in $CONNS; do
     for p in /1k /100k; do
@@ -282,6 +316,9 @@ for r in $(seq 1 "$ROUNDS"); do
   if want h2; then
     for l in $H2_LOADS; do for p in /1k /100k; do for c in $h2s; do run_h2 "$c" "$p" "$l" "$r"; done; done; done
     echo "round $r, HTTP/2 done" >&2
+  fi
+  if want fastcgi-slow; then
+    for n in $SLOW_CONNS; do for c in $slows; do run fastcgi-slow "$c" /slow.php "$n" "$r"; done; done
   fi
 done
 
@@ -352,7 +389,8 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 groups = defaultdict(list)
 for r in rows:
     groups[(r["scenario"], r["path"], r["connections"], r["contender"])].append(r)
-ferry_name = {"proxy": "ferry", "cache": "ferry-cache", "fastcgi": "ferry-fcgi", "h2": "ferry-h2"}
+ferry_name = {"proxy": "ferry", "cache": "ferry-cache", "fastcgi": "ferry-fcgi", "fastcgi-slow": "ferry-slow",
+              "h2": "ferry-h2"}
 print(f"# Benchmark {sys.argv[1].rsplit('/',1)[-1][:-4]}\n")
 print(f"wrk -t1 (h2: h2load -t1, conns as connections x streams), {sys.argv[3]} per run, {sys.argv[4]} rounds interleaved; medians, (min-max); ratio = contender / Ferry (req/s).\n")
 print("| scenario | path | conns | contender | req/s | (min-max) | p50 ms | p99 ms | errors | ratio |")

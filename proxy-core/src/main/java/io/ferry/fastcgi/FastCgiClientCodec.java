@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Speaks FastCGI to an application while the handlers after it speak HTTP objects, so the proxy
  * treats a php-fpm connection like any upstream connection. Outbound: an {@link FcgiRequest} becomes
- * BEGIN_REQUEST (responder, keep the connection) and PARAMS; body parts become STDIN records of at
+ * BEGIN_REQUEST (responder; FCGI_KEEP_CONN when the connection is to be reused) and PARAMS; body parts become STDIN records of at
  * most 64 KiB, without copying the body; the last part ends STDIN. Inbound: STDOUT is parsed as a CGI
  * response (a head, then body parts as they come), STDERR is logged, END_REQUEST ends the response.
  * One request per connection at a time (request id 1), as php-fpm does not multiplex.
@@ -35,13 +35,16 @@ public final class FastCgiClientCodec extends ChannelDuplexHandler {
 
     private final String server;
     private final int maxHeaderSize;
+    /** FCGI_KEEP_CONN: the application keeps the connection after a request; else it closes it. */
+    private final boolean keepConnection;
     private ByteBuf headerBytes;
     private boolean headSent;
     private boolean headOnly;
 
-    public FastCgiClientCodec(String server, int maxHeaderSize) {
+    public FastCgiClientCodec(String server, int maxHeaderSize, boolean keepConnection) {
         this.server = server;
         this.maxHeaderSize = maxHeaderSize;
+        this.keepConnection = keepConnection;
     }
 
     // ---------------------------------------------------------------- outbound
@@ -51,7 +54,7 @@ public final class FastCgiClientCodec extends ChannelDuplexHandler {
         if (msg instanceof FcgiRequest req) {
             headSent = false;
             headOnly = req.method() == HttpMethod.HEAD;
-            ctx.write(FcgiEncoding.beginRequest(ctx.alloc(), REQUEST_ID, true), ctx.voidPromise());
+            ctx.write(FcgiEncoding.beginRequest(ctx.alloc(), REQUEST_ID, keepConnection), ctx.voidPromise());
             ctx.write(FcgiEncoding.params(ctx.alloc(), REQUEST_ID, req.params()), promise);
         } else if (msg instanceof HttpContent content) {
             writeStdin(ctx, content, promise);

@@ -21,7 +21,7 @@ public final class FastCgiHealthCheck implements HealthChecker.Protocol {
 
     @Override
     public Object install(Channel ch, HealthCheckConfig config, HealthChecker.Target target) {
-        ch.pipeline().addFirst(new FcgiRecordDecoder(), new FastCgiClientCodec(target.name(), 8192));
+        ch.pipeline().addFirst(new FcgiRecordDecoder(), new FastCgiClientCodec(target.name(), 8192, false));
         String path = config.path();
         int q = path.indexOf('?');
         String script = q < 0 ? path : path.substring(0, q);

@@ -146,7 +146,7 @@ final class Http2Upstream {
         protected void initChannel(Http2StreamChannel ch) {
             ch.pipeline().addLast("codec", new Http2StreamFrameToHttpObjectCodec(false, false));
             ch.pipeline().addLast("heads", new ResponseHeads());
-            ch.pipeline().addLast("upstream", new UpstreamConnection(pool, idleNanos));
+            ch.pipeline().addLast("upstream", new UpstreamConnection(pool, idleNanos, false)); // a stream ends with its exchange
         }
     }
 

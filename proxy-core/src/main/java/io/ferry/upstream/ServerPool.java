@@ -66,11 +66,11 @@ public final class ServerPool implements Balanced {
     private final boolean fastcgi;
     /**
      * The request limit of a FastCGI server whose config leaves max-conns at 0: what it answered to
-     * FCGI_GET_VALUES, else php-fpm's default pm.max_children until (or unless) it answers.
+     * FCGI_GET_VALUES (FCGI_MAX_CONNS), or 0 while unknown. Unknown, each request gets a connection of its
+     * own that the server closes after it (nginx's default): php-fpm's listen backlog then queues them
+     * fairly for however many children it has, and none is held by an idle connection of Ferry's.
      */
-    private volatile int learnedMaxConns = FASTCGI_FALLBACK_MAX_CONNS;
-    /** php-fpm's default pm.max_children: a safe limit for a FastCGI server that does not say its own. */
-    public static final int FASTCGI_FALLBACK_MAX_CONNS = 5;
+    private volatile int learnedMaxConns;
     private static final Logger log = LoggerFactory.getLogger(ServerPool.class);
     private final AtomicInteger open = new AtomicInteger();
     /** Loops that have connected to this server, so one may ask another to give up an idle connection. */
@@ -122,16 +122,19 @@ public final class ServerPool implements Balanced {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        // Reused: a connection of a FastCGI server whose limit is known, and one without a PROXY
+                        // header naming its client (HAProxy's send-proxy connections are private too).
+                        boolean reusable = fastcgi ? maxConns() > 0 : sendProxy == BackendConfig.SendProxy.NONE;
                         if (fastcgi) {
                             ch.pipeline().addLast("records", new FcgiRecordDecoder());
-                            ch.pipeline().addLast("fastcgi", new FastCgiClientCodec(server.name(), maxHeaderSize));
+                            ch.pipeline().addLast("fastcgi", new FastCgiClientCodec(server.name(), maxHeaderSize, reusable));
                         } else {
                             if (sendProxy != BackendConfig.SendProxy.NONE) {
                                 ch.pipeline().addLast("proxy-protocol", HAProxyMessageEncoder.INSTANCE);
                             }
                             ch.pipeline().addLast("codec", new HttpClientCodec(decoder, false, false));
                         }
-                        ch.pipeline().addLast("upstream", new UpstreamConnection(ServerPool.this, idleNanos));
+                        ch.pipeline().addLast("upstream", new UpstreamConnection(ServerPool.this, idleNanos, reusable));
                     }
                 });
         if (!server.isUnix()) {
@@ -228,7 +231,7 @@ public final class ServerPool implements Balanced {
 
     /**
      * Requests this server may have in flight (max-conns); 0 for no limit. A FastCGI server without a
-     * configured max-conns gets what it said it takes (FCGI_MAX_CONNS), else a safe small default.
+     * configured max-conns gets what it said it takes (FCGI_MAX_CONNS), else no limit and no keepalive.
      */
     public int maxConns() {
         int configured = server.maxConns();
@@ -237,26 +240,22 @@ public final class ServerPool implements Balanced {
 
     /**
      * For a FastCGI server without max-conns: asks it (FCGI_GET_VALUES) how many connections it takes,
-     * on {@code loop}, without blocking; {@code onMore} runs once per slot gained so queued requests go on.
-     * Without it, extra connections would wait in php-fpm's listen backlog until timeouts.server.
+     * on {@code loop}, without blocking. An answer becomes its limit, and its connections are kept alive
+     * from then on; without one (php-fpm 8.2 does not say) each request has a connection of its own.
      */
-    public void learnFastCgiLimit(EventLoop loop, Runnable onMore) {
+    public void learnFastCgiLimit(EventLoop loop) {
         if (!fastcgi || server.maxConns() > 0) {
             return;
         }
         IntConsumer learned = n -> {
             if (n > 0) {
-                int before = learnedMaxConns;
                 learnedMaxConns = n;
-                log.info("FastCGI server {} takes {} connections at once (FCGI_MAX_CONNS): used as its max-conns",
-                        server.name(), n);
-                for (int i = before; i < n; i++) {
-                    onMore.run();
-                }
+                log.info("FastCGI server {} takes {} connections at once (FCGI_MAX_CONNS): used as its max-conns,"
+                        + " with keepalive connections", server.name(), n);
             } else {
-                log.warn("FastCGI server {} did not say how many connections it takes (FCGI_GET_VALUES): max-conns {}"
-                        + " (php-fpm's default pm.max_children); set max-conns to its pm.max_children",
-                        server.name(), FASTCGI_FALLBACK_MAX_CONNS);
+                log.info("FastCGI server {} does not say how many connections it takes (FCGI_MAX_CONNS): a"
+                        + " connection per request, queued by the server for all its children (set max-conns to"
+                        + " its pm.max_children for keepalive connections)", server.name());
             }
         };
         template.clone().group(loop).handler(new ChannelInitializer<Channel>() {
@@ -443,8 +442,7 @@ public final class ServerPool implements Balanced {
             c.channel().close(); // a stream ends with its exchange; its connection stays
             return;
         }
-        // A connection that named its client in a PROXY header serves no other client.
-        boolean reusable = !retired && sendProxy == BackendConfig.SendProxy.NONE && c.channel().isActive();
+        boolean reusable = !retired && c.reusable();
         LoopState state = loops.get();
         ArrayDeque<UpstreamConnection> idle = state.idle;
         if (reusable && !state.waiters.isEmpty()) {

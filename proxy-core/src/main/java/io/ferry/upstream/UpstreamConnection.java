@@ -23,6 +23,8 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     private final ServerPool pool;
     private final long idleTimeoutNanos;
+    /** False for a connection that serves one request (a PROXY header naming its client, FastCGI one-shot). */
+    private final boolean reusable;
     private Channel channel;
     /** Last activity: the start of an idle spell, or the last byte either way while serving. */
     private long quietSince;
@@ -35,9 +37,15 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private boolean idle;
     private int requests;
 
-    UpstreamConnection(ServerPool pool, long idleTimeoutNanos) {
+    UpstreamConnection(ServerPool pool, long idleTimeoutNanos, boolean reusable) {
         this.pool = pool;
         this.idleTimeoutNanos = idleTimeoutNanos;
+        this.reusable = reusable;
+    }
+
+    /** Whether it may go back to the pool after its exchange. */
+    boolean reusable() {
+        return reusable && channel.isActive();
     }
 
     public Channel channel() {

@@ -47,7 +47,7 @@ public final class Upstreams {
         for (Backend b : backends.values()) {
             if (b.fastCgiSite() != null) {
                 for (ServerPool s : b.servers()) {
-                    s.learnFastCgiLimit(loops.next(), b::wakeOne);
+                    s.learnFastCgiLimit(loops.next());
                 }
             }
         }

@@ -147,37 +147,6 @@ class PhpFpmRecoveryTest {
         }
     }
 
-    /**
-     * Without max-conns Ferry asks the server (FCGI_GET_VALUES). php-fpm 8.2 answers only
-     * FCGI_MPXS_CONNS, so Ferry falls back to php-fpm's default pm.max_children, 5. Were it to open more
-     * connections than php-fpm has children, the children would stay bound to Ferry's idle keepalive
-     * connections and requests on the extra ones would wait in php-fpm's backlog until timeouts.server
-     * (504 here): 7 at once, twice, against 5 children.
-     */
-    @Test
-    void withoutMaxConnsFerryNeverOpensMoreConnectionsThanPhpFpmsDefaultChildren() throws Exception {
-        try (PhpFpm fpm = PhpFpm.onTcp(dir, 5);
-             // Four io threads: a connection kept idle on one event loop holds a php-fpm child that a request
-             // on another loop needs; Ferry closes it rather than open a connection php-fpm cannot serve.
-             FerryHarness ferry = ferry(fpm, "pool.idle-timeout = 30s", "timeouts.server = 3s\nglobal.io-threads = 4")) {
-            for (int round = 0; round < 4; round++) {
-                ExecutorService pool = Executors.newFixedThreadPool(7);
-                try {
-                    List<Future<RawClient.Response>> results = new ArrayList<>();
-                    for (int i = 0; i < 7; i++) {
-                        results.add(pool.submit(() -> get(ferry, "/wait.php")));
-                    }
-                    for (Future<RawClient.Response> f : results) {
-                        assertEquals(200, f.get().status(), "never more connections than php-fpm has children");
-                    }
-                } finally {
-                    pool.shutdownNow();
-                }
-            }
-            assertEquals(5, ferry.server().backends().get("php").servers().get(0).maxConns());
-        }
-    }
-
     @Test
     void requestsQueueForTheChildrenPhpFpmHas() throws Exception {
         try (PhpFpm fpm = PhpFpm.onTcp(dir, 2);

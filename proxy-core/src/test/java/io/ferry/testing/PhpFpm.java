@@ -21,22 +21,38 @@ public final class PhpFpm implements AutoCloseable {
     private final List<String> extensions;
     private Process process;
 
+    /** php-fpm's process managers: children started at once, as load needs them, or per connection. */
+    public enum Pm { STATIC, DYNAMIC, ONDEMAND }
+
     private PhpFpm(Path dir, String listen, int maxChildren, List<String> extensions) throws IOException {
+        this(dir, listen, Pm.STATIC, maxChildren, extensions);
+    }
+
+    private PhpFpm(Path dir, String listen, Pm pm, int maxChildren, List<String> extensions) throws IOException {
         this.dir = dir;
         this.listen = listen;
         this.extensions = extensions;
         this.config = dir.resolve("php-fpm-" + Math.abs(listen.hashCode()) + ".conf");
+        writeConfig(pm, maxChildren);
+    }
+
+    private void writeConfig(Pm pm, int maxChildren) throws IOException {
+        String manager = switch (pm) {
+            case STATIC -> "pm = static\n";
+            case DYNAMIC -> "pm = dynamic\npm.start_servers = 2\npm.min_spare_servers = 2\npm.max_spare_servers = "
+                    + Math.min(8, maxChildren) + "\n";
+            case ONDEMAND -> "pm = ondemand\npm.process_idle_timeout = 30s\n";
+        };
         Files.writeString(config, """
                 [global]
                 pid = %1$s/php-fpm-%2$d.pid
                 error_log = %1$s/php-fpm-%2$d.log
                 daemonize = no
-                log_level = warning
+                log_level = notice
 
                 [test]
                 listen = %3$s
-                pm = static
-                pm.max_children = %4$d
+                %5$spm.max_children = %4$d
                 catch_workers_output = yes
                 decorate_workers_output = no
                 clear_env = no
@@ -45,7 +61,52 @@ public final class PhpFpm implements AutoCloseable {
                 php_admin_value[upload_max_filesize] = 64M
                 php_admin_value[output_buffering] = 0
                 php_admin_flag[log_errors] = on
-                """.formatted(dir, Math.abs(listen.hashCode()), listen, maxChildren));
+                """.formatted(dir, Math.abs(listen.hashCode()), listen, maxChildren, manager));
+    }
+
+    /** Starts php-fpm with the given process manager, on a loopback port or a unix socket in {@code dir}. */
+    public static PhpFpm pool(Path dir, Pm pm, int maxChildren, boolean unixSocket) throws IOException {
+        String listen;
+        if (unixSocket) {
+            listen = dir.resolve("fpm.sock").toString();
+        } else {
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                listen = "127.0.0.1:" + s.getLocalPort();
+            }
+        }
+        PhpFpm fpm = new PhpFpm(dir, listen, pm, maxChildren, List.of());
+        fpm.start();
+        return fpm;
+    }
+
+    /**
+     * Changes the pool's size and reloads php-fpm gracefully (SIGUSR2, as {@code systemctl reload} does);
+     * returns once the reloaded master says it is ready.
+     */
+    public void resize(Pm pm, int maxChildren) throws IOException, InterruptedException {
+        Path log = dir.resolve("php-fpm-" + Math.abs(listen.hashCode()) + ".log");
+        long readyBefore = readyLines(log);
+        writeConfig(pm, maxChildren);
+        Process kill = new ProcessBuilder("kill", "-USR2", Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -USR2 failed");
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (readyLines(log) <= readyBefore) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("php-fpm did not reload:\n" + Files.readString(log));
+            }
+            Thread.sleep(20); // polling php-fpm's log: it has no other way to tell
+        }
+    }
+
+    private static long readyLines(Path log) throws IOException {
+        if (!Files.exists(log)) {
+            return 0;
+        }
+        try (java.util.stream.Stream<String> lines = Files.lines(log)) {
+            return lines.filter(l -> l.contains("ready to handle connections")).count();
+        }
     }
 
     /** Starts php-fpm on 127.0.0.1 at a free port. */
