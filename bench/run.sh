@@ -178,10 +178,12 @@ ferry {
   }
   routes = [
     { host = "cache.bench", backend = cached }
-    { host = "php.bench", backend = php }
-    { host = "php-default.bench", backend = php-default }
-    { host = "php-slow.bench", backend = php-slow }
-    { host = "php-slow-tuned.bench", backend = php-slow-tuned }
+    # cache = false: the FastCGI scenarios measure PHP through Ferry, not cache hits (php-fpm sends no
+    # Cache-Control, so default-ttl would make every page a hit)
+    { host = "php.bench", backend = php, cache = false }
+    { host = "php-default.bench", backend = php-default, cache = false }
+    { host = "php-slow.bench", backend = php-slow, cache = false }
+    { host = "php-slow-tuned.bench", backend = php-slow-tuned, cache = false }
     { backend = origin, cache = false }
   ]
   cache { enabled = true, default-ttl = 1h }
