@@ -15,6 +15,12 @@ public final class CacheStats {
     final LongAdder revalidations = new LongAdder();
     final LongAdder staleOnError = new LongAdder();
     final LongAdder purged = new LongAdder();
+    final LongAdder bans = new LongAdder();
+
+    /** Bans recorded (each applied lazily: see {@link HttpCache#ban}). */
+    public long bans() {
+        return bans.sum();
+    }
 
     public long hits() {
         return hits.sum();

@@ -4,10 +4,11 @@ import io.netty.buffer.ByteBuf;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A stored response: status, headers, body and its lifetimes. Immutable apart from the body's
- * reference count: the cache owns one reference and releases it exactly once when the object leaves
+ * reference count (and the mark of the bans it has met): the cache owns one reference and releases it exactly once when the object leaves
  * (evicted, expired, purged or replaced); a writer takes its own with {@link #retainedBody()}.
  *
  * @param headers      response headers as received, minus hop-by-hop and Age
@@ -18,6 +19,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * @param staleIfError past ttl: served when the backend fails, millis
  * @param keep         past ttl + grace: kept only to revalidate, millis
  * @param tags         invalidation tags from Surrogate-Key / Cache-Tags
+ * @param banChecked   the ban list's sequence the object has been tested against (bans after it may apply)
  */
 public record CachedResponse(
         String key,
@@ -34,7 +36,8 @@ public record CachedResponse(
         String etag,
         String lastModified,
         List<String> tags,
-        AtomicBoolean released) {
+        AtomicBoolean released,
+        AtomicLong banChecked) {
 
     /** Age at {@code now}, millis (RFC 9111 §4.2.3, simplified: arrival age plus time stored). */
     public long ageAt(long now) {
@@ -91,10 +94,13 @@ public record CachedResponse(
         }
     }
 
-    /** The same object with refreshed lifetimes after a 304 revalidation; shares (and retains) the body. */
+    /**
+     * The same object with refreshed lifetimes after a 304 revalidation; shares (and retains) the body. It is
+     * the same representation, so the bans it has not met yet still apply to it.
+     */
     CachedResponse revalidated(long now, long newInitialAge, long newTtl, List<Map.Entry<String, String>> mergedHeaders) {
         return new CachedResponse(key, status, reason, mergedHeaders, body.retain(), now, newInitialAge, newTtl, grace,
                 staleIfError,
-                keep, etag, lastModified, tags, new AtomicBoolean());
+                keep, etag, lastModified, tags, new AtomicBoolean(), new AtomicLong(banChecked.get()));
     }
 }

@@ -14,8 +14,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -63,6 +66,10 @@ public final class HttpCache {
     private final ConcurrentHashMap<String, Set<String>> keysByTag = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, PendingFetch> inFlight = new ConcurrentHashMap<>();
     private final CacheStats stats = new CacheStats();
+    private final BanList bans = new BanList();
+    /** Runs the lurker: never an event loop (a ban must not stall one). */
+    private final Executor lurkerExecutor;
+    private final AtomicBoolean lurking = new AtomicBoolean();
 
     public HttpCache(CacheSettings settings) {
         this(settings, System::currentTimeMillis);
@@ -70,8 +77,14 @@ public final class HttpCache {
 
     /** With a clock in epoch milliseconds; tests move it to age objects. */
     public HttpCache(CacheSettings settings, LongSupplier clock) {
+        this(settings, clock, ForkJoinPool.commonPool());
+    }
+
+    /** With the executor the ban lurker runs on (tests pass their own to see it finish). */
+    public HttpCache(CacheSettings settings, LongSupplier clock, Executor lurker) {
         this.settings = settings;
         this.clock = clock;
+        this.lurkerExecutor = lurker;
         Ticker ticker = () -> TimeUnit.MILLISECONDS.toNanos(clock.getAsLong());
         this.store = Caffeine.newBuilder()
                 .maximumWeight(settings.maxBytes())
@@ -138,6 +151,9 @@ public final class HttpCache {
         }
         String key = variantKey(primary, varyByPrimary.get(primary), requestHeader);
         CachedResponse c = store.getIfPresent(key);
+        if (c != null && c.banChecked().get() < bans.latest() && bannedNow(c)) {
+            c = null;
+        }
         if (c == null || c.released().get()) {
             stats.misses.increment();
             return new Lookup(State.MISS, null, key);
@@ -219,18 +235,31 @@ public final class HttpCache {
         String lastModified = find(headers, "last-modified");
         CachedResponse c = new CachedResponse(key, status, reason, List.copyOf(headers), body, responseTime, initialAge,
                 decision.ttl(), decision.grace(), decision.staleIfError(), decision.keep(), etag, lastModified,
-                List.copyOf(tags), new AtomicBoolean());
-        if (varyNames.length == 0) {
-            varyByPrimary.remove(primary);
-        } else {
-            varyByPrimary.put(primary, varyNames);
-        }
-        keysByPrimary.computeIfAbsent(primary, k -> ConcurrentHashMap.newKeySet()).add(key);
-        for (String tag : c.tags()) {
-            keysByTag.computeIfAbsent(tag, k -> ConcurrentHashMap.newKeySet()).add(key);
-        }
+                List.copyOf(tags), new AtomicBoolean(), new AtomicLong(bans.latest()));
         hitForMiss.invalidate(primary);
         store.put(key, c);
+        // Indexed after the put: a removal racing with it either ran before (and the key is indexed
+        // again here) or sees the new object present and keeps the key.
+        keysByPrimary.compute(primary, (k, keys) -> {
+            Set<String> set = keys != null ? keys : ConcurrentHashMap.newKeySet();
+            set.add(key);
+            if (varyNames.length == 0) {
+                varyByPrimary.remove(primary);
+            } else {
+                varyByPrimary.put(primary, varyNames);
+            }
+            return set;
+        });
+        for (String tag : c.tags()) {
+            keysByTag.compute(tag, (k, keys) -> {
+                Set<String> set = keys != null ? keys : ConcurrentHashMap.newKeySet();
+                set.add(key);
+                return set;
+            });
+        }
+        if (!store.asMap().containsKey(key)) {
+            unindex(key, c.tags()); // evicted at once (larger than what is left): nothing to index
+        }
         stats.stored.increment();
         return c;
     }
@@ -275,28 +304,58 @@ public final class HttpCache {
     /** Removes every variant of a URL; returns how many objects went. */
     public int purge(String primary) {
         Set<String> keys = keysByPrimary.remove(primary);
+        varyByPrimary.remove(primary);
         hitForMiss.invalidate(primary);
         int n = removeAll(keys);
         stats.purged.add(n);
         return n;
     }
 
-    /** Removes objects whose host and path (request target) match the patterns (null matches all). */
-    public int ban(Pattern host, Pattern path) {
-        int n = 0;
-        for (String key : new ArrayList<>(store.asMap().keySet())) {
-            int sep = key.indexOf('\u0000');
-            int variant = key.indexOf('\u0001');
-            String h = key.substring(0, sep);
-            String uri = key.substring(sep + 1, variant < 0 ? key.length() : variant);
-            if ((host == null || host.matcher(h).find()) && (path == null || path.matcher(uri).find())) {
-                if (store.asMap().remove(key) != null) {
-                    n++;
-                }
-            }
+    /**
+     * Bans the objects stored until now whose host and request target match the patterns (null matches
+     * all): recorded at once, applied as each is next looked up and by the lurker in the background
+     * (Varnish's ban list), so a ban never walks the cache on the caller's thread.
+     */
+    public void ban(Pattern host, Pattern path) {
+        bans.add(host, path);
+        stats.bans.increment();
+        if (lurking.compareAndSet(false, true)) {
+            lurkerExecutor.execute(this::lurk);
         }
-        stats.purged.add(n);
-        return n;
+    }
+
+    /** Bans not yet tested against every object stored before them. */
+    public int pendingBans() {
+        return bans.size();
+    }
+
+    /** Tests an object against the bans it has not met; removes it if one matches. */
+    private boolean bannedNow(CachedResponse c) {
+        long upTo = bans.latest();
+        long checked = c.banChecked().get();
+        if (checked >= upTo) {
+            return false;
+        }
+        if (bans.banned(c.key(), checked)) {
+            if (store.asMap().remove(c.key(), c)) {
+                stats.purged.increment();
+            }
+            return true;
+        }
+        c.banChecked().accumulateAndGet(upTo, Math::max);
+        return false;
+    }
+
+    /** The lurker: walks every object against the outstanding bans, then drops the bans all have met. */
+    private void lurk() {
+        do {
+            long upTo = bans.latest();
+            for (CachedResponse c : store.asMap().values()) {
+                bannedNow(c);
+            }
+            bans.dropUpTo(upTo);
+            lurking.set(false);
+        } while (bans.size() > 0 && lurking.compareAndSet(false, true));
     }
 
     /** Removes objects tagged (Surrogate-Key, Cache-Tags) with any of {@code tags}. */
@@ -322,6 +381,11 @@ public final class HttpCache {
         return n;
     }
 
+    /** Runs pending maintenance now (expiry, evictions, their index updates); Caffeine otherwise does it as it goes. */
+    public void cleanUp() {
+        store.cleanUp();
+    }
+
     /** Releases every body: the cache is being discarded. */
     public void clear() {
         store.invalidateAll();
@@ -337,19 +401,40 @@ public final class HttpCache {
             stats.evictions.increment();
         }
         if (cause != RemovalCause.REPLACED && key != null) {
-            int sep = key.indexOf('\u0001');
-            String primary = sep < 0 ? key : key.substring(0, sep);
-            Set<String> keys = keysByPrimary.get(primary);
-            if (keys != null && store.getIfPresent(key) == null) {
+            unindex(key, value.tags());
+        }
+    }
+
+    /**
+     * Drops a key that is no longer stored from the indexes, and an index entry (a URL's variant set
+     * and Vary names, a tag) once it is empty: the indexes stay bounded by what the cache holds.
+     */
+    private void unindex(String key, List<String> tags) {
+        int sep = key.indexOf('\u0001');
+        String primary = sep < 0 ? key : key.substring(0, sep);
+        keysByPrimary.computeIfPresent(primary, (k, keys) -> {
+            if (!store.asMap().containsKey(key)) {
                 keys.remove(key);
             }
-            for (String tag : value.tags()) {
-                Set<String> tagged = keysByTag.get(tag);
-                if (tagged != null && store.getIfPresent(key) == null) {
-                    tagged.remove(key);
-                }
+            if (keys.isEmpty()) {
+                varyByPrimary.remove(primary);
+                return null;
             }
+            return keys;
+        });
+        for (String tag : tags) {
+            keysByTag.computeIfPresent(tag, (k, keys) -> {
+                if (!store.asMap().containsKey(key)) {
+                    keys.remove(key);
+                }
+                return keys.isEmpty() ? null : keys;
+            });
         }
+    }
+
+    /** Sizes of the indexes beside the store (URLs, URLs with Vary, tags), which must shrink with it. */
+    public int[] indexSizes() {
+        return new int[] {keysByPrimary.size(), varyByPrimary.size(), keysByTag.size()};
     }
 
     // ---------------------------------------------------------------- variants

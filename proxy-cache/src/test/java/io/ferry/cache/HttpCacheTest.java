@@ -1,5 +1,6 @@
 package io.ferry.cache;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -217,8 +218,9 @@ class HttpCacheTest {
         assertEquals(1, c.purgeTags(List.of("node:1")));
         assertEquals(1, c.purgeTags(List.of("node_list")), "node:2 was still tagged node_list");
         put(c, "/node/3", "d", ttl(60_000, 0, 0));
-        assertEquals(1, c.ban(null, Pattern.compile("^/node/")));
-        assertEquals(0, c.ban(Pattern.compile("^other\\\\."), null));
+        c.ban(null, Pattern.compile("^/node/"));
+        c.ban(Pattern.compile("^other\\\\."), null);
+        assertEquals(HttpCache.State.MISS, c.lookup(HttpCache.primaryKey("h", "/node/3"), NO_HEADERS).state());
         assertNotNull(c.lookup(HttpCache.primaryKey("h", "/about"), NO_HEADERS).object());
         c.clear();
     }
@@ -229,5 +231,67 @@ class HttpCacheTest {
         CachedResponse r = put(c, "/gone", "z", ttl(60_000, 0, 0));
         c.purge(HttpCache.primaryKey("h", "/gone"));
         assertNull(HttpCache.tryRetainBody(r), "a hit racing an eviction becomes a miss, never a use after release");
+    }
+
+    @Test
+    void indexesShrinkWithEvictionsExpiryAndPurges() {
+        // room for a few hundred objects; fifty thousand distinct URLs with Vary and two tags each pass through
+        HttpCache c = cache(64 << 10, Duration.ZERO, Duration.ZERO);
+        for (int i = 0; i < 50_000; i++) {
+            put(c, "/page?bust=" + i, "body " + i, ttl(60_000, 0, 0), "Vary", "Accept-Language",
+                    "Cache-Tags", "node:" + i + " list:" + (i % 1000));
+        }
+        c.cleanUp();
+        int[] sizes = c.indexSizes();
+        long objects = c.objects();
+        assertTrue(objects < 5_000, "bounded by bytes: " + objects);
+        assertTrue(sizes[0] <= objects, "URLs indexed: " + sizes[0] + " for " + objects + " objects");
+        assertTrue(sizes[1] <= objects, "Vary names kept: " + sizes[1]);
+        assertTrue(sizes[2] <= 2 * objects, "tags indexed: " + sizes[2]);
+
+        clock.addAndGet(120_000); // everything expires
+        c.cleanUp();
+        assertEquals(0, c.objects());
+        assertArrayEquals(new int[] {0, 0, 0}, c.indexSizes(), "expired objects leave no index entries");
+
+        put(c, "/v", "x", ttl(60_000, 0, 0), "Vary", "Accept-Language", "Cache-Tags", "t");
+        assertEquals(1, c.purge(HttpCache.primaryKey("h", "/v")));
+        assertArrayEquals(new int[] {0, 0, 0}, c.indexSizes(), "a purge leaves none either");
+        put(c, "/w", "x", ttl(60_000, 0, 0), "Cache-Tags", "t");
+        assertEquals(1, c.purgeTags(List.of("t")));
+        assertArrayEquals(new int[] {0, 0, 0}, c.indexSizes());
+    }
+
+    @Test
+    void bansAreRecordedAtOnceAndAppliedOnLookupAndByTheLurker() {
+        List<Runnable> lurker = new ArrayList<>();
+        HttpCache c = new HttpCache(new CacheSettings(64L << 20, 1 << 20, Duration.ofSeconds(120), Duration.ZERO,
+                Duration.ZERO, Duration.ZERO, Duration.ofSeconds(120), Duration.ofHours(1)), clock::get, lurker::add);
+        for (int i = 0; i < 1000; i++) {
+            put(c, "/a/" + i, "a", ttl(60_000, 0, 0));
+            put(c, "/b/" + i, "b", ttl(60_000, 0, 0));
+        }
+        c.ban(null, Pattern.compile("^/a/"));
+        assertEquals(2000, c.objects(), "nothing walked on the caller's thread");
+        assertEquals(1, lurker.size(), "the lurker is handed the work");
+        assertEquals(1, c.pendingBans());
+        assertEquals(HttpCache.State.MISS, c.lookup(HttpCache.primaryKey("h", "/a/7"), NO_HEADERS).state(),
+                "tested as it is looked up");
+        assertEquals(HttpCache.State.FRESH, c.lookup(HttpCache.primaryKey("h", "/b/7"), NO_HEADERS).state());
+        put(c, "/a/new", "stored after the ban", ttl(60_000, 0, 0));
+        CachedResponse kept = put(c, "/a/kept", "revalidated", ttl(60_000, 0, 0), "ETag", "\"k\"");
+
+        c.ban(null, Pattern.compile("^/a/kept$"));
+        assertEquals(1, lurker.size(), "one lurker run takes every ban waiting");
+        c.refresh(kept, List.of(Map.entry("ETag", "\"k\"")), 60_000);
+        lurker.remove(0).run();
+        assertEquals(0, c.pendingBans(), "every object has met every ban: the list is empty");
+        assertEquals(1001, c.objects(), "the lurker removed the 999 others and the revalidated one");
+        assertEquals(HttpCache.State.FRESH, c.lookup(HttpCache.primaryKey("h", "/a/new"), NO_HEADERS).state(),
+                "a ban never touches what was stored after it");
+        assertEquals(HttpCache.State.MISS, c.lookup(HttpCache.primaryKey("h", "/a/kept"), NO_HEADERS).state(),
+                "a 304 refresh does not escape a ban it had not met");
+        assertArrayEquals(new int[] {1001, 0, 0}, c.indexSizes());
+        c.clear();
     }
 }

@@ -180,7 +180,7 @@ public final class AdminServer implements AutoCloseable {
 
         /**
          * POST /servers/drain or /servers/enable ?backend=&server= (HAProxy's disable/enable server);
-         * /servers/add ?backend=&server=&weight= and /servers/remove ?backend=&server= (until the next reload).
+         * /servers/add ?backend=&server=&weight= and /servers/remove ?backend=&server= (kept across reloads).
          */
         private void serverEndpoint(ChannelHandlerContext ctx, String path, QueryStringDecoder q) {
             if (path.equals("/servers/add") || path.equals("/servers/remove")) {
@@ -220,6 +220,7 @@ public final class AdminServer implements AutoCloseable {
                     if (!drain) {
                         backend.wakeOne();
                     }
+                    ferry.serverStateChanged();
                     log.warn("admin: backend {} server {} {}", backend.name(), name, drain ? "DRAINED" : "ENABLED");
                     respond(ctx, HttpResponseStatus.OK, (drain ? "drained " : "enabled ") + name + "\n");
                     return;
@@ -264,8 +265,12 @@ public final class AdminServer implements AutoCloseable {
                         }
                         n = cache.purge(HttpCache.primaryKey(host, target));
                     }
-                    case "/cache/ban" -> n = cache.ban(host == null ? null : Pattern.compile(host),
-                            target == null ? null : Pattern.compile(target));
+                    case "/cache/ban" -> {
+                        cache.ban(host == null ? null : Pattern.compile(host),
+                                target == null ? null : Pattern.compile(target));
+                        respond(ctx, HttpResponseStatus.OK, "ban added: matching objects stored before it are gone\n");
+                        return;
+                    }
                     case "/cache/tags" -> {
                         List<String> tags = q.parameters().getOrDefault("tag", List.of());
                         if (tags.isEmpty()) {

@@ -35,6 +35,9 @@ public interface ProxyControl {
 
     void removeServer(String backend, String address);
 
+    /** An operator drained or enabled a server: the server keeps it in its state file, if any. */
+    void serverStateChanged();
+
     Map<String, Backend> backends();
 
     /** The shared cache, or null when caching is off. */

@@ -150,8 +150,16 @@ public final class ConfigLoader {
             if (!via.matches("[A-Za-z0-9._-]+")) {
                 throw s.error("via", "must be a single token such as ferry or edge-1; got \"" + via + '"');
             }
+            String stateFile = s.string("state-file", "");
+            if (!stateFile.isEmpty()) {
+                java.nio.file.Path dir = java.nio.file.Path.of(stateFile).toAbsolutePath().getParent();
+                if (dir == null || !java.nio.file.Files.isDirectory(dir) || !java.nio.file.Files.isWritable(dir)) {
+                    throw s.error("state-file", "its directory " + dir + " must exist and be writable (the file is"
+                            + " replaced by a rename)");
+                }
+            }
             s.rejectUnknownKeys();
-            return new GlobalSettings(ioThreads, transport, maxConnections, via);
+            return new GlobalSettings(ioThreads, transport, maxConnections, via, stateFile);
         }
 
         private Timeouts timeouts(Section s) {

@@ -7,6 +7,9 @@ package io.ferry.config;
  * @param transport      which Netty transport to use
  * @param maxConnections client connections accepted at once over all listeners (HAProxy's maxconn)
  * @param via            the pseudonym this proxy adds to {@code Via} headers
+ * @param stateFile      where server state (drain, health, servers added or removed over the admin API) is
+ *                       kept across restarts (HAProxy's server-state-file); empty for none
  */
-public record GlobalSettings(int ioThreads, TransportKind transport, int maxConnections, String via) {
+public record GlobalSettings(int ioThreads, TransportKind transport, int maxConnections, String via,
+                             String stateFile) {
 }

@@ -9,8 +9,8 @@ import io.ferry.cache.RequestPolicy;
 import io.ferry.cache.StorePolicy;
 import io.ferry.config.CacheConfig;
 import io.ferry.config.Cidr;
+import io.ferry.http.Preconditions;
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -21,7 +21,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetAddress;
 import java.util.AbstractMap;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -190,34 +189,7 @@ public final class CacheFront {
 
     /** RFC 9110 §13.1.2/13.1.3: does the client's conditional make this a 304? (200 objects only) */
     static boolean notModified(CachedResponse c, HttpHeaders request) {
-        if (c.status() != 200) {
-            return false;
-        }
-        String inm = request.get(HttpHeaderNames.IF_NONE_MATCH);
-        if (inm != null) {
-            if (c.etag() == null) {
-                return false;
-            }
-            String tag = strip(c.etag());
-            for (String t : inm.split(",")) {
-                String x = t.trim();
-                if (x.equals("*") || strip(x).equals(tag)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-        String ims = request.get(HttpHeaderNames.IF_MODIFIED_SINCE);
-        if (ims != null && c.lastModified() != null) {
-            Date since = DateFormatter.parseHttpDate(ims);
-            Date modified = DateFormatter.parseHttpDate(c.lastModified());
-            return since != null && modified != null && !modified.after(since);
-        }
-        return false;
-    }
-
-    private static String strip(String etag) {
-        return etag.startsWith("W/") ? etag.substring(2) : etag;
+        return c.status() == 200 && Preconditions.notModified(request, c.etag(), c.lastModified());
     }
 
     /** Every value of a field, joined with ", " (several Vary lines are one list); null when none. */

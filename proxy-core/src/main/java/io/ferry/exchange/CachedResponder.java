@@ -2,7 +2,7 @@ package io.ferry.exchange;
 
 import io.ferry.cache.CachedResponse;
 import io.ferry.cache.HttpCache;
-import io.ferry.files.StaticFiles;
+import io.ferry.http.Preconditions;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -50,9 +50,10 @@ final class CachedResponder implements Responder {
         } else if (ex.method == HttpMethod.HEAD) {
             body.release();
             out = Unpooled.EMPTY_BUFFER;
-        } else if (object.status() == 200 && request.contains(HttpHeaderNames.RANGE)) {
+        } else if (object.status() == 200 && request.contains(HttpHeaderNames.RANGE)
+                && Preconditions.ifRangeAllows(request.get(HttpHeaderNames.IF_RANGE), object.etag(), object.lastModified())) {
             long size = body.readableBytes();
-            long[] r = StaticFiles.singleRange(request.get(HttpHeaderNames.RANGE), size);
+            long[] r = Preconditions.singleRange(request.get(HttpHeaderNames.RANGE), size);
             if (r == null) {
                 head.setStatus(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE);
                 h.set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + size).setInt(HttpHeaderNames.CONTENT_LENGTH, 0);

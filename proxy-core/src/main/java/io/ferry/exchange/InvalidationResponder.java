@@ -47,9 +47,11 @@ final class InvalidationResponder implements Responder {
             if (ex.method.name().equals("BAN")) {
                 String hostRe = h.get("x-ban-host");
                 String pathRe = h.get("x-ban-path");
-                n = front.cache.ban(hostRe == null ? null : Pattern.compile(hostRe),
+                front.cache.ban(hostRe == null ? null : Pattern.compile(hostRe),
                         pathRe == null ? null : Pattern.compile(pathRe));
-                what = "banned";
+                log.info("{} {} from {}: ban added (host {}, path {})", ex.method, ex.uri, client, hostRe, pathRe);
+                answer(ex, "ban added: matching objects stored before it are gone\n");
+                return;
             } else if (h.contains("x-purge-tags")) {
                 n = front.cache.purgeTags(List.of(h.get("x-purge-tags").trim().split("[\\s,]+")));
                 what = "purged by tag";
@@ -62,7 +64,11 @@ final class InvalidationResponder implements Responder {
             return;
         }
         log.info("{} {} from {}: {} {} objects", ex.method, ex.uri, client, what, n);
-        byte[] text = (what + " " + n + " objects\n").getBytes(StandardCharsets.US_ASCII);
+        answer(ex, what + " " + n + " objects\n");
+    }
+
+    private static void answer(Exchange ex, String body) {
+        byte[] text = body.getBytes(StandardCharsets.US_ASCII);
         DefaultFullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                 Unpooled.wrappedBuffer(text));
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)

@@ -1,6 +1,7 @@
 package io.ferry.files;
 
-import io.netty.handler.codec.DateFormatter;
+import io.ferry.cache.HttpDates;
+import io.ferry.http.Preconditions;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -12,7 +13,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.Date;
 import java.util.Locale;
 import java.util.Map;
 
@@ -57,16 +57,16 @@ public final class StaticFiles {
         long size = attrs.size();
         long mtime = attrs.lastModifiedTime().toMillis();
         String etag = "\"" + Long.toHexString(mtime) + "-" + Long.toHexString(size) + "\"";
-        String lastModified = DateFormatter.format(new Date(mtime));
+        String lastModified = HttpDates.format(mtime);
         boolean body = method != HttpMethod.HEAD;
 
-        if (notModified(request, etag, mtime)) {
+        if (Preconditions.notModified(request, etag, lastModified)) {
             HttpResponse r = response(HttpResponseStatus.NOT_MODIFIED, etag, lastModified);
             return new Plan(r, 0, 0);
         }
         String range = request.get(HttpHeaderNames.RANGE);
-        if (range != null && ifRangeAllows(request.get(HttpHeaderNames.IF_RANGE), etag, mtime)) {
-            long[] r = singleRange(range, size);
+        if (range != null && Preconditions.ifRangeAllows(request.get(HttpHeaderNames.IF_RANGE), etag, lastModified)) {
+            long[] r = Preconditions.singleRange(range, size);
             if (r == null) {
                 HttpResponse head = response(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, etag, lastModified);
                 head.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + size).setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
@@ -91,78 +91,5 @@ public final class StaticFiles {
         r.headers().set(HttpHeaderNames.ETAG, etag).set(HttpHeaderNames.LAST_MODIFIED, lastModified)
                 .set(HttpHeaderNames.ACCEPT_RANGES, "bytes");
         return r;
-    }
-
-    /** RFC 9110 §13.1.2 (weak comparison) and §13.1.3; If-None-Match wins when both are present. */
-    private static boolean notModified(HttpHeaders request, String etag, long mtime) {
-        String inm = request.get(HttpHeaderNames.IF_NONE_MATCH);
-        if (inm != null) {
-            for (String tag : inm.split(",")) {
-                String t = tag.trim();
-                if (t.equals("*") || (t.startsWith("W/") ? t.substring(2) : t).equals(etag)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-        String ims = request.get(HttpHeaderNames.IF_MODIFIED_SINCE);
-        if (ims != null) {
-            Date since = DateFormatter.parseHttpDate(ims);
-            return since != null && mtime / 1000 <= since.getTime() / 1000;
-        }
-        return false;
-    }
-
-    private static boolean ifRangeAllows(String ifRange, String etag, long mtime) {
-        if (ifRange == null) {
-            return true;
-        }
-        if (ifRange.startsWith("\"")) {
-            return ifRange.equals(etag);
-        }
-        Date date = DateFormatter.parseHttpDate(ifRange);
-        return date != null && mtime / 1000 == date.getTime() / 1000;
-    }
-
-    /**
-     * {start, end} of a single satisfiable range; an empty array when the header is to be ignored
-     * (several ranges, unknown unit, malformed); null when unsatisfiable (416).
-     */
-    public static long[] singleRange(String header, long size) {
-        String h = header.trim();
-        if (!h.regionMatches(true, 0, "bytes=", 0, 6) || h.indexOf(',') >= 0) {
-            return new long[0];
-        }
-        String spec = h.substring(6).trim();
-        int dash = spec.indexOf('-');
-        if (dash < 0) {
-            return new long[0];
-        }
-        try {
-            String a = spec.substring(0, dash).trim();
-            String b = spec.substring(dash + 1).trim();
-            long start;
-            long end;
-            if (a.isEmpty()) {
-                long suffix = Long.parseLong(b);
-                if (suffix <= 0) {
-                    return null;
-                }
-                start = Math.max(0, size - suffix);
-                end = size - 1;
-            } else {
-                start = Long.parseLong(a);
-                end = b.isEmpty() ? size - 1 : Math.min(Long.parseLong(b), size - 1);
-                if (!b.isEmpty() && Long.parseLong(b) < start) {
-                    return new long[0];
-                }
-            }
-            if (start >= size || size == 0) {
-                return null;
-            }
-            return new long[] {start, end};
-        } catch (NumberFormatException e) {
-            return new long[0];
-        }
     }
 }

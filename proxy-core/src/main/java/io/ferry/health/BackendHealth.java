@@ -26,8 +26,8 @@ public final class BackendHealth {
         this.panicThreshold = panicThreshold;
     }
 
-    /** Called while the backend is built, before any traffic. */
-    void add(ServerHealth server) {
+    /** Called while the backend is built, before any traffic (a kept server's verdicts count at once). */
+    synchronized void add(ServerHealth server) {
         servers.add(server);
     }
 
@@ -46,8 +46,8 @@ public final class BackendHealth {
         return false;
     }
 
-    /** A verdict changed: enter or leave panic. Rare (verdict changes only), so a lock is fine here. */
-    synchronized void recompute() {
+    /** A verdict changed (or kept servers joined): enter or leave panic. Rare, so a lock is fine here. */
+    public synchronized void recompute() {
         int up = 0;
         int passivelyDown = 0;
         for (ServerHealth s : servers) {

@@ -17,8 +17,9 @@ public final class ServerHealth {
 
     private final String backend;
     private final String server;
-    private final PassiveHealthConfig passive;
-    private final BackendHealth group;
+    /** Both change with a reload that keeps this server (its state outlives the configuration). */
+    private volatile PassiveHealthConfig passive;
+    private volatile BackendHealth group;
     private final AtomicInteger failures = new AtomicInteger();
     /** nanoTime until which the server is passively down; 0 when it is not. */
     private final AtomicLong downUntil = new AtomicLong();
@@ -34,6 +35,29 @@ public final class ServerHealth {
         this.passive = passive;
         this.group = group;
         group.add(this);
+    }
+
+    /**
+     * A reload keeps the server: from now on its verdicts follow the new passive-health settings and
+     * count in the new backend's group. Active-check counters go on where they were.
+     */
+    public void rejoin(PassiveHealthConfig passive, BackendHealth group) {
+        this.passive = passive;
+        this.group = group;
+        group.add(this);
+    }
+
+    /**
+     * Marks the server DOWN by the active check until it passes {@code rise} checks again: how a state
+     * file brings back a server that was down when Ferry stopped.
+     */
+    public void startDown() {
+        checkUp = false;
+    }
+
+    /** Whether the active check has it DOWN. */
+    public boolean checkedDown() {
+        return !checkUp;
     }
 
     /** Whether the server takes traffic: its own verdicts, or the backend's panic for a passive ejection. */

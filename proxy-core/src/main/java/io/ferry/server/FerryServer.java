@@ -64,13 +64,32 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
     /** Session ticket keys per TLS listener: they outlive a reload, so tickets issued before it still resume. */
     private final Map<String, SessionTickets> tickets = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private FerryServer(FerryConfig config, Transport transport, Map<String, ServerTls> tls) {
+    /** Servers added or removed over the admin API: applied again on every reload. */
+    private final RuntimeServers runtimeServers = new RuntimeServers();
+    /** global.state-file, or null. */
+    private final ServerStateFile stateFile;
+
+    private FerryServer(FerryConfig fileConfig, Transport transport, Map<String, ServerTls> tls) {
         this.transport = transport;
+        String statePath = fileConfig.global().stateFile();
+        this.stateFile = statePath.isEmpty() ? null : new ServerStateFile(Path.of(statePath));
+        Map<String, ServerStateFile.Saved> saved = new LinkedHashMap<>();
+        if (stateFile != null) {
+            stateFile.read(saved, runtimeServers);
+        }
+        FerryConfig config = runtimeServers.applyTo(fileConfig);
         int threads = ioThreads(config);
         this.acceptors = transport.newGroup(1, new DefaultThreadFactory("ferry-accept"));
         this.workers = transport.newGroup(threads, new DefaultThreadFactory("ferry-io"));
         this.connections = new ClientConnections(config.global().maxConnections());
         Upstreams upstreams = new Upstreams(config, transport);
+        if (!saved.isEmpty()) {
+            Map<String, Boolean> checked = new LinkedHashMap<>();
+            upstreams.all().forEach((name, b) -> b.servers().forEach(s ->
+                    checked.put(name + ' ' + s.name(), b.config().healthCheck() != null)));
+            ServerStateFile.apply(saved, upstreams.states(), checked);
+            log.info("server state read from {}: {} servers", stateFile.path(), saved.size());
+        }
         this.runtime = new ProxyRuntime(config, upstreams, tls, null);
         for (ListenerConfig l : config.listeners()) {
             if (l.isTls()) {
@@ -225,10 +244,11 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
      *
      * @throws ConfigError when the new config cannot be applied; the running config stays in force
      */
-    public synchronized void reload(FerryConfig next) {
+    public synchronized void reload(FerryConfig fileConfig) {
         if (stopped) {
             throw new IllegalStateException("server is stopped");
         }
+        FerryConfig next = runtimeServers.applyTo(fileConfig);
         FerryConfig current = runtime.config;
         requireSameListeners(current, next);
         warnRestartOnly(current, next);
@@ -238,12 +258,14 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
             keys.reload();
             keys.applyTo(t);
         });
-        Upstreams upstreams = new Upstreams(next, transport);
         ProxyRuntime old = runtime;
+        Upstreams upstreams = new Upstreams(next, transport, old.upstreams.states());
         ProxyRuntime replacement = new ProxyRuntime(next, upstreams, tls, old);
+        old.upstreams.stopChecks(); // the kept servers' checks go on in the new configuration
         upstreams.start(workers, transport);
         runtime = replacement;
-        old.upstreams.retire(workers);
+        old.upstreams.retire(workers, upstreams);
+        saveState();
         if (old.cache != null && (replacement.cache == null || replacement.cache.cache != old.cache.cache)) {
             old.cache.cache.clear(); // a new size or lifetimes: start with an empty cache
         }
@@ -307,8 +329,8 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
     }
 
     /**
-     * Adds a server to a backend at runtime, through the same hitless path as a reload. It stays until
-     * the next reload from the file (which does not list it).
+     * Adds a server to a backend at runtime, through the same hitless path as a reload. It stays across
+     * reloads (and restarts, with a state file) until removed over the admin API.
      */
     @Override
     public synchronized void addServer(String backend, String address, int weight) {
@@ -317,26 +339,38 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         if (b.servers().stream().anyMatch(s -> s.name().equals(address))) {
             throw new ConfigError("server " + address, "already in backend " + backend);
         }
-        List<ServerConfig> servers = new ArrayList<>(b.servers());
-        servers.add(ConfigLoader.runtimeServer(address, weight, b.servers().get(0).maxConns()));
-        reload(withServers(c, b, servers));
-        log.warn("admin: added server {} to backend {} (until the next reload)", address, backend);
+        ConfigLoader.runtimeServer(address, weight, 0); // validates the address before anything changes
+        runtimeServers.add(backend, address, weight);
+        reload(c);
+        log.warn("admin: added server {} to backend {}", address, backend);
     }
 
-    /** Removes a server from a backend at runtime; its requests in flight finish. */
+    /** Removes a server from a backend at runtime; its requests in flight finish. Kept across reloads too. */
     @Override
     public synchronized void removeServer(String backend, String address) {
         FerryConfig c = runtime.config;
         BackendConfig b = backendConfig(c, backend);
-        List<ServerConfig> servers = new ArrayList<>(b.servers());
-        if (!servers.removeIf(s -> s.name().equals(address))) {
+        if (b.servers().stream().noneMatch(s -> s.name().equals(address))) {
             throw new ConfigError("server " + address, "not in backend " + backend);
         }
-        if (servers.isEmpty()) {
+        if (b.servers().size() == 1) {
             throw new ConfigError("server " + address, "is the last server of backend " + backend);
         }
-        reload(withServers(c, b, servers));
-        log.warn("admin: removed server {} from backend {} (until the next reload)", address, backend);
+        runtimeServers.remove(backend, address);
+        reload(c);
+        log.warn("admin: removed server {} from backend {}", address, backend);
+    }
+
+    /** An operator changed a server's state (drain, enable): keep it in the state file. */
+    @Override
+    public void serverStateChanged() {
+        saveState();
+    }
+
+    private synchronized void saveState() {
+        if (stateFile != null) {
+            stateFile.write(runtime.upstreams.states(), runtimeServers);
+        }
     }
 
     private static BackendConfig backendConfig(FerryConfig c, String name) {
@@ -347,10 +381,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         return b;
     }
 
-    private static FerryConfig withServers(FerryConfig c, BackendConfig b, List<ServerConfig> servers) {
-        BackendConfig changed = b.withServers(servers);
-        Map<String, BackendConfig> backends = new LinkedHashMap<>(c.backends());
-        backends.put(b.name(), changed);
+    static FerryConfig withBackends(FerryConfig c, Map<String, BackendConfig> backends) {
         return new FerryConfig(c.source(), c.global(), c.listeners(), c.timeouts(), c.limits(), c.http2(), Map.copyOf(backends),
                 c.routes(), c.cache(), c.admin(), c.accessLog(), c.demo(), c.realIp(), c.rendered());
     }
@@ -438,7 +469,8 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         if (admin != null) {
             admin.close();
         }
-        runtime.upstreams.retire(workers);
+        saveState();
+        runtime.upstreams.retire(workers, null);
         if (runtime.cache != null) {
             runtime.cache.cache.clear();
         }

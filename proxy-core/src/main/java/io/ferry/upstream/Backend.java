@@ -24,6 +24,8 @@ public final class Backend {
     private final FastCgiSite site;
     private final BackendHealth health;
     private final ClientTls tls;
+    /** The same backend in the configuration that replaced this one: its queue hears of freed slots too. */
+    private volatile Backend successor;
 
     /** @param tls TLS to the servers (h2, or tls.enabled), else null */
     Backend(BackendConfig config, List<ServerPool> servers, BackendHealth health, ClientTls tls) {
@@ -96,6 +98,14 @@ public final class Backend {
     public void release(ServerPool server) {
         server.releaseSlot();
         wakeOne();
+        Backend next = successor;
+        if (next != null) {
+            next.wakeOne(); // a kept server's slots are shared with the new configuration
+        }
+    }
+
+    void succeededBy(Backend next) {
+        this.successor = next;
     }
 
     public boolean anyUp() {

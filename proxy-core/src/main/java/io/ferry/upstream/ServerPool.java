@@ -38,8 +38,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntConsumer;
 import javax.net.ssl.SSLException;
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,25 +50,14 @@ import org.slf4j.LoggerFactory;
 public final class ServerPool implements Balanced {
     private final ServerConfig server;
     private final PoolConfig config;
+    /** Health, drain, slots and statistics: the server's, carried across reloads. */
+    private final ServerState state;
     private final ServerHealth health;
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final LongAdder requests = new LongAdder();
-    private final LongAdder errors = new LongAdder();
     private final LongAdder idleCount = new LongAdder();
-    private final Recorder latency = new Recorder(3);
-    private final Histogram latencyTotal = new Histogram(3);
-    private volatile boolean drained;
     private final SocketAddress remote;
     private volatile boolean retired;
     private final Bootstrap template;
     private final boolean fastcgi;
-    /**
-     * The request limit of a FastCGI server whose config leaves max-conns at 0: what it answered to
-     * FCGI_GET_VALUES (FCGI_MAX_CONNS), or 0 while unknown. Unknown, each request gets a connection of its
-     * own that the server closes after it (nginx's default): php-fpm's listen backlog then queues them
-     * fairly for however many children it has, and none is held by an idle connection of Ferry's.
-     */
-    private volatile int learnedMaxConns;
     private static final Logger log = LoggerFactory.getLogger(ServerPool.class);
     private final AtomicInteger open = new AtomicInteger();
     /** Loops that have connected to this server, so one may ask another to give up an idle connection. */
@@ -100,14 +87,15 @@ public final class ServerPool implements Balanced {
      * @param multiplexed HTTP/2 (h2 or h2c) to the server
      */
     ServerPool(ServerConfig server, PoolConfig config, Transport transport, Limits limits,
-               Duration connectTimeout, ServerHealth health, boolean fastcgi, boolean multiplexed,
+               Duration connectTimeout, ServerState state, boolean fastcgi, boolean multiplexed,
                ClientTls tls, Duration serverTimeout, BackendConfig.SendProxy sendProxy) {
         this.server = server;
         this.sendProxy = sendProxy;
         this.tls = multiplexed ? null : tls; // an HTTP/2 connection adds its own
         this.handshakeTimeoutMillis = Math.max(1, connectTimeout.toMillis());
         this.config = config;
-        this.health = health;
+        this.state = state;
+        this.health = state.health;
         this.fastcgi = fastcgi;
         this.remote = server.isUnix() ? transport.domainAddress().apply(server.unixPath()) : server.address();
         HttpDecoderConfig decoder = new HttpDecoderConfig()
@@ -221,12 +209,17 @@ public final class ServerPool implements Balanced {
 
     @Override
     public int inFlight() {
-        return inFlight.get();
+        return state.inFlight.get();
+    }
+
+    /** Everything learned of the server, which outlives this pool's configuration. */
+    public ServerState state() {
+        return state;
     }
 
     @Override
     public boolean isUp() {
-        return !drained && health.isUp();
+        return !state.drained && health.isUp();
     }
 
     /**
@@ -235,7 +228,7 @@ public final class ServerPool implements Balanced {
      */
     public int maxConns() {
         int configured = server.maxConns();
-        return configured > 0 || !fastcgi ? configured : learnedMaxConns;
+        return configured > 0 || !fastcgi ? configured : state.learnedMaxConns;
     }
 
     /**
@@ -244,12 +237,12 @@ public final class ServerPool implements Balanced {
      * from then on; without one (php-fpm 8.2 does not say) each request has a connection of its own.
      */
     public void learnFastCgiLimit(EventLoop loop) {
-        if (!fastcgi || server.maxConns() > 0) {
-            return;
+        if (!fastcgi || server.maxConns() > 0 || state.learnedMaxConns > 0) {
+            return; // configured, or already announced (before a reload)
         }
         IntConsumer learned = n -> {
             if (n > 0) {
-                learnedMaxConns = n;
+                state.learnedMaxConns = n;
                 log.info("FastCGI server {} takes {} connections at once (FCGI_MAX_CONNS): used as its max-conns,"
                         + " with keepalive connections", server.name(), n);
             } else {
@@ -273,62 +266,64 @@ public final class ServerPool implements Balanced {
     @Override
     public boolean isAvailable() {
         int max = maxConns();
-        return !drained && health.isUp() && (max == 0 || inFlight.get() < max) && hasCapacity();
+        return !state.drained && health.isUp() && (max == 0 || state.inFlight.get() < max) && hasCapacity();
     }
 
     /** Takes the server out of rotation by hand (HAProxy's "disable server"); requests in flight finish. */
     public void drain(boolean drain) {
-        this.drained = drain;
+        state.drained = drain;
     }
 
     public boolean isDrained() {
-        return drained;
+        return state.drained;
     }
 
     /** One response from this server took {@code nanos} (request sent to last byte). */
     public void recordResponse(long nanos) {
-        requests.increment();
-        latency.recordValue(Math.max(0, Math.min(nanos / 1000, 3_600_000_000L)));
+        state.requests.increment();
+        state.latency.recordValue(Math.max(0, Math.min(nanos / 1000, 3_600_000_000L)));
     }
 
     public void recordError() {
-        errors.increment();
+        state.errors.increment();
     }
 
     public long requests() {
-        return requests.sum();
+        return state.requests.sum();
     }
 
     public long errors() {
-        return errors.sum();
+        return state.errors.sum();
     }
 
     /** Latency percentile in microseconds over all responses so far. */
-    public synchronized long latencyMicros(double percentile) {
-        latencyTotal.add(latency.getIntervalHistogram());
-        return latencyTotal.getValueAtPercentile(percentile);
+    public long latencyMicros(double percentile) {
+        synchronized (state) {
+            state.latencyTotal.add(state.latency.getIntervalHistogram());
+            return state.latencyTotal.getValueAtPercentile(percentile);
+        }
     }
 
     /** Takes one of the server's request slots (max-conns); false if they are all taken. */
     boolean tryAcquireSlot() {
         int max = maxConns();
         if (max == 0) {
-            inFlight.incrementAndGet();
+            state.inFlight.incrementAndGet();
             return true;
         }
         while (true) {
-            int n = inFlight.get();
+            int n = state.inFlight.get();
             if (n >= max) {
                 return false;
             }
-            if (inFlight.compareAndSet(n, n + 1)) {
+            if (state.inFlight.compareAndSet(n, n + 1)) {
                 return true;
             }
         }
     }
 
     void releaseSlot() {
-        inFlight.decrementAndGet();
+        state.inFlight.decrementAndGet();
     }
 
     /** Connections open to this server, idle or busy, over all event loops. */

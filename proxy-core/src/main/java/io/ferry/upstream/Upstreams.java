@@ -17,26 +17,50 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** All backends of one configuration, with their connection pools and health checkers. */
+/**
+ * All backends of one configuration, with their connection pools and health checkers. Each server's
+ * {@link ServerState} outlives it: the next configuration takes over the state of every server it keeps.
+ */
 public final class Upstreams {
     private final Map<String, Backend> backends;
+    private final Map<String, ServerState> states;
     private final List<HealthChecker> checkers = new ArrayList<>();
 
     public Upstreams(FerryConfig config, Transport transport) {
+        this(config, transport, Map.of());
+    }
+
+    /** @param previous server states by {@link ServerState#key}: those of the configuration being replaced */
+    public Upstreams(FerryConfig config, Transport transport, Map<String, ServerState> previous) {
         Map<String, Backend> map = new LinkedHashMap<>();
+        Map<String, ServerState> kept = new LinkedHashMap<>();
         for (BackendConfig b : config.backends().values()) {
             List<ServerPool> pools = new ArrayList<>();
             BackendHealth group = new BackendHealth(b.name(), b.passiveHealth().panicThreshold());
             ClientTls tls = TlsContexts.forBackend(b);
             for (ServerConfig s : b.servers()) {
-                ServerHealth health = new ServerHealth(b.name(), s.name(), b.passiveHealth(), group);
-                pools.add(new ServerPool(s, b.pool(), transport, config.limits(), b.connectTimeout(), health,
+                String key = ServerState.key(b.name(), s.name());
+                ServerState state = previous.get(key);
+                if (state == null) {
+                    state = new ServerState(new ServerHealth(b.name(), s.name(), b.passiveHealth(), group));
+                } else {
+                    state.health.rejoin(b.passiveHealth(), group);
+                }
+                kept.put(key, state);
+                pools.add(new ServerPool(s, b.pool(), transport, config.limits(), b.connectTimeout(), state,
                         b.type() == BackendConfig.Type.FASTCGI, b.protocol().multiplexed(), tls, b.serverTimeout(),
                         b.sendProxy()));
             }
+            group.recompute();
             map.put(b.name(), new Backend(b, pools, group, tls));
         }
         this.backends = Map.copyOf(map);
+        this.states = java.util.Collections.unmodifiableMap(kept);
+    }
+
+    /** Every server's state by backend and address, for the next configuration (and the state file). */
+    public Map<String, ServerState> states() {
+        return states;
     }
 
     /**
@@ -83,10 +107,21 @@ public final class Upstreams {
         return backends;
     }
 
-    /** Replaced by a reload: stop checking, close idle connections; busy ones close after their exchange. */
-    public void retire(EventLoopGroup loops) {
+    /** Stops the active health checks (before a successor's start checking the servers it keeps). */
+    public void stopChecks() {
         for (HealthChecker c : checkers) {
             c.stop();
+        }
+    }
+
+    /**
+     * Replaced by a reload (or stopped: {@code successor} null): stop checking, close idle connections;
+     * busy ones close after their exchange, and the slots they free wake requests queued in the successor.
+     */
+    public void retire(EventLoopGroup loops, Upstreams successor) {
+        stopChecks();
+        if (successor != null) {
+            backends.forEach((name, b) -> b.succeededBy(successor.backends.get(name)));
         }
         List<io.netty.util.concurrent.EventExecutor> executors = new ArrayList<>();
         loops.forEach(executors::add);

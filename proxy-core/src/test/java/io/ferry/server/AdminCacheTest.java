@@ -51,7 +51,11 @@ class AdminCacheTest {
             assertEquals("MISS", get(ferry, "/a"));
             assertEquals("removed 2 objects\n", admin(ferry, "POST", "/cache/tags?tag=news").body());
             assertEquals("MISS", get(ferry, "/news/1"));
-            assertEquals("removed 2 objects\n", admin(ferry, "POST", "/cache/ban?path=%5E/").body());
+            get(ferry, "/a");
+            assertEquals("HIT", get(ferry, "/a"));
+            assertEquals("ban added: matching objects stored before it are gone\n",
+                    admin(ferry, "POST", "/cache/ban?path=%5E/").body());
+            assertEquals("MISS", get(ferry, "/a"), "banned (tested as it was looked up)");
             assertEquals(400, admin(ferry, "POST", "/cache/ban?path=(").statusCode());
             assertEquals(405, admin(ferry, "GET", "/cache/purge?host=a&path=/").statusCode());
         }

@@ -236,6 +236,10 @@ class SharedCacheTest {
             assertEquals(206, range.status());
             assertEquals("2345", range.bodyText());
             assertEquals("bytes 2-5/10", range.header("content-range"));
+            RawClient.Response changed = get(ferry, "/c", "Range: bytes=2-5", "If-Range: \"v0\"");
+            assertEquals(200, changed.status(), "If-Range names an older version: the whole body (RFC 9110 §13.1.5)");
+            assertEquals("0123456789", changed.bodyText());
+            assertEquals(206, get(ferry, "/c", "Range: bytes=2-5", "If-Range: \"v1\"").status(), "still v1: the range");
             RawClient.Response head = request(ferry, "HEAD", "/c");
             assertEquals("10", head.header("content-length"));
             assertEquals("HIT", head.header("x-cache"));

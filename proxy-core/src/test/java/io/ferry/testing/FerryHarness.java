@@ -20,6 +20,11 @@ public final class FerryHarness implements AutoCloseable {
         return new FerryHarness(FerryServer.start(parsed));
     }
 
+    /** Starts Ferry from a config file, as bin/ferry does: reloads (SIGHUP, admin) re-read it. */
+    public static FerryHarness startFile(Path file) {
+        return new FerryHarness(FerryServer.start(ConfigLoader.load(file)));
+    }
+
     /**
      * A proxy with one plain listener named http on 127.0.0.1:0, one backend "app" to the given origin
      * ports, a catch-all route, and {@code extra} HOCON merged inside {@code ferry { }}.

@@ -56,6 +56,11 @@ public final class TestOrigin implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private volatile Function<Received, Reply> responder;
     private volatile long delayMillis;
+    // Holding: answers wait until releaseHeld(); touched on the origin's one event loop only.
+    private boolean holding;
+    private final java.util.ArrayDeque<Runnable> held = new java.util.ArrayDeque<>();
+    private final AtomicInteger heldNow = new AtomicInteger();
+    private final AtomicInteger heldMost = new AtomicInteger();
 
     private TestOrigin(Function<Received, Reply> responder, int port) throws InterruptedException {
         this(responder, port, null);
@@ -107,6 +112,32 @@ public final class TestOrigin implements AutoCloseable {
         return start(r -> Reply.ok("hello " + r.uri()));
     }
 
+    /** From now on requests are received but not answered until {@link #releaseHeld}. */
+    public void hold() throws InterruptedException {
+        group.next().submit(() -> holding = true).sync();
+    }
+
+    /** Answers every held request and stops holding. */
+    public void releaseHeld() throws InterruptedException {
+        group.next().submit(() -> {
+            holding = false;
+            Runnable r;
+            while ((r = held.poll()) != null) {
+                r.run();
+            }
+        }).sync();
+    }
+
+    /** Requests received and not yet answered because of {@link #hold}. */
+    public int heldNow() {
+        return heldNow.get();
+    }
+
+    /** The most requests ever held at once: the server's concurrency while holding. */
+    public int mostHeldAtOnce() {
+        return heldMost.get();
+    }
+
     public int port() {
         return ((InetSocketAddress) channel.localAddress()).getPort();
     }
@@ -154,7 +185,13 @@ public final class TestOrigin implements AutoCloseable {
             reply.headers().forEach(res.headers()::set);
             res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, reply.body().length);
             long delay = delayMillis;
-            if (delay > 0) {
+            if (holding) {
+                heldMost.accumulateAndGet(heldNow.incrementAndGet(), Math::max);
+                held.add(() -> {
+                    heldNow.decrementAndGet();
+                    ctx.writeAndFlush(res);
+                });
+            } else if (delay > 0) {
                 ctx.executor().schedule(() -> ctx.writeAndFlush(res), delay, java.util.concurrent.TimeUnit.MILLISECONDS);
             } else {
                 ctx.writeAndFlush(res);

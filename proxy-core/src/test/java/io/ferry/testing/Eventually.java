@@ -1,0 +1,31 @@
+package io.ferry.testing;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Waits for something to happen in another thread or process — a server marked DOWN, a request queued —
+ * by looking again until it has, within a generous bound that only a broken build reaches. The one way
+ * the tests wait: never a sleep of a guessed length.
+ */
+public final class Eventually {
+    private static final long BOUND_SECONDS = 15;
+
+    private Eventually() {
+    }
+
+    public static void until(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + BOUND_SECONDS + " s: " + what);
+            }
+            try {
+                Thread.sleep(5); // the next look, not a guess at how long it takes
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for: " + what);
+            }
+        }
+    }
+}
