@@ -41,9 +41,9 @@ public final class CacheFront {
     private final List<Cidr> purgeAllow;
     private final List<String> targetedFields;
 
-    CacheFront(CacheConfig config, HttpCache reuse) {
+    CacheFront(CacheConfig config, HttpCache reuse, java.util.function.LongSupplier clock) {
         this.config = config;
-        this.cache = reuse != null ? reuse : new HttpCache(settings(config));
+        this.cache = reuse != null ? reuse : new HttpCache(settings(config), clock);
         this.requestPolicy = new RequestPolicy(config.staticExtensions(), config.cookieRules(), config.passPaths(),
                 config.anonymous());
         this.storePolicy = new StorePolicy(cache.settings(), new Freshness.Heuristic(config.heuristicFraction(),

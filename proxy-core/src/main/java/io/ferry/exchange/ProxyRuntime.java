@@ -35,12 +35,18 @@ public final class ProxyRuntime {
     private final Map<String, Listener> listeners;
 
     public ProxyRuntime(FerryConfig config, Upstreams upstreams, Map<String, ServerTls> tls, ProxyRuntime previous) {
+        this(config, upstreams, tls, previous, System::currentTimeMillis);
+    }
+
+    /** @param cacheClock the cache's clock, epoch milliseconds (tests move their own) */
+    public ProxyRuntime(FerryConfig config, Upstreams upstreams, Map<String, ServerTls> tls, ProxyRuntime previous,
+                        java.util.function.LongSupplier cacheClock) {
         this.config = config;
         this.upstreams = upstreams;
         this.router = Router.build(config.routes(), RouteConfig::hosts, RouteConfig::pathPrefix,
                 r -> new RouteTarget(r.name(), upstreams.backend(r.backend()), r.cache(), r.redirectHttps()));
         this.cache = !config.cache().enabled() ? null
-                : new CacheFront(config.cache(), reusableCache(previous, config));
+                : new CacheFront(config.cache(), reusableCache(previous, config), cacheClock);
         this.forwarded = new ForwardedHeaders(config.global().via());
         this.tls = Map.copyOf(tls);
         this.realIp = config.realIp() == null ? null : new RealIp(config.realIp());

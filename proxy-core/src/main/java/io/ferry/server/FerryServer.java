@@ -69,8 +69,13 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
     /** global.state-file, or null. */
     private final ServerStateFile stateFile;
 
-    private FerryServer(FerryConfig fileConfig, Transport transport, Map<String, ServerTls> tls) {
+    /** The cache's clock (epoch millis): the system's, or a test's. */
+    private final java.util.function.LongSupplier cacheClock;
+
+    private FerryServer(FerryConfig fileConfig, Transport transport, Map<String, ServerTls> tls,
+                        java.util.function.LongSupplier cacheClock) {
         this.transport = transport;
+        this.cacheClock = cacheClock;
         String statePath = fileConfig.global().stateFile();
         this.stateFile = statePath.isEmpty() ? null : new ServerStateFile(Path.of(statePath));
         Map<String, ServerStateFile.Saved> saved = new LinkedHashMap<>();
@@ -90,7 +95,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
             ServerStateFile.apply(saved, upstreams.states(), checked);
             log.info("server state read from {}: {} servers", stateFile.path(), saved.size());
         }
-        this.runtime = new ProxyRuntime(config, upstreams, tls, null);
+        this.runtime = new ProxyRuntime(config, upstreams, tls, null, cacheClock);
         for (ListenerConfig l : config.listeners()) {
             if (l.isTls()) {
                 SessionTickets t = new SessionTickets(l.tls().tickets(), l.name());
@@ -129,8 +134,13 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
     }
 
     public static FerryServer start(FerryConfig config) {
+        return start(config, System::currentTimeMillis);
+    }
+
+    /** Starts with the cache on {@code cacheClock} (epoch millis), so a test can age stored objects. */
+    public static FerryServer start(FerryConfig config, java.util.function.LongSupplier cacheClock) {
         Transport transport = selectTransport(config);
-        FerryServer server = new FerryServer(config, transport, tlsContexts(config));
+        FerryServer server = new FerryServer(config, transport, tlsContexts(config), cacheClock);
         try {
             server.bindAll(config);
             return server;
@@ -260,7 +270,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         });
         ProxyRuntime old = runtime;
         Upstreams upstreams = new Upstreams(next, transport, old.upstreams.states());
-        ProxyRuntime replacement = new ProxyRuntime(next, upstreams, tls, old);
+        ProxyRuntime replacement = new ProxyRuntime(next, upstreams, tls, old, cacheClock);
         old.upstreams.stopChecks(); // the kept servers' checks go on in the new configuration
         upstreams.start(workers, transport);
         runtime = replacement;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferry.testing.Eventually;
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.RawClient;
 import io.ferry.testing.TestOrigin;
@@ -164,7 +165,7 @@ class AdminOperationsTest {
             Path rotated = dir.resolve("access.log.1");
             Files.move(log, rotated);
             assertEquals(200, admin(ferry, "POST", "/logs/reopen", TOKEN).status());
-            Thread.sleep(300);
+            Eventually.until("the log reopened at its path", () -> Files.exists(log));
             get(ferry, "/second");
             List<String> fresh = waitForLines(log, 1);
             assertTrue(fresh.get(0).contains("GET /second"), fresh.toString());
@@ -172,17 +173,18 @@ class AdminOperationsTest {
         }
     }
 
-    private static List<String> waitForLines(Path file, int n) throws Exception {
-        for (int i = 0; i < 100; i++) {
-            if (Files.exists(file)) {
-                List<String> lines = Files.readAllLines(file);
-                if (lines.size() >= n) {
-                    return lines;
-                }
-            }
-            Thread.sleep(50);
+    private static List<String> waitForLines(Path file, int n) {
+        Eventually.until(n + " access log lines in " + file,
+                () -> Files.exists(file) && Files.readAllLines(file).size() >= n);
+        return readLines(file);
+    }
+
+    private static List<String> readLines(Path file) {
+        try {
+            return Files.readAllLines(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
-        throw new AssertionError("no access log lines in " + file);
     }
 
     private static double value(String metrics, String series) {

@@ -3,6 +3,7 @@ package io.ferry.admin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferry.testing.Eventually;
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.RawClient;
 import io.ferry.testing.TestOrigin;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * renders the backends from /status, shows a server going down when it is stopped, and logs no
  * console errors.
  */
+@Tag("external")
 class StatsPageBrowserTest {
     @TempDir
     Path dir;
@@ -75,9 +78,7 @@ class StatsPageBrowserTest {
             assertNoConsoleErrors(up);
 
             a.close();
-            for (int i = 0; i < 100 && !statusOf(ferry).contains("\"state\":\"down\""); i++) {
-                Thread.sleep(50);
-            }
+            Eventually.until("a marked down", () -> statusOf(ferry).contains("\"state\":\"down\""));
             Page down = load(url);
             assertTrue(down.dom().contains("<tr class=\"down\" data-server=\"" + serverA + "\">"), down.dom());
             assertNoConsoleErrors(down);

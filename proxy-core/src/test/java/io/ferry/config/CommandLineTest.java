@@ -13,10 +13,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The launcher as an operator runs it, in a separate JVM: exit codes and one-line messages. */
+@Tag("external")
 class CommandLineTest {
     @TempDir
     Path dir;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferry.testing.Eventually;
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.RawClient;
 import io.ferry.testing.TestOrigin;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * itself, trusted through tls.ca. Real handshakes: the name checked, the chain checked, client
  * certificates, pooling and health checks over TLS.
  */
+@Tag("external")
 class BackendTlsTest {
     private static SelfSignedCertificate server;
     private static SelfSignedCertificate client;
@@ -149,14 +152,13 @@ class BackendTlsTest {
     }
 
     private static void waitForPort(int port) throws Exception {
-        for (int i = 0; i < 200; i++) {
+        Eventually.until("openssl s_server listening on " + port, () -> {
             try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
-                return;
+                return true;
             } catch (java.io.IOException notYet) {
-                Thread.sleep(25);
+                return false;
             }
-        }
-        throw new AssertionError("openssl s_server did not listen on " + port);
+        });
     }
 
     @Test

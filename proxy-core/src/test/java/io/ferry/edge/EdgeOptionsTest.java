@@ -16,10 +16,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Redirects to https, Strict-Transport-Security, and the client address behind trusted proxies (real-ip). */
+@Tag("external")
 class EdgeOptionsTest {
     @TempDir
     Path dir;

@@ -23,6 +23,7 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * A TLS listener's certificates, ciphers, session tickets and client certificates, checked with real
  * handshakes from the JDK and from openssl s_client. Certificates are made with the openssl tool.
  */
+@Tag("external")
 class TlsCertificatesTest {
     @TempDir
     static Path certs;

@@ -2,6 +2,7 @@ package io.ferry.fastcgi;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.ferry.testing.Eventually;
 import io.ferry.testing.FerryHarness;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -66,9 +67,7 @@ class FastCgiLimitsTest {
                     }
                     """.formatted(server.getLocalPort(), root))) {
                 var pool = ferry.server().backends().get("php").servers().get(0);
-                for (int i = 0; i < 100 && pool.maxConns() != 3; i++) {
-                    Thread.sleep(20);
-                }
+                Eventually.until("the server's answer applied", () -> pool.maxConns() == 3);
                 assertEquals(3, pool.maxConns(), "FCGI_MAX_CONNS = 3");
             }
         }

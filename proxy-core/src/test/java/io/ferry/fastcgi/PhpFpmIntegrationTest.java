@@ -31,10 +31,12 @@ import java.util.stream.Stream;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Ferry in front of a real php-fpm, over TCP and a unix socket, with a Drupal-like front controller. */
+@Tag("external")
 class PhpFpmIntegrationTest {
     @TempDir
     static Path dir;

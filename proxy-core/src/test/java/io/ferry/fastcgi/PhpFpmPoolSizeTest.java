@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,6 +30,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * idle on one event loop holds a child that a request on another loop needs, and Ferry closes it
  * rather than open a connection php-fpm cannot serve.
  */
+@Tag("external")
 class PhpFpmPoolSizeTest {
     @TempDir
     Path dir;

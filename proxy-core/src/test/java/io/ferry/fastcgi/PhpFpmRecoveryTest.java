@@ -3,6 +3,7 @@ package io.ferry.fastcgi;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferry.testing.Eventually;
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.PhpFpm;
 import io.ferry.testing.RawClient;
@@ -13,10 +14,12 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** php-fpm going away and coming back, and requests queued for its limited children. */
+@Tag("external")
 class PhpFpmRecoveryTest {
     @TempDir
     Path dir;
@@ -93,13 +96,7 @@ class PhpFpmRecoveryTest {
     }
 
     private static void waitForStatus(FerryHarness ferry, int status) throws Exception {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (get(ferry, "/ping.php").status() != status) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no " + status + " within 10 s");
-            }
-            Thread.sleep(50);
-        }
+        Eventually.until("/ping.php answering " + status, () -> get(ferry, "/ping.php").status() == status);
     }
 
     @Test

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * anonymous front page is served from the cache; a logged-in user reaches /wp-admin/ and gets their own
  * pages with every cookie intact.
  */
+@Tag("external")
 class WordPressCacheTest {
     private static final String PASSWORD = "Ferry-Test-Pass-123";
 

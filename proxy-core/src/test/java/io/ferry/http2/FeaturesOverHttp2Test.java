@@ -3,6 +3,7 @@ package io.ferry.http2;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferry.testing.Eventually;
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.PhpFpm;
 import io.ferry.testing.RawH2Client;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * dead server, queueing behind max-conns, FastCGI to a real php-fpm and static files from its document
  * root, limits answered on the stream, the access log, Via and the metrics by protocol.
  */
+@Tag("external")
 class FeaturesOverHttp2Test {
     @TempDir
     static Path dir;
@@ -201,11 +204,8 @@ class FeaturesOverHttp2Test {
     @Test
     void accessLogAndMetricsNameTheProtocol() throws Exception {
         send(request("", "/logged").build());
-        String log = "";
-        for (int i = 0; i < 50 && !log.contains("/logged"); i++) {
-            Thread.sleep(50);
-            log = Files.readString(accessLog);
-        }
+        Eventually.until("the access log line", () -> Files.readString(accessLog).contains("/logged"));
+        String log = Files.readString(accessLog);
         assertTrue(log.contains("\"GET /logged HTTP/2.0\" 200"), log);
         String metrics = ferry.server().metrics().scrape();
         assertTrue(metrics.contains("ferry_requests_by_protocol_total{listener=\"https\",protocol=\"HTTP/2.0\"}"),

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferry.testing.Eventually;
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.TestOrigin;
 import io.grpc.CallOptions;
@@ -242,11 +243,7 @@ class GrpcThroughFerryTest {
             assertEquals("hello idle", ClientCalls.blockingUnaryCall(ch, SAY, CallOptions.DEFAULT, "idle"));
             var pool = ferry.server().backends().get("grpc").servers().get(0);
             assertTrue(pool.openConnections() > 0);
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (pool.openConnections() > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertEquals(0, pool.openConnections(), "closed after pool.idle-timeout without a stream");
+            Eventually.until("closed after pool.idle-timeout without a stream", () -> pool.openConnections() == 0);
             assertEquals("hello again", ClientCalls.blockingUnaryCall(ch, SAY, CallOptions.DEFAULT, "again"),
                     "the next call opens a new one");
         } finally {

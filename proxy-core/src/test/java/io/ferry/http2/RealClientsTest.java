@@ -39,6 +39,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,6 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (whose network log must show h2 negotiated). An HTTP/1.1 client asking to upgrade to h2c is answered
  * as HTTP/1.1 and the upgrade never reaches the backend.
  */
+@Tag("external")
 class RealClientsTest {
     private static TestOrigin origin;
     private static FerryHarness ferry;

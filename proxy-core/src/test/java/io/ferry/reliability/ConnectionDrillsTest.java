@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * slowloris crowd. Each prints its figure (README, "Fault drills"). Buffers are checked by the PARANOID
  * leak detector that every test runs under.
  */
+@Tag("external")
 class ConnectionDrillsTest {
     @TempDir
     Path dir;

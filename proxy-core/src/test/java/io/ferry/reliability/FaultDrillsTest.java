@@ -11,6 +11,7 @@ import io.ferry.testing.PhpFpm;
 import io.ferry.testing.TestOrigin;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * restarted, the access log's disk full. Each prints its figure (README, "Fault drills"); every load
  * is bounded and loopback only.
  */
+@Tag("external")
 class FaultDrillsTest {
     @TempDir
     Path dir;

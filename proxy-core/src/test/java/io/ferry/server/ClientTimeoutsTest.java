@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.RawClient;
 import io.ferry.testing.TestOrigin;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Slowloris, idle keepalive, stalled uploads and the upstream pool's idle timeout. */
+@Tag("slow")
 class ClientTimeoutsTest {
 
     @Test

@@ -3,6 +3,7 @@ package io.ferry.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferry.testing.Eventually;
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.RawClient;
 import io.ferry.testing.RawOrigin;
@@ -13,12 +14,14 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Origins that fail on command: traffic shifts, retries happen only where they are safe (the origins
  * count what reached them), health checks take servers out and bring them back.
  */
+@Tag("slow")
 class HealthAndRetriesTest {
 
     private static String config(String backendExtra, int... ports) {
@@ -273,16 +276,8 @@ class HealthAndRetriesTest {
         return false;
     }
 
-    interface Check {
-        boolean ok() throws Exception;
-    }
-
-    /** Polls a condition for up to 10 s; the state changes it waits for are timer-driven. */
-    private static void waitUntil(Check check) throws Exception {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!check.ok()) {
-            assertTrue(System.nanoTime() < deadline, "condition not reached within 10 s");
-            Thread.sleep(50);
-        }
+    /** The state changes waited for are timer-driven (checks, cooldowns): look until they happened. */
+    private static void waitUntil(Eventually.Condition check) {
+        Eventually.until("the health verdict", check);
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ferry.config.ConfigError;
 import io.ferry.config.ConfigLoader;
+import io.ferry.testing.Eventually;
 import io.ferry.testing.RawClient;
 import io.ferry.testing.TestOrigin;
 import java.net.URI;
@@ -99,23 +100,20 @@ class HitlessReloadTest {
                         return c.read();
                     }
                 });
-                while (a.requests().size() < 50) {
-                    Thread.sleep(5);
-                }
+                Eventually.until("50 requests at a", () -> a.requests().size() >= 50);
                 Files.writeString(file, config(b.port()));
                 HttpResponse<String> reloaded = adminReload(server);
                 assertEquals(200, reloaded.statusCode(), reloaded.body());
                 int bBefore = b.requests().size();
-                while (b.requests().size() < bBefore + 50) {
-                    Thread.sleep(5);
-                }
+                Eventually.until("50 more requests at b", () -> b.requests().size() >= bBefore + 50);
                 Files.writeString(file, config(a.port()));
                 server.reloadFromSource();
                 Files.writeString(file, "ferry { listeners = [ ] }");
                 HttpResponse<String> rejected = adminReload(server);
                 assertEquals(400, rejected.statusCode());
                 assertTrue(rejected.body().contains("ferry.listeners"), rejected.body());
-                Thread.sleep(200);
+                int aAfter = a.requests().size();
+                Eventually.until("traffic still flowing after the refused reload", () -> a.requests().size() >= aAfter + 20);
                 stop.set(true);
                 for (Future<?> f : clients) {
                     f.get(30, TimeUnit.SECONDS);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferry.testing.Eventually;
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.RawClient;
 import io.ferry.testing.TestOrigin;
@@ -18,14 +19,18 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /** The shared cache through the proxy, against a real origin that counts what reaches it. */
 class SharedCacheTest {
 
-    private static FerryHarness ferry(int originPort, String cacheExtra) {
-        return FerryHarness.proxyTo("cache { enabled = true\n" + cacheExtra + "\n}", originPort);
+    /** The cache's clock: tests age objects by moving it, never by sleeping. */
+    private final AtomicLong clock = new AtomicLong(System.currentTimeMillis());
+
+    private FerryHarness ferry(int originPort, String cacheExtra) {
+        return FerryHarness.proxyTo(clock::get, "cache { enabled = true\n" + cacheExtra + "\n}", originPort);
     }
 
     private static TestOrigin origin(Function<TestOrigin.Received, TestOrigin.Reply> f) {
@@ -141,32 +146,32 @@ class SharedCacheTest {
 
     @Test
     void concurrentMissesMakeOneUpstreamRequest() throws Exception {
-        try (TestOrigin o = origin(r -> {
-                sleep(400);
-                return reply(200, "shared", "Cache-Control", "max-age=60");
-             });
+        try (TestOrigin o = origin(r -> reply(200, "shared", "Cache-Control", "max-age=60"));
              FerryHarness ferry = ferry(o.port(), "")) {
-            List<String> bodies = concurrently(100, () -> get(ferry, "/hot").bodyText());
-            assertEquals(100, bodies.size());
-            assertTrue(bodies.stream().allMatch("shared"::equals), bodies.toString());
+            o.hold(); // the one fetch stays at the origin until every other miss waits for it
+            List<Future<String>> bodies = concurrently(100, () -> get(ferry, "/hot").bodyText());
+            Eventually.until("one fetch at the origin, 99 waiting for it",
+                    () -> o.heldNow() == 1 && ferry.server().cache().stats().coalescedWaits() == 99);
+            o.releaseHeld();
+            for (Future<String> b : bodies) {
+                assertEquals("shared", b.get());
+            }
             assertEquals(1, o.requests().size(), "100 concurrent misses, one fetch");
         }
     }
 
     @Test
     void waitersOfAnUncacheableFetchGoToTheBackendInParallel() throws Exception {
-        AtomicInteger inside = new AtomicInteger();
-        AtomicInteger maxInside = new AtomicInteger();
-        try (TestOrigin o = origin(r -> {
-                int now = inside.incrementAndGet();
-                maxInside.accumulateAndGet(now, Math::max);
-                sleep(200);
-                inside.decrementAndGet();
-                return reply(200, "mine", "Cache-Control", "private");
-             });
+        try (TestOrigin o = origin(r -> reply(200, "mine", "Cache-Control", "private"));
              FerryHarness ferry = ferry(o.port(), "")) {
-            List<String> bodies = concurrently(10, () -> get(ferry, "/personal").bodyText());
-            assertTrue(bodies.stream().allMatch("mine"::equals));
+            o.hold();
+            List<Future<String>> bodies = concurrently(10, () -> get(ferry, "/personal").bodyText());
+            Eventually.until("one fetch, 9 waiting for it",
+                    () -> o.heldNow() == 1 && ferry.server().cache().stats().coalescedWaits() == 9);
+            o.releaseHeld(); // "private": the 9 released waiters go to the origin themselves
+            for (Future<String> b : bodies) {
+                assertEquals("mine", b.get());
+            }
             assertEquals(10, o.requests().size(), "each released waiter fetched for itself");
         }
     }
@@ -174,23 +179,19 @@ class SharedCacheTest {
     @Test
     void graceServesStaleWhileOneBackgroundFetchRefreshes() throws Exception {
         AtomicInteger n = new AtomicInteger();
-        try (TestOrigin o = origin(r -> {
-                int v = n.incrementAndGet();
-                if (v > 1) {
-                    sleep(500); // a slow refresh: clients must not wait for it
-                }
-                return reply(200, "v" + v, "Cache-Control", "max-age=1");
-             });
+        try (TestOrigin o = origin(r -> reply(200, "v" + n.incrementAndGet(), "Cache-Control", "max-age=1"));
              FerryHarness ferry = ferry(o.port(), "grace = 30s")) {
             assertEquals("v1", get(ferry, "/g").bodyText());
-            sleep(1300);
+            clock.addAndGet(1300);
+            o.hold(); // a slow refresh: clients must not wait for it
             RawClient.Response stale = get(ferry, "/g");
             assertEquals("v1", stale.bodyText(), "served stale at once");
             assertEquals("HIT", stale.header("x-cache"));
             assertEquals("v1", get(ferry, "/g").bodyText(), "still the grace copy while the refresh runs");
-            sleep(800);
+            Eventually.until("the refresh reached the origin", () -> o.heldNow() == 1);
+            o.releaseHeld();
+            Eventually.until("the refreshed object stored", () -> get(ferry, "/g").bodyText().equals("v2"));
             assertEquals(2, o.requests().size(), "exactly one background refresh");
-            assertEquals("v2", get(ferry, "/g").bodyText(), "the refreshed object");
         }
     }
 
@@ -201,7 +202,7 @@ class SharedCacheTest {
                      : reply(200, "original", "ETag", "\"abc\"", "Cache-Control", "max-age=1"));
              FerryHarness ferry = ferry(o.port(), "grace = 0s\nkeep = 1m")) {
             assertEquals("original", get(ferry, "/k").bodyText());
-            sleep(1300);
+            clock.addAndGet(1300);
             RawClient.Response r = get(ferry, "/k");
             assertEquals(200, r.status());
             assertEquals("original", r.bodyText(), "a 304 refreshed the kept object");
@@ -217,7 +218,7 @@ class SharedCacheTest {
         try (FerryHarness ferry = ferry(o.port(), "grace = 0s\nstale-if-error = 1m")) {
             assertEquals("last good", get(ferry, "/e").bodyText());
             o.close();
-            sleep(1300);
+            clock.addAndGet(1300);
             RawClient.Response r = get(ferry, "/e");
             assertEquals(200, r.status());
             assertEquals("last good", r.bodyText());
@@ -315,32 +316,21 @@ class SharedCacheTest {
         }
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     interface Call<T> {
         T call() throws Exception;
     }
 
-    private static <T> List<T> concurrently(int n, Call<T> call) throws Exception {
+    /** Starts {@code n} calls at once; the answers are awaited by the caller. */
+    private static <T> List<Future<T>> concurrently(int n, Call<T> call) {
         ExecutorService pool = Executors.newFixedThreadPool(n);
         try {
             List<Future<T>> futures = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 futures.add(pool.submit(call::call));
             }
-            List<T> results = new ArrayList<>();
-            for (Future<T> f : futures) {
-                results.add(f.get());
-            }
-            return results;
+            return futures;
         } finally {
-            pool.shutdownNow();
+            pool.shutdown(); // the calls run on; no new ones
         }
     }
 }

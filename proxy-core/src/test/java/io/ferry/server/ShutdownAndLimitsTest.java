@@ -4,14 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferry.testing.Eventually;
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.RawClient;
 import io.ferry.testing.TestOrigin;
 import java.net.ConnectException;
 import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Graceful shutdown lets in-flight requests finish; the connection limit turns away the excess. */
+@Tag("slow")
 class ShutdownAndLimitsTest {
 
     @Test
@@ -28,9 +31,7 @@ class ShutdownAndLimitsTest {
             int port = ferry.port();
             try (RawClient busy = new RawClient(port); RawClient idle = new RawClient(port)) {
                 busy.send("GET /in-flight HTTP/1.1\r\nHost: t\r\n\r\n");
-                while (origin.requests().isEmpty()) {
-                    Thread.sleep(10);
-                }
+                Eventually.until("the request at the origin", () -> !origin.requests().isEmpty());
                 CompletableFuture<Void> stopping = CompletableFuture.runAsync(ferry::close);
                 RawClient.Response r = busy.read();
                 assertEquals(200, r.status());
@@ -58,7 +59,7 @@ class ShutdownAndLimitsTest {
                 assertTrue(c.closedByPeer(), "third connection refused by global.max-connections");
             }
             a.close();
-            Thread.sleep(200);
+            Eventually.until("the closed connection's slot freed", () -> ferry.server().clientConnections() < 2);
             try (RawClient d = new RawClient(ferry.port())) {
                 d.send("GET /d HTTP/1.1\r\nHost: t\r\n\r\n");
                 assertEquals(200, d.read().status(), "a slot frees when a connection closes");

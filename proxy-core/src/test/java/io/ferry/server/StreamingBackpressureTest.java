@@ -36,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,6 +44,7 @@ import org.junit.jupiter.api.Test;
  * proxy's memory. The origin here only produces (or consumes) as fast as its socket allows and counts
  * bytes, so "how far did the fast side get while the slow side stalled" measures what the proxy buffers.
  */
+@Tag("slow")
 class StreamingBackpressureTest {
     private static final long ONE_GIB = 1L << 30;
     /** Socket buffers on both hops plus the proxy's bounded buffers stay far below this. */

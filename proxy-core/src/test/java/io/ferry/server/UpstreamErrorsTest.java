@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferry.testing.Eventually;
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.RawClient;
 import io.ferry.testing.RawOrigin;
@@ -14,9 +15,11 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Upstream faults become 502/503/504 with a short body, or a closed connection once bytes went out. */
+@Tag("slow")
 class UpstreamErrorsTest {
 
     private static int closedPort() throws IOException {
@@ -140,9 +143,7 @@ class UpstreamErrorsTest {
             }
             try (RawClient first = new RawClient(ferry.port()); RawClient second = new RawClient(ferry.port())) {
                 first.send("GET /hang HTTP/1.1\r\nHost: app.test\r\n\r\n");
-                while (origin.requests().isEmpty()) {
-                    Thread.sleep(10);
-                }
+                Eventually.until("the request at the origin", () -> !origin.requests().isEmpty());
                 second.send("GET /more HTTP/1.1\r\nHost: app.test\r\n\r\n");
                 RawClient.Response r = second.read();
                 assertEquals(503, r.status());

@@ -30,9 +30,11 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** A real WebSocket client (the JDK's) through Ferry to a real WebSocket server (Netty's), on 8000 and 4430. */
+@Tag("slow")
 class WebSocketTunnelTest {
     private EventLoopGroup group;
     private Channel origin;

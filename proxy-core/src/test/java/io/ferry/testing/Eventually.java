@@ -1,7 +1,6 @@
 package io.ferry.testing;
 
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /**
  * Waits for something to happen in another thread or process — a server marked DOWN, a request queued —
@@ -11,12 +10,17 @@ import java.util.function.BooleanSupplier;
 public final class Eventually {
     private static final long BOUND_SECONDS = 15;
 
+    /** What is waited for; it may ask a server (and throw). */
+    public interface Condition {
+        boolean holds() throws Exception;
+    }
+
     private Eventually() {
     }
 
-    public static void until(String what, BooleanSupplier condition) {
+    public static void until(String what, Condition condition) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
-        while (!condition.getAsBoolean()) {
+        while (!check(condition)) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("not within " + BOUND_SECONDS + " s: " + what);
             }
@@ -26,6 +30,16 @@ public final class Eventually {
                 Thread.currentThread().interrupt();
                 throw new AssertionError("interrupted waiting for: " + what);
             }
+        }
+    }
+
+    private static boolean check(Condition condition) {
+        try {
+            return condition.holds();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new AssertionError(e);
         }
     }
 }

@@ -16,8 +16,13 @@ public final class FerryHarness implements AutoCloseable {
 
     /** Starts Ferry from a full config text (a {@code ferry { ... }} document). */
     public static FerryHarness start(String config) {
+        return start(config, System::currentTimeMillis);
+    }
+
+    /** The same, with the cache on {@code cacheClock} (epoch millis): the test moves time, nothing sleeps. */
+    public static FerryHarness start(String config, java.util.function.LongSupplier cacheClock) {
         FerryConfig parsed = ConfigLoader.parse(config, Path.of("."));
-        return new FerryHarness(FerryServer.start(parsed));
+        return new FerryHarness(FerryServer.start(parsed, cacheClock));
     }
 
     /** Starts Ferry from a config file, as bin/ferry does: reloads (SIGHUP, admin) re-read it. */
@@ -30,6 +35,11 @@ public final class FerryHarness implements AutoCloseable {
      * ports, a catch-all route, and {@code extra} HOCON merged inside {@code ferry { }}.
      */
     public static FerryHarness proxyTo(String extra, int... originPorts) {
+        return proxyTo(System::currentTimeMillis, extra, originPorts);
+    }
+
+    /** {@link #proxyTo(String, int...)} with the cache on {@code cacheClock}. */
+    public static FerryHarness proxyTo(java.util.function.LongSupplier cacheClock, String extra, int... originPorts) {
         StringBuilder servers = new StringBuilder();
         for (int p : originPorts) {
             servers.append(servers.length() == 0 ? "" : ", ").append("\"127.0.0.1:").append(p).append('"');
@@ -39,7 +49,7 @@ public final class FerryHarness implements AutoCloseable {
                 + "  backends.app.servers = [ " + servers + " ]\n"
                 + "  routes = [ { backend = app } ]\n"
                 + "  timeouts.shutdown = 2s\n"
-                + extra + "\n}\n");
+                + extra + "\n}\n", cacheClock);
     }
 
     public FerryServer server() {
