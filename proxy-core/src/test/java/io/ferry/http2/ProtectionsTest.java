@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * ENHANCE_YOUR_CALM (or the stream gets the answer the RFC gives), the protection is counted in
  * ferry_http2_protections_total, and the backend receives nothing it should not.
  */
+@Tag("slow")
 class ProtectionsTest {
     private static final long ENHANCE_YOUR_CALM = 0xb;
     private static TestOrigin origin;
