@@ -79,10 +79,6 @@ final class CacheFill {
         return true;
     }
 
-    boolean revalidated() {
-        return revalidated != null;
-    }
-
     /**
      * The 304 has ended: the waiters get the refreshed object, the client's own conditionals are put
      * back (not the validators Ferry sent), and the object is returned to answer with.

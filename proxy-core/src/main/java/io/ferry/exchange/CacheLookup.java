@@ -7,12 +7,14 @@ import io.ferry.cache.HttpCache;
 import io.ferry.cache.RequestPolicy;
 import io.ferry.cache.StorePolicy;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -23,7 +25,26 @@ import java.util.concurrent.TimeUnit;
  * Storing what comes back is {@link CacheFill}'s job.
  */
 final class CacheLookup {
+    /** Where the cache's part of one exchange stands (Pingora's CachePhase). */
+    enum State {
+        /** The rules passed the request: the cache neither answers nor stores (an unsafe method may invalidate). */
+        PASS,
+        /** May be answered from the cache; not looked up yet. */
+        LOOKUP,
+        /** Answered from a stored object. */
+        HIT,
+        /** Waiting for the fetch another exchange is making of the same object. */
+        WAITING,
+        /** Fetching from the origin; stored at the end if it turns out cacheable. */
+        FETCH,
+        /** Fetching with GET for a HEAD miss: the body is for the cache, the client gets the head. */
+        FETCH_FOR_HEAD,
+        /** A 304 made the kept object fresh again: the origin's response is dropped, the object answers. */
+        REVALIDATED
+    }
+
     private final Exchange ex;
+    private State state = State.LOOKUP;
     final CacheFront front;
     final String host;
     final String primary;
@@ -34,22 +55,19 @@ final class CacheLookup {
     /** The client asked for a validated response (no-cache, max-age=0) and cache.honour-client-no-cache is on. */
     private boolean revalidate;
     private boolean staticAsset;
-    /** A HEAD miss fetched upstream as GET so the object can be stored; its body is not sent. */
-    private boolean headAsGet;
     /** The request carries Authorization: only shareable responses answer or are stored (§3.5). */
     private boolean authorization;
     /** A kept object past its grace: the fetch revalidates it, and it stands in if the backend fails. */
     private CachedResponse stale;
     /** What this exchange fetches and may store; null when it does not store. */
     private CacheFill fill;
-    private boolean waiting;
     private ScheduledFuture<?> waitTimer;
 
     CacheLookup(Exchange ex, CacheFront front, String host) {
         this.ex = ex;
         this.front = front;
         this.host = host;
-        this.primary = HttpCache.primaryKey(host, ex.uri);
+        this.primary = HttpCache.primaryKey(host, ex.ctx.uri);
     }
 
     /**
@@ -57,18 +75,19 @@ final class CacheLookup {
      * cookies are then stripped); a pass of an unsafe method invalidates the URL (RFC 9111 §4.4).
      */
     boolean mayLookUp() {
-        HttpHeaders h = ex.request.headers();
+        HttpHeaders h = ex.ctx.request.headers();
         String cookie = h.contains(HttpHeaderNames.COOKIE) ? String.join("; ", h.getAll(HttpHeaderNames.COOKIE)) : null;
-        HttpMethod method = ex.method;
+        HttpMethod method = ex.ctx.method;
         if (h.contains(HttpHeaderNames.CACHE_CONTROL)) {
             CacheControl cc = CacheControl.parse(h.getAll(HttpHeaderNames.CACHE_CONTROL));
             onlyIfCached = cc.onlyIfCached();
             // A browser's reload; honoured only if configured, else anyone could empty the cache of hits.
             revalidate = front.config.honourClientNoCache() && (cc.noCache() || cc.maxAge() == 0);
         }
-        RequestPolicy.Decision d = front.requestPolicy.decide(method.name(), ex.normalPath,
+        RequestPolicy.Decision d = front.requestPolicy.decide(method.name(), ex.ctx.normalPath,
                 h.contains(HttpHeaderNames.AUTHORIZATION), cookie);
         if (!d.lookup()) {
+            state = State.PASS;
             ex.record.cacheStatus = "PASS";
             front.cache.stats().countPass();
             unsafe = method != HttpMethod.GET && method != HttpMethod.HEAD && method != HttpMethod.OPTIONS
@@ -88,58 +107,73 @@ final class CacheLookup {
      * s-maxage or must-revalidate; otherwise it goes to the backend on its own (no waiting list), and
      * its response is stored only if it says so. True when it was answered.
      */
-    private boolean lookUpAuthorized() {
-        HttpCache.Lookup l = front.cache.lookup(primary, ex.request.headers()::get);
+    private Next lookUpAuthorized() {
+        HttpCache.Lookup l = front.cache.lookup(primary, ex.ctx.request.headers()::get);
         boolean usable = l.state() == HttpCache.State.FRESH || l.state() == HttpCache.State.GRACE;
         if (usable && RequestPolicy.sharedWithAuthorization(
                 CacheControl.parse(l.object().header(HttpHeaderNames.CACHE_CONTROL.toString())))
-                && ex.serveFromCache(l.object())) {
-            front.cache.stats().countHit();
-            return true;
+                && hit(l.object())) {
+            return Next.ANSWERED;
         }
         ex.record.cacheStatus = "PASS"; // as any Authorization request — though a shareable answer is stored
         front.cache.stats().countPass();
         if (onlyIfCached) {
             ex.giveUp(HttpResponseStatus.GATEWAY_TIMEOUT, "only-if-cached and nothing shareable stored");
-            return true;
+            return Next.ANSWERED;
         }
-        if (ex.method == HttpMethod.GET) {
-            fill = new CacheFill(front, primary, l.key(), false);
+        if (ex.ctx.method == HttpMethod.GET) {
+            fetch(new CacheFill(front, primary, l.key(), false), State.FETCH);
+        }
+        return Next.CONTINUE;
+    }
+
+    private boolean hit(CachedResponse object) {
+        if (ex.serveFromCache(object)) {
+            state = State.HIT;
+            return true;
         }
         return false;
     }
 
-    /** Looks the request up; true when it was answered (hit) or now waits for a fetch in flight. */
-    boolean lookUp() {
+    private void fetch(CacheFill f, State fetchState) {
+        fill = f;
+        state = fetchState;
+    }
+
+    /** Looks the request up: ANSWERED by a hit, WAIT for a fetch in flight, CONTINUE to the origin. */
+    Next lookUp() {
+        if (state == State.PASS) {
+            return Next.CONTINUE;
+        }
         if (authorization) {
             return lookUpAuthorized();
         }
-        HttpCache.Lookup l = front.cache.lookup(primary, ex.request.headers()::get);
-        HttpCache.State state = l.state();
-        if (revalidate && (state == HttpCache.State.FRESH || state == HttpCache.State.GRACE)) {
-            state = HttpCache.State.STALE; // fetched again (with its validators), the cache updated
+        HttpCache.Lookup l = front.cache.lookup(primary, ex.ctx.request.headers()::get);
+        HttpCache.State found = l.state();
+        if (revalidate && (found == HttpCache.State.FRESH || found == HttpCache.State.GRACE)) {
+            found = HttpCache.State.STALE; // fetched again (with its validators), the cache updated
         }
-        switch (state) {
+        switch (found) {
             case FRESH -> {
-                if (ex.serveFromCache(l.object())) {
+                if (hit(l.object())) {
                     front.cache.stats().countHit();
-                    return true;
+                    return Next.ANSWERED;
                 }
             }
             case GRACE -> {
                 if (!front.cache.fetching(l.key())) {
                     refreshInBackground(l.key()); // before serving: serving ends the request
                 }
-                if (ex.serveFromCache(l.object())) {
+                if (hit(l.object())) {
                     front.cache.stats().countGraceHit();
-                    return true;
+                    return Next.ANSWERED;
                 }
             }
             case STALE -> stale = l.object();
             case HIT_FOR_MISS -> {
                 ex.record.cacheStatus = "MISS"; // straight to the backend, no waiting list; stored if cacheable now
-                fill = new CacheFill(front, primary, l.key(), false);
-                return false;
+                fetch(new CacheFill(front, primary, l.key(), false), State.FETCH);
+                return Next.CONTINUE;
             }
             case MISS -> {
             }
@@ -147,60 +181,62 @@ final class CacheLookup {
         ex.record.cacheStatus = "MISS";
         if (onlyIfCached) {
             ex.giveUp(HttpResponseStatus.GATEWAY_TIMEOUT, "only-if-cached and nothing fresh stored");
-            return true;
+            return Next.ANSWERED;
         }
-        if (ex.method == HttpMethod.HEAD) {
-            if (ex.fcgiHead != null) {
-                return false; // PHP answers HEAD without a body, so there is nothing to store: passed
+        State fetchState = State.FETCH;
+        if (ex.ctx.method == HttpMethod.HEAD) {
+            if (ex.ctx.fcgiHead != null) {
+                state = State.PASS;
+                return Next.CONTINUE; // PHP answers HEAD without a body, so there is nothing to store: passed
             }
             // As Varnish does: fetch the object with GET so it can be stored; the client gets the head.
-            headAsGet = true;
-            ex.request.setMethod(HttpMethod.GET);
+            fetchState = State.FETCH_FOR_HEAD;
+            ex.ctx.request.setMethod(HttpMethod.GET);
         }
         if (front.cache.fetchOrWait(l.key(), obj -> ex.client.eventLoop().execute(() -> waitDone(obj)))) {
-            fill = new CacheFill(front, primary, l.key(), true);
+            fetch(new CacheFill(front, primary, l.key(), true), fetchState);
             // As Varnish does: the whole object is fetched so it can be stored; this client gets all of it
             // (a server may ignore Range), later ranges are cut from the stored copy.
-            ex.request.headers().remove(HttpHeaderNames.RANGE).remove(HttpHeaderNames.IF_RANGE);
-            if (stale != null && stale.hasValidators() && ex.fcgiHead == null) {
-                fill.revalidate(stale, ex.request.headers());
+            ex.ctx.request.headers().remove(HttpHeaderNames.RANGE).remove(HttpHeaderNames.IF_RANGE);
+            if (stale != null && stale.hasValidators() && ex.ctx.fcgiHead == null) {
+                fill.revalidate(stale, ex.ctx.request.headers());
             }
-            return false;
+            return Next.CONTINUE;
         }
-        waiting = true;
+        state = State.WAITING;
         ex.waitForCache();
         waitTimer = ex.client.eventLoop().schedule(() -> waitDone(null), front.config.waitTimeout().toNanos(),
                 TimeUnit.NANOSECONDS);
-        return true;
+        return Next.WAIT;
     }
 
     /** The fetch this request waited for ended ({@code obj}: what it stored), or the wait timed out (null). */
     private void waitDone(CachedResponse obj) {
-        if (!waiting) {
+        if (state != State.WAITING) {
             return;
         }
-        waiting = false;
         cancelWaitTimer();
-        if (obj != null && ex.serveFromCache(obj)) {
+        if (obj != null && hit(obj)) {
             front.cache.stats().countHit();
             return;
         }
         // Uncacheable (or the wait ran out): go to the backend in parallel with the others.
+        state = State.FETCH;
         ex.forward();
     }
 
     /** Grace: one background fetch refreshes the object while clients get the stale copy. */
     private void refreshInBackground(String key) {
         Object head;
-        if (ex.fcgiHead != null) {
-            head = ex.fcgiHead;
+        if (ex.ctx.fcgiHead != null) {
+            head = ex.ctx.fcgiHead;
         } else {
-            HttpHeaders h = ex.request.headers().copy();
+            HttpHeaders h = ex.ctx.request.headers().copy();
             h.remove(HttpHeaderNames.IF_NONE_MATCH).remove(HttpHeaderNames.IF_MODIFIED_SINCE)
                     .remove(HttpHeaderNames.RANGE).remove(HttpHeaderNames.IF_RANGE);
-            head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, ex.uri, h);
+            head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, ex.ctx.uri, h);
         }
-        BackgroundRefresh.start(front, ex.backend, ex.hashKey, head, ex.request.headers().copy(), primary, key,
+        BackgroundRefresh.start(front, ex.ctx.backend, ex.ctx.hashKey, head, ex.ctx.request.headers().copy(), primary, key,
                 staticAsset, ex.client.eventLoop());
     }
 
@@ -209,19 +245,28 @@ final class CacheLookup {
         return onlyIfCached;
     }
 
-    /** The response phase for every response of a cached route: store decision, labels, tags, invalidation. */
-    void onResponseHead(HttpResponse response) {
+    /**
+     * The response phase for every response of a cached route: a 304 that refreshed the kept object takes
+     * the response (ANSWERED: the object answers once it ends); else store decision, labels, tags,
+     * invalidation, and the head goes on.
+     */
+    Next onResponseHead(HttpResponse response) {
+        if (fill != null && fill.onNotModified(response)) {
+            state = State.REVALIDATED;
+            return Next.ANSWERED;
+        }
         HttpHeaders headers = response.headers();
+        boolean headAsGet = state == State.FETCH_FOR_HEAD;
         if (unsafe) {
             invalidateAfter(response);
-        } else if (ex.method == HttpMethod.HEAD && !headAsGet && response.status().code() == 200) {
+        } else if (ex.ctx.method == HttpMethod.HEAD && !headAsGet && response.status().code() == 200) {
             updateFromHead(response);
         }
         if (staticAsset) {
             headers.remove(HttpHeaderNames.SET_COOKIE);
         }
-        if (fill != null && (ex.method == HttpMethod.GET || headAsGet)) {
-            fill.onResponseHead(response, staticAsset, authorization, ex.method, ex.uri);
+        if (fill != null && (ex.ctx.method == HttpMethod.GET || headAsGet)) {
+            fill.onResponseHead(response, staticAsset, authorization, ex.ctx.method, ex.ctx.uri);
         }
         if (!front.config.exposeTags()) {
             headers.remove(CacheFront.SURROGATE_KEY).remove(CacheFront.CACHE_TAGS);
@@ -230,6 +275,32 @@ final class CacheLookup {
         if (ex.record.cacheStatus != null && !front.config.header().isEmpty()) {
             headers.set(front.config.header(), ex.record.cacheStatus);
         }
+        return Next.CONTINUE;
+    }
+
+    /** A body part: copied for the store; held back (false) when the client asked for the head only. */
+    boolean onResponseBody(HttpContent part) {
+        if (fill != null) {
+            fill.copy(part.content());
+        }
+        if (state == State.FETCH_FOR_HEAD) {
+            part.release();
+            return false;
+        }
+        return true;
+    }
+
+    /** The end: the fetched object is stored (if it may be); a HEAD's client gets an empty end. */
+    LastHttpContent onResponseEnd(LastHttpContent last) {
+        if (fill != null) {
+            fill.copy(last.content());
+            fill.store(ex.ctx.request.headers());
+        }
+        if (state == State.FETCH_FOR_HEAD) {
+            last.release();
+            return LastHttpContent.EMPTY_LAST_CONTENT;
+        }
+        return last;
     }
 
     /**
@@ -256,7 +327,7 @@ final class CacheLookup {
      * validators, another length): it is invalidated.
      */
     private void updateFromHead(HttpResponse response) {
-        HttpCache.Lookup l = front.cache.lookup(primary, ex.request.headers()::get);
+        HttpCache.Lookup l = front.cache.lookup(primary, ex.ctx.request.headers()::get);
         CachedResponse stored = l.object();
         if (stored == null) {
             return;
@@ -299,16 +370,6 @@ final class CacheLookup {
         return authority.equalsIgnoreCase(host) ? (slash < 0 ? "/" : value.substring(slash)) : null;
     }
 
-    /** Whether the response body is for the cache only: the client asked for the head. */
-    boolean dropsBody() {
-        return headAsGet;
-    }
-
-    /** The fetch's store, or null. */
-    CacheFill fill() {
-        return fill;
-    }
-
     /**
      * stale-if-error: the backend failed before any response byte; a kept object may answer instead.
      * True when it did.
@@ -329,7 +390,7 @@ final class CacheLookup {
 
     /** A revalidation came back 304: free the connection, answer from the refreshed object. */
     void serveRevalidated() {
-        CachedResponse fresh = fill.takeRevalidated(ex.request.headers());
+        CachedResponse fresh = fill.takeRevalidated(ex.ctx.request.headers());
         if (!ex.serveFromCache(fresh)) {
             ex.giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "revalidated object was evicted at once");
         }
@@ -337,7 +398,9 @@ final class CacheLookup {
 
     /** The exchange is over: an unfinished fetch ends (its waiters go to the backend), a wait is dropped. */
     void end() {
-        waiting = false;
+        if (state == State.WAITING) {
+            state = State.FETCH; // no longer waiting: a late completion of the fetch finds nothing to do
+        }
         cancelWaitTimer();
         if (fill != null) {
             fill.end();

@@ -38,7 +38,7 @@ final class CachedResponder implements Responder {
 
     @Override
     public void respond(Exchange ex) {
-        HttpHeaders request = ex.request.headers();
+        HttpHeaders request = ex.ctx.request.headers();
         HttpResponse head = front.responseHead(object, label);
         HttpHeaders h = head.headers();
         ByteBuf out = body;
@@ -47,7 +47,7 @@ final class CachedResponder implements Responder {
             h.remove(HttpHeaderNames.CONTENT_LENGTH).remove(HttpHeaderNames.CONTENT_TYPE);
             body.release();
             out = Unpooled.EMPTY_BUFFER;
-        } else if (ex.method == HttpMethod.HEAD) {
+        } else if (ex.ctx.method == HttpMethod.HEAD) {
             body.release();
             out = Unpooled.EMPTY_BUFFER;
         } else if (object.status() == 200 && request.contains(HttpHeaderNames.RANGE)

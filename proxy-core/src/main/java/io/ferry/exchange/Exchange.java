@@ -1,33 +1,30 @@
 package io.ferry.exchange;
 
 import io.ferry.cache.CachedResponse;
-import io.ferry.fastcgi.FastCgiSite;
-import io.ferry.fastcgi.FcgiRequest;
 import io.ferry.http.HopByHopHeaders;
-import io.ferry.http.RequestPaths;
-import io.ferry.upstream.Backend;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One request and its response. {@link #start} runs the request phases in order — validate, route,
- * request rules, (purge), FastCGI mapping, cache lookup — each of which may end the exchange early
- * with a local answer, a hit, or a wait; then a {@link Responder} produces the response, and on the
- * way back the response phases run — response rules, cache store — before the log record.
+ * One request and its response, driven through two ordered lists of phases that the runtime holds
+ * ({@link ProxyRuntime#requestPhases}, {@link ProxyRuntime#responsePhases}). {@link #start} runs the
+ * request phases — client identity, validation, routing, invalidation, cache policy, FastCGI mapping,
+ * cache lookup — each of which may answer, make the exchange wait, or let the next one run; after the
+ * last, the origin gets the request. On the way back each response phase sees the head (and may take
+ * the response for itself), the body parts and the end, before the client does. What the phases learn
+ * about the request is its {@link RequestContext}.
  *
  * <p>The exchange owns its own state and nothing of the connection: the front end hands it the
  * request head and body parts and asks what input it can take ({@link #wantsInput}); the exchange
@@ -55,31 +52,23 @@ public final class Exchange {
     final ProxyRuntime runtime;
     final ExchangeRecord record;
     final RequestBody body;
+    /** What the request phases learn about the request. */
+    final RequestContext ctx = new RequestContext();
     private Stage stage = Stage.STARTED;
-    HttpRequest request;
-    HttpMethod method;
-    String uri;
-    /** The request path as routing and the cache's path rules see it (see {@link RequestPaths}). */
-    String normalPath;
-    Backend backend;
-    CharSequence hashKey;
-    CharSequence upgradeProtocol;
-    /** For a FastCGI backend: the CGI parameters sent in place of the request head. */
-    FcgiRequest fcgiHead;
     boolean requestDone;
     boolean responseStarted;
     private CacheLookup cache;
-    private FastCgiPhase fastCgi;
+    private ScriptMapping script;
     private OriginResponder origin;
+    /** The response phase that took the origin's response at its head (the cache after a 304), or null. */
+    private ResponsePhase takenBy;
 
     /** The listener the request came in on, in the exchange's runtime. */
     private final ProxyRuntime.Listener listener;
     /** The address of the connection's peer (after a PROXY protocol header): what X-Forwarded-For gets. */
     private final String peerIp;
-    /** The client found behind trusted proxies (real-ip), or null when it is the peer. */
-    private InetSocketAddress realClient;
-    /** The subject of the client's verified certificate, or null (no certificate, or not asked for). */
-    String clientSubject;
+    /** The protocol the request came in. */
+    private HttpVersion received;
 
     public Exchange(ClientStream client, ProxySettings settings, ProxyRuntime runtime, String clientIp) {
         this.client = client;
@@ -96,7 +85,7 @@ public final class Exchange {
      * PROXY protocol header named), unless real-ip found the client behind trusted proxies.
      */
     InetSocketAddress clientAddress() {
-        return realClient != null ? realClient : client.remoteAddress();
+        return ctx.realClient != null ? ctx.realClient : client.remoteAddress();
     }
 
     /** Apache's SSL_CLIENT_VERIFY on a listener that asks for client certificates, else null. */
@@ -104,94 +93,50 @@ public final class Exchange {
         if (!client.tls() || !listener.verifiesClients()) {
             return null;
         }
-        return clientSubject != null ? "SUCCESS" : "NONE";
+        return ctx.clientSubject != null ? "SUCCESS" : "NONE";
     }
 
-    /** The request head arrived: the request phases run until one answers, waits, or hands over to a responder. */
+    ProxyRuntime.Listener listener() {
+        return listener;
+    }
+
+    String peerIp() {
+        return peerIp;
+    }
+
+    HttpVersion receivedVersion() {
+        return received;
+    }
+
+    /** The request head arrived: the request phases run until one answers or waits; then the origin. */
     public void start(HttpRequest req) {
-        request = req;
-        method = req.method();
-        HttpVersion received = client.version(req);
+        ctx.request = req;
+        ctx.method = req.method();
+        received = client.version(req);
         record.request(req, received.text());
-        if (runtime.realIp != null) {
-            InetSocketAddress peer = client.remoteAddress();
-            InetAddress real = runtime.realIp.client(peer.getAddress(), req.headers());
-            if (!real.equals(peer.getAddress())) {
-                realClient = new InetSocketAddress(real, peer.getPort());
-                record.remoteAddr(real.getHostAddress());
-            }
-        }
-        if (runtime.clientCertificates) {
-            // Only Ferry may say who the certificate names: a client's own copy of the field goes.
-            req.headers().remove(ClientCertificates.SUBJECT_FIELD);
-            if (client.tls() && listener.verifiesClients()) {
-                clientSubject = ClientCertificates.subject(client.tlsSession());
-                if (clientSubject != null) {
-                    req.headers().set(ClientCertificates.SUBJECT_FIELD, clientSubject);
-                }
-            }
-        }
-        HttpResponseStatus rejected = RequestValidation.check(req, runtime.config.limits(), record.remoteAddr());
-        if (rejected != null) {
-            respondWith(new LocalResponder(rejected, true)); // nothing after a malformed head can be trusted
-            return;
-        }
-        uri = req.uri();
-        record.uri(uri);
-        String host = req.headers().get(HttpHeaderNames.HOST);
-        if (listener.config().redirectHttps() != null) { // only a plain listener has one
-            respondWith(new HttpsRedirectResponder(listener.config().redirectHttps(), host));
-            return;
-        }
-        int q = uri.indexOf('?');
-        String rawPath = q < 0 ? uri : uri.substring(0, q);
-        normalPath = RequestPaths.normalize(rawPath);
-        String target = normalPath == rawPath ? uri : normalPath + uri.substring(rawPath.length());
-        ProxyRuntime.RouteTarget route = runtime.router.route(host, uri.equals("*") ? "/" : target);
-        if (route == null) {
-            giveUp(HttpResponseStatus.NOT_FOUND, "no route for host " + host);
-            return;
-        }
-        record.route = route.name();
-        if (route.redirectHttps() != null && !client.tls()) {
-            respondWith(new HttpsRedirectResponder(route.redirectHttps(), host));
-            return;
-        }
-        backend = route.backend();
-        record.backend = backend.name();
-        hashKey = backend.hashesSource() ? record.remoteAddr() : normalPath;
-        backend.retryBudget().onRequest();
-        if (Grpc.isGrpc(req) && !backend.config().protocol().multiplexed()) {
-            giveUp(HttpResponseStatus.BAD_GATEWAY, "gRPC needs an h2 or h2c backend; " + backend.name()
-                    + " speaks " + backend.config().type() + " over HTTP/1.1 (never downgraded)");
-            return;
-        }
-        upgradeProtocol = RequestRules.forBackend(req, received, host, backend.config(), runtime.forwarded,
-                peerIp, client.tls());
-        boolean lookUp = false;
-        if (route.cache() && runtime.cache != null) {
-            if (InvalidationResponder.invalidates(method)) {
-                respondWith(new InvalidationResponder(runtime.cache, host));
+        for (RequestPhase phase : runtime.requestPhases) {
+            if (phase.onRequest(this, ctx) != Next.CONTINUE) {
                 return;
             }
-            cache = new CacheLookup(this, runtime.cache, host);
-            lookUp = cache.mayLookUp();
-            if (!lookUp && cache.onlyIfCached()) {
-                giveUp(HttpResponseStatus.GATEWAY_TIMEOUT, "only-if-cached, and the cache rules pass this request");
-                return;
-            }
-        }
-        FastCgiSite site = backend.fastCgiSite();
-        if (site != null) {
-            fastCgi = new FastCgiPhase(this, site);
-            if (!fastCgi.prepare()) {
-                return;
-            }
-        }
-        if (lookUp && cache.lookUp()) {
-            return;
         }
         forward();
+    }
+
+    /** The cache's part of this exchange begins (a cached route). */
+    CacheLookup startCache(CacheLookup lookup) {
+        cache = lookup;
+        return lookup;
+    }
+
+    /** The cache's part of this exchange, or null on an uncached route. */
+    CacheLookup cache() {
+        return cache;
+    }
+
+    /** The FastCGI mapping of a script request: it goes on, waits for its whole body, or was answered. */
+    Next mapFastCgi(ScriptMapping mapping) {
+        script = mapping;
+        return mapping.prepare();
     }
 
     /** Hands the exchange to the origin. */
@@ -240,11 +185,11 @@ public final class Exchange {
             case FORWARDING -> origin.onRequestContent(content, last);
             case BUFFERING -> {
                 body.queue(content);
-                if (!fastCgi.fits(body.received())) {
+                if (!script.fits(body.received())) {
                     giveUp(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
                             "chunked body to a FastCGI script over fastcgi.max-buffered-body", true);
                 } else if (last) {
-                    fastCgi.bodyComplete(body.received());
+                    script.bodyComplete(body.received());
                     forward();
                 }
             }
@@ -263,7 +208,7 @@ public final class Exchange {
         return switch (stage) {
             case BUFFERING, DONE -> true;
             case FORWARDING -> origin.wantsInput();
-            case STARTED, WAITING_CACHE -> body.nothingQueued() && (!requestDone || upgradeProtocol == null);
+            case STARTED, WAITING_CACHE -> body.nothingQueued() && (!requestDone || ctx.upgradeProtocol == null);
         };
     }
 
@@ -296,64 +241,46 @@ public final class Exchange {
         client.sendInterim(interim);
     }
 
-    /** Response rules and the cache's response phase, then the head goes to the client. */
+    /** The response phases see the head in order, then it goes to the client — unless a phase took it. */
     void onResponseHead(HttpResponse response) {
-        CacheFill fill = cache == null ? null : cache.fill();
-        if (fill != null && fill.onNotModified(response)) {
-            return; // the kept object is fresh again; answered from it once the 304 has ended
+        for (ResponsePhase phase : runtime.responsePhases) {
+            if (phase.onHead(this, response) == Next.ANSWERED) {
+                takenBy = phase;
+                ReferenceCountUtil.release(response);
+                return;
+            }
         }
         responseStarted = true;
-        HopByHopHeaders.strip(response.headers());
-        if (cache != null) {
-            cache.onResponseHead(response);
-        }
-        runtime.forwarded.onResponse(response.headers(), response.protocolVersion());
-        addEdgeHeaders(response);
         record.status = response.status().code();
         client.sendHead(response, false);
     }
 
-    boolean revalidated() {
-        CacheFill fill = cache == null ? null : cache.fill();
-        return fill != null && fill.revalidated();
-    }
-
-    void serveRevalidated() {
-        cache.serveRevalidated();
-    }
-
     void onResponseBody(HttpContent content) {
-        if (cache != null) {
-            CacheFill fill = cache.fill();
-            if (fill != null) {
-                fill.copy(content.content());
-            }
-            if (cache.dropsBody()) {
-                content.release(); // fetched for the cache; the client asked for the head only
-                return;
+        if (takenBy != null) {
+            content.release();
+            return;
+        }
+        for (ResponsePhase phase : runtime.responsePhases) {
+            if (!phase.onBody(this, content)) {
+                return; // held back by the phase, which released it
             }
         }
         record.bytesSent += content.content().readableBytes();
         client.sendBody(content);
     }
 
-    /** The last part arrived (the origin has let go of its connection): store, log, end. */
+    /** The last part arrived (the origin has let go of its connection): the phases end, the log, the client. */
     void onResponseEnd(LastHttpContent last) {
-        Object end = last;
-        if (cache != null) {
-            CacheFill fill = cache.fill();
-            if (fill != null) {
-                fill.copy(last.content());
-                fill.store(request.headers());
-            }
-            if (cache.dropsBody()) {
-                last.release();
-                end = LastHttpContent.EMPTY_LAST_CONTENT;
-            }
+        if (takenBy != null) {
+            last.release();
+            takenBy.onTakenResponseEnd(this);
+            return;
         }
-        if (end == last) {
-            record.bytesSent += last.content().readableBytes();
+        LastHttpContent end = last;
+        for (ResponsePhase phase : runtime.responsePhases) {
+            end = phase.onEnd(this, end);
         }
+        record.bytesSent += end.content().readableBytes();
         finish(true);
         client.sendEnd(end);
     }
@@ -401,7 +328,7 @@ public final class Exchange {
             io.netty.util.AsciiString.cached("strict-transport-security");
 
     /** Strict-Transport-Security on a TLS listener that sets it, unless the origin chose its own. */
-    private void addEdgeHeaders(HttpResponse response) {
+    void addEdgeHeaders(HttpResponse response) {
         if (client.tls()) {
             String hsts = listener.hsts();
             if (hsts != null && !response.headers().contains(STRICT_TRANSPORT_SECURITY)) {
@@ -425,15 +352,15 @@ public final class Exchange {
             return;
         }
         if (!responseStarted && status.code() >= 500 && cache != null && cache.serveStaleOnError()) {
-            log.warn("{} {} -> backend={} server={}: {}; served a stale copy (stale-if-error)", method, uri,
-                    backend, server(), reason);
+            log.warn("{} {} -> backend={} server={}: {}; served a stale copy (stale-if-error)", ctx.method, ctx.uri,
+                    ctx.backend, server(), reason);
             return;
         }
         if (status.code() >= 500 || status.code() == 408) {
-            log.warn("{} {} -> backend={} server={}: {} ({})", method, uri, backend, server(),
+            log.warn("{} {} -> backend={} server={}: {} ({})", ctx.method, ctx.uri, ctx.backend, server(),
                     responseStarted ? "aborted" : status.code(), reason);
         } else {
-            log.debug("{} {}: {} ({})", method, uri, status.code(), reason);
+            log.debug("{} {}: {} ({})", ctx.method, ctx.uri, status.code(), reason);
         }
         if (origin != null) {
             origin.recordError(status);
@@ -466,7 +393,7 @@ public final class Exchange {
             return;
         }
         if (!responseStarted) {
-            log.debug("{} {}: client closed the connection before the response", method, uri);
+            log.debug("{} {}: client closed the connection before the response", ctx.method, ctx.uri);
             record.status = 499;
             finish(true);
         } else {
@@ -507,7 +434,7 @@ public final class Exchange {
         if (!responseStarted) {
             giveUp(HttpResponseStatus.REQUEST_TIMEOUT, "client sent no data within timeouts.client", true);
         } else {
-            log.info("{} {}: client read nothing within timeouts.client; closing", method, uri);
+            log.info("{} {}: client read nothing within timeouts.client; closing", ctx.method, ctx.uri);
             finish(false);
             client.abort();
         }
@@ -526,9 +453,9 @@ public final class Exchange {
             cache.end();
         }
         body.release();
-        if (request != null) {
-            ReferenceCountUtil.release(request);
-            request = null;
+        if (ctx.request != null) {
+            ReferenceCountUtil.release(ctx.request);
+            ctx.request = null;
         }
         if (report) {
             record.report(settings);

@@ -31,7 +31,7 @@ final class HttpsRedirectResponder implements Responder {
         }
         int colon = host.lastIndexOf(':');
         String name = colon > host.lastIndexOf(']') ? host.substring(0, colon) : host;
-        String location = "https://" + name + (redirect.port() == 443 ? "" : ":" + redirect.port()) + target(ex.uri);
+        String location = "https://" + name + (redirect.port() == 443 ? "" : ":" + redirect.port()) + target(ex.ctx.uri);
         FullHttpResponse res = ErrorResponses.create(ex.client.alloc(), HttpResponseStatus.valueOf(redirect.code()), false);
         res.headers().set(HttpHeaderNames.LOCATION, location);
         ex.record.bytesSent = res.content().readableBytes();

@@ -36,34 +36,34 @@ final class InvalidationResponder implements Responder {
     public void respond(Exchange ex) {
         String client = ex.record.remoteAddr();
         if (!front.mayPurge(ex.clientAddress().getAddress())) {
-            log.warn("{} {} from {} refused: not in cache.purge.allow", ex.method, ex.uri, client);
-            ex.giveUp(HttpResponseStatus.FORBIDDEN, ex.method + " from " + client);
+            log.warn("{} {} from {} refused: not in cache.purge.allow", ex.ctx.method, ex.ctx.uri, client);
+            ex.giveUp(HttpResponseStatus.FORBIDDEN, ex.ctx.method + " from " + client);
             return;
         }
-        HttpHeaders h = ex.request.headers();
+        HttpHeaders h = ex.ctx.request.headers();
         int n;
         String what;
         try {
-            if (ex.method.name().equals("BAN")) {
+            if (ex.ctx.method.name().equals("BAN")) {
                 String hostRe = h.get("x-ban-host");
                 String pathRe = h.get("x-ban-path");
                 front.cache.ban(hostRe == null ? null : Pattern.compile(hostRe),
                         pathRe == null ? null : Pattern.compile(pathRe));
-                log.info("{} {} from {}: ban added (host {}, path {})", ex.method, ex.uri, client, hostRe, pathRe);
+                log.info("{} {} from {}: ban added (host {}, path {})", ex.ctx.method, ex.ctx.uri, client, hostRe, pathRe);
                 answer(ex, "ban added: matching objects stored before it are gone\n");
                 return;
             } else if (h.contains("x-purge-tags")) {
                 n = front.cache.purgeTags(List.of(h.get("x-purge-tags").trim().split("[\\s,]+")));
                 what = "purged by tag";
             } else {
-                n = front.cache.purge(HttpCache.primaryKey(host, ex.uri));
+                n = front.cache.purge(HttpCache.primaryKey(host, ex.ctx.uri));
                 what = "purged";
             }
         } catch (PatternSyntaxException e) {
             ex.giveUp(HttpResponseStatus.BAD_REQUEST, "bad ban pattern: " + e.getDescription());
             return;
         }
-        log.info("{} {} from {}: {} {} objects", ex.method, ex.uri, client, what, n);
+        log.info("{} {} from {}: {} {} objects", ex.ctx.method, ex.ctx.uri, client, what, n);
         answer(ex, what + " " + n + " objects\n");
     }
 

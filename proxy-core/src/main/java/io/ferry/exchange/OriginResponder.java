@@ -63,14 +63,16 @@ final class OriginResponder implements Responder, UpstreamExchange, ConnectionWa
     /** A 100/102/103 from the server is dropped, up to its end (Ferry answers Expect itself). */
     private boolean skipInterimEnd;
     private boolean switchingProtocols;
+    /** The final response head went to the exchange: body parts may follow. */
+    private boolean headPassed;
     private long sentAt;
     /** Holding a slot, waiting on this loop for a connection (see {@link ServerPool#awaitConnection}). */
     private boolean waitingForConnection;
 
     OriginResponder(Exchange ex) {
         this.ex = ex;
-        this.backend = ex.backend;
-        this.retries = new Retries(ex.backend);
+        this.backend = ex.ctx.backend;
+        this.retries = new Retries(ex.ctx.backend);
     }
 
     @Override
@@ -105,7 +107,7 @@ final class OriginResponder implements Responder, UpstreamExchange, ConnectionWa
             backend.wakeOne();
             return;
         }
-        ServerPool s = backend.acquire(ex.hashKey, avoid);
+        ServerPool s = backend.acquire(ex.ctx.hashKey, avoid);
         if (s != null) {
             useServer(s);
         } else if (backend.anyUp() && backend.config().maxQueue() > 0) {
@@ -121,7 +123,7 @@ final class OriginResponder implements Responder, UpstreamExchange, ConnectionWa
             backend.wakeOne(); // pass the chance on
             return;
         }
-        ServerPool s = backend.acquire(ex.hashKey, null);
+        ServerPool s = backend.acquire(ex.ctx.hashKey, null);
         if (s == null) {
             if (!queueSlot.enqueue(true)) {
                 ex.giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "backend queue full (max-queue)");
@@ -222,11 +224,11 @@ final class OriginResponder implements Responder, UpstreamExchange, ConnectionWa
         ex.record.upstream = server.name();
         state = State.STREAMING;
         Channel ch = connection.channel();
-        if (ex.fcgiHead != null) {
-            ch.write(ex.fcgiHead, ch.voidPromise());
+        if (ex.ctx.fcgiHead != null) {
+            ch.write(ex.ctx.fcgiHead, ch.voidPromise());
         } else {
-            setHost(ex.request, backend, server);
-            ch.write(ex.request, ch.voidPromise());
+            setHost(ex.ctx.request, backend, server);
+            ch.write(ex.ctx.request, ch.voidPromise());
         }
         ex.body.sendAll(ch);
         ch.flush();
@@ -273,9 +275,9 @@ final class OriginResponder implements Responder, UpstreamExchange, ConnectionWa
      */
     boolean wantsInput() {
         return switch (state) {
-            case STREAMING -> ex.requestDone ? ex.upgradeProtocol == null
+            case STREAMING -> ex.requestDone ? ex.ctx.upgradeProtocol == null
                     : upstream != null && upstream.channel().isWritable();
-            case QUEUED, CONNECTING -> ex.body.nothingQueued() && (!ex.requestDone || ex.upgradeProtocol == null);
+            case QUEUED, CONNECTING -> ex.body.nothingQueued() && (!ex.requestDone || ex.ctx.upgradeProtocol == null);
             case DONE -> true;
         };
     }
@@ -312,7 +314,7 @@ final class OriginResponder implements Responder, UpstreamExchange, ConnectionWa
             return;
         }
         int code = response.status().code();
-        if (code == 101 && ex.upgradeProtocol != null && response.headers().contains(HttpHeaderNames.UPGRADE)) {
+        if (code == 101 && ex.ctx.upgradeProtocol != null && response.headers().contains(HttpHeaderNames.UPGRADE)) {
             switchingProtocols = true;
             upstream.stopServerTimer();
             server.health().onSuccess();
@@ -337,6 +339,7 @@ final class OriginResponder implements Responder, UpstreamExchange, ConnectionWa
             server.health().onSuccess();
         }
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+        headPassed = true;
         ex.onResponseHead(response);
     }
 
@@ -360,15 +363,7 @@ final class OriginResponder implements Responder, UpstreamExchange, ConnectionWa
                     "malformed response body: " + content.decoderResult().cause());
             return;
         }
-        if (ex.revalidated()) {
-            content.release();
-            if (last) {
-                responseComplete();
-                ex.serveRevalidated();
-            }
-            return;
-        }
-        if (!ex.responseStarted) {
+        if (!headPassed) {
             content.release();
             attemptFailed(Failure.BAD_RESPONSE, HttpResponseStatus.BAD_GATEWAY, "response body without a response head");
             return;
@@ -407,7 +402,7 @@ final class OriginResponder implements Responder, UpstreamExchange, ConnectionWa
         upstream = null;
         releaseSlot();
         state = State.DONE;
-        log.debug("{} {}: switched protocols; tunnelling to {}", ex.method, ex.uri, c);
+        log.debug("{} {}: switched protocols; tunnelling to {}", ex.ctx.method, ex.ctx.uri, c);
         c.tunnelTo(ex.onTunnel(c.channel()));
     }
 
@@ -467,8 +462,8 @@ final class OriginResponder implements Responder, UpstreamExchange, ConnectionWa
         if (failure != Failure.STALE && failed != null) {
             failed.health().onFailure(reason);
         }
-        if (!ex.responseStarted && retries.tryAgain(failure, ex.method, ex.body.replayable())) {
-            log.info("{} {} -> backend={} server={}: retrying ({})", ex.method, ex.uri, backend, failed, reason);
+        if (!ex.responseStarted && retries.tryAgain(failure, ex.ctx.method, ex.body.replayable())) {
+            log.info("{} {} -> backend={} server={}: retrying ({})", ex.ctx.method, ex.ctx.uri, backend, failed, reason);
             ex.settings.metrics().retry(backend.name());
             if (failed != null) {
                 failed.recordError();
@@ -490,7 +485,7 @@ final class OriginResponder implements Responder, UpstreamExchange, ConnectionWa
      * so a server that is restarting (php-fpm, a redeploy) gets a moment instead of an instant refusal.
      */
     private void retryAvoiding(ServerPool failed) {
-        ServerPool s = backend.acquire(ex.hashKey, failed);
+        ServerPool s = backend.acquire(ex.ctx.hashKey, failed);
         if (s == null) {
             dispatch(failed, false); // nothing available: queue, or 503
         } else if (s != failed) {

@@ -33,6 +33,18 @@ public final class ProxyRuntime {
     /** Some listener asks for client certificates: X-Client-Cert-Subject is Ferry's to set, on every listener. */
     final boolean clientCertificates;
     private final Map<String, Listener> listeners;
+    /**
+     * The way in, in order: each phase may answer, make the exchange wait, or let the next run; after the
+     * last the origin gets the request. A new request rule is one phase in this list.
+     */
+    final RequestPhase[] requestPhases = {
+        new ClientIdentityPhase(), new ValidationPhase(), new RoutingPhase(), new InvalidationPhase(),
+        new CachePolicyPhase(), new FastCgiMappingPhase(), new CacheLookupPhase()
+    };
+    /** The way out, in order, for an origin's response. */
+    final ResponsePhase[] responsePhases = {
+        new HopByHopResponsePhase(), new CacheResponsePhase(), new ForwardingResponsePhase()
+    };
 
     public ProxyRuntime(FerryConfig config, Upstreams upstreams, Map<String, ServerTls> tls, ProxyRuntime previous) {
         this(config, upstreams, tls, previous, System::currentTimeMillis);

@@ -24,14 +24,14 @@ final class StaticFileResponder implements Responder {
 
     @Override
     public void respond(Exchange ex) {
-        if (ex.method != HttpMethod.GET && ex.method != HttpMethod.HEAD) {
-            ex.giveUp(HttpResponseStatus.METHOD_NOT_ALLOWED, ex.method + " on a static file");
+        if (ex.ctx.method != HttpMethod.GET && ex.ctx.method != HttpMethod.HEAD) {
+            ex.giveUp(HttpResponseStatus.METHOD_NOT_ALLOWED, ex.ctx.method + " on a static file");
             return;
         }
         StaticFiles.Plan plan;
         RandomAccessFile raf = null;
         try {
-            plan = StaticFiles.plan(file, ex.method, ex.request.headers());
+            plan = StaticFiles.plan(file, ex.ctx.method, ex.ctx.request.headers());
             if (plan.length() > 0) {
                 raf = new RandomAccessFile(file.toFile(), "r");
             }

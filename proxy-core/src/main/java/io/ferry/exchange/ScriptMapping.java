@@ -8,41 +8,41 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 /**
- * The phase of a FastCGI backend after routing: the path is mapped onto the document root. A script
+ * A FastCGI request's mapping onto the document root ({@link FastCgiMappingPhase}). A script
  * gets its CGI parameters (the head sent in place of the HTTP request); an existing non-script file is
  * answered by Ferry ({@link StaticFileResponder}); anything else is refused. A chunked body for a
  * script is read whole first, as nginx does: CGI gives the script CONTENT_LENGTH before the body.
  */
-final class FastCgiPhase {
+final class ScriptMapping {
     private final Exchange ex;
     private final FastCgiSite site;
     private FastCgiSite.Script script;
 
-    FastCgiPhase(Exchange ex, FastCgiSite site) {
+    ScriptMapping(Exchange ex, FastCgiSite site) {
         this.ex = ex;
         this.site = site;
     }
 
-    /** True when the exchange goes on with a CGI head; false when it was answered or reads its body first. */
-    boolean prepare() {
-        String uri = ex.uri;
+    /** CONTINUE with a CGI head; WAIT while the body is read whole first; ANSWERED for a file or a refusal. */
+    Next prepare() {
+        String uri = ex.ctx.uri;
         int q = uri.indexOf('?');
         FastCgiSite.Resolution resolution = site.resolve(q < 0 ? uri : uri.substring(0, q), q < 0 ? "" : uri.substring(q + 1));
         if (resolution instanceof FastCgiSite.Script s) {
-            if (ex.request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+            if (ex.ctx.request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
                 script = s;
                 ex.bufferBody();
-                return false;
+                return Next.WAIT;
             }
-            ex.fcgiHead = cgiRequest(s);
-            return true;
+            ex.ctx.fcgiHead = cgiRequest(s);
+            return Next.CONTINUE;
         }
         if (resolution instanceof FastCgiSite.StaticFile file) {
             ex.respondWith(new StaticFileResponder(file.file()));
         } else if (resolution instanceof FastCgiSite.Refused refused) {
             ex.giveUp(HttpResponseStatus.valueOf(refused.status()), refused.reason());
         }
-        return false;
+        return Next.ANSWERED;
     }
 
     /** Whether a body being read whole still fits in fastcgi.max-buffered-body. */
@@ -52,15 +52,15 @@ final class FastCgiPhase {
 
     /** The body read whole is complete: the script gets its length. */
     void bodyComplete(long bodyBytes) {
-        HttpHeaders h = ex.request.headers();
+        HttpHeaders h = ex.ctx.request.headers();
         h.remove(HttpHeaderNames.TRANSFER_ENCODING);
         h.set(HttpHeaderNames.CONTENT_LENGTH, bodyBytes);
-        ex.fcgiHead = cgiRequest(script);
+        ex.ctx.fcgiHead = cgiRequest(script);
     }
 
     private FcgiRequest cgiRequest(FastCgiSite.Script s) {
         CgiParams.Connection conn = new CgiParams.Connection(ex.client.localAddress(), ex.clientAddress(),
-                ex.client.tls(), ex.clientVerify(), ex.clientSubject);
-        return new FcgiRequest(ex.method, CgiParams.build(site, s, ex.request, ex.uri, ex.record.protocol(), conn));
+                ex.client.tls(), ex.clientVerify(), ex.ctx.clientSubject);
+        return new FcgiRequest(ex.ctx.method, CgiParams.build(site, s, ex.ctx.request, ex.ctx.uri, ex.record.protocol(), conn));
     }
 }

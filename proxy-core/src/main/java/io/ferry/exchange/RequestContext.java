@@ -1,0 +1,36 @@
+package io.ferry.exchange;
+
+import io.ferry.fastcgi.FcgiRequest;
+import io.ferry.upstream.Backend;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import java.net.InetSocketAddress;
+
+/**
+ * What the request phases learn about one request, in the order they learn it: the head as received,
+ * who the client is, where the route sends it, and what a FastCGI backend is sent. Each field names the
+ * phase that sets it; later phases and the responders only read it (Pingora's per-request CTX).
+ */
+final class RequestContext {
+    /** The head as received, owned by the exchange until it ends; phases may edit its headers. */
+    HttpRequest request;
+    HttpMethod method;
+    /** The request target as sent. */
+    String uri;
+    /** The Host header. */
+    String host;
+    /** {@link ClientIdentityPhase}: the client found behind trusted proxies (real-ip), or null when it is the peer. */
+    InetSocketAddress realClient;
+    /** {@link ClientIdentityPhase}: the subject of the client's verified certificate, or null. */
+    String clientSubject;
+    /** {@link RoutingPhase}: the path as routing and the cache's path rules see it (see RequestPaths). */
+    String normalPath;
+    /** {@link RoutingPhase}: the route's target, its backend, and the balancer's hash key. */
+    ProxyRuntime.RouteTarget route;
+    Backend backend;
+    CharSequence hashKey;
+    /** {@link RoutingPhase}: the protocol of an Upgrade the backend allows, or null. */
+    CharSequence upgradeProtocol;
+    /** {@link FastCgiMappingPhase}: the CGI parameters sent in place of the request head (FastCGI backends). */
+    FcgiRequest fcgiHead;
+}

@@ -1,0 +1,31 @@
+package io.ferry.exchange;
+
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
+
+/**
+ * One step of the way out, run in order on an origin's response before it reaches the client (Pingora's
+ * response filters, Envoy's encoder filters). A phase may edit the head, take the whole response for
+ * itself (the cache answering from an object a 304 refreshed), and see — or hold back — the body parts.
+ */
+interface ResponsePhase {
+    /** The head: CONTINUE to pass it on; ANSWERED when this phase takes the response, body and all. */
+    default Next onHead(Exchange ex, HttpResponse response) {
+        return Next.CONTINUE;
+    }
+
+    /** A body part on its way to the client: true to let it go on; false when the phase released it. */
+    default boolean onBody(Exchange ex, HttpContent part) {
+        return true;
+    }
+
+    /** The last part: returns what the client gets in its place (itself, or another after releasing it). */
+    default LastHttpContent onEnd(Exchange ex, LastHttpContent last) {
+        return last;
+    }
+
+    /** A response this phase took at its head has ended (the exchange released its body): answer now. */
+    default void onTakenResponseEnd(Exchange ex) {
+    }
+}

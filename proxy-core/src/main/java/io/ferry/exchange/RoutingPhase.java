@@ -1,0 +1,43 @@
+package io.ferry.exchange;
+
+import io.ferry.http.RequestPaths;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/**
+ * Host and normalised path pick a route (404 without one); its backend, the balancer's hash key, the
+ * route's redirect to https, and the request rules every backend gets (forwarding headers, hop-by-hop
+ * fields, the Upgrade it may switch to). gRPC is never downgraded to an HTTP/1.1 backend.
+ */
+final class RoutingPhase implements RequestPhase {
+    @Override
+    public Next onRequest(Exchange ex, RequestContext ctx) {
+        String uri = ctx.uri;
+        int q = uri.indexOf('?');
+        String rawPath = q < 0 ? uri : uri.substring(0, q);
+        ctx.normalPath = RequestPaths.normalize(rawPath);
+        String target = ctx.normalPath == rawPath ? uri : ctx.normalPath + uri.substring(rawPath.length());
+        ProxyRuntime.RouteTarget route = ex.runtime.router.route(ctx.host, uri.equals("*") ? "/" : target);
+        if (route == null) {
+            ex.giveUp(HttpResponseStatus.NOT_FOUND, "no route for host " + ctx.host);
+            return Next.ANSWERED;
+        }
+        ctx.route = route;
+        ex.record.route = route.name();
+        if (route.redirectHttps() != null && !ex.client.tls()) {
+            ex.respondWith(new HttpsRedirectResponder(route.redirectHttps(), ctx.host));
+            return Next.ANSWERED;
+        }
+        ctx.backend = route.backend();
+        ex.record.backend = ctx.backend.name();
+        ctx.hashKey = ctx.backend.hashesSource() ? ex.record.remoteAddr() : ctx.normalPath;
+        ctx.backend.retryBudget().onRequest();
+        if (Grpc.isGrpc(ctx.request) && !ctx.backend.config().protocol().multiplexed()) {
+            ex.giveUp(HttpResponseStatus.BAD_GATEWAY, "gRPC needs an h2 or h2c backend; " + ctx.backend.name()
+                    + " speaks " + ctx.backend.config().type() + " over HTTP/1.1 (never downgraded)");
+            return Next.ANSWERED;
+        }
+        ctx.upgradeProtocol = RequestRules.forBackend(ctx.request, ex.receivedVersion(), ctx.host,
+                ctx.backend.config(), ex.runtime.forwarded, ex.peerIp(), ex.client.tls());
+        return Next.CONTINUE;
+    }
+}
