@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
@@ -225,19 +226,28 @@ final class CacheLookup {
         ex.forward();
     }
 
-    /** Grace: one background fetch refreshes the object while clients get the stale copy. */
+    /**
+     * Grace: one background fetch refreshes the object while clients get the stale copy — an exchange of
+     * Ferry's own through the ordinary origin path ({@link Exchange#startRefresh}), without the client's
+     * conditionals or range. A FastCGI script is refreshed only from a GET (its CGI head says the method).
+     */
     private void refreshInBackground(String key) {
-        Object head;
-        if (ex.ctx.fcgiHead != null) {
-            head = ex.ctx.fcgiHead;
-        } else {
-            HttpHeaders h = ex.ctx.request.headers().copy();
-            h.remove(HttpHeaderNames.IF_NONE_MATCH).remove(HttpHeaderNames.IF_MODIFIED_SINCE)
-                    .remove(HttpHeaderNames.RANGE).remove(HttpHeaderNames.IF_RANGE);
-            head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, ex.ctx.uri, h);
+        if (ex.ctx.fcgiHead != null && ex.ctx.fcgiHead.method() != HttpMethod.GET) {
+            return;
         }
-        BackgroundRefresh.start(front, ex.ctx.backend, ex.ctx.hashKey, head, ex.ctx.request.headers().copy(), primary, key,
-                staticAsset, ex.client.eventLoop());
+        if (!front.cache.startRefresh(key)) {
+            return;
+        }
+        HttpHeaders h = ex.ctx.request.headers().copy();
+        h.remove(HttpHeaderNames.IF_NONE_MATCH).remove(HttpHeaderNames.IF_MODIFIED_SINCE)
+                .remove(HttpHeaderNames.RANGE).remove(HttpHeaderNames.IF_RANGE);
+        HttpRequest head = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, ex.ctx.uri, h);
+        Exchange.startRefresh(ex, head, refresh -> {
+            CacheLookup c = new CacheLookup(refresh, front, host);
+            c.staticAsset = staticAsset;
+            c.fetch(new CacheFill(front, c.primary, key, true), State.FETCH);
+            return c;
+        });
     }
 
     /** True when the client wants a stored response or 504 (only-if-cached) but the rules passed the request. */

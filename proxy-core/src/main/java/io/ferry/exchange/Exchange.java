@@ -62,6 +62,8 @@ public final class Exchange {
     private OriginResponder origin;
     /** The response phase that took the origin's response at its head (the cache after a 304), or null. */
     private ResponsePhase takenBy;
+    /** Ferry's own exchange (a background refresh): not reported as a client's request. */
+    private boolean subrequest;
 
     /** The listener the request came in on, in the exchange's runtime. */
     private final ProxyRuntime.Listener listener;
@@ -120,6 +122,38 @@ public final class Exchange {
             }
         }
         forward();
+    }
+
+    /**
+     * The background refresh of an object served in grace: an exchange of Ferry's own on a {@link
+     * SubrequestStream}, sent through the same origin path as any request (queue, connection limits,
+     * retries, passive health, server timeout); its cache part ({@code cache}, a fetch of the key) stores
+     * what comes back and ends the key's fetch. It is not logged as a client request.
+     */
+    static void startRefresh(Exchange original, HttpRequest head, java.util.function.Function<Exchange, CacheLookup> cache) {
+        Exchange r = new Exchange(new SubrequestStream(original.client), original.settings, original.runtime,
+                original.peerIp);
+        r.subrequest = true;
+        RequestContext o = original.ctx;
+        RequestContext c = r.ctx;
+        c.request = head;
+        c.method = head.method();
+        c.uri = o.uri;
+        c.host = o.host;
+        c.normalPath = o.normalPath;
+        c.route = o.route;
+        c.backend = o.backend;
+        c.hashKey = o.hashKey;
+        c.fcgiHead = o.fcgiHead;
+        r.received = HttpVersion.HTTP_1_1;
+        r.record.request(head, r.received.text());
+        r.record.uri(c.uri);
+        r.record.route = o.route.name();
+        r.record.backend = c.backend.name();
+        c.backend.retryBudget().onRequest();
+        r.cache = cache.apply(r);
+        r.forward();
+        r.onRequestContent(LastHttpContent.EMPTY_LAST_CONTENT);
     }
 
     /** The cache's part of this exchange begins (a cached route). */
@@ -457,7 +491,7 @@ public final class Exchange {
             ReferenceCountUtil.release(ctx.request);
             ctx.request = null;
         }
-        if (report) {
+        if (report && !subrequest) {
             record.report(settings);
         }
     }

@@ -196,6 +196,27 @@ class SharedCacheTest {
     }
 
     @Test
+    void aBackgroundRefreshTakesTheOrdinaryPathAndQueuesForASlot() throws Exception {
+        AtomicInteger n = new AtomicInteger();
+        try (TestOrigin o = origin(r -> r.uri().equals("/busy") ? reply(200, "busy", "Cache-Control", "private")
+                     : reply(200, "v" + n.incrementAndGet(), "Cache-Control", "max-age=1"));
+             FerryHarness ferry = FerryHarness.proxyTo(clock::get,
+                     "cache { enabled = true, grace = 30s }\nbackends.app.max-conns = 1", o.port())) {
+            assertEquals("v1", get(ferry, "/g").bodyText());
+            clock.addAndGet(1300);
+            o.hold();
+            List<Future<String>> busy = concurrently(1, () -> get(ferry, "/busy").bodyText());
+            Eventually.until("/busy holds the one slot", () -> o.heldNow() == 1);
+            assertEquals("v1", get(ferry, "/g").bodyText(), "the stale copy at once");
+            var app = ferry.server().backends().get("app");
+            Eventually.until("the refresh waits in the backend's queue, as any request", () -> app.queueLength() == 1);
+            o.releaseHeld();
+            assertEquals("busy", busy.get(0).get());
+            Eventually.until("the refreshed object stored", () -> get(ferry, "/g").bodyText().equals("v2"));
+        }
+    }
+
+    @Test
     void keptObjectsAreRevalidatedWithTheirValidators() throws Exception {
         try (TestOrigin o = origin(r -> "\"abc\"".equals(r.headers().get("if-none-match"))
                      ? new TestOrigin.Reply(304, Map.of("ETag", "\"abc\"", "Cache-Control", "max-age=60"), new byte[0])
