@@ -32,6 +32,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * connection (server timeout, backpressure through the stream's window, reset = connection lost).
  * A connection the server sends GOAWAY on takes no new streams; the next request opens another.
  */
-final class Http2Upstream {
+final class Http2Upstream implements Connector {
     private static final Logger log = LoggerFactory.getLogger(Http2Upstream.class);
 
     private final ServerPool pool;
@@ -88,7 +89,8 @@ final class Http2Upstream {
     }
 
     /** A stream on this loop's connection (opened first if needed); null at pool.max-connections. */
-    Future<UpstreamConnection> open(EventLoop loop) {
+    @Override
+    public Future<UpstreamConnection> open(EventLoop loop, InetSocketAddress client, InetSocketAddress ferry) {
         LoopState state = loops.get();
         Promise<UpstreamConnection> stream = loop.newPromise();
         if (state.connection != null && state.connection.isActive()) {
@@ -131,8 +133,14 @@ final class Http2Upstream {
         });
     }
 
+    @Override
+    public boolean multiplexed() {
+        return true;
+    }
+
     /** Closes this loop's connection once its streams have ended (a reload retired the pool). */
-    void retireOnThisLoop() {
+    @Override
+    public void retireOnThisLoop() {
         LoopState state = loops.get();
         if (state.connection != null) {
             state.connection.close();

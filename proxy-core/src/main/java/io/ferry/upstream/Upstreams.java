@@ -47,15 +47,28 @@ public final class Upstreams {
                     state.health.rejoin(b.passiveHealth(), group);
                 }
                 kept.put(key, state);
-                pools.add(new ServerPool(s, b.pool(), transport, config.limits(), b.connectTimeout(), state,
-                        b.type() == BackendConfig.Type.FASTCGI, b.protocol().multiplexed(), tls, b.serverTimeout(),
-                        b.sendProxy()));
+                java.net.SocketAddress remote = s.isUnix() ? transport.domainAddress().apply(s.unixPath()) : s.address();
+                pools.add(new ServerPool(s, b.pool(), state, remote, connector(b, s, transport, config, tls, remote)));
             }
             group.recompute();
             map.put(b.name(), new Backend(b, pools, group, tls));
         }
         this.backends = Map.copyOf(map);
         this.states = java.util.Collections.unmodifiableMap(kept);
+    }
+
+    /** The connector of the backend's protocol, for one server's pool. */
+    private static java.util.function.Function<ServerPool, Connector> connector(BackendConfig b, ServerConfig s,
+            Transport transport, FerryConfig config, ClientTls tls, java.net.SocketAddress remote) {
+        if (b.type() == BackendConfig.Type.FASTCGI) {
+            return pool -> new FastCgiConnector(pool, transport, config.limits().maxHeaderSize(), b.connectTimeout());
+        }
+        if (b.protocol().multiplexed()) {
+            return pool -> new Http2Upstream(pool, s, remote, SocketConnector.base(s, transport, b.connectTimeout()),
+                    tls, pool.openCounter(), b.pool()::maxConnections, b.pool().idleTimeout().toNanos(),
+                    b.serverTimeout().toMillis());
+        }
+        return pool -> new Http1Connector(pool, transport, config.limits(), b.connectTimeout(), tls, b.sendProxy());
     }
 
     /** Every server's state by backend and address, for the next configuration (and the state file). */
