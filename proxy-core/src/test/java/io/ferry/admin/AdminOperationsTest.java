@@ -48,16 +48,13 @@ class AdminOperationsTest {
         for (int p : ports) {
             servers.append(servers.length() == 0 ? "" : ", ").append("\"127.0.0.1:").append(p).append('"');
         }
-        return FerryHarness.start("""
-                ferry {
-                  listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
-                  backends.app.servers = [ %s ]
-                  routes = [ { backend = app } ]
-                  timeouts.shutdown = 1s
-                  admin { enabled = true, bind = "0.0.0.0", port = 0, allow = [ "127.0.0.1/32" ], token = "%s" }
-                  %s
-                }
-                """.formatted(servers, TOKEN, extra));
+        return FerryHarness.start(FerryHarness.siteConfig("""
+                backends.app.servers = [ %s ]
+                routes = [ { backend = app } ]
+                timeouts.shutdown = 1s
+                admin { enabled = true, bind = "0.0.0.0", port = 0, allow = [ "127.0.0.1/32" ], token = "%s" }
+                %s
+                """).formatted(servers, TOKEN, extra));
     }
 
     @Test

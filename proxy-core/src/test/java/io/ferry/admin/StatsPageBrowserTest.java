@@ -49,19 +49,16 @@ class StatsPageBrowserTest {
     void pageShowsBackendsLiveAndAServerGoingDown() throws Exception {
         TestOrigin a = TestOrigin.start(r -> TestOrigin.Reply.ok("a"));
         try (TestOrigin b = TestOrigin.start(r -> TestOrigin.Reply.ok("b"));
-             FerryHarness ferry = FerryHarness.start("""
-                     ferry {
-                       listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
-                       backends.app {
-                         servers = [ "127.0.0.1:%d", "127.0.0.1:%d" ]
-                         health-check { path = "/", interval = 100ms, timeout = 500ms, rise = 1, fall = 1 }
-                       }
-                       routes = [ { backend = app } ]
-                       cache.enabled = true
-                       admin { enabled = true, bind = "127.0.0.1", port = 0 }
-                       timeouts.shutdown = 1s
+             FerryHarness ferry = FerryHarness.start(FerryHarness.siteConfig("""
+                     backends.app {
+                       servers = [ "127.0.0.1:%d", "127.0.0.1:%d" ]
+                       health-check { path = "/", interval = 100ms, timeout = 500ms, rise = 1, fall = 1 }
                      }
-                     """.formatted(a.port(), b.port()))) {
+                     routes = [ { backend = app } ]
+                     cache.enabled = true
+                     admin { enabled = true, bind = "127.0.0.1", port = 0 }
+                     timeouts.shutdown = 1s
+                     """).formatted(a.port(), b.port()))) {
             for (int i = 0; i < 4; i++) {
                 try (RawClient c = new RawClient(ferry.port())) {
                     c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");

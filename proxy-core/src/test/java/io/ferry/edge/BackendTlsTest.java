@@ -48,19 +48,16 @@ class BackendTlsTest {
 
     /** @param check with an active health check every 100 ms (down after one failure) */
     private static FerryHarness ferry(int origin, String tls, boolean check) {
-        return FerryHarness.start("""
-                ferry {
-                  listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
-                  backends.app {
-                    servers = [ "127.0.0.1:%d" ]
-                    retries = 0
-                    tls { enabled = true, %s }
-                    %s
-                  }
-                  routes = [ { backend = app } ]
-                  timeouts.shutdown = 1s
+        return FerryHarness.start(FerryHarness.siteConfig("""
+                backends.app {
+                  servers = [ "127.0.0.1:%d" ]
+                  retries = 0
+                  tls { enabled = true, %s }
+                  %s
                 }
-                """.formatted(origin, tls, check
+                routes = [ { backend = app } ]
+                timeouts.shutdown = 1s
+                """).formatted(origin, tls, check
                 ? "health-check { path = \"/health\", interval = 100ms, timeout = 1s, rise = 1, fall = 1 }" : ""));
     }
 

@@ -133,16 +133,13 @@ class EdgeOptionsTest {
     }
 
     private static FerryHarness realIp(int origin, String from, Path log) {
-        return FerryHarness.start("""
-                ferry {
-                  listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
-                  backends.app.servers = [ "127.0.0.1:%d" ]
-                  routes = [ { backend = app } ]
-                  real-ip { from = %s }
-                  access-log { enabled = true, path = "%s" }
-                  timeouts.shutdown = 1s
-                }
-                """.formatted(origin, from, log));
+        return FerryHarness.start(FerryHarness.siteConfig("""
+                backends.app.servers = [ "127.0.0.1:%d" ]
+                routes = [ { backend = app } ]
+                real-ip { from = %s }
+                access-log { enabled = true, path = "%s" }
+                timeouts.shutdown = 1s
+                """).formatted(origin, from, log));
     }
 
     private static String clientLogged(FerryHarness ferry, Path log, String forwardedFor) throws Exception {
@@ -186,15 +183,12 @@ class EdgeOptionsTest {
     void sourceHashBalancesOnTheRealClient() throws Exception {
         try (TestOrigin a = TestOrigin.start(r -> TestOrigin.Reply.ok("a"));
              TestOrigin b = TestOrigin.start(r -> TestOrigin.Reply.ok("b"));
-             FerryHarness ferry = FerryHarness.start("""
-                     ferry {
-                       listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
-                       backends.app { servers = [ "127.0.0.1:%d", "127.0.0.1:%d" ], balance = source-hash }
-                       routes = [ { backend = app } ]
-                       real-ip.from = [ "127.0.0.1" ]
-                       timeouts.shutdown = 1s
-                     }
-                     """.formatted(a.port(), b.port()));
+             FerryHarness ferry = FerryHarness.start(FerryHarness.siteConfig("""
+                     backends.app { servers = [ "127.0.0.1:%d", "127.0.0.1:%d" ], balance = source-hash }
+                     routes = [ { backend = app } ]
+                     real-ip.from = [ "127.0.0.1" ]
+                     timeouts.shutdown = 1s
+                     """).formatted(a.port(), b.port()));
              RawClient c = new RawClient(ferry.port())) {
             java.util.Map<String, String> serverByClient = new java.util.HashMap<>();
             for (int round = 0; round < 2; round++) {
@@ -217,17 +211,14 @@ class EdgeOptionsTest {
         Files.writeString(root.resolve("addr.php"), "<?php echo $_SERVER['REMOTE_ADDR'];");
         try (TestOrigin origin = TestOrigin.echoUri();
              PhpFpm fpm = PhpFpm.onTcp(dir, 2);
-             FerryHarness ferry = FerryHarness.start("""
-                     ferry {
-                       listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
-                       backends.app.servers = [ "127.0.0.1:%d" ]
-                       backends.php { type = fastcgi, servers = [ "%s" ], fastcgi.document-root = "%s" }
-                       routes = [ { path = "/addr.php", backend = php }, { backend = app } ]
-                       real-ip { from = [ "127.0.0.1" ] }
-                       cache { enabled = true, purge.allow = [ "203.0.113.7/32" ] }
-                       timeouts.shutdown = 1s
-                     }
-                     """.formatted(origin.port(), fpm.serverAddress(), root));
+             FerryHarness ferry = FerryHarness.start(FerryHarness.siteConfig("""
+                     backends.app.servers = [ "127.0.0.1:%d" ]
+                     backends.php { type = fastcgi, servers = [ "%s" ], fastcgi.document-root = "%s" }
+                     routes = [ { path = "/addr.php", backend = php }, { backend = app } ]
+                     real-ip { from = [ "127.0.0.1" ] }
+                     cache { enabled = true, purge.allow = [ "203.0.113.7/32" ] }
+                     timeouts.shutdown = 1s
+                     """).formatted(origin.port(), fpm.serverAddress(), root));
              RawClient c = new RawClient(ferry.port())) {
             c.send("GET /addr.php HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 203.0.113.7\r\n\r\n");
             assertEquals("203.0.113.7", c.read().bodyText(), "REMOTE_ADDR, as Apache's mod_remoteip would set it");

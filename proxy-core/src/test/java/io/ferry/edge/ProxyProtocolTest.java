@@ -188,18 +188,15 @@ class ProxyProtocolTest {
                      backend origin
                        server origin 127.0.0.1:%d
                      """.formatted(reader, origin.port()), reader);
-             FerryHarness ferry = FerryHarness.start("""
-                     ferry {
-                       listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
-                       backends.app {
-                         servers = [ "127.0.0.1:%d" ]
-                         send-proxy = %s
-                         health-check { path = "/health", interval = 100ms, timeout = 1s, rise = 1, fall = 1 }
-                       }
-                       routes = [ { backend = app } ]
-                       timeouts.shutdown = 1s
+             FerryHarness ferry = FerryHarness.start(FerryHarness.siteConfig("""
+                     backends.app {
+                       servers = [ "127.0.0.1:%d" ]
+                       send-proxy = %s
+                       health-check { path = "/health", interval = 100ms, timeout = 1s, rise = 1, fall = 1 }
                      }
-                     """.formatted(reader, version))) {
+                     routes = [ { backend = app } ]
+                     timeouts.shutdown = 1s
+                     """).formatted(reader, version))) {
             for (int i = 0; i < 2; i++) {
                 try (RawClient c = new RawClient(from("127.0.0.2", ferry.port()))) {
                     c.send("GET /named HTTP/1.1\r\nHost: t\r\n\r\n");

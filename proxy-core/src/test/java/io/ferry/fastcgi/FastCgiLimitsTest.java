@@ -58,14 +58,11 @@ class FastCgiLimitsTest {
             });
             t.setDaemon(true);
             t.start();
-            try (FerryHarness ferry = FerryHarness.start("""
-                    ferry {
-                      listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
-                      backends.php { type = fastcgi, servers = [ "127.0.0.1:%d" ], fastcgi.document-root = "%s" }
-                      routes = [ { backend = php } ]
-                      timeouts.shutdown = 1s
-                    }
-                    """.formatted(server.getLocalPort(), root))) {
+            try (FerryHarness ferry = FerryHarness.start(FerryHarness.siteConfig("""
+                    backends.php { type = fastcgi, servers = [ "127.0.0.1:%d" ], fastcgi.document-root = "%s" }
+                    routes = [ { backend = php } ]
+                    timeouts.shutdown = 1s
+                    """).formatted(server.getLocalPort(), root))) {
                 var pool = ferry.server().backends().get("php").servers().get(0);
                 Eventually.until("the server's answer applied", () -> pool.maxConns() == 3);
                 assertEquals(3, pool.maxConns(), "FCGI_MAX_CONNS = 3");

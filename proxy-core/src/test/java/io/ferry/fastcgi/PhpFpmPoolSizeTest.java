@@ -55,21 +55,18 @@ class PhpFpmPoolSizeTest {
     private FerryHarness ferry(PhpFpm fpm, String backendExtra) throws Exception {
         Path root = Files.createDirectories(dir.resolve("site"));
         Files.writeString(root.resolve("barrier.php"), BARRIER);
-        return FerryHarness.start("""
-                ferry {
-                  listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
-                  global.io-threads = 4
-                  backends.php {
-                    type = fastcgi
-                    servers = [ "%s" ]
-                    fastcgi.document-root = "%s"
-                    pool.idle-timeout = 30s
-                    %s
-                  }
-                  routes = [ { backend = php } ]
-                  timeouts { server = 30s, shutdown = 1s }
+        return FerryHarness.start(FerryHarness.siteConfig("""
+                global.io-threads = 4
+                backends.php {
+                  type = fastcgi
+                  servers = [ "%s" ]
+                  fastcgi.document-root = "%s"
+                  pool.idle-timeout = 30s
+                  %s
                 }
-                """.formatted(fpm.serverAddress(), root, backendExtra));
+                routes = [ { backend = php } ]
+                timeouts { server = 30s, shutdown = 1s }
+                """).formatted(fpm.serverAddress(), root, backendExtra));
     }
 
     /**

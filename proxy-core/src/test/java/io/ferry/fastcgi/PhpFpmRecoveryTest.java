@@ -43,20 +43,17 @@ class PhpFpmRecoveryTest {
                 + "file_put_contents($f, (string) $n);\n"
                 + "header('Cache-Control: public, max-age=60');\n"
                 + "echo 'render ' . $n . ' cookie=' . ($_SERVER['HTTP_COOKIE'] ?? '-');\n");
-        return FerryHarness.start("""
-                ferry {
-                  listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
-                  backends.php {
-                    type = fastcgi
-                    servers = [ "%s" ]
-                    fastcgi.document-root = "%s"
-                    %s
-                  }
-                  routes = [ { backend = php } ]
-                  timeouts.shutdown = 1s
+        return FerryHarness.start(FerryHarness.siteConfig("""
+                backends.php {
+                  type = fastcgi
+                  servers = [ "%s" ]
+                  fastcgi.document-root = "%s"
                   %s
                 }
-                """.formatted(fpm.serverAddress(), root, extra, global));
+                routes = [ { backend = php } ]
+                timeouts.shutdown = 1s
+                %s
+                """).formatted(fpm.serverAddress(), root, extra, global));
     }
 
     private static RawClient.Response get(FerryHarness ferry, String path) throws Exception {

@@ -88,16 +88,13 @@ class WordPressCacheTest {
     }
 
     private static FerryHarness ferry(String preset) {
-        return FerryHarness.start("""
-                ferry {
-                  listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
-                  backends.wp { type = fastcgi, servers = [ "%s" ], max-conns = 4
-                    fastcgi { document-root = "%s", try-files = [ "$uri", "$uri/", "/index.php?$args" ] } }
-                  routes = [ { backend = wp } ]
-                  cache { enabled = true, anonymous.preset = %s }
-                  timeouts.shutdown = 1s
-                }
-                """.formatted(fpm.serverAddress(), site, preset));
+        return FerryHarness.start(FerryHarness.siteConfig("""
+                backends.wp { type = fastcgi, servers = [ "%s" ], max-conns = 4
+                  fastcgi { document-root = "%s", try-files = [ "$uri", "$uri/", "/index.php?$args" ] } }
+                routes = [ { backend = wp } ]
+                cache { enabled = true, anonymous.preset = %s }
+                timeouts.shutdown = 1s
+                """).formatted(fpm.serverAddress(), site, preset));
     }
 
     private static RawClient.Response get(FerryHarness ferry, String path, String cookie) throws IOException {

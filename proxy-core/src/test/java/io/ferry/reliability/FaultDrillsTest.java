@@ -101,14 +101,11 @@ class FaultDrillsTest {
         PhpFpm fpm = PhpFpm.onTcp(dir, 4);
         Path root = Files.createDirectories(dir.resolve("site"));
         Files.writeString(root.resolve("ping.php"), "<?php usleep(2000); echo 'pong';");
-        try (FerryHarness ferry = FerryHarness.start("""
-                ferry {
-                  listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
-                  backends.php { type = fastcgi, servers = [ "%s" ], fastcgi.document-root = "%s", max-conns = 4 }
-                  routes = [ { backend = php } ]
-                  timeouts.shutdown = 1s
-                }
-                """.formatted(fpm.serverAddress(), root))) {
+        try (FerryHarness ferry = FerryHarness.start(FerryHarness.siteConfig("""
+                backends.php { type = fastcgi, servers = [ "%s" ], fastcgi.document-root = "%s", max-conns = 4 }
+                routes = [ { backend = php } ]
+                timeouts.shutdown = 1s
+                """).formatted(fpm.serverAddress(), root))) {
             KeepAliveLoad gets = new KeepAliveLoad(ferry.port(), 3, 60, i -> get("/ping.php?g=" + i));
             KeepAliveLoad posts = new KeepAliveLoad(ferry.port(), 1, 60,
                     i -> "POST /ping.php HTTP/1.1\r\nHost: drill\r\nContent-Length: 5\r\n\r\nhello");

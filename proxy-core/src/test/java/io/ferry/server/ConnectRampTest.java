@@ -25,15 +25,12 @@ class ConnectRampTest {
     void noMoreThanMaxConnectingAttemptsAreUnderWayAtOnce() throws Exception {
         // A listener that never accepts: once its backlog is full, connection attempts stay pending.
         try (ServerSocket blackhole = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-             FerryHarness ferry = FerryHarness.start("""
-                     ferry {
-                       global.transport = nio
-                       listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
-                       backends.app { servers = [ "127.0.0.1:%d" ], pool.max-connecting = 3 }
-                       routes = [ { backend = app } ]
-                       timeouts { connect = 2s, shutdown = 1s }
-                     }
-                     """.formatted(blackhole.getLocalPort()))) {
+             FerryHarness ferry = FerryHarness.start(FerryHarness.siteConfig("""
+                     global.transport = nio
+                     backends.app { servers = [ "127.0.0.1:%d" ], pool.max-connecting = 3 }
+                     routes = [ { backend = app } ]
+                     timeouts { connect = 2s, shutdown = 1s }
+                     """).formatted(blackhole.getLocalPort()))) {
             ServerPool pool = ferry.server().backends().get("app").servers().get(0);
             EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
             try {

@@ -29,17 +29,14 @@ class HealthAndRetriesTest {
         for (int p : ports) {
             servers.append(servers.length() == 0 ? "" : ", ").append("\"127.0.0.1:").append(p).append('"');
         }
-        return """
-                ferry {
-                  listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
-                  global.io-threads = 1
-                  backends.app { servers = [ %s ]
-                    %s
-                  }
-                  routes = [ { backend = app } ]
-                  timeouts.shutdown = 1s
+        return FerryHarness.siteConfig("""
+                global.io-threads = 1
+                backends.app { servers = [ %s ]
+                  %s
                 }
-                """.formatted(servers, backendExtra);
+                routes = [ { backend = app } ]
+                timeouts.shutdown = 1s
+                """).formatted(servers, backendExtra);
     }
 
     private static int closedPort() throws IOException {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ferry.config.ConfigError;
 import io.ferry.config.ConfigLoader;
+import io.ferry.testing.FerryHarness;
 import io.ferry.testing.Eventually;
 import io.ferry.testing.RawClient;
 import io.ferry.testing.TestOrigin;
@@ -34,15 +35,12 @@ class HitlessReloadTest {
     Path dir;
 
     private static String config(int originPort) {
-        return """
-                ferry {
-                  listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
-                  backends.app.servers = [ "127.0.0.1:%d" ]
-                  routes = [ { backend = app } ]
-                  admin { enabled = true, bind = "127.0.0.1", port = 0 }
-                  timeouts.shutdown = 2s
-                }
-                """.formatted(originPort);
+        return FerryHarness.siteConfig("""
+                backends.app.servers = [ "127.0.0.1:%d" ]
+                routes = [ { backend = app } ]
+                admin { enabled = true, bind = "127.0.0.1", port = 0 }
+                timeouts.shutdown = 2s
+                """).formatted(originPort);
     }
 
     private static TestOrigin named(String name) {

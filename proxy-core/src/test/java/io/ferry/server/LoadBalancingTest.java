@@ -15,15 +15,12 @@ import org.junit.jupiter.api.Test;
 class LoadBalancingTest {
 
     private static String backend(String balance, String servers) {
-        return """
-                ferry {
-                  listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
-                  global.io-threads = 1
-                  backends.app { balance = %s, servers = [ %s ] }
-                  routes = [ { backend = app } ]
-                  timeouts.shutdown = 1s
-                }
-                """.formatted(balance, servers);
+        return FerryHarness.siteConfig("""
+                global.io-threads = 1
+                backends.app { balance = %s, servers = [ %s ] }
+                routes = [ { backend = app } ]
+                timeouts.shutdown = 1s
+                """).formatted(balance, servers);
     }
 
     private static Map<String, Integer> send(FerryHarness ferry, List<String> paths) throws Exception {

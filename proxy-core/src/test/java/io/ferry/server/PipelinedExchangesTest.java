@@ -21,15 +21,12 @@ class PipelinedExchangesTest {
         try (TestOrigin origin = TestOrigin.start(r -> new TestOrigin.Reply(200,
                      Map.of("Cache-Control", "max-age=60", "Content-Type", "text/plain"),
                      ("origin " + r.uri()).getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
-             FerryHarness ferry = FerryHarness.start("""
-                     ferry {
-                       listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
-                       backends.app.servers = [ "127.0.0.1:%d" ]
-                       routes = [ { host = "site.test", backend = app } ]
-                       cache.enabled = true
-                       timeouts.shutdown = 1s
-                     }
-                     """.formatted(origin.port()));
+             FerryHarness ferry = FerryHarness.start(FerryHarness.siteConfig("""
+                     backends.app.servers = [ "127.0.0.1:%d" ]
+                     routes = [ { host = "site.test", backend = app } ]
+                     cache.enabled = true
+                     timeouts.shutdown = 1s
+                     """).formatted(origin.port()));
              RawClient c = new RawClient(ferry.port())) {
             c.send("GET /page HTTP/1.1\r\nHost: site.test\r\n\r\n"
                     + "GET /page HTTP/1.1\r\nHost: site.test\r\n\r\n"

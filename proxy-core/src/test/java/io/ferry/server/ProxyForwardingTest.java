@@ -40,14 +40,11 @@ class ProxyForwardingTest {
     void routesOnTheNormalisedPathButForwardsThePathAsSent() throws Exception {
         try (TestOrigin admin = TestOrigin.start(r -> TestOrigin.Reply.ok("admin " + r.uri()));
              TestOrigin site = TestOrigin.start(r -> TestOrigin.Reply.ok("site " + r.uri()));
-             FerryHarness ferry = FerryHarness.start("""
-                     ferry {
-                       listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
-                       backends.admin.servers = [ "127.0.0.1:%d" ]
-                       backends.site.servers = [ "127.0.0.1:%d" ]
-                       routes = [ { path = "/admin", backend = admin }, { backend = site } ]
-                     }
-                     """.formatted(admin.port(), site.port()));
+             FerryHarness ferry = FerryHarness.start(FerryHarness.siteConfig("""
+                     backends.admin.servers = [ "127.0.0.1:%d" ]
+                     backends.site.servers = [ "127.0.0.1:%d" ]
+                     routes = [ { path = "/admin", backend = admin }, { backend = site } ]
+                     """).formatted(admin.port(), site.port()));
              RawClient client = new RawClient(ferry.port())) {
             for (String path : new String[] {"/static/../admin/x", "/x/%2e%2E/admin/x", "//admin/x", "/./admin/x"}) {
                 client.send("GET " + path + "?q=1 HTTP/1.1\r\nHost: t\r\n\r\n");

@@ -14,16 +14,13 @@ import org.junit.jupiter.api.Test;
 class QueueTest {
 
     private static String config(int port, String extra) {
-        return """
-                ferry {
-                  listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
-                  backends.app { servers = [ { address = "127.0.0.1:%d", max-conns = 1 } ]
-                    %s
-                  }
-                  routes = [ { backend = app } ]
-                  timeouts.shutdown = 1s
+        return FerryHarness.siteConfig("""
+                backends.app { servers = [ { address = "127.0.0.1:%d", max-conns = 1 } ]
+                  %s
                 }
-                """.formatted(port, extra);
+                routes = [ { backend = app } ]
+                timeouts.shutdown = 1s
+                """).formatted(port, extra);
     }
 
     /** An origin that holds each request until the test releases them all. */

@@ -35,16 +35,13 @@ class ServerStateAcrossReloadsTest {
             servers.append(servers.length() == 0 ? "" : ", ").append("\"127.0.0.1:").append(p).append('"');
         }
         Path file = dir.resolve("ferry.conf");
-        Files.writeString(file, """
-                ferry {
-                  global { %s }
-                  listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
-                  backends.app { servers = [ %s ], %s }
-                  routes = [ { backend = app } ]
-                  admin { enabled = true, bind = "127.0.0.1", port = 0 }
-                  timeouts.shutdown = 1s
-                }
-                """.formatted(global, servers, backend));
+        Files.writeString(file, FerryHarness.siteConfig("""
+                global { %s }
+                backends.app { servers = [ %s ], %s }
+                routes = [ { backend = app } ]
+                admin { enabled = true, bind = "127.0.0.1", port = 0 }
+                timeouts.shutdown = 1s
+                """).formatted(global, servers, backend));
         return file;
     }
 

@@ -129,14 +129,11 @@ class UpstreamErrorsTest {
     @Test
     void noRouteIs404AndPoolLimitIs503() throws Exception {
         try (TestOrigin origin = TestOrigin.start(r -> null);
-             FerryHarness ferry = FerryHarness.start("""
-                     ferry {
-                       listeners = [ { name = http, bind = "127.0.0.1", port = 0 } ]
-                       backends.app { servers = [ "127.0.0.1:%d" ], pool.max-connections = 1 }
-                       routes = [ { host = "app.test", backend = app } ]
-                       timeouts.shutdown = 1s
-                     }
-                     """.formatted(origin.port()))) {
+             FerryHarness ferry = FerryHarness.start(FerryHarness.siteConfig("""
+                     backends.app { servers = [ "127.0.0.1:%d" ], pool.max-connections = 1 }
+                     routes = [ { host = "app.test", backend = app } ]
+                     timeouts.shutdown = 1s
+                     """).formatted(origin.port()))) {
             try (RawClient other = new RawClient(ferry.port())) {
                 other.send("GET / HTTP/1.1\r\nHost: other.test\r\n\r\n");
                 assertEquals(404, other.read().status());

@@ -25,6 +25,22 @@ public final class FerryHarness implements AutoCloseable {
         return new FerryHarness(FerryServer.start(parsed, cacheClock));
     }
 
+    /** The listener every test site has: plain HTTP named http on 127.0.0.1, a free port. */
+    public static final String LISTENER = "listeners = [ { name = http, bind = \"127.0.0.1\", port = 0 } ]";
+
+    /**
+     * A whole config: the one test listener ({@link #LISTENER}) and {@code body} (backends, routes, the rest)
+     * inside {@code ferry { }}. The one way tests write a site, so the listener block is not copied around.
+     */
+    public static String siteConfig(String body) {
+        return "ferry {\n  " + LISTENER + "\n" + body + "\n}\n";
+    }
+
+    /** Starts Ferry on {@link #siteConfig}. */
+    public static FerryHarness site(String body) {
+        return start(siteConfig(body));
+    }
+
     /** Starts Ferry from a config file, as bin/ferry does: reloads (SIGHUP, admin) re-read it. */
     public static FerryHarness startFile(Path file) {
         return new FerryHarness(FerryServer.start(ConfigLoader.load(file)));
@@ -44,12 +60,10 @@ public final class FerryHarness implements AutoCloseable {
         for (int p : originPorts) {
             servers.append(servers.length() == 0 ? "" : ", ").append("\"127.0.0.1:").append(p).append('"');
         }
-        return start("ferry {\n"
-                + "  listeners = [ { name = http, bind = \"127.0.0.1\", port = 0 } ]\n"
-                + "  backends.app.servers = [ " + servers + " ]\n"
+        return start(siteConfig("  backends.app.servers = [ " + servers + " ]\n"
                 + "  routes = [ { backend = app } ]\n"
                 + "  timeouts.shutdown = 2s\n"
-                + extra + "\n}\n", cacheClock);
+                + extra), cacheClock);
     }
 
     public FerryServer server() {
