@@ -24,8 +24,13 @@ public final class Backend {
     private final FastCgiSite site;
     private final BackendHealth health;
     private final ClientTls tls;
-    /** The same backend in the configuration that replaced this one: its queue hears of freed slots too. */
+    /**
+     * The same backend in the configuration that replaced this one, and the one this replaced: a kept
+     * server's slots are shared between them, so a slot freed on either side wakes a waiter on both.
+     * The link back is dropped once that queue is empty, so old configurations are not kept alive.
+     */
     private volatile Backend successor;
+    private volatile Backend predecessor;
 
     /** @param tls TLS to the servers (h2, or tls.enabled), else null */
     Backend(BackendConfig config, List<ServerPool> servers, BackendHealth health, ClientTls tls) {
@@ -102,10 +107,21 @@ public final class Backend {
         if (next != null) {
             next.wakeOne(); // a kept server's slots are shared with the new configuration
         }
+        Backend previous = predecessor;
+        if (previous != null) {
+            if (previous.queueLength() > 0) {
+                previous.wakeOne(); // its waiters lost the race for a shared slot: they get the next one too
+            } else {
+                predecessor = null;
+            }
+        }
     }
 
     void succeededBy(Backend next) {
         this.successor = next;
+        if (next != null) {
+            next.predecessor = this;
+        }
     }
 
     public boolean anyUp() {

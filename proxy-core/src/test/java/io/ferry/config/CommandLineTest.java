@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ferry.Ferry;
+import io.ferry.testing.Eventually;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -121,12 +122,7 @@ class CommandLineTest {
                 Files.writeString(conf, template.formatted(port, b.port()));
                 Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start();
                 assertEquals(0, kill.waitFor());
-                String body = "a";
-                for (int i = 0; i < 100 && body.equals("a"); i++) {
-                    Thread.sleep(50);
-                    body = fetchWhenUp(port);
-                }
-                assertEquals("b", body, "SIGHUP switched the backend");
+                Eventually.until("SIGHUP switched the backend", () -> fetchWhenUp(port).equals("b"));
             } finally {
                 p.destroy(); // SIGTERM: graceful shutdown
                 assertTrue(p.waitFor(30, TimeUnit.SECONDS));
@@ -138,15 +134,11 @@ class CommandLineTest {
     }
 
     private static String fetchWhenUp(int port) throws Exception {
-        for (int i = 0; i < 200; i++) {
-            try (io.ferry.testing.RawClient c = new io.ferry.testing.RawClient(port)) {
-                c.send("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
-                return c.read().bodyText();
-            } catch (java.net.ConnectException e) {
-                Thread.sleep(100);
-            }
+        Eventually.until("ferry listening on " + port, 20, () -> io.ferry.testing.Listening.on(port));
+        try (io.ferry.testing.RawClient c = new io.ferry.testing.RawClient(port)) {
+            c.send("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+            return c.read().bodyText();
         }
-        throw new AssertionError("ferry did not start listening on " + port);
     }
 
     @Test

@@ -19,10 +19,15 @@ public final class Eventually {
     }
 
     public static void until(String what, Condition condition) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
+        until(what, BOUND_SECONDS, condition);
+    }
+
+    /** The same with a bound of its own: a process that takes longer to start. */
+    public static void until(String what, long boundSeconds, Condition condition) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(boundSeconds);
         while (!check(condition)) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + BOUND_SECONDS + " s: " + what);
+                throw new AssertionError("not within " + boundSeconds + " s: " + what);
             }
             try {
                 Thread.sleep(5); // the next look, not a guess at how long it takes

@@ -34,19 +34,18 @@ public final class FerryProcess implements AutoCloseable {
         Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         FerryProcess f = new FerryProcess(p, log);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                return f;
-            } catch (IOException notYet) {
+        try {
+            Eventually.until("ferry listening on " + port, 30, () -> {
                 if (!p.isAlive()) {
                     throw new IOException("ferry exited with " + p.exitValue() + ": " + f.output());
                 }
-                Thread.sleep(50);
-            }
+                return Listening.on(port);
+            });
+        } catch (AssertionError | RuntimeException e) {
+            f.close();
+            throw new IOException("ferry did not listen on " + port + ": " + f.output(), e);
         }
-        f.close();
-        throw new IOException("ferry did not listen on " + port + ": " + f.output());
+        return f;
     }
 
     public long pid() {

@@ -37,18 +37,17 @@ public final class HaproxyProcess implements AutoCloseable {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         HaproxyProcess h = new HaproxyProcess(p);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         for (int port : ports) {
-            while (true) {
-                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                    break;
-                } catch (IOException notYet) {
-                    if (!p.isAlive() || System.nanoTime() > deadline) {
-                        h.close();
-                        throw new IOException("haproxy did not listen on " + port + ": " + Files.readString(log));
+            try {
+                Eventually.until("haproxy listening on " + port, 20, () -> {
+                    if (!p.isAlive()) {
+                        throw new IOException("haproxy exited");
                     }
-                    Thread.sleep(50);
-                }
+                    return Listening.on(port);
+                });
+            } catch (AssertionError | RuntimeException e) {
+                h.close();
+                throw new IOException("haproxy did not listen on " + port + ": " + Files.readString(log), e);
             }
         }
         return h;

@@ -42,13 +42,12 @@ public final class MariaDb implements AutoCloseable {
         run(install, dir.resolve("db-install.log"));
         Process p = new ProcessBuilder(server).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("db.out").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!Files.exists(socket)) {
-            if (!p.isAlive() || System.nanoTime() > deadline) {
+        Eventually.until("mariadbd listening", 30, () -> {
+            if (!p.isAlive()) {
                 throw new IOException("mariadbd did not start: " + Files.readString(dir.resolve("db.out")));
             }
-            Thread.sleep(50);
-        }
+            return Files.exists(socket);
+        });
         return new MariaDb(socket, p);
     }
 

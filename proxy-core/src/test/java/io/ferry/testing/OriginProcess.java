@@ -45,18 +45,12 @@ public final class OriginProcess implements AutoCloseable {
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), Integer.toString(port));
         process = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                return;
-            } catch (IOException notYet) {
-                if (!process.isAlive()) {
-                    throw new IOException("origin process exited with " + process.exitValue());
-                }
-                Thread.sleep(50);
+        Eventually.until("the origin process listening on " + port, 20, () -> {
+            if (!process.isAlive()) {
+                throw new IOException("origin process exited with " + process.exitValue());
             }
-        }
-        throw new IOException("origin process did not listen on " + port);
+            return Listening.on(port);
+        });
     }
 
     /** SIGKILL: the server vanishes mid-request, its connections reset by the kernel. */

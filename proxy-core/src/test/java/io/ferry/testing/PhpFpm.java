@@ -91,13 +91,7 @@ public final class PhpFpm implements AutoCloseable {
         if (kill.waitFor() != 0) {
             throw new IOException("kill -USR2 failed");
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (readyLines(log) <= readyBefore) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("php-fpm did not reload:\n" + Files.readString(log));
-            }
-            Thread.sleep(20); // polling php-fpm's log: it has no other way to tell
-        }
+        Eventually.until("php-fpm reloaded (its log says it is ready again)", () -> readyLines(log) > readyBefore);
     }
 
     private static long readyLines(Path log) throws IOException {
@@ -196,19 +190,13 @@ public final class PhpFpm implements AutoCloseable {
         }
         process = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("php-fpm.out").toFile())).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (!listening()) {
-            if (!process.isAlive() || System.nanoTime() > deadline) {
+        Eventually.until("php-fpm listening on " + listen, () -> {
+            if (!process.isAlive()) {
                 String out = Files.exists(dir.resolve("php-fpm.out")) ? Files.readString(dir.resolve("php-fpm.out")) : "";
                 throw new IllegalStateException("php-fpm did not start listening on " + listen + ":\n" + out);
             }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(e);
-            }
-        }
+            return listening();
+        });
     }
 
     private boolean listening() {
