@@ -187,6 +187,7 @@ ferry {
     { backend = origin, cache = false }
   ]
   cache { enabled = true, default-ttl = 1h }
+  access-log.enabled = false   # as every other contender here
   timeouts.http-keep-alive = 60s
 }
 EOF2

@@ -17,7 +17,15 @@ public enum AnonymousPreset {
     /** WordPress: login (and its admin-path auth cookie), password-protected post, commenter and WooCommerce cookies pass. */
     WORDPRESS(Pattern.compile("^(wordpress_logged_in_|wordpress_sec_|wordpress_[0-9a-f]{32}$|wp-postpass_"
             + "|comment_author_|woocommerce_|wp_woocommerce_session_)"),
-            List.of("/wp-admin", "/wp-login.php", "/wp-cron.php", "/xmlrpc.php", "/wp-comments-post.php"));
+            List.of("/wp-admin", "/wp-login.php", "/wp-cron.php", "/xmlrpc.php", "/wp-comments-post.php")),
+    /**
+     * MediaWiki: its session, token and login cookies ({@code <wiki>_session}, {@code <wiki>Token},
+     * {@code <wiki>UserID}, {@code <wiki>UserName}, BotPasswords' {@code _BPsession}) pass, as its Varnish
+     * recipe's {@code Cookie ~ "([sS]ession|Token)="} does; the cookies its scripts set for anonymous
+     * readers ({@code <wiki>hidetoc}, {@code <wiki>mwuser-sessionId}, {@code mwuser-sessionId}) and tracking
+     * cookies are stripped, so anonymous readers get hits. Special pages pass.
+     */
+    MEDIAWIKI(Pattern.compile("([sS]ession|Token|UserID|UserName)$"), List.of("/wiki/Special:"));
 
     private final Pattern sessionCookie;
     private final List<String> passPaths;

@@ -1,7 +1,6 @@
 package io.ferry.cache;
 
 import java.util.Arrays;
-import java.util.regex.Pattern;
 
 /**
  * Varnish's ban list: a ban is recorded in O(1) with the next sequence number, and tested later —
@@ -10,15 +9,8 @@ import java.util.regex.Pattern;
  * ban at most once. Bans every stored object has been tested against are dropped.
  */
 final class BanList {
-    /** Objects whose host and request target match both patterns (null matches all) go. */
-    record Ban(long seq, Pattern host, Pattern path) {
-        boolean matches(String key) {
-            int sep = key.indexOf('\u0000');
-            int variant = key.indexOf('\u0001');
-            String h = key.substring(0, sep);
-            String uri = key.substring(sep + 1, variant < 0 ? key.length() : variant);
-            return (host == null || host.matcher(h).find()) && (path == null || path.matcher(uri).find());
-        }
+    /** One recorded ban: what it selects, and its place in the list. */
+    record Ban(long seq, BanRule rule) {
     }
 
     /** Oldest first; replaced whole on each change (bans are rare, lookups many). */
@@ -30,8 +22,8 @@ final class BanList {
         return latest;
     }
 
-    synchronized Ban add(Pattern host, Pattern path) {
-        Ban b = new Ban(latest + 1, host, path);
+    synchronized Ban add(BanRule rule) {
+        Ban b = new Ban(latest + 1, rule);
         Ban[] next = Arrays.copyOf(bans, bans.length + 1);
         next[bans.length] = b;
         bans = next;
@@ -39,15 +31,23 @@ final class BanList {
         return b;
     }
 
-    /** Whether a ban newer than {@code checked} matches {@code key}. */
-    boolean banned(String key, long checked) {
+    /**
+     * The newest ban after {@code checked} that selects the object, preferring a hard one (it removes,
+     * where a soft one only makes stale); null when none does.
+     */
+    BanRule banned(CachedResponse object, long checked) {
         Ban[] all = bans;
+        BanRule soft = null;
         for (int i = all.length - 1; i >= 0 && all[i].seq() > checked; i--) {
-            if (all[i].matches(key)) {
-                return true;
+            BanRule r = all[i].rule();
+            if (r.matches(object.key(), object)) {
+                if (!r.soft()) {
+                    return r;
+                }
+                soft = r;
             }
         }
-        return false;
+        return soft;
     }
 
     /** Every stored object has been tested against the bans up to {@code seq}: they can go. */

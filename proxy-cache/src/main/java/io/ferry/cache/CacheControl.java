@@ -68,9 +68,14 @@ public record CacheControl(
             while (i < n && value.charAt(i) != '=' && value.charAt(i) != ',') {
                 i++;
             }
-            String name = value.substring(nameStart, i).trim().toLowerCase(Locale.ROOT);
+            String rawName = value.substring(nameStart, i);
+            String name = rawName.trim().toLowerCase(Locale.ROOT);
             String arg = null;
+            // §5.2: token [ "=" ( token / quoted-string ) ], no whitespace around "=": "max-age = 100" is invalid
+            boolean invalid = false;
             if (i < n && value.charAt(i) == '=') {
+                invalid = rawName.endsWith(" ") || rawName.endsWith("\t")
+                        || i + 1 < n && (value.charAt(i + 1) == ' ' || value.charAt(i + 1) == '\t');
                 i++;
                 if (i < n && value.charAt(i) == '"') {
                     int close = value.indexOf('"', i + 1);
@@ -88,7 +93,7 @@ public record CacheControl(
                     arg = value.substring(argStart, i).trim();
                 }
             }
-            if (!name.isEmpty()) {
+            if (!name.isEmpty() && !invalid) {
                 b.apply(name, arg);
             }
         }

@@ -17,6 +17,8 @@ import java.time.Duration;
  *                       stale-if-error overrides it
  * @param hitForMiss     how long an uncacheable answer marks its key as "go straight to the backend"
  * @param minStaticTtl   minimum TTL of static assets (by extension)
+ * @param varyNormalize  Accept-Language values that differ only in case, whitespace or the order of their
+ *                       members select the same variant (what Varnish users write in VCL)
  */
 public record CacheSettings(
         long maxBytes,
@@ -26,5 +28,12 @@ public record CacheSettings(
         Duration keep,
         Duration staleIfError,
         Duration hitForMiss,
-        Duration minStaticTtl) {
+        Duration minStaticTtl,
+        boolean varyNormalize) {
+
+    /** With Vary normalisation on, the default. */
+    public CacheSettings(long maxBytes, long maxObjectBytes, Duration defaultTtl, Duration grace, Duration keep,
+                         Duration staleIfError, Duration hitForMiss, Duration minStaticTtl) {
+        this(maxBytes, maxObjectBytes, defaultTtl, grace, keep, staleIfError, hitForMiss, minStaticTtl, true);
+    }
 }

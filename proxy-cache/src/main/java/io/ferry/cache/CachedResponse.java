@@ -95,6 +95,16 @@ public record CachedResponse(
     }
 
     /**
+     * The same object made stale at {@code now} (a soft purge or ban): its grace and keep begin now, so
+     * it is served in grace while one fetch refreshes it. It has met the bans up to {@code banMark}.
+     */
+    CachedResponse expiredAt(long now, long banMark) {
+        long age = ageAt(now);
+        return new CachedResponse(key, status, reason, headers, body.retain(), now, age, Math.min(ttl, age), grace,
+                staleIfError, keep, etag, lastModified, tags, new AtomicBoolean(), new AtomicLong(banMark));
+    }
+
+    /**
      * The same object with refreshed lifetimes after a 304 revalidation; shares (and retains) the body. It is
      * the same representation, so the bans it has not met yet still apply to it.
      */

@@ -38,6 +38,19 @@ public final class CookieRules {
         return new CookieRules(null, session);
     }
 
+    /** The same rules: the same names stripped, or the same session pattern (configs compare equal). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof CookieRules r && java.util.Objects.equals(strip, r.strip)
+                && java.util.Objects.equals(session == null ? null : session.pattern(),
+                        r.session == null ? null : r.session.pattern());
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(strip, session == null ? null : session.pattern());
+    }
+
     /**
      * The cookies a request may be looked up with: true when none that matters is left (the Cookie
      * header is then removed), false when the request must pass (its Cookie header untouched).

@@ -149,10 +149,10 @@ public final class HttpCache {
             stats.hitForMiss.increment();
             return new Lookup(State.HIT_FOR_MISS, null, primary);
         }
-        String key = variantKey(primary, varyByPrimary.get(primary), requestHeader);
+        String key = variantKey(primary, varyByPrimary.get(primary), requestHeader, settings.varyNormalize());
         CachedResponse c = store.getIfPresent(key);
-        if (c != null && c.banChecked().get() < bans.latest() && bannedNow(c)) {
-            c = null;
+        if (c != null && c.banChecked().get() < bans.latest()) {
+            c = applyBans(c);
         }
         if (c == null || c.released().get()) {
             stats.misses.increment();
@@ -230,7 +230,7 @@ public final class HttpCache {
                                 String reason, List<Map.Entry<String, String>> headers, ByteBuf body, long responseTime,
                                 long initialAge, StorePolicy.Decision decision, List<String> tags) {
         String[] varyNames = varyNames(vary);
-        String key = variantKey(primary, varyNames, requestHeader);
+        String key = variantKey(primary, varyNames, requestHeader, settings.varyNormalize());
         String etag = find(headers, "etag");
         String lastModified = find(headers, "last-modified");
         CachedResponse c = new CachedResponse(key, status, reason, List.copyOf(headers), body, responseTime, initialAge,
@@ -303,9 +303,18 @@ public final class HttpCache {
 
     /** Removes every variant of a URL; returns how many objects went. */
     public int purge(String primary) {
+        return purge(primary, false);
+    }
+
+    /** Every variant of a URL goes — or, {@code soft}, becomes stale (served in grace while refreshed). */
+    public int purge(String primary, boolean soft) {
+        hitForMiss.invalidate(primary);
+        if (soft) {
+            Set<String> keys = keysByPrimary.get(primary);
+            return expireAll(keys == null ? null : Set.copyOf(keys));
+        }
         Set<String> keys = keysByPrimary.remove(primary);
         varyByPrimary.remove(primary);
-        hitForMiss.invalidate(primary);
         int n = removeAll(keys);
         stats.purged.add(n);
         return n;
@@ -313,11 +322,19 @@ public final class HttpCache {
 
     /**
      * Bans the objects stored until now whose host and request target match the patterns (null matches
-     * all): recorded at once, applied as each is next looked up and by the lurker in the background
-     * (Varnish's ban list), so a ban never walks the cache on the caller's thread.
+     * all): see {@link #ban(BanRule)}.
      */
     public void ban(Pattern host, Pattern path) {
-        bans.add(host, path);
+        ban(BanRule.url(host, path));
+    }
+
+    /**
+     * Bans the objects stored until now that {@code rule} selects: recorded at once, applied as each is
+     * next looked up and by the lurker in the background (Varnish's ban list), so a ban never walks the
+     * cache on the caller's thread.
+     */
+    public void ban(BanRule rule) {
+        bans.add(rule);
         stats.bans.increment();
         if (lurking.compareAndSet(false, true)) {
             lurkerExecutor.execute(this::lurk);
@@ -329,21 +346,34 @@ public final class HttpCache {
         return bans.size();
     }
 
-    /** Tests an object against the bans it has not met; removes it if one matches. */
-    private boolean bannedNow(CachedResponse c) {
+    /**
+     * Tests an object against the bans it has not met: null when one removed it, a stale copy when a soft
+     * one selected it, else the object itself (marked as having met them all).
+     */
+    private CachedResponse applyBans(CachedResponse c) {
         long upTo = bans.latest();
         long checked = c.banChecked().get();
         if (checked >= upTo) {
-            return false;
+            return c;
         }
-        if (bans.banned(c.key(), checked)) {
-            if (store.asMap().remove(c.key(), c)) {
+        BanRule rule = bans.banned(c, checked);
+        if (rule == null) {
+            c.banChecked().accumulateAndGet(upTo, Math::max);
+            return c;
+        }
+        if (rule.soft()) {
+            CachedResponse stale = c.expiredAt(clock.getAsLong(), upTo);
+            if (store.asMap().replace(c.key(), c, stale)) {
                 stats.purged.increment();
+                return stale;
             }
-            return true;
+            stale.release();
+            return store.getIfPresent(c.key());
         }
-        c.banChecked().accumulateAndGet(upTo, Math::max);
-        return false;
+        if (store.asMap().remove(c.key(), c)) {
+            stats.purged.increment();
+        }
+        return null;
     }
 
     /** The lurker: walks every object against the outstanding bans, then drops the bans all have met. */
@@ -351,20 +381,32 @@ public final class HttpCache {
         do {
             long upTo = bans.latest();
             for (CachedResponse c : store.asMap().values()) {
-                bannedNow(c);
+                applyBans(c);
             }
             bans.dropUpTo(upTo);
             lurking.set(false);
         } while (bans.size() > 0 && lurking.compareAndSet(false, true));
     }
 
-    /** Removes objects tagged (Surrogate-Key, Cache-Tags) with any of {@code tags}. */
+    /** Removes objects tagged (Surrogate-Key, Cache-Tags, xkey …) with any of {@code tags}. */
     public int purgeTags(Collection<String> tags) {
+        return purgeTags(tags, false);
+    }
+
+    /** The same, or {@code soft}: they become stale, served in grace while refreshed. */
+    public int purgeTags(Collection<String> tags, boolean soft) {
         int n = 0;
         for (String tag : tags) {
-            n += removeAll(keysByTag.remove(tag));
+            if (soft) {
+                Set<String> keys = keysByTag.get(tag);
+                n += expireAll(keys == null ? null : Set.copyOf(keys));
+            } else {
+                n += removeAll(keysByTag.remove(tag));
+            }
         }
-        stats.purged.add(n);
+        if (!soft) {
+            stats.purged.add(n);
+        }
         return n;
     }
 
@@ -378,6 +420,28 @@ public final class HttpCache {
                 }
             }
         }
+        return n;
+    }
+
+    /** Makes the objects under these keys stale now (a soft purge); returns how many were stored. */
+    private int expireAll(Set<String> keys) {
+        int n = 0;
+        if (keys != null) {
+            long now = clock.getAsLong();
+            for (String k : keys) {
+                CachedResponse c = store.getIfPresent(k);
+                if (c == null) {
+                    continue;
+                }
+                CachedResponse stale = c.expiredAt(now, c.banChecked().get());
+                if (store.asMap().replace(k, c, stale)) {
+                    n++;
+                } else {
+                    stale.release();
+                }
+            }
+        }
+        stats.purged.add(n);
         return n;
     }
 
@@ -454,15 +518,30 @@ public final class HttpCache {
         return names.toArray(new String[0]);
     }
 
-    static String variantKey(String primary, String[] varyNames, Function<String, String> requestHeader) {
+    static String variantKey(String primary, String[] varyNames, Function<String, String> requestHeader,
+                             boolean normalize) {
         if (varyNames == null || varyNames.length == 0) {
             return primary;
         }
         StringBuilder sb = new StringBuilder(primary).append('\u0001');
         for (String name : varyNames) {
             String v = requestHeader.apply(name);
-            sb.append(name).append('=').append(name.equals("accept-encoding") ? normaliseEncoding(v) : v == null ? "" : v.trim())
-                    .append('\u0002');
+            String value = name.equals("accept-encoding") ? normaliseEncoding(v)
+                    : v == null ? "" : normalize && name.equals("accept-language") ? normaliseList(v) : v.trim();
+            sb.append(name).append('=').append(value).append('\u0002');
+        }
+        return sb.toString();
+    }
+
+    /** A list field as its meaning: case, whitespace and the order of its members dropped. */
+    static String normaliseList(String value) {
+        String[] members = value.toLowerCase(Locale.ROOT).replaceAll("\\s+", "").split(",");
+        java.util.Arrays.sort(members);
+        StringBuilder sb = new StringBuilder();
+        for (String m : members) {
+            if (!m.isEmpty()) {
+                sb.append(sb.length() == 0 ? "" : ",").append(m);
+            }
         }
         return sb.toString();
     }

@@ -1,6 +1,7 @@
 package io.ferry.cache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,5 +55,24 @@ class CacheControlTest {
     void emptyAndUnknownGiveNone() {
         assertSame(CacheControl.NONE, CacheControl.parse((String) null));
         assertEquals(CacheControl.NONE, CacheControl.parse("x-custom=1, ,"));
+    }
+
+    @Test
+    void rfc9111Section5_2NoWhitespaceAroundTheEqualsSign() {
+        assertEquals(-1, CacheControl.parse("max-age = 100").maxAge(), "invalid: ignored");
+        assertEquals(-1, CacheControl.parse("max-age =100").maxAge());
+        assertEquals(100, CacheControl.parse("public, max-age=100 , must-revalidate").maxAge(), "OWS around commas is fine");
+    }
+
+    @Test
+    void rfc9213Section2_1TargetedFieldsAreStructuredDictionaries() {
+        assertEquals(60, TargetedCacheControl.parse(java.util.List.of("max-age=60")).maxAge());
+        assertEquals(60, TargetedCacheControl.parse(java.util.List.of("max-age=60, must-revalidate")).maxAge());
+        assertEquals(60, TargetedCacheControl.parse(java.util.List.of("max-age=60;foo=bar", "private")).maxAge(),
+                "parameters, and several lines joined");
+        for (String bad : new String[] {"max-age = 100", "max-age=\"60\"", "max-age=abc", "max-age=1.5", "Max-Age=60",
+                "max-age=60,", "max-age", "max-age=60 no-store", ""}) {
+            assertNull(TargetedCacheControl.parse(java.util.List.of(bad)), "ignored as a whole: " + bad);
+        }
     }
 }

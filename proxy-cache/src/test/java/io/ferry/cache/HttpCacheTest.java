@@ -294,4 +294,17 @@ class HttpCacheTest {
         assertArrayEquals(new int[] {1001, 0, 0}, c.indexSizes());
         c.clear();
     }
+
+    @Test
+    void acceptLanguageVariantsIgnoreCaseSpacesAndOrder() {
+        assertEquals(HttpCache.normaliseList("en-US,en;q=0.9"), HttpCache.normaliseList(" en;q=0.9 , EN-us"));
+        String primary = HttpCache.primaryKey("h", "/p");
+        String[] vary = {"accept-language"};
+        assertEquals(HttpCache.variantKey(primary, vary, n -> "en-US,en;q=0.9", true),
+                HttpCache.variantKey(primary, vary, n -> "en; q=0.9, en-us", true), "one variant");
+        assertTrue(!HttpCache.variantKey(primary, vary, n -> "en-US,en;q=0.9", false)
+                .equals(HttpCache.variantKey(primary, vary, n -> "en; q=0.9, en-us", false)), "cache.vary-normalize = false");
+        assertTrue(!HttpCache.variantKey(primary, vary, n -> "de", true)
+                .equals(HttpCache.variantKey(primary, vary, n -> "en", true)), "another language is another variant");
+    }
 }

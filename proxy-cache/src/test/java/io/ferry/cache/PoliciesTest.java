@@ -154,4 +154,34 @@ class PoliciesTest {
                 "Mon, 23 Nov 2026 20:05:00 GMT"), "Mon, 23 Nov 2026 20:00:00 GMT", null, 120_000, h, ARRIVAL),
                 "§5.3: several Expires fields are invalid");
     }
+
+    @Test
+    void mediawikiPresetPassesSessionsAndStripsTheCookiesItsScriptsSetForReaders() {
+        AnonymousPreset mw = AnonymousPreset.MEDIAWIKI;
+        RequestPolicy p = new RequestPolicy(Set.of("css"), mw.cookieRules(null, List.of()), mw.passPaths(), true);
+        RequestPolicy.Decision reader = p.decide("GET", "/wiki/Main_Page", false,
+                "my_wikimwuser-sessionId=abc123; my_wikihidetoc=0; mwuser-sessionId=x1; _ga=GA1.2.3");
+        assertTrue(reader.lookup(), "an anonymous reader whose browser ran the wiki's scripts gets hits");
+        assertNull(reader.cookieToForward());
+        for (String session : new String[] {"my_wiki_session=s3cr3t", "my_wikiToken=t", "my_wikiUserID=7",
+                "my_wikiUserName=Ann", "my_wiki_BPsession=b"}) {
+            assertFalse(p.decide("GET", "/wiki/Main_Page", false, "my_wikihidetoc=0; " + session).lookup(), session);
+        }
+        assertFalse(p.decide("GET", "/wiki/Special:RecentChanges", false, null).lookup(), "special pages pass");
+    }
+
+    @Test
+    void drupal7AndWooCommerceCookiesPass() {
+        RequestPolicy drupal = new RequestPolicy(Set.of(), AnonymousPreset.DRUPAL.cookieRules(null, List.of()),
+                AnonymousPreset.DRUPAL.passPaths(), true);
+        assertFalse(drupal.decide("GET", "/node/1", false, "SESS0123456789abcdef0123456789abcdef=x").lookup(), "Drupal 7");
+        assertFalse(drupal.decide("GET", "/node/1", false, "SSESS0123456789abcdef0123456789abcdef=x").lookup(), "https");
+        assertTrue(drupal.decide("GET", "/node/1", false, "has_js=1; Drupal.visitor.name=x").lookup());
+        RequestPolicy wp = new RequestPolicy(Set.of(), AnonymousPreset.WORDPRESS.cookieRules(null, List.of()),
+                AnonymousPreset.WORDPRESS.passPaths(), true);
+        for (String cart : new String[] {"woocommerce_items_in_cart=1", "woocommerce_cart_hash=ab12",
+                "wp_woocommerce_session_0123456789abcdef=1%7C%7C2"}) {
+            assertFalse(wp.decide("GET", "/shop/", false, cart).lookup(), cart + " keeps the cart");
+        }
+    }
 }

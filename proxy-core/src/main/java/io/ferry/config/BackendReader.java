@@ -192,9 +192,29 @@ final class BackendReader {
         }
         boolean symlinks = f.bool("symlinks-outside-root", false);
         long maxBuffered = f.bytes("max-buffered-body", 1024 * 1024, 0, 1L << 30);
+        List<ExpiresRule> expires = new java.util.ArrayList<>();
+        List<com.typesafe.config.ConfigValue> rules = f.list("expires");
+        for (int i = 0; i < rules.size(); i++) {
+            com.typesafe.config.ConfigValue v = rules.get(i);
+            String key = f.keyPath("expires") + "[" + i + "]";
+            if (v.valueType() != com.typesafe.config.ConfigValueType.OBJECT) {
+                throw new ConfigError(key, "expected { path = \"\\\\.(css|js)$\", max-age = 7d }");
+            }
+            Section r = Section.of((com.typesafe.config.ConfigObject) v, key);
+            if (!r.has("path")) {
+                throw r.error("path", "required: a regex over the request path, e.g. \"\\\\.(css|js)$\"");
+            }
+            java.util.regex.Pattern path = r.regex("path", "");
+            Duration maxAge = r.duration("max-age", null);
+            if (maxAge == null || maxAge.isNegative()) {
+                throw r.error("max-age", "required: how long the files may be kept, e.g. 7d");
+            }
+            expires.add(new ExpiresRule(path, maxAge, r.bool("immutable", false)));
+            r.rejectUnknownKeys();
+        }
         f.rejectUnknownKeys();
         return new FastCgiConfig(realRoot, index, List.copyOf(tryFiles), pattern, Map.copyOf(params), symlinks,
-                maxBuffered);
+                maxBuffered, List.copyOf(expires));
     }
 
     static double share(Section s, String key) {

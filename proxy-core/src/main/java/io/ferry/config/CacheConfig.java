@@ -19,6 +19,7 @@ import io.ferry.cache.CookieRules;
  *                       "" for CDN-Cache-Control only
  * @param honourClientNoCache a request's Cache-Control: no-cache or max-age=0 makes Ferry validate with
  *                       the backend instead of answering from the cache (off, as Varnish)
+ * @param varyNormalize  requests whose Accept-Language differs only in case, spaces or order share a variant
  */
 public record CacheConfig(
         boolean enabled,
@@ -41,5 +42,6 @@ public record CacheConfig(
         double heuristicFraction,
         Duration heuristicMax,
         String targetedField,
-        boolean honourClientNoCache) {
+        boolean honourClientNoCache,
+        boolean varyNormalize) {
 }

@@ -417,7 +417,7 @@ public final class ConfigLoader {
             String presetName = an.string("preset", "default");
             io.ferry.cache.AnonymousPreset preset = io.ferry.cache.AnonymousPreset.parse(presetName);
             if (preset == null) {
-                throw an.error("preset", "must be one of default, drupal, wordpress; got \"" + presetName + '"');
+                throw an.error("preset", "must be one of default, drupal, wordpress, mediawiki; got \"" + presetName + '"');
             }
             java.util.regex.Pattern session = an.has("session-cookie") ? an.regex("session-cookie", "") : null;
             List<String> strip = an.stringList("strip-cookies", io.ferry.cache.CookieRules.TRACKING);
@@ -440,6 +440,7 @@ public final class ConfigLoader {
             h.rejectUnknownKeys();
             String targeted = s.string("targeted-field", "Ferry-Cache-Control");
             boolean honourNoCache = s.bool("honour-client-no-cache", false);
+            boolean varyNormalize = s.bool("vary-normalize", true);
             if (!targeted.isEmpty() && !targeted.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
                 throw s.error("targeted-field", "must be a header field name such as Ferry-Cache-Control; got \""
                         + targeted + '"');
@@ -447,7 +448,7 @@ public final class ConfigLoader {
             s.rejectUnknownKeys();
             return new CacheConfig(enabled, size, maxObject, ttl, grace, keep, staleIfError, hitForMiss, wait, header,
                     Set.copyOf(extensions), staticMin, anonymous, cookie, List.copyOf(pass), List.copyOf(allow), exposeTags,
-                    fraction, heuristicMax, targeted, honourNoCache);
+                    fraction, heuristicMax, targeted, honourNoCache, varyNormalize);
         }
 
         /** A duration that may be zero (grace = 0s turns grace off). */
@@ -484,7 +485,7 @@ public final class ConfigLoader {
             } catch (IllegalArgumentException e) {
                 throw s.error("format", e.getMessage());
             }
-            AccessLogConfig c = new AccessLogConfig(s.bool("enabled", false), s.string("path", "stdout"), format,
+            AccessLogConfig c = new AccessLogConfig(s.bool("enabled", true), s.string("path", "stdout"), format,
                     s.integer("queue", 65536, 1, 10_000_000));
             s.rejectUnknownKeys();
             return c;

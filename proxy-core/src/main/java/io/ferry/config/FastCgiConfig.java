@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
  * @param symlinksOutsideRoot allow serving or running files whose real path leaves the root
  * @param maxBufferedBody   a chunked request body is read whole before the script runs (CGI needs
  *                          CONTENT_LENGTH up front), in memory, up to this many bytes (else 413)
+ * @param expires           lifetimes of static files by path, first match wins (nginx {@code expires})
  */
 public record FastCgiConfig(
         Path documentRoot,
@@ -27,5 +28,16 @@ public record FastCgiConfig(
         Pattern scriptPattern,
         Map<String, String> params,
         boolean symlinksOutsideRoot,
-        long maxBufferedBody) {
+        long maxBufferedBody,
+        List<ExpiresRule> expires) {
+
+    /** The rule for a static file's request path, or null (ETag and Last-Modified only). */
+    public ExpiresRule expiresFor(String path) {
+        for (ExpiresRule r : expires) {
+            if (r.path().matcher(path).find()) {
+                return r;
+            }
+        }
+        return null;
+    }
 }

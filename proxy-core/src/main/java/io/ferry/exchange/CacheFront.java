@@ -31,8 +31,14 @@ import java.util.Map;
  * by every connection of a runtime; immutable apart from the cache itself.
  */
 public final class CacheFront {
-    static final String SURROGATE_KEY = "surrogate-key";
-    static final String CACHE_TAGS = "cache-tags";
+    /**
+     * The response fields that carry invalidation tags, as the CMSs and caches name them: Surrogate-Key
+     * (Fastly), Cache-Tags (Drupal's varnish_purge_tags), Purge-Cache-Tags (Drupal's Purge tags header),
+     * X-Cache-Tags (Symfony FOSHttpCache), X-Magento-Tags (Magento 2), xkey (vmod-xkey). Space, comma or
+     * pipe separated; clients never see them unless cache.expose-tags.
+     */
+    static final List<String> TAG_FIELDS = List.of("surrogate-key", "cache-tags", "purge-cache-tags", "x-cache-tags",
+            "x-magento-tags", "xkey");
 
     public final HttpCache cache;
     final CacheConfig config;
@@ -59,7 +65,7 @@ public final class CacheFront {
 
     static CacheSettings settings(CacheConfig c) {
         return new CacheSettings(c.sizeBytes(), c.maxObjectBytes(), c.defaultTtl(), c.grace(), c.keep(),
-                c.staleIfError(), c.hitForMiss(), c.staticMinTtl());
+                c.staleIfError(), c.hitForMiss(), c.staticMinTtl(), c.varyNormalize());
     }
 
     boolean mayPurge(InetAddress client) {
@@ -75,15 +81,20 @@ public final class CacheFront {
         for (String name : targetedFields) {
             List<String> v = h.getAll(name);
             if (!v.isEmpty()) {
-                return CacheControl.parse(v);
+                CacheControl targeted = io.ferry.cache.TargetedCacheControl.parse(v);
+                if (targeted != null) {
+                    return targeted;
+                }
             }
         }
         return CacheControl.parse(h.getAll(HttpHeaderNames.CACHE_CONTROL));
     }
 
+    /** A valid targeted field applies (RFC 9213 §2.1); an invalid one is ignored as if absent. */
     private boolean targeted(HttpHeaders h) {
         for (String name : targetedFields) {
-            if (h.contains(name)) {
+            List<String> v = h.getAll(name);
+            if (!v.isEmpty() && io.ferry.cache.TargetedCacheControl.parse(v) != null) {
                 return true;
             }
         }
@@ -128,19 +139,23 @@ public final class CacheFront {
         return list;
     }
 
-    /** Invalidation tags: Surrogate-Key and Drupal's Cache-Tags, space or comma separated. */
-    static List<String> tags(HttpHeaders h) {
+    /** The invalidation tags of a stored response's fields ({@link #TAG_FIELDS}). */
+    static List<String> tags(List<Map.Entry<String, String>> headers) {
         List<String> tags = new ArrayList<>();
-        for (String header : new String[] {SURROGATE_KEY, CACHE_TAGS}) {
-            for (String v : h.getAll(header)) {
-                for (String t : v.split("[\\s,]+")) {
-                    if (!t.isEmpty()) {
+        for (Map.Entry<String, String> h : headers) {
+            if (TAG_FIELDS.contains(h.getKey().toLowerCase(java.util.Locale.ROOT))) {
+                for (String t : h.getValue().split("[\\s,|]+")) {
+                    if (!t.isEmpty() && !tags.contains(t)) {
                         tags.add(t);
                     }
                 }
             }
         }
         return tags;
+    }
+
+    static boolean isTagField(String name) {
+        return TAG_FIELDS.contains(name.toLowerCase(java.util.Locale.ROOT));
     }
 
     /**
@@ -153,24 +168,15 @@ public final class CacheFront {
                          StorePolicy.Decision decision) {
         long now = cache.now();
         long initialAge = Freshness.initialAgeMillis(age, find(headers, "date"), requestTime, now);
-        HttpHeaders tagSource = new DefaultHttpHeaders(false);
-        String sk = find(headers, SURROGATE_KEY);
-        String ct = find(headers, CACHE_TAGS);
-        if (sk != null) {
-            tagSource.add(SURROGATE_KEY, sk);
-        }
-        if (ct != null) {
-            tagSource.add(CACHE_TAGS, ct);
-        }
         return cache.store(primary, joined(headers, "vary"), requestHeaders::get, status, reason, headers, body, now,
-                initialAge, decision, tags(tagSource));
+                initialAge, decision, tags(headers));
     }
 
     /** A stored object as a response head: its headers plus Age and the X-Cache label. */
     HttpResponse responseHead(CachedResponse c, String label) {
         HttpHeaders h = new DefaultHttpHeaders(false);
         for (Map.Entry<String, String> e : c.headers()) {
-            if (!config.exposeTags() && (e.getKey().equalsIgnoreCase(SURROGATE_KEY) || e.getKey().equalsIgnoreCase(CACHE_TAGS))) {
+            if (!config.exposeTags() && isTagField(e.getKey())) {
                 continue;
             }
             h.add(e.getKey(), e.getValue());

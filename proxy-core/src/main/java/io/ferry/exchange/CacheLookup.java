@@ -41,7 +41,9 @@ final class CacheLookup {
         /** Fetching with GET for a HEAD miss: the body is for the cache, the client gets the head. */
         FETCH_FOR_HEAD,
         /** A 304 made the kept object fresh again: the origin's response is dropped, the object answers. */
-        REVALIDATED
+        REVALIDATED,
+        /** The origin answered 5xx within the stale object's stale-if-error: the stale object answers instead. */
+        STALE_ON_ERROR
     }
 
     private final Exchange ex;
@@ -265,6 +267,10 @@ final class CacheLookup {
             state = State.REVALIDATED;
             return Next.ANSWERED;
         }
+        if (response.status().code() >= 500 && stale != null && stale.usableOnErrorAt(front.cache.now())) {
+            state = State.STALE_ON_ERROR; // RFC 5861 stale-if-error: the error is dropped, the stale object answers
+            return Next.ANSWERED;
+        }
         HttpHeaders headers = response.headers();
         boolean headAsGet = state == State.FETCH_FOR_HEAD;
         if (unsafe) {
@@ -279,7 +285,9 @@ final class CacheLookup {
             fill.onResponseHead(response, staticAsset, authorization, ex.ctx.method, ex.ctx.uri);
         }
         if (!front.config.exposeTags()) {
-            headers.remove(CacheFront.SURROGATE_KEY).remove(CacheFront.CACHE_TAGS);
+            for (String field : CacheFront.TAG_FIELDS) {
+                headers.remove(field);
+            }
         }
         front.removeTargetedFields(headers);
         if (ex.record.cacheStatus != null && !front.config.header().isEmpty()) {
@@ -398,8 +406,23 @@ final class CacheLookup {
         return false;
     }
 
+    /** A response this phase took at its head has ended: the refreshed object, or the stale one, answers. */
+    void onTakenResponseEnd() {
+        if (state == State.STALE_ON_ERROR) {
+            CachedResponse s = stale;
+            stale = null;
+            if (ex.serveFromCache(s)) {
+                front.cache.stats().countStaleOnError();
+            } else {
+                ex.giveUp(HttpResponseStatus.BAD_GATEWAY, "the origin failed and its stale copy was evicted");
+            }
+            return;
+        }
+        serveRevalidated();
+    }
+
     /** A revalidation came back 304: free the connection, answer from the refreshed object. */
-    void serveRevalidated() {
+    private void serveRevalidated() {
         CachedResponse fresh = fill.takeRevalidated(ex.ctx.request.headers());
         if (!ex.serveFromCache(fresh)) {
             ex.giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "revalidated object was evicted at once");

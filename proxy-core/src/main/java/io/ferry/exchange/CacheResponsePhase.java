@@ -6,7 +6,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 
 /**
  * The cache's part of the way out, for every response of a cached route: a 304 that refreshed a kept
- * object is taken and answered from the object; otherwise the store decision, labels and tags at the
+ * object, or a 5xx within a stale object's stale-if-error, is taken and answered from the object; otherwise the store decision, labels and tags at the
  * head, the body copied as it passes (or held back when a HEAD was fetched as GET), stored at the end.
  */
 final class CacheResponsePhase implements ResponsePhase {
@@ -30,6 +30,6 @@ final class CacheResponsePhase implements ResponsePhase {
 
     @Override
     public void onTakenResponseEnd(Exchange ex) {
-        ex.cache().serveRevalidated();
+        ex.cache().onTakenResponseEnd();
     }
 }

@@ -4,21 +4,22 @@ import io.ferry.cache.HttpCache;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** PURGE (a URL, or the tags in X-Purge-Tags) and BAN (X-Ban-Host / X-Ban-Path regexes), ACL-checked. */
+/**
+ * PURGE and BAN from cache.purge.allow networks (403 from anywhere else), in the dialect the sender
+ * speaks ({@link Invalidation}). The answer says what was done: the objects purged (or made stale) in
+ * X-Purged-Objects and the body, or the ban recorded; 400 with the reason for a request none of the
+ * dialects explains.
+ */
 final class InvalidationResponder implements Responder {
     private static final Logger log = LoggerFactory.getLogger(InvalidationResponder.class);
+    static final String PURGED_OBJECTS = "x-purged-objects";
 
     private final CacheFront front;
     private final String host;
@@ -40,39 +41,40 @@ final class InvalidationResponder implements Responder {
             ex.giveUp(HttpResponseStatus.FORBIDDEN, ex.ctx.method + " from " + client);
             return;
         }
-        HttpHeaders h = ex.ctx.request.headers();
-        int n;
-        String what;
-        try {
-            if (ex.ctx.method.name().equals("BAN")) {
-                String hostRe = h.get("x-ban-host");
-                String pathRe = h.get("x-ban-path");
-                front.cache.ban(hostRe == null ? null : Pattern.compile(hostRe),
-                        pathRe == null ? null : Pattern.compile(pathRe));
-                log.info("{} {} from {}: ban added (host {}, path {})", ex.ctx.method, ex.ctx.uri, client, hostRe, pathRe);
-                answer(ex, "ban added: matching objects stored before it are gone\n");
-                return;
-            } else if (h.contains("x-purge-tags")) {
-                n = front.cache.purgeTags(List.of(h.get("x-purge-tags").trim().split("[\\s,]+")));
-                what = "purged by tag";
-            } else {
-                n = front.cache.purge(HttpCache.primaryKey(host, ex.ctx.uri));
-                what = "purged";
-            }
-        } catch (PatternSyntaxException e) {
-            ex.giveUp(HttpResponseStatus.BAD_REQUEST, "bad ban pattern: " + e.getDescription());
+        HttpCache cache = front.cache;
+        Invalidation what = Invalidation.read(ex.ctx.method, ex.ctx.uri, host, ex.ctx.request.headers());
+        String done;
+        int count = -1;
+        if (what instanceof Invalidation.Url u) {
+            count = cache.purge(HttpCache.primaryKey(u.host(), u.target()), u.soft());
+            done = (u.soft() ? "made stale " : "purged ") + count + " objects of " + u.host() + u.target() + " ("
+                    + u.dialect() + ")";
+        } else if (what instanceof Invalidation.Tags t) {
+            count = cache.purgeTags(t.tags(), t.soft());
+            done = (t.soft() ? "made stale " : "purged ") + count + " objects tagged " + String.join(" ", t.tags())
+                    + " (" + t.dialect() + ")";
+        } else if (what instanceof Invalidation.Ban b) {
+            cache.ban(b.rule());
+            done = "ban added: " + b.rule().describe() + ", stored before it (" + b.dialect() + ")";
+        } else {
+            String reason = ((Invalidation.Refused) what).reason();
+            log.warn("{} {} from {} refused: {}", ex.ctx.method, ex.ctx.uri, client, reason);
+            answer(ex, HttpResponseStatus.BAD_REQUEST, "not understood: " + reason, -1);
             return;
         }
-        log.info("{} {} from {}: {} {} objects", ex.ctx.method, ex.ctx.uri, client, what, n);
-        answer(ex, what + " " + n + " objects\n");
+        log.info("{} {} from {}: {}", ex.ctx.method, ex.ctx.uri, client, done);
+        answer(ex, HttpResponseStatus.OK, done, count);
     }
 
-    private static void answer(Exchange ex, String body) {
-        byte[] text = body.getBytes(StandardCharsets.US_ASCII);
-        DefaultFullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+    private static void answer(Exchange ex, HttpResponseStatus status, String body, int count) {
+        byte[] text = (body + "\n").getBytes(StandardCharsets.UTF_8);
+        DefaultFullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 Unpooled.wrappedBuffer(text));
-        res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN)
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, text.length);
+        if (count >= 0) {
+            res.headers().setInt(PURGED_OBJECTS, count);
+        }
         ex.record.bytesSent = text.length;
         ex.sendFull(res, false);
     }

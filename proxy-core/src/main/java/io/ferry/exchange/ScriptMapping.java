@@ -38,7 +38,7 @@ final class ScriptMapping {
             return Next.CONTINUE;
         }
         if (resolution instanceof FastCgiSite.StaticFile file) {
-            ex.respondWith(new StaticFileResponder(file.file()));
+            ex.respondWith(new StaticFileResponder(file.file(), site.config().expiresFor(ex.ctx.normalPath)));
         } else if (resolution instanceof FastCgiSite.Refused refused) {
             ex.giveUp(HttpResponseStatus.valueOf(refused.status()), refused.reason());
         }

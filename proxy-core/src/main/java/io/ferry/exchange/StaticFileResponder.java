@@ -1,5 +1,6 @@
 package io.ferry.exchange;
 
+import io.ferry.config.ExpiresRule;
 import io.ferry.files.StaticFiles;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.HttpChunkedInput;
@@ -17,9 +18,12 @@ import java.nio.file.Path;
  */
 final class StaticFileResponder implements Responder {
     private final Path file;
+    private final ExpiresRule expires;
 
-    StaticFileResponder(Path file) {
+    /** @param expires the lifetime the file's path gets (fastcgi.expires), or null */
+    StaticFileResponder(Path file, ExpiresRule expires) {
         this.file = file;
+        this.expires = expires;
     }
 
     @Override
@@ -31,7 +35,7 @@ final class StaticFileResponder implements Responder {
         StaticFiles.Plan plan;
         RandomAccessFile raf = null;
         try {
-            plan = StaticFiles.plan(file, ex.ctx.method, ex.ctx.request.headers());
+            plan = StaticFiles.plan(file, ex.ctx.method, ex.ctx.request.headers(), expires);
             if (plan.length() > 0) {
                 raf = new RandomAccessFile(file.toFile(), "r");
             }

@@ -1,6 +1,7 @@
 package io.ferry.files;
 
 import io.ferry.cache.HttpDates;
+import io.ferry.config.ExpiresRule;
 import io.ferry.http.Preconditions;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -50,6 +51,16 @@ public final class StaticFiles {
         int dot = name.lastIndexOf('.');
         String ext = dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);
         return TYPES.getOrDefault(ext, "application/octet-stream");
+    }
+
+    /** @param expires the lifetime its path gets (Cache-Control and Expires), or null for validators only */
+    public static Plan plan(Path file, HttpMethod method, HttpHeaders request, ExpiresRule expires) throws IOException {
+        Plan p = plan(file, method, request);
+        if (expires != null) {
+            p.head().headers().set(HttpHeaderNames.CACHE_CONTROL, expires.cacheControl())
+                    .set(HttpHeaderNames.EXPIRES, HttpDates.format(System.currentTimeMillis() + expires.maxAge().toMillis()));
+        }
+        return p;
     }
 
     public static Plan plan(Path file, HttpMethod method, HttpHeaders request) throws IOException {

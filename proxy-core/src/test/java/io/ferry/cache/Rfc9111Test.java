@@ -139,6 +139,22 @@ class Rfc9111Test {
     }
 
     @Test
+    void rfc9213Section2_1AnInvalidTargetedFieldIsIgnoredAsAWhole() throws Exception {
+        answer("/bad-cdn", 200, "CDN-Cache-Control: max-age = 100\r\nCache-Control: no-store\r\n", "x");
+        assertEquals(2, twice("/bad-cdn"), "not a dictionary: Cache-Control (no-store) applies");
+        answer("/string-cdn", 200, "CDN-Cache-Control: max-age=\"100\"\r\nCache-Control: no-store\r\n", "x");
+        assertEquals(2, twice("/string-cdn"), "a string where the integer belongs");
+        answer("/good-cdn", 200, "CDN-Cache-Control: max-age=100\r\nCache-Control: no-store\r\n", "x");
+        assertEquals(1, twice("/good-cdn"), "a valid one wins over Cache-Control");
+    }
+
+    @Test
+    void section5_2AWhitespacedDirectiveIsNotADirective() throws Exception {
+        answer("/spaced", 200, "Cache-Control: max-age = 100\r\n", "x");
+        assertEquals(2, twice("/spaced"), "max-age = 100 is invalid: no lifetime (default-ttl is 0s here)");
+    }
+
+    @Test
     void section4_1VaryStarAnywhereNeverMatches() throws Exception {
         answer("/star", 200, "Cache-Control: max-age=60\r\nVary: *\r\n", "x");
         assertEquals(2, twice("/star"));

@@ -249,6 +249,24 @@ class SharedCacheTest {
     }
 
     @Test
+    void aServerErrorWithinStaleIfErrorIsAnsweredWithTheStaleCopy() throws Exception {
+        AtomicInteger n = new AtomicInteger();
+        try (TestOrigin o = origin(r -> n.incrementAndGet() == 1
+                     ? reply(200, "last good", "Cache-Control", "max-age=1, stale-if-error=60")
+                     : reply(503, "database down"));
+             FerryHarness ferry = ferry(o.port(), "grace = 0s")) {
+            assertEquals("last good", get(ferry, "/s").bodyText());
+            clock.addAndGet(1300);
+            RawClient.Response r = get(ferry, "/s");
+            assertEquals(200, r.status(), "RFC 5861: the 503 is not shown while stale-if-error allows the copy");
+            assertEquals("last good", r.bodyText());
+            assertEquals(2, o.requests().size(), "the origin was asked");
+            clock.addAndGet(120_000);
+            assertEquals(503, get(ferry, "/s").status(), "past stale-if-error the error goes through");
+        }
+    }
+
+    @Test
     void conditionalRangeAndHeadAreAnsweredFromTheStoredObject() throws Exception {
         try (TestOrigin o = origin(r -> reply(200, "0123456789", "Cache-Control", "max-age=60", "ETag", "\"v1\""));
              FerryHarness ferry = ferry(o.port(), "")) {

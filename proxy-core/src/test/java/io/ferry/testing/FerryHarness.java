@@ -33,7 +33,7 @@ public final class FerryHarness implements AutoCloseable {
      * inside {@code ferry { }}. The one way tests write a site, so the listener block is not copied around.
      */
     public static String siteConfig(String body) {
-        return "ferry {\n  " + LISTENER + "\n" + body + "\n}\n";
+        return "ferry {\n  " + LISTENER + "\n  access-log.enabled = false\n" + body + "\n}\n";
     }
 
     /** Starts Ferry on {@link #siteConfig}. */
