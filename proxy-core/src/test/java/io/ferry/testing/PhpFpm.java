@@ -19,6 +19,8 @@ public final class PhpFpm implements AutoCloseable {
     private final Path config;
     private final String listen;
     private final List<String> extensions;
+    /** Environment of the php-fpm process, which its workers keep (clear_env = no). */
+    private final java.util.Map<String, String> environment = new java.util.HashMap<>();
     private Process process;
 
     /** php-fpm's process managers: children started at once, as load needs them, or per connection. */
@@ -129,6 +131,19 @@ public final class PhpFpm implements AutoCloseable {
         return onTcp(dir, maxChildren, List.of());
     }
 
+    /** The same, loading extensions and with environment variables its scripts see (getenv). */
+    public static PhpFpm onTcp(Path dir, int maxChildren, List<String> extensions, java.util.Map<String, String> env)
+            throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        PhpFpm fpm = new PhpFpm(dir, "127.0.0.1:" + port, maxChildren, extensions);
+        fpm.environment.putAll(env);
+        fpm.start();
+        return fpm;
+    }
+
     /** The same, loading shared PHP extensions (php-fpm runs without php.ini), e.g. mysqlnd, mysqli. */
     public static PhpFpm onTcp(Path dir, int maxChildren, List<String> extensions) throws IOException {
         int port;
@@ -188,7 +203,9 @@ public final class PhpFpm implements AutoCloseable {
         if (isRoot()) {
             cmd.add("-R"); // CI runs as root; the pool then runs as root too, inside the sandbox
         }
-        process = new ProcessBuilder(cmd).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(environment);
+        process = pb.redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("php-fpm.out").toFile())).start();
         Eventually.until("php-fpm listening on " + listen, () -> {
             if (!process.isAlive()) {
