@@ -45,6 +45,10 @@ class CmsInvalidationTest {
                 h.put("X-Cache-Tags", "tag-b,tag-common");
                 h.put("xkey", "product-2 shared");
             }
+            case "/v" -> {
+                h.put("Vary", "Accept-Language");
+                h.put("Cache-Tags", "node:7");
+            }
             default -> {
             }
         }
@@ -225,5 +229,24 @@ class CmsInvalidationTest {
                 .header("x-purged-objects"));
         assertEquals("HIT", cacheStatus("site.test", "/about"), "stale, in grace");
         Eventually.until("one refresh", () -> renders.get() == before + 1);
+    }
+
+    @Test
+    void tagAndUrlBansReachEveryVariant() throws Exception {
+        for (String lang : new String[] {"en", "de"}) {
+            send("GET /v HTTP/1.1\r\nHost: site.test\r\nAccept-Language: " + lang + "\r\n\r\n");
+            assertEquals("HIT", send("GET /v HTTP/1.1\r\nHost: site.test\r\nAccept-Language: " + lang + "\r\n\r\n")
+                    .header("x-cache"), lang);
+        }
+        assertEquals("2", send("BAN / HTTP/1.1\r\nHost: site.test\r\nCache-Tags: node:7\r\n\r\n").header("x-purged-objects"),
+                "both variants carry the tag");
+        for (String lang : new String[] {"en", "de"}) {
+            send("GET /v HTTP/1.1\r\nHost: site.test\r\nAccept-Language: " + lang + "\r\n\r\n");
+        }
+        send("BAN /v HTTP/1.1\r\nHost: site.test\r\n\r\n");
+        for (String lang : new String[] {"en", "de"}) {
+            assertEquals("MISS", send("GET /v HTTP/1.1\r\nHost: site.test\r\nAccept-Language: " + lang + "\r\n\r\n")
+                    .header("x-cache"), "a URL ban, variant " + lang);
+        }
     }
 }
