@@ -267,6 +267,22 @@ class SharedCacheTest {
     }
 
     @Test
+    void anOriginThatClosesTheConnectionWithinStaleIfErrorIsCoveredByTheStaleCopy() throws Exception {
+        try (io.ferry.testing.RawOrigin o = new io.ferry.testing.RawOrigin(io.ferry.testing.RawOrigin.reply(
+                "HTTP/1.1 200 OK\r\nCache-Control: max-age=1, stale-if-error=60\r\nContent-Length: 9\r\n\r\nlast good"));
+             FerryHarness ferry = FerryHarness.proxyTo(clock::get, "cache { enabled = true, grace = 0s }\n"
+                     + "backends.app.retries = 0", o.port())) {
+            assertEquals("last good", get(ferry, "/c").bodyText());
+            o.setBehaviour((socket, head) -> false); // reads the request, then closes without a word
+            clock.addAndGet(1300);
+            RawClient.Response r = get(ferry, "/c");
+            assertEquals(200, r.status(), "the closed connection (a 502) is covered by the stale copy");
+            assertEquals("last good", r.bodyText());
+            assertEquals(2, o.heads().size());
+        }
+    }
+
+    @Test
     void conditionalRangeAndHeadAreAnsweredFromTheStoredObject() throws Exception {
         try (TestOrigin o = origin(r -> reply(200, "0123456789", "Cache-Control", "max-age=60", "ETag", "\"v1\""));
              FerryHarness ferry = ferry(o.port(), "")) {
