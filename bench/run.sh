@@ -4,6 +4,8 @@
 #   cache:   Varnish and Ferry serving hits                            - 1 KiB and 100 KiB
 #   fastcgi: nginx fastcgi_pass and Ferry, each with its own identical php-fpm pool (4 children, a fast
 #            1 KiB page): both tuned (keepalive 4 / max-conns = 4), and Ferry on its defaults
+#   startup: each of HAProxy, nginx and Ferry restarted: seconds until its port accepts, then req/s in each
+#            of the first STARTUP_SECONDS seconds (1 KiB through it, 50 connections; Ferry with its CDS archive)
 #   fastcgi-slow: a page that takes 100 ms, pools of 20 children, at $SLOW_CONNS connections: nginx and
 #            Ferry on their defaults (no keepalive, php-fpm's backlog queues), and Ferry with max-conns = 20
 #   h2:      HAProxy, nginx and Ferry with HTTP/2 front ends (cleartext, prior knowledge), HTTP/1.1 to the
@@ -18,7 +20,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROUNDS=${ROUNDS:-3}
-SCENARIOS=${SCENARIOS:-"proxy cache fastcgi fastcgi-slow h2"}
+SCENARIOS=${SCENARIOS:-"proxy cache fastcgi fastcgi-slow h2 startup"}
 SLOW_CONNS=${SLOW_CONNS:-"50"}
 H2_LOADS=${H2_LOADS:-"10x100 1000x10"}   # connections x concurrent streams per connection
 DURATION=${DURATION:-10s}
@@ -384,8 +386,45 @@ PY
   done
 fi
 
+# ---- startup: a restarted contender's first seconds (after everything else, as it restarts them)
+startup=""
+if want startup; then
+  stopped() { # pid port: stops the process started in the background as pid (and what it runs), waits
+               # until the port is free
+    pkill -TERM -P "$1" 2>/dev/null || true   # pin runs the server as a child of its background subshell
+    kill "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+    for _ in $(seq 1 300); do (echo > "/dev/tcp/127.0.0.1/$2") 2>/dev/null || return 0; sleep 0.1; done
+  }
+  restart() { # name: stops the running one, starts it again in the background, sets t0 and started_pid
+    case $1 in
+      haproxy) stopped "$haproxy_pid" "$port"; t0=$(date +%s.%N); pin haproxy -f "$work/haproxy.cfg" -db & started_pid=$! ;;
+      nginx)   stopped "$nginx_pid" "$port"; t0=$(date +%s.%N); pin nginx -c "$work/nginx.conf" & started_pid=$! ;;
+      ferry)   stopped "$ferry_pid" "$port"; t0=$(date +%s.%N)
+               JAVA_OPTS="-Xmx1g" taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/ferry.conf" \
+                 >> "$work/logs/ferry.out" 2>&1 & started_pid=$! ;;
+    esac
+    pids+=("$started_pid")
+  }
+  for c in haproxy nginx ferry; do
+    port=${url[$c]##*:}
+    restart "$c" # sets t0 when the stopped one is gone and the new one starts
+    until (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null; do sleep 0.01; done
+    open=$(echo "$(date +%s.%N) - $t0" | bc)
+    rates=""
+    for s in $(seq 1 "${STARTUP_SECONDS:-30}"); do
+      r=$(taskset -c "$LOAD_CPU" wrk -t1 -c50 -d1s -H "Host: ${host[$c]}" "${url[$c]}/1k" 2>/dev/null \
+        | awk '/Requests\/sec/ {printf "%.0f", $2}')
+      rates="$rates ${r:-0}"
+    done
+    echo "$c startup: port open after ${open} s; req/s in seconds 1..: $rates" >&2
+    startup="$startup<br>$c: port open after $(printf '%.2f' "$open") s; req/s in each second:$rates"
+    case $c in haproxy) haproxy_pid=$started_pid ;; nginx) nginx_pid=$started_pid ;; ferry) ferry_pid=$started_pid ;; esac
+  done
+fi
+
 summary="$here/bench/results/$stamp-$commit.md"
-python3 - "$raw" "$idle" "$DURATION" "$ROUNDS" > "$summary" <<'PY'
+python3 - "$raw" "$idle" "$DURATION" "$ROUNDS" "$startup" > "$summary" <<'PY'
 import csv, statistics, sys
 from collections import defaultdict
 rows = list(csv.DictReader(open(sys.argv[1])))
@@ -411,6 +450,8 @@ for key in sorted(groups, key=lambda k: (k[0], k[1], conns(k[2]), k[3])):
     print(f"| {scen} | {path} | {conns} | {who} | {statistics.median(rps):.0f} | ({min(rps):.0f}-{max(rps):.0f}) | {p50:.2f} | {p99:.2f} | {errors} | {ratio:.2f} |")
 if sys.argv[2]:
     print(f"\nIdle keepalive connections (after the load runs):{sys.argv[2]}")
+if len(sys.argv) > 5 and sys.argv[5]:
+    print(f"\nStartup (each restarted, 1 KiB, 50 connections, one wrk second at a time):{sys.argv[5]}")
 PY
 cat "$summary"
 echo "results: $raw, $summary"
