@@ -25,10 +25,6 @@ public record BanRule(Pattern host, Pattern path, List<String> headers, Pattern 
         return new BanRule(host, path, List.of(), null, false);
     }
 
-    public BanRule softly() {
-        return new BanRule(host, path, headers, value, true);
-    }
-
     boolean matches(String key, CachedResponse object) {
         int sep = key.indexOf('\u0000');
         int variant = key.indexOf('\u0001');

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferry.testing.Eventually;
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.PhpFpm;
 import io.ferry.testing.RawClient;
@@ -148,15 +149,10 @@ class EdgeOptionsTest {
                     + "\r\n");
             assertEquals(200, c.read().status());
         }
-        for (int i = 0; i < 200; i++) {
-            List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
-            if (!lines.isEmpty()) {
-                Files.writeString(log, "");
-                return lines.get(0).substring(0, lines.get(0).indexOf(' '));
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("no access log line");
+        Eventually.until("the access log line", () -> Files.exists(log) && !Files.readAllLines(log).isEmpty());
+        List<String> lines = Files.readAllLines(log);
+        Files.writeString(log, "");
+        return lines.get(0).substring(0, lines.get(0).indexOf(' '));
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferry.testing.Eventually;
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.RawH2Client;
 import io.ferry.testing.TestOrigin;
@@ -247,7 +248,7 @@ class ProtectionsTest {
             Thread closer = new Thread(own::close);
             try (RawH2Client c = RawH2Client.connect(own.port())) {
                 int id = c.request(RawH2Client.get("/in-flight"), true);
-                Thread.sleep(200);
+                Eventually.until("/in-flight at the origin", () -> !slow.requests().isEmpty());
                 closer.start();
                 RawH2Client.Frame goAway = c.goAway(5);
                 assertNotNull(goAway, "GOAWAY on shutdown");
