@@ -1,0 +1,540 @@
+package io.ferry.http1;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.DateFormatter;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Date;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * A message's header fields as received: offsets into the bytes of its head, read only where the policy
+ * asks, with the proxy's edits recorded beside them (a removed field is marked, an added one appended).
+ * Forwarding writes the received lines back as they came and splices the edits in, so a field nobody
+ * looked at is never turned into a String (HAProxy's way). The order of fields is kept.
+ *
+ * <p>Field names compare without case (RFC 9110 §5.1); values are ISO-8859-1 text, so obs-text bytes
+ * survive a round trip. Validation is the parser's job ({@link HeadParser}); values added by the
+ * proxy are checked here against CR, LF and NUL (response splitting).
+ */
+public final class HeaderBlock extends HttpHeaders {
+    private static final byte RECEIVED = 0;
+    private static final byte ADDED = 1;
+    private static final byte REMOVED = 2;
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    /** The head's bytes; received fields point into it. */
+    private final byte[] raw;
+    /** Per field: name start, name end, value start, value end (received fields only). */
+    private int[] offsets;
+    private byte[] kind;
+    /** Names and values as objects: set for added fields, filled lazily for received ones. */
+    private CharSequence[] names;
+    private CharSequence[] values;
+    private int count;
+    private int live;
+
+    /** An empty block, for headers Ferry builds itself. */
+    public HeaderBlock() {
+        this(null, 8);
+    }
+
+    HeaderBlock(byte[] raw, int capacity) {
+        this.raw = raw;
+        int n = Math.max(4, capacity);
+        offsets = new int[n * 4];
+        kind = new byte[n];
+        names = new CharSequence[n];
+        values = new CharSequence[n];
+    }
+
+    /** Records a received field; the parser has validated it. */
+    void addReceived(int nameStart, int nameEnd, int valueStart, int valueEnd) {
+        int i = grow();
+        offsets[i * 4] = nameStart;
+        offsets[i * 4 + 1] = nameEnd;
+        offsets[i * 4 + 2] = valueStart;
+        offsets[i * 4 + 3] = valueEnd;
+        kind[i] = RECEIVED;
+        count++;
+        live++;
+    }
+
+    private int grow() {
+        if (count == kind.length) {
+            int n = kind.length * 2;
+            offsets = Arrays.copyOf(offsets, n * 4);
+            kind = Arrays.copyOf(kind, n);
+            names = Arrays.copyOf(names, n);
+            values = Arrays.copyOf(values, n);
+        }
+        return count;
+    }
+
+    // ---------------------------------------------------------------- the proxy's way in
+
+    /** Writes every field as {@code name: value CRLF}: received lines as they came, edits spliced in. */
+    public void writeTo(ByteBuf out) {
+        for (int i = 0; i < count; i++) {
+            if (kind[i] == RECEIVED) {
+                int start = offsets[i * 4];
+                out.writeBytes(raw, start, offsets[i * 4 + 3] - start).writeBytes(CRLF);
+            } else if (kind[i] == ADDED) {
+                writeText(out, names[i]);
+                out.writeByte(':').writeByte(' ');
+                writeText(out, values[i]);
+                out.writeBytes(CRLF);
+            }
+        }
+    }
+
+    private static void writeText(ByteBuf out, CharSequence s) {
+        if (s instanceof AsciiString a) {
+            out.writeBytes(a.array(), a.arrayOffset(), a.length());
+        } else {
+            int n = s.length();
+            out.ensureWritable(n);
+            for (int i = 0; i < n; i++) {
+                out.writeByte((byte) s.charAt(i)); // ISO-8859-1, as received
+            }
+        }
+    }
+
+    /** Whether field {@code i} has this name (no case). */
+    private boolean nameIs(int i, CharSequence name) {
+        if (kind[i] == RECEIVED) {
+            int start = offsets[i * 4];
+            int len = offsets[i * 4 + 1] - start;
+            if (len != name.length()) {
+                return false;
+            }
+            for (int k = 0; k < len; k++) {
+                if (lower(raw[start + k]) != lower((byte) name.charAt(k))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return kind[i] == ADDED && AsciiString.contentEqualsIgnoreCase(names[i], name);
+    }
+
+    private static int lower(byte b) {
+        return b >= 'A' && b <= 'Z' ? b + 32 : b & 0xFF;
+    }
+
+    private int find(CharSequence name, int from) {
+        for (int i = from; i < count; i++) {
+            if (kind[i] != REMOVED && nameIs(i, name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private CharSequence nameAt(int i) {
+        CharSequence n = names[i];
+        if (n == null) {
+            int start = offsets[i * 4];
+            n = names[i] = new String(raw, start, offsets[i * 4 + 1] - start, java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+        return n;
+    }
+
+    private CharSequence valueAt(int i) {
+        CharSequence v = values[i];
+        if (v == null) {
+            int start = offsets[i * 4 + 2];
+            v = values[i] = new String(raw, start, offsets[i * 4 + 3] - start, java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+        return v;
+    }
+
+    private void append(CharSequence name, Object value) {
+        CharSequence v = toText(value);
+        checkValue(v);
+        int i = grow();
+        kind[i] = ADDED;
+        names[i] = name;
+        values[i] = v;
+        count++;
+        live++;
+    }
+
+    private static CharSequence toText(Object value) {
+        if (value instanceof CharSequence cs) {
+            return cs;
+        }
+        if (value instanceof Date d) {
+            return DateFormatter.format(d);
+        }
+        return String.valueOf(value);
+    }
+
+    /** A value with CR, LF or NUL would split the message it is written into. */
+    private static void checkValue(CharSequence v) {
+        for (int k = 0; k < v.length(); k++) {
+            char c = v.charAt(k);
+            if (c == '\r' || c == '\n' || c == 0) {
+                throw new IllegalArgumentException("a header value may not contain CR, LF or NUL: " + v);
+            }
+        }
+    }
+
+    private static void checkName(CharSequence name) {
+        if (name.length() == 0) {
+            throw new IllegalArgumentException("empty header name");
+        }
+        for (int k = 0; k < name.length(); k++) {
+            if (!HeadParser.isTchar(name.charAt(k))) {
+                throw new IllegalArgumentException("invalid header name: " + name);
+            }
+        }
+    }
+
+    private boolean removeAll(CharSequence name) {
+        boolean any = false;
+        for (int i = 0; i < count; i++) {
+            if (kind[i] != REMOVED && nameIs(i, name)) {
+                kind[i] = REMOVED;
+                live--;
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    // ---------------------------------------------------------------- HttpHeaders
+
+    @Override
+    public String get(String name) {
+        return get((CharSequence) name);
+    }
+
+    @Override
+    public String get(CharSequence name) {
+        int i = find(name, 0);
+        return i < 0 ? null : valueAt(i).toString();
+    }
+
+    @Override
+    public Integer getInt(CharSequence name) {
+        String v = get(name);
+        try {
+            return v == null ? null : Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public int getInt(CharSequence name, int defaultValue) {
+        Integer v = getInt(name);
+        return v == null ? defaultValue : v;
+    }
+
+    @Override
+    public Short getShort(CharSequence name) {
+        String v = get(name);
+        try {
+            return v == null ? null : Short.parseShort(v.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public short getShort(CharSequence name, short defaultValue) {
+        Short v = getShort(name);
+        return v == null ? defaultValue : v;
+    }
+
+    @Override
+    public Long getTimeMillis(CharSequence name) {
+        String v = get(name);
+        Date d = v == null ? null : DateFormatter.parseHttpDate(v);
+        return d == null ? null : d.getTime();
+    }
+
+    @Override
+    public long getTimeMillis(CharSequence name, long defaultValue) {
+        Long v = getTimeMillis(name);
+        return v == null ? defaultValue : v;
+    }
+
+    @Override
+    public List<String> getAll(String name) {
+        return getAll((CharSequence) name);
+    }
+
+    @Override
+    public List<String> getAll(CharSequence name) {
+        int i = find(name, 0);
+        if (i < 0) {
+            return List.of();
+        }
+        List<String> all = new ArrayList<>(2);
+        for (; i >= 0; i = find(name, i + 1)) {
+            all.add(valueAt(i).toString());
+        }
+        return all;
+    }
+
+    @Override
+    public boolean contains(String name) {
+        return find(name, 0) >= 0;
+    }
+
+    @Override
+    public boolean contains(CharSequence name) {
+        return find(name, 0) >= 0;
+    }
+
+    @Override
+    public boolean contains(CharSequence name, CharSequence value, boolean ignoreCase) {
+        for (int i = find(name, 0); i >= 0; i = find(name, i + 1)) {
+            CharSequence v = valueAt(i);
+            if (ignoreCase ? AsciiString.contentEqualsIgnoreCase(v, value) : AsciiString.contentEquals(v, value)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public boolean containsValue(CharSequence name, CharSequence value, boolean ignoreCase) {
+        for (int i = find(name, 0); i >= 0; i = find(name, i + 1)) {
+            if (listContains(valueAt(i), value, ignoreCase)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a comma-separated list holds the token (trimmed of OWS). */
+    private static boolean listContains(CharSequence list, CharSequence token, boolean ignoreCase) {
+        int len = list.length();
+        int start = 0;
+        while (start <= len) {
+            int end = start;
+            while (end < len && list.charAt(end) != ',') {
+                end++;
+            }
+            int s = start;
+            int e = end;
+            while (s < e && (list.charAt(s) == ' ' || list.charAt(s) == '\t')) {
+                s++;
+            }
+            while (e > s && (list.charAt(e - 1) == ' ' || list.charAt(e - 1) == '\t')) {
+                e--;
+            }
+            if (e - s == token.length() && (ignoreCase
+                    ? AsciiString.regionMatches(list, true, s, token, 0, e - s)
+                    : AsciiString.regionMatches(list, false, s, token, 0, e - s))) {
+                return true;
+            }
+            start = end + 1;
+        }
+        return false;
+    }
+
+    @Override
+    public List<Map.Entry<String, String>> entries() {
+        List<Map.Entry<String, String>> all = new ArrayList<>(live);
+        for (int i = 0; i < count; i++) {
+            if (kind[i] != REMOVED) {
+                all.add(new AbstractMap.SimpleImmutableEntry<>(nameAt(i).toString(), valueAt(i).toString()));
+            }
+        }
+        return all;
+    }
+
+    @Override
+    public Iterator<Map.Entry<String, String>> iterator() {
+        return new Fields<>(i -> new AbstractMap.SimpleImmutableEntry<>(nameAt(i).toString(), valueAt(i).toString()));
+    }
+
+    @Override
+    public Iterator<Map.Entry<CharSequence, CharSequence>> iteratorCharSequence() {
+        return new Fields<>(i -> new AbstractMap.SimpleImmutableEntry<>(nameAt(i), valueAt(i)));
+    }
+
+    @Override
+    public Iterator<String> valueStringIterator(CharSequence name) {
+        return getAll(name).iterator();
+    }
+
+    /** Walks the live fields; each entry is a snapshot (set values through the headers). */
+    private final class Fields<E> implements Iterator<E> {
+        private final Function<Integer, E> entry;
+        private int next = advance(0);
+
+        Fields(Function<Integer, E> entry) {
+            this.entry = entry;
+        }
+
+        private int advance(int from) {
+            while (from < count && kind[from] == REMOVED) {
+                from++;
+            }
+            return from;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return next < count;
+        }
+
+        @Override
+        public E next() {
+            if (next >= count) {
+                throw new NoSuchElementException();
+            }
+            E e = entry.apply(next);
+            next = advance(next + 1);
+            return e;
+        }
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return live == 0;
+    }
+
+    @Override
+    public int size() {
+        return live;
+    }
+
+    @Override
+    public Set<String> names() {
+        Set<String> all = new LinkedHashSet<>();
+        for (int i = 0; i < count; i++) {
+            if (kind[i] != REMOVED) {
+                all.add(nameAt(i).toString());
+            }
+        }
+        return all;
+    }
+
+    @Override
+    public HttpHeaders add(String name, Object value) {
+        return add((CharSequence) name, value);
+    }
+
+    @Override
+    public HttpHeaders add(CharSequence name, Object value) {
+        checkName(name);
+        append(name, value);
+        return this;
+    }
+
+    @Override
+    public HttpHeaders add(String name, Iterable<?> values) {
+        return add((CharSequence) name, values);
+    }
+
+    @Override
+    public HttpHeaders add(CharSequence name, Iterable<?> values) {
+        checkName(name);
+        for (Object v : values) {
+            append(name, v);
+        }
+        return this;
+    }
+
+    @Override
+    public HttpHeaders add(HttpHeaders headers) {
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            add(e.getKey(), e.getValue());
+        }
+        return this;
+    }
+
+    @Override
+    public HttpHeaders addInt(CharSequence name, int value) {
+        return add(name, Integer.toString(value));
+    }
+
+    @Override
+    public HttpHeaders addShort(CharSequence name, short value) {
+        return add(name, Short.toString(value));
+    }
+
+    @Override
+    public HttpHeaders set(String name, Object value) {
+        return set((CharSequence) name, value);
+    }
+
+    @Override
+    public HttpHeaders set(CharSequence name, Object value) {
+        checkName(name);
+        removeAll(name);
+        append(name, value);
+        return this;
+    }
+
+    @Override
+    public HttpHeaders set(String name, Iterable<?> values) {
+        return set((CharSequence) name, values);
+    }
+
+    @Override
+    public HttpHeaders set(CharSequence name, Iterable<?> values) {
+        checkName(name);
+        removeAll(name);
+        for (Object v : values) {
+            append(name, v);
+        }
+        return this;
+    }
+
+    @Override
+    public HttpHeaders setInt(CharSequence name, int value) {
+        return set(name, Integer.toString(value));
+    }
+
+    @Override
+    public HttpHeaders setShort(CharSequence name, short value) {
+        return set(name, Short.toString(value));
+    }
+
+    @Override
+    public HttpHeaders remove(String name) {
+        removeAll(name);
+        return this;
+    }
+
+    @Override
+    public HttpHeaders remove(CharSequence name) {
+        removeAll(name);
+        return this;
+    }
+
+    @Override
+    public HttpHeaders clear() {
+        Arrays.fill(kind, 0, count, REMOVED);
+        live = 0;
+        return this;
+    }
+
+    @Override
+    public HttpHeaders copy() {
+        HeaderBlock copy = new HeaderBlock(null, live);
+        for (int i = 0; i < count; i++) {
+            if (kind[i] != REMOVED) {
+                copy.append(nameAt(i), valueAt(i));
+            }
+        }
+        return copy;
+    }
+}
