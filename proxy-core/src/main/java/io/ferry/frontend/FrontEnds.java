@@ -4,11 +4,10 @@ import io.ferry.config.FerryConfig;
 import io.ferry.config.Http2Config;
 import io.ferry.config.ListenerConfig;
 import io.ferry.exchange.ProxySettings;
+import io.ferry.http1.Http1ServerCodec;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -47,13 +46,10 @@ public final class FrontEnds {
         }
     }
 
-    /** HTTP/1.1: the codec (line, header and framing checks), chunked file writes on TLS, the front end. */
+    /** HTTP/1.1: the lean codec (line, header and framing checks; fields kept as received), chunked file writes on TLS, the front end. */
     static void http1(ChannelPipeline p, ProxySettings settings, FerryConfig config) {
         RequestHeadTimeout headTimeout = (RequestHeadTimeout) p.get(HEAD_TIMEOUT);
-        p.addLast("http", new HttpServerCodec(new HttpDecoderConfig()
-                .setMaxInitialLineLength(config.limits().maxRequestLine())
-                .setMaxHeaderSize(config.limits().maxHeaderSize())
-                .setMaxChunkSize(64 * 1024)));
+        p.addLast("http", new Http1ServerCodec(config.limits().maxRequestLine(), config.limits().maxHeaderSize()));
         if (settings.tls()) {
             p.addLast("chunked", new ChunkedWriteHandler()); // static files go through TLS in chunks
         }

@@ -3,13 +3,12 @@ package io.ferry.upstream;
 import io.ferry.config.BackendConfig;
 import io.ferry.config.Limits;
 import io.ferry.http.ProxyHeaders;
+import io.ferry.http1.Http1ClientCodec;
 import io.ferry.tls.ClientTls;
 import io.ferry.tls.TlsContexts;
 import io.ferry.transport.Transport;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
@@ -22,7 +21,8 @@ import javax.net.ssl.SSLException;
  * a client serves that client only and is never pooled.
  */
 final class Http1Connector extends SocketConnector {
-    private final HttpDecoderConfig decoder;
+    private final int maxStatusLine;
+    private final int maxHeaderSize;
     private final BackendConfig.SendProxy sendProxy;
     /** TLS on each connection, or null. */
     private final ClientTls tls;
@@ -31,10 +31,8 @@ final class Http1Connector extends SocketConnector {
     Http1Connector(ServerPool pool, Transport transport, Limits limits, Duration connectTimeout, ClientTls tls,
                    BackendConfig.SendProxy sendProxy) {
         super(pool, transport, connectTimeout);
-        this.decoder = new HttpDecoderConfig()
-                .setMaxInitialLineLength(limits.maxRequestLine())
-                .setMaxHeaderSize(limits.maxHeaderSize())
-                .setMaxChunkSize(64 * 1024);
+        this.maxStatusLine = limits.maxRequestLine();
+        this.maxHeaderSize = limits.maxHeaderSize();
         this.sendProxy = sendProxy;
         this.tls = tls;
         this.handshakeTimeoutMillis = Math.max(1, connectTimeout.toMillis());
@@ -46,7 +44,7 @@ final class Http1Connector extends SocketConnector {
         if (namesItsClient) {
             ch.pipeline().addLast("proxy-protocol", HAProxyMessageEncoder.INSTANCE);
         }
-        ch.pipeline().addLast("codec", new HttpClientCodec(decoder, false, false));
+        ch.pipeline().addLast("codec", new Http1ClientCodec(maxStatusLine, maxHeaderSize));
         ch.pipeline().addLast("upstream", new UpstreamConnection(pool, idleNanos, !namesItsClient));
     }
 
