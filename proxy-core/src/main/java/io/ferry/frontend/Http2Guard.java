@@ -11,6 +11,7 @@ import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Flags;
 import io.netty.handler.codec.http2.Http2FrameListener;
 import io.netty.handler.codec.http2.Http2FrameListenerDecorator;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import java.util.List;
 import org.slf4j.Logger;
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * (PING, SETTINGS, PRIORITY, WINDOW_UPDATE of under 1 KiB, empty DATA, unknown types) per window, past
  * which the connection ends with GOAWAY ENHANCE_YOUR_CALM; and the one place every protocol error the
  * decoder raises passes, where the protections Netty enforces (rapid reset, CONTINUATION and empty DATA
- * floods, header list size, malformed headers) are logged and counted by kind.
+ * floods, header list size, malformed headers) are logged and counted by kind, and the errors Netty
+ * raises for frames on streams in the wrong state are given the codes RFC 9113 §5.1 asks for
+ * ({@link StreamStates}).
  */
 final class Http2Guard extends DecoratingHttp2ConnectionDecoder {
     private static final Logger log = LoggerFactory.getLogger(Http2Guard.class);
@@ -29,6 +32,7 @@ final class Http2Guard extends DecoratingHttp2ConnectionDecoder {
     private static final int SMALL_WINDOW_UPDATE = 1024;
 
     private final ProxySettings settings;
+    private final StreamStates streamStates = new StreamStates();
     private final int maxControlFrames;
     private final long windowNanos;
     private long windowStart = System.nanoTime();
@@ -36,6 +40,7 @@ final class Http2Guard extends DecoratingHttp2ConnectionDecoder {
 
     Http2Guard(Http2ConnectionDecoder delegate, ProxySettings settings, Http2Config config) {
         super(delegate);
+        delegate.connection().addListener(streamStates);
         this.settings = settings;
         this.maxControlFrames = config.maxControlFrames();
         this.windowNanos = config.controlFrameWindow().toNanos();
@@ -55,7 +60,11 @@ final class Http2Guard extends DecoratingHttp2ConnectionDecoder {
     @Override
     public void decodeFrame(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Http2Exception {
         try {
-            super.decodeFrame(ctx, in, out);
+            try {
+                super.decodeFrame(ctx, in, out);
+            } catch (Http2Exception.StreamException e) {
+                throw streamStates.asRfc9113(e, connection());
+            }
         } catch (Http2Exception e) {
             String kind = kind(e);
             if (kind != null) {
@@ -115,6 +124,20 @@ final class Http2Guard extends DecoratingHttp2ConnectionDecoder {
 
         Http2FrameListener listener() {
             return listener;
+        }
+
+        @Override
+        public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding,
+                boolean endOfStream) throws Http2Exception {
+            streamStates.opened(streamId);
+            super.onHeadersRead(ctx, streamId, headers, padding, endOfStream);
+        }
+
+        @Override
+        public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int streamDependency,
+                short weight, boolean exclusive, int padding, boolean endOfStream) throws Http2Exception {
+            streamStates.opened(streamId);
+            super.onHeadersRead(ctx, streamId, headers, streamDependency, weight, exclusive, padding, endOfStream);
         }
 
         @Override
