@@ -13,7 +13,7 @@
 # at 50, 500 and 2000 connections, ROUNDS rounds interleaved; medians, min-max and ratios to Ferry.
 # Servers run on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU (taskset). See BENCHMARKS.md.
 # Usage: bench/run.sh   (env: ROUNDS=3 DURATION=10s CONNS="50 500 2000" SCENARIOS="proxy cache fastcgi h2" SKIP_IDLE=1 IDLE_CONNS=9000 WARMUP=20s
-#                       WARMUP_BURSTS=10 BASELINE_JAR=/path/to/an/older/ferry.jar)
+#                       WARMUP_BURSTS=10 BASELINE_JAR=/path/to/an/older/ferry.jar FERRY_WARMUP=300ms)
 # BASELINE_JAR adds an older Ferry build as one more contender in every scenario (ferry-base, ferry-base-cache,
 # ferry-base-fcgi, ferry-base-slow), same config, own php-fpm pool (the slow one shares ferry-slow's, the runs
 # being one after another): before/after numbers for a change from one run.
@@ -164,7 +164,7 @@ pin varnishd -F -a 127.0.0.1:18084 -f "$work/default.vcl" -s malloc,256m -n "$wo
 # ---- Ferry: proxy, cache, FastCGI (one process, three listeners' worth of routes)
 cat > "$work/ferry.conf" <<EOF2
 ferry {
-  global { io-threads = 1, max-connections = 12000 }
+  global { io-threads = 1, max-connections = 12000${FERRY_WARMUP:+, warm-up = $FERRY_WARMUP} }
   listeners = [
     { name = proxy, bind = "127.0.0.1", port = 18083 }
     { name = cache, bind = "127.0.0.1", port = 18085 }

@@ -158,8 +158,12 @@ public final class ConfigLoader {
                             + " replaced by a rename)");
                 }
             }
+            java.time.Duration warmUp = nonNegative(s, "warm-up", java.time.Duration.ofMillis(300));
+            if (warmUp.compareTo(java.time.Duration.ofSeconds(30)) > 0) {
+                throw s.error("warm-up", "must be at most 30s (it delays opening the listeners); got " + warmUp);
+            }
             s.rejectUnknownKeys();
-            return new GlobalSettings(ioThreads, transport, maxConnections, via, stateFile);
+            return new GlobalSettings(ioThreads, transport, maxConnections, via, stateFile, warmUp);
         }
 
         private Timeouts timeouts(Section s) {

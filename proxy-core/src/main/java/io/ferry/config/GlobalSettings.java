@@ -9,7 +9,9 @@ package io.ferry.config;
  * @param via            the pseudonym this proxy adds to {@code Via} headers
  * @param stateFile      where server state (drain, health, servers added or removed over the admin API) is
  *                       kept across restarts (HAProxy's server-state-file); empty for none
+ * @param warmUp         how long Ferry runs its own request path on loopback before the listeners open,
+ *                       so the first clients meet compiled code; zero for none
  */
 public record GlobalSettings(int ioThreads, TransportKind transport, int maxConnections, String via,
-                             String stateFile) {
+                             String stateFile, java.time.Duration warmUp) {
 }

@@ -155,6 +155,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
             demo = startDemo(config);
         }
         runtime.upstreams.start(workers, transport);
+        WarmUp.run(transport, workers, config.global().warmUp());
         int largestBacklog = 0;
         for (int i = 0; i < config.listeners().size(); i++) {
             ListenerConfig l = config.listeners().get(i);

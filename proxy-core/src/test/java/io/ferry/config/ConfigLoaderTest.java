@@ -47,6 +47,14 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void warmUpDefaultsTo300msAndIsBounded() {
+        assertEquals(Duration.ofMillis(300), parse("").global().warmUp());
+        assertEquals(Duration.ZERO, parse("global.warm-up = 0s").global().warmUp(), "0s turns it off");
+        assertEquals("ferry.global.warm-up", error("global.warm-up = 31s").key());
+        assertEquals("ferry.global.warm-up", error("global.warm-up = soon").key());
+    }
+
+    @Test
     void http2KeysHaveSafeDefaultsAndAreValidated() {
         FerryConfig c = parse("");
         assertEquals(java.util.List.of("h2", "http/1.1"), c.listeners().get(0).protocols(), "both by default");

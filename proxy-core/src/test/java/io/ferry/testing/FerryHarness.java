@@ -21,7 +21,8 @@ public final class FerryHarness implements AutoCloseable {
 
     /** The same, with the cache on {@code cacheClock} (epoch millis): the test moves time, nothing sleeps. */
     public static FerryHarness start(String config, java.util.function.LongSupplier cacheClock) {
-        FerryConfig parsed = ConfigLoader.parse(config, Path.of("."));
+        // No warm-up unless the test asks for one: hundreds of starts would each spend it.
+        FerryConfig parsed = ConfigLoader.parse("ferry.global.warm-up = 0s\n" + config, Path.of("."));
         return new FerryHarness(FerryServer.start(parsed, cacheClock));
     }
 

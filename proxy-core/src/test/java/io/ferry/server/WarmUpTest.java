@@ -1,0 +1,62 @@
+package io.ferry.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ferry.config.ConfigLoader;
+import io.ferry.config.TransportKind;
+import io.ferry.testing.FerryHarness;
+import io.ferry.testing.TestOrigin;
+import io.ferry.transport.Transport;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code global.warm-up}: requests really go through the request path before the listeners open, and
+ * nothing of the warm-up is left in the server: not in its metrics, not in its cache.
+ */
+class WarmUpTest {
+    @Test
+    void theRequestPathAnswersRequestsDuringTheWarmUp() {
+        Transport transport = Transport.select(TransportKind.AUTO);
+        EventLoopGroup loops = transport.newGroup(2, new DefaultThreadFactory("warm-up-test"));
+        try {
+            long answered = WarmUp.run(transport, loops, Duration.ofSeconds(1));
+            assertTrue(answered > 100, "requests answered during the warm-up: " + answered);
+            assertEquals(0, WarmUp.run(transport, loops, Duration.ZERO), "0s is off");
+        } finally {
+            loops.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    @Test
+    void aWarmedServerStartsCleanAndServes() throws Exception {
+        try (TestOrigin origin = TestOrigin.echoUri()) {
+            String config = FerryHarness.siteConfig("""
+                    global.warm-up = 200ms
+                    backends { app { servers = [ "127.0.0.1:%d" ] } }
+                    routes = [ { host = "*", backend = app } ]
+                    cache.enabled = true
+                    """.formatted(origin.port()));
+            FerryServer server = FerryServer.start(ConfigLoader.parse(config, Path.of(".")));
+            try {
+                HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + server.port("http") + "/warm-up/cached")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals("hello /warm-up/cached", r.body(), "the warm-up's cache is not the server's");
+                String metrics = server.metrics().scrape();
+                assertFalse(metrics.contains("warm-up"), "no warm-up request is counted");
+            } finally {
+                server.close();
+            }
+        }
+    }
+}
