@@ -183,14 +183,8 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
                 }
                 return -1;
             }
-            if (lf == r + lineStart && !(startLineLength >= 0)) {
-                throw new InvalidLineSeparatorException("an empty start line");
-            }
-            if (lf == r || in.getByte(lf - 1) != '\r') {
-                throw new InvalidLineSeparatorException("Line Feed must be preceded by Carriage Return");
-            }
-            int len = lf - 1 - (r + lineStart);
-            if (len < 0) {
+            int len = lf - 1 - (r + lineStart); // -1: the line is a bare LF
+            if (len < 0 || in.getByte(lf - 1) != '\r') {
                 throw new InvalidLineSeparatorException("Line Feed must be preceded by Carriage Return");
             }
             if (startLineLength < 0) {
