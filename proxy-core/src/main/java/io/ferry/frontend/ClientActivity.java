@@ -13,6 +13,13 @@ final class ClientActivity {
         lastActivity = now;
     }
 
+    /** Activity at {@code then}, if that is later than what was seen. */
+    void touchIfLater(long then) {
+        if (then - lastActivity > 0) {
+            lastActivity = then;
+        }
+    }
+
     /**
      * Time left before the client counts as inactive, given what is pending for it now; 0 or less when
      * it has been quiet for {@code timeoutNanos} (the quiet spell then starts again).

@@ -1,17 +1,12 @@
 package io.ferry.frontend;
 
 import io.ferry.config.FerryConfig;
-import io.ferry.config.Http2Config;
 import io.ferry.config.ListenerConfig;
 import io.ferry.exchange.ProxySettings;
 import io.ferry.http1.Http1ServerCodec;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.codec.http2.Http2FrameCodec;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
@@ -57,39 +52,21 @@ public final class FrontEnds {
     }
 
     /**
-     * HTTP/2: the frame codec (with Ferry's flood budgets), one child channel per stream running an
-     * {@link Http2StreamFrontEnd}, and the connection's own handler (idle timeout, graceful GOAWAY).
+     * HTTP/2: one handler, Netty's connection codec with Ferry's flood budgets, whose frame listener runs
+     * an {@link Http2StreamFrontEnd} per stream (no child channel), and the connection's idle timeout and
+     * graceful GOAWAY.
      */
     static void http2(ChannelPipeline p, ProxySettings settings, FerryConfig config) {
         if (p.get(HEAD_TIMEOUT) != null) {
             p.remove(HEAD_TIMEOUT); // the connection handler times idle HTTP/2 connections
         }
-        Http2Config h2 = config.http2();
-        Http2Settings initial = Http2Settings.defaultSettings()
-                .maxConcurrentStreams(h2.maxConcurrentStreams())
-                .initialWindowSize(h2.initialWindowSize())
-                .maxFrameSize(h2.maxFrameSize())
-                .maxHeaderListSize(h2.maxHeaderListSize());
-        Http2FrameCodec codec = new GuardedFrameCodecBuilder(settings, h2)
-                .initialSettings(initial)
-                .decoupleCloseAndGoAway(true) // Http2ConnectionFrontEnd sends GOAWAY and waits for streams
-                .validateHeaders(true)
-                .validateRequiredPseudoHeaders(true)
-                .decoderEnforceMaxRstFramesPerWindow(h2.maxResets(), (int) Math.max(1, h2.resetWindow().toSeconds()))
-                .decoderEnforceMaxSmallContinuationFrames(h2.maxContinuationFrames())
-                .decoderEnforceMaxConsecutiveEmptyDataFrames(h2.maxEmptyDataFrames())
-                .encoderEnforceMaxQueuedControlFrames(h2.maxQueuedControlFrames())
-                .build();
-        Http2ConnectionFrontEnd connection = new Http2ConnectionFrontEnd(
-                config.timeouts().httpKeepAlive().toNanos(), config.timeouts().lingeringClose().toNanos(),
-                config.timeouts().client().toNanos(), clientIp(p.channel()));
+        var timeouts = config.timeouts();
+        Http2ConnectionFrontEnd connection = new Http2FrontEndBuilder(settings, config.http2(),
+                timeouts.httpKeepAlive().toNanos(), timeouts.lingeringClose().toNanos(), timeouts.client().toNanos(),
+                clientIp(p.channel())).build();
         // Many streams' responses share the connection: room for several frames of each before it pushes back.
         p.channel().config().setWriteBufferWaterMark(new WriteBufferWaterMark(128 * 1024, 256 * 1024));
-        p.addLast("h2", codec);
-        // Streams flush their responses as they end; one flush per event-loop turn writes them together.
-        p.addLast("h2-flush", new FlushConsolidationHandler(256, true));
-        p.addLast("h2-streams", new Http2MultiplexHandler(new Http2StreamInitializer(settings, connection)));
-        p.addLast("h2-connection", connection);
+        p.addLast("h2", connection);
     }
 
     static String clientIp(Channel ch) {

@@ -1,11 +1,26 @@
 package io.ferry.frontend;
 
+import io.ferry.exchange.ProxySettings;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2Flags;
+import io.netty.handler.codec.http2.Http2FrameListener;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2RemoteFlowController;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
@@ -13,34 +28,66 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP/2 connection itself, beside its streams: after timeouts.http-keep-alive without an open
+ * An HTTP/2 client connection: Netty's connection handler (framing, HPACK, stream states, flow control,
+ * with {@link Http2Guard} around its decoder) and, as its frame listener, the dispatcher of frames to
+ * light {@link Http2StreamFrontEnd} objects, one per stream, kept as a property of Netty's stream — no
+ * channel, pipeline or frame objects per stream.
+ *
+ * <p>Beside its streams the connection has its own life: after timeouts.http-keep-alive without an open
  * stream it sends GOAWAY and closes; on shutdown or reload drain it sends GOAWAY (NO_ERROR, naming the
  * last stream it will answer) and closes once the streams in flight have finished (the server cuts what
  * is left after timeouts.shutdown). A client that shuts its side has left: HTTP/2 cannot go on without
- * its frames (SETTINGS acknowledgements, window updates), so the connection and its streams end at once,
- * queued requests included, as HTTP/1.1 drops a queued request whose client left.
+ * its frames (SETTINGS acknowledgements, window updates), so the connection and its streams end at once.
+ *
+ * <p>Streams write their frames without flushing and ask for one flush per event-loop turn
+ * ({@link #flushSoon}); writes made while the connection's own input is being read go out with the flush
+ * that follows the read.
  */
-final class Http2ConnectionFrontEnd extends ChannelInboundHandlerAdapter implements Runnable {
+final class Http2ConnectionFrontEnd extends Http2ConnectionHandler
+        implements Http2FrameListener, Http2RemoteFlowController.Listener, Runnable {
     private static final Logger log = LoggerFactory.getLogger(Http2ConnectionFrontEnd.class);
 
+    final ProxySettings settings;
+    private final Http2Connection.PropertyKey streamKey;
     private final long idleNanos;
     private final long lingerNanos;
     /** How often open streams are checked against timeouts.client: a quarter of it, 50 ms to 1 s. */
     private final long sweepNanos;
     private final String clientIp;
     private final ArrayList<Http2StreamFrontEnd> streams = new ArrayList<>();
-    private long timerDue;
+    private final Runnable flushTask = this::flushNow;
     private ChannelHandlerContext ctx;
+    private long timerDue;
     private long lastActivity = System.nanoTime();
+    /** When the client last opened the connection's window: progress for every stream waiting on it. */
+    private long lastConnectionWindowUpdate = lastActivity;
     private ScheduledFuture<?> idleTimer;
     private boolean draining;
+    private boolean reading;
+    private boolean flushScheduled;
 
-    Http2ConnectionFrontEnd(long idleNanos, long lingerNanos, long clientTimeoutNanos, String clientIp) {
+    Http2ConnectionFrontEnd(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder, Http2Settings initial,
+            ProxySettings settings, long idleNanos, long lingerNanos, long clientTimeoutNanos, String clientIp) {
+        super(decoder, encoder, initial, true, true); // GOAWAY and close decoupled: the drain below waits for streams
+        this.settings = settings;
         this.idleNanos = idleNanos;
         this.lingerNanos = lingerNanos;
         this.sweepNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(50),
                 Math.min(clientTimeoutNanos / 4, TimeUnit.SECONDS.toNanos(1)));
         this.clientIp = clientIp;
+        this.streamKey = connection().newKey();
+        decoder.frameListener(this);
+        encoder.flowController().listener(this);
+        connection().addListener(new Http2ConnectionAdapter() {
+            @Override
+            public void onStreamClosed(Http2Stream stream) {
+                Http2StreamFrontEnd s = stream.removeProperty(streamKey);
+                if (s != null) {
+                    s.closed();
+                    streamClosed(s);
+                }
+            }
+        });
     }
 
     /** The client's address, formatted once for all the connection's streams. */
@@ -48,13 +95,204 @@ final class Http2ConnectionFrontEnd extends ChannelInboundHandlerAdapter impleme
         return clientIp;
     }
 
+    ChannelHandlerContext ctx() {
+        return ctx;
+    }
+
+    long lastConnectionWindowUpdate() {
+        return lastConnectionWindowUpdate;
+    }
+
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
+        super.handlerAdded(ctx);
         scheduleIdleCheck(idleNanos);
     }
 
-    void streamOpened(Http2StreamFrontEnd stream) {
+    // ---------------------------------------------------------------- flushing
+
+    /** One flush per event-loop turn for all the connection's streams. */
+    void flushSoon() {
+        if (!reading && !flushScheduled) {
+            flushScheduled = true;
+            ctx.executor().execute(flushTask);
+        }
+    }
+
+    private void flushNow() {
+        flushScheduled = false;
+        flush(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        reading = true;
+        super.channelRead(ctx, msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        reading = false;
+        for (int i = 0; i < streams.size(); i++) {
+            streams.get(i).readComplete();
+        }
+        super.channelReadComplete(ctx); // flushes
+    }
+
+    // ---------------------------------------------------------------- frames from the client
+
+    @Override
+    public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding,
+            boolean endOfStream) throws Http2Exception {
+        Http2Stream stream = connection().stream(streamId);
+        if (stream == null) {
+            return; // closed meanwhile (reset by a codec check): nothing to answer
+        }
+        Http2StreamFrontEnd s = stream.getProperty(streamKey);
+        if (s == null) {
+            s = new Http2StreamFrontEnd(this, stream);
+            stream.setProperty(streamKey, s);
+            streamOpened(s);
+            s.onRequestHead(headers, endOfStream);
+        } else {
+            s.onTrailers(headers, endOfStream);
+        }
+    }
+
+    @Override
+    public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int streamDependency,
+            short weight, boolean exclusive, int padding, boolean endOfStream) throws Http2Exception {
+        onHeadersRead(ctx, streamId, headers, padding, endOfStream);
+    }
+
+    @Override
+    public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
+        Http2Stream stream = connection().stream(streamId);
+        Http2StreamFrontEnd s = stream == null ? null : stream.getProperty(streamKey);
+        if (s == null) {
+            return data.readableBytes() + padding;
+        }
+        return s.onData(data, padding, endOfStream);
+    }
+
+    @Override
+    public void onWindowUpdateRead(ChannelHandlerContext ctx, int streamId, int windowSizeIncrement) {
+        long now = System.nanoTime();
+        if (streamId == 0) {
+            lastConnectionWindowUpdate = now;
+            return;
+        }
+        Http2Stream stream = connection().stream(streamId);
+        Http2StreamFrontEnd s = stream == null ? null : stream.getProperty(streamKey);
+        if (s != null) {
+            s.touch(now);
+        }
+    }
+
+    @Override
+    public void onPriorityRead(ChannelHandlerContext ctx, int streamId, int streamDependency, short weight,
+            boolean exclusive) {
+    }
+
+    @Override
+    public void onRstStreamRead(ChannelHandlerContext ctx, int streamId, long errorCode) {
+        // the stream is closed by the codec; onStreamClosed ends its exchange
+    }
+
+    @Override
+    public void onSettingsAckRead(ChannelHandlerContext ctx) {
+    }
+
+    @Override
+    public void onSettingsRead(ChannelHandlerContext ctx, Http2Settings settings) {
+    }
+
+    @Override
+    public void onPingRead(ChannelHandlerContext ctx, long data) {
+    }
+
+    @Override
+    public void onPingAckRead(ChannelHandlerContext ctx, long data) {
+    }
+
+    @Override
+    public void onPushPromiseRead(ChannelHandlerContext ctx, int streamId, int promisedStreamId, Http2Headers headers,
+            int padding) {
+        // a server never receives one: the decoder refuses it first
+    }
+
+    @Override
+    public void onGoAwayRead(ChannelHandlerContext ctx, int lastStreamId, long errorCode, ByteBuf debugData) {
+    }
+
+    @Override
+    public void onUnknownFrame(ChannelHandlerContext ctx, byte frameType, int streamId, Http2Flags flags,
+            ByteBuf payload) {
+    }
+
+    /** A stream's window (or the connection's, or the socket's writability) changed. */
+    @Override
+    public void writabilityChanged(Http2Stream stream) {
+        Http2StreamFrontEnd s = stream.getProperty(streamKey);
+        if (s != null) {
+            s.writabilityChanged();
+        }
+    }
+
+    /**
+     * A stream error the codec found (content-length against DATA, a malformed field it checks itself):
+     * the stream's exchange is given up, then Netty resets the stream with the error's code.
+     */
+    @Override
+    protected void onStreamError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
+            Http2Exception.StreamException http2Ex) {
+        Http2Stream stream = connection().stream(http2Ex.streamId());
+        Http2StreamFrontEnd s = stream == null ? null : stream.getProperty(streamKey);
+        if (s != null) {
+            s.streamError(http2Ex);
+        }
+        super.onStreamError(ctx, outbound, cause, http2Ex);
+    }
+
+    boolean isWritable(Http2Stream stream) {
+        return encoder().flowController().isWritable(stream);
+    }
+
+    /** Response bytes queued for the stream behind its window, the connection's or the socket. */
+    boolean hasPending(Http2Stream stream) {
+        return encoder().flowController().hasFlowControlled(stream);
+    }
+
+    /** Request bytes the stream's exchange has taken: the client may send as many more. */
+    void consumed(Http2Stream stream, int bytes) {
+        if (bytes > 0 && stream.state() != Http2Stream.State.CLOSED) {
+            try {
+                decoder().flowController().consumeBytes(stream, bytes);
+            } catch (Http2Exception e) {
+                onError(ctx, true, e);
+            }
+            flushSoon(); // the WINDOW_UPDATE
+        }
+    }
+
+    /** Frames queued behind the flow controller go to the socket's buffer now, without a flush. */
+    void writePending() {
+        try {
+            encoder().flowController().writePendingBytes();
+        } catch (Http2Exception e) {
+            onError(ctx, true, e);
+        }
+    }
+
+    void reset(Http2Stream stream, Http2Error error) {
+        resetStream(ctx, stream.id(), error.code(), ctx.newPromise());
+        flushSoon();
+    }
+
+    // ---------------------------------------------------------------- the connection's own life
+
+    private void streamOpened(Http2StreamFrontEnd stream) {
         streams.add(stream);
         if (idleTimer != null && timerDue - System.nanoTime() > sweepNanos) {
             idleTimer.cancel(false); // idle until now: the streams need the sweep sooner
@@ -62,7 +300,7 @@ final class Http2ConnectionFrontEnd extends ChannelInboundHandlerAdapter impleme
         }
     }
 
-    void streamClosed(Http2StreamFrontEnd stream) {
+    private void streamClosed(Http2StreamFrontEnd stream) {
         streams.remove(stream);
         lastActivity = System.nanoTime();
         if (draining && streams.isEmpty()) {
@@ -71,7 +309,7 @@ final class Http2ConnectionFrontEnd extends ChannelInboundHandlerAdapter impleme
     }
 
     @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt == Drain.INSTANCE) {
             log.debug("{}: draining, GOAWAY sent; {} streams may finish", ctx.channel(), streams.size());
             goAway();
@@ -79,7 +317,7 @@ final class Http2ConnectionFrontEnd extends ChannelInboundHandlerAdapter impleme
             log.debug("{}: client shut its side; closing with {} streams", ctx.channel(), streams.size());
             ctx.close();
         } else {
-            ctx.fireUserEventTriggered(evt);
+            super.userEventTriggered(ctx, evt);
         }
     }
 
@@ -89,7 +327,11 @@ final class Http2ConnectionFrontEnd extends ChannelInboundHandlerAdapter impleme
             return;
         }
         draining = true;
-        ctx.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR)).addListener(f -> {
+        ChannelPromise sent = ctx.newPromise();
+        goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER,
+                sent);
+        flush(ctx);
+        sent.addListener(f -> {
             if (!f.isSuccess()) {
                 ctx.close();
             } else if (streams.isEmpty()) {
@@ -108,6 +350,7 @@ final class Http2ConnectionFrontEnd extends ChannelInboundHandlerAdapter impleme
             ctx.close();
             return;
         }
+        flush(ctx);
         duplex.shutdownOutput();
         ctx.executor().schedule(() -> {
             ctx.close();
@@ -115,18 +358,21 @@ final class Http2ConnectionFrontEnd extends ChannelInboundHandlerAdapter impleme
     }
 
     @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // The codec has answered it already (GOAWAY or RST_STREAM); Http2Guard logged protections.
-        log.debug("{}: HTTP/2 connection: {}", ctx.channel(), cause.toString());
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+        if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+            super.exceptionCaught(ctx, cause); // GOAWAY or RST_STREAM; Http2Guard logged protections
+        } else {
+            log.debug("{}: HTTP/2 connection: {}", ctx.channel(), cause.toString());
+        }
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         if (idleTimer != null) {
             idleTimer.cancel(false);
             idleTimer = null;
         }
-        ctx.fireChannelInactive();
+        super.channelInactive(ctx); // closes every stream: their exchanges learn the client left
     }
 
     private void scheduleIdleCheck(long delayNanos) {

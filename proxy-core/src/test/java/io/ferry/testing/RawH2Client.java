@@ -79,6 +79,7 @@ public final class RawH2Client implements AutoCloseable {
         this.socket = socket;
         this.out = socket.getOutputStream();
         socket.setSoTimeout(0);
+        socket.setTcpNoDelay(true);
         out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         ByteArrayOutputStream s = new ByteArrayOutputStream();
         settings.forEach((id, value) -> {
@@ -151,8 +152,9 @@ public final class RawH2Client implements AutoCloseable {
         byte[] head = {(byte) (payload.length >> 16), (byte) (payload.length >> 8), (byte) payload.length,
                 (byte) type, (byte) flags, (byte) (stream >> 24), (byte) (stream >> 16), (byte) (stream >> 8),
                 (byte) stream};
-        out.write(head);
-        out.write(payload);
+        byte[] frame = java.util.Arrays.copyOf(head, head.length + payload.length);
+        System.arraycopy(payload, 0, frame, head.length, payload.length);
+        out.write(frame); // one write: no Nagle wait between a frame's head and its payload
         out.flush();
     }
 

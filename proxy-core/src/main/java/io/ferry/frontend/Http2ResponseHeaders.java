@@ -1,0 +1,84 @@
+package io.ferry.frontend;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.AsciiString;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A response head or trailers as the exchange made them, as HTTP/2 fields: names lower-cased, and the
+ * connection-specific fields HTTP/2 forbids left out (RFC 9113 §8.2.2).
+ */
+final class Http2ResponseHeaders {
+    private static final FastThreadLocal<HashMap<CharSequence, AsciiString>> LOWER_CASE_NAMES =
+            new FastThreadLocal<>() {
+                @Override
+                protected HashMap<CharSequence, AsciiString> initialValue() {
+                    return new HashMap<>();
+                }
+            };
+    /** The exchange has removed hop-by-hop fields; Ferry's own answers may still carry these. */
+    private static final Set<AsciiString> CONNECTION_SPECIFIC = Set.of(HttpHeaderNames.CONNECTION,
+            HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_CONNECTION, HttpHeaderNames.TRANSFER_ENCODING,
+            HttpHeaderNames.UPGRADE, HttpHeaderNames.TE);
+
+    private Http2ResponseHeaders() {
+    }
+
+    /** :status and the fields. */
+    static Http2Headers head(HttpResponse res) {
+        HttpHeaders in = res.headers();
+        DefaultHttp2Headers out = new DefaultHttp2Headers(false, in.size() + 1);
+        out.status(res.status().codeAsText());
+        return fields(in, out);
+    }
+
+    /** An interim response without fields (100 Continue). */
+    static Http2Headers status(HttpResponseStatus status) {
+        return new DefaultHttp2Headers(false, 1).status(status.codeAsText());
+    }
+
+    static Http2Headers trailers(HttpHeaders in) {
+        return fields(in, new DefaultHttp2Headers(false, in.size()));
+    }
+
+    private static Http2Headers fields(HttpHeaders in, Http2Headers out) {
+        Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence();
+        while (it.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> field = it.next();
+            AsciiString name = lowerCase(field.getKey());
+            if (!CONNECTION_SPECIFIC.contains(name)) {
+                out.add(name, field.getValue());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * HTTP/2 field names are lower case. Names parsed from an upstream response are Strings: their
+     * lower-cased form is kept per thread, so the usual few dozen names cost a map lookup, not two copies.
+     */
+    private static AsciiString lowerCase(CharSequence name) {
+        if (name instanceof AsciiString ascii) {
+            return ascii.toLowerCase();
+        }
+        HashMap<CharSequence, AsciiString> names = LOWER_CASE_NAMES.get();
+        AsciiString lower = names.get(name);
+        if (lower == null) {
+            lower = AsciiString.of(name).toLowerCase();
+            if (names.size() >= 512) {
+                names.clear(); // bounded: a client of odd field names cannot grow it
+            }
+            names.put(name.toString(), lower);
+        }
+        return lower;
+    }
+}
