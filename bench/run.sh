@@ -221,6 +221,7 @@ url[ferry-base]=http://127.0.0.1:18093;       host[ferry-base]=origin.bench
 url[ferry-base-cache]=http://127.0.0.1:18095; host[ferry-base-cache]=cache.bench
 url[ferry-base-fcgi]=http://127.0.0.1:18097;  host[ferry-base-fcgi]=php.bench
 url[ferry-base-slow]=http://127.0.0.1:18097;  host[ferry-base-slow]=php-slow.bench
+url[ferry-base-h2]=http://127.0.0.1:18093
 # HTTP/2 with prior knowledge: Ferry's proxy listener speaks both protocols.
 url[haproxy-h2]=http://127.0.0.1:18088; url[nginx-h2]=http://127.0.0.1:18089; url[ferry-h2]=http://127.0.0.1:18083
 h2s="haproxy-h2 nginx-h2 ferry-h2"
@@ -228,7 +229,7 @@ proxies="origin haproxy nginx ferry"; caches="varnish ferry-cache"; fcgis="nginx
 slows="nginx-slow ferry-slow ferry-slow-tuned"
 if [[ -n "${BASELINE_JAR:-}" ]]; then
   proxies="$proxies ferry-base"; caches="$caches ferry-base-cache"; fcgis="$fcgis ferry-base-fcgi"
-  slows="$slows ferry-base-slow"
+  slows="$slows ferry-base-slow"; h2s="$h2s ferry-base-h2"
 fi
 
 for c in $proxies $caches; do

@@ -11,8 +11,9 @@ import java.net.InetSocketAddress;
 import javax.net.ssl.SSLSession;
 
 /**
- * What a front end answers about its client's connection — the same for an HTTP/1.1 connection and an
- * HTTP/2 stream, whose connection is its parent channel: addresses (the PROXY protocol's, if any), TLS.
+ * What a channel-handler front end answers about its client's connection: addresses (the PROXY
+ * protocol's, if any), TLS. (HTTP/2 streams are not handlers; {@link Http2StreamFrontEnd} answers the
+ * same from its connection's channel.)
  */
 abstract class ClientFrontEnd extends ChannelInboundHandlerAdapter implements ClientStream {
     protected final ProxySettings settings;
@@ -23,7 +24,7 @@ abstract class ClientFrontEnd extends ChannelInboundHandlerAdapter implements Cl
         this.settings = settings;
     }
 
-    /** The client's TCP connection: this handler's channel, or an HTTP/2 stream's parent. */
+    /** The client's TCP connection. */
     abstract Channel clientChannel();
 
     @Override
