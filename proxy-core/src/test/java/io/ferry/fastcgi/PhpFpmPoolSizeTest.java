@@ -28,7 +28,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * children come each round, and rounds repeat, so a request left in the backlog behind an idle kept
  * connection would wait until timeouts.server (a 504) instead. Four io threads: with max-conns, a connection kept
  * idle on one event loop holds a child that a request on another loop needs, and Ferry closes it
- * rather than open a connection php-fpm cannot serve.
+ * rather than open a connection php-fpm cannot serve. A round that cannot meet (a dynamic or ondemand pool
+ * still growing) ends at one deadline for all its requests, so those queued behind it answer at once and
+ * no client waits longer than a round.
  */
 @Tag("external")
 class PhpFpmPoolSizeTest {
@@ -41,7 +43,9 @@ class PhpFpmPoolSizeTest {
             @mkdir($dir, 0777, true);
             touch($dir . '/' . getmypid() . '-' . uniqid());
             $want = (int) $_GET['n'];
-            $deadline = microtime(true) + 3; // a round's bound: php-fpm may still be starting children
+            // the round's deadline, not the request's: requests queued in php-fpm's backlog behind a round
+            // that cannot meet (a pool still starting children) answer at once once it has passed
+            $deadline = ((int) $_GET['until']) / 1000;
             do {
                 $inside = count(scandir($dir)) - 2;
                 if ($inside >= $want) {
@@ -76,11 +80,12 @@ class PhpFpmPoolSizeTest {
      */
     private static void allChildrenAtOnce(FerryHarness ferry, String name, int children, int clients) throws Exception {
         List<String> seen = new ArrayList<>();
-        for (int round = 0; round < 15; round++) {
+        for (int round = 0; round < 25; round++) {
             String id = name + round;
+            long until = System.currentTimeMillis() + 3_000; // php-fpm may still be starting children
             List<String> bodies = concurrently(clients, () -> {
                 try (RawClient c = new RawClient(ferry.port())) {
-                    c.send("GET /barrier.php?round=" + id + "&n=" + children + " HTTP/1.1\r\nHost: t\r\n\r\n");
+                    c.send("GET /barrier.php?round=" + id + "&n=" + children + "&until=" + until + " HTTP/1.1\r\nHost: t\r\n\r\n");
                     RawClient.Response r = c.read();
                     assertEquals(200, r.status(), "no 5xx: " + r.bodyText());
                     return r.bodyText();
