@@ -5,7 +5,7 @@ package io.ferry.frontend;
  * stream alike: anything it sends ({@link #touch}), progress on what it has to take, and — while a
  * response is under way with nothing pending — the server's silence, which is timeouts.server's business.
  */
-final class ClientActivity {
+class ClientActivity {
     private long lastActivity;
     private long lastPending = -1;
 

@@ -24,15 +24,21 @@ public final class FrontEnds {
     private FrontEnds() {
     }
 
-    /** The handler that decides the protocol, after TLS (if any) and the request-head timeout. */
+    /**
+     * The handler that decides the protocol, after TLS (if any) and, while it is being decided, the
+     * request-head timeout; a cleartext listener of one protocol gets that protocol's handlers at once.
+     */
     public static void addProtocolSelection(ChannelPipeline p, ProxySettings settings, ListenerConfig listener,
             FerryConfig config) {
         var timeouts = config.timeouts();
-        p.addLast(HEAD_TIMEOUT, new RequestHeadTimeout(timeouts.httpKeepAlive().toNanos(),
-                timeouts.httpRequest().toNanos()));
+        boolean detect = listener.isTls() || listener.speaksHttp1() && listener.speaksHttp2();
+        if (detect) {
+            p.addLast(HEAD_TIMEOUT, new RequestHeadTimeout(timeouts.httpKeepAlive().toNanos(),
+                    timeouts.httpRequest().toNanos()));
+        }
         if (listener.isTls()) {
             p.addLast("alpn", new AlpnSelector(settings, listener));
-        } else if (listener.speaksHttp1() && listener.speaksHttp2()) {
+        } else if (detect) {
             p.addLast("preface", new PrefaceDetector(settings));
         } else if (listener.speaksHttp2()) {
             http2(p, settings, config);
@@ -41,9 +47,16 @@ public final class FrontEnds {
         }
     }
 
-    /** HTTP/1.1: the lean codec (line, header and framing checks; fields kept as received), chunked file writes on TLS, the front end. */
+    /**
+     * HTTP/1.1: the lean codec (line, header and framing checks; fields kept as received), chunked file
+     * writes on TLS, the front end with the connection's one timer. As few handlers as that: each costs
+     * every idle keepalive connection a context.
+     */
     static void http1(ChannelPipeline p, ProxySettings settings, FerryConfig config) {
         RequestHeadTimeout headTimeout = (RequestHeadTimeout) p.get(HEAD_TIMEOUT);
+        if (headTimeout != null) {
+            p.remove(headTimeout); // the front end's own timer carries its wait on
+        }
         p.addLast("http", new Http1ServerCodec(config.limits().maxRequestLine(), config.limits().maxHeaderSize()));
         if (settings.tls()) {
             p.addLast("chunked", new ChunkedWriteHandler()); // static files go through TLS in chunks

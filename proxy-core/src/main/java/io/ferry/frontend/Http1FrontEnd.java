@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * pipelined request waiting its turn, or whatever the exchange cannot take now, see
  * {@link Exchange#wantsInput}). An ordinary exchange changes nothing, so costs no epoll_ctl.
  */
-public final class Http1FrontEnd extends ClientFrontEnd implements ClientTimer.Owner {
+public final class Http1FrontEnd extends ClientFrontEnd implements ConnectionTimer.Owner {
     private static final Logger log = LoggerFactory.getLogger(Http1FrontEnd.class);
 
     private enum State {
@@ -61,10 +61,16 @@ public final class Http1FrontEnd extends ClientFrontEnd implements ClientTimer.O
         CLOSING
     }
 
-    private final RequestHeadTimeout headTimeout;
-    private ClientTimer clientTimer;
-    /** Decoded inbound messages not yet handed on: the rest of a pipelined batch. */
-    private final ArrayDeque<Object> inbound = new ArrayDeque<>(4);
+    /** The wait begun before the protocol was known, until the timer takes it over; or null. */
+    private RequestHeadTimeout headTimeout;
+    private ConnectionTimer timer;
+    /**
+     * Decoded inbound messages not yet handed on (the rest of a pipelined batch), oldest first: the first
+     * in a field, the others in a deque made only for a client that sends ahead, so an idle connection
+     * keeps no collection.
+     */
+    private Object heldFirst;
+    private ArrayDeque<Object> heldRest;
     private String clientIp;
     private State state = State.IDLE;
     private Exchange exchange;
@@ -94,7 +100,7 @@ public final class Http1FrontEnd extends ClientFrontEnd implements ClientTimer.O
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        clientTimer = new ClientTimer(ctx, this);
+        timer = new ConnectionTimer(ctx, this, settings.runtime().get().config.timeouts());
         if (ctx.channel().isActive()) {
             activate(); // added after TLS and protocol selection
         }
@@ -109,7 +115,12 @@ public final class Http1FrontEnd extends ClientFrontEnd implements ClientTimer.O
     private void activate() {
         if (clientIp == null) {
             clientIp = FrontEnds.clientIp(ctx.channel());
-            headTimeout.awaitRequest();
+            if (headTimeout != null) {
+                headTimeout.handOver(timer);
+                headTimeout = null;
+            } else {
+                timer.awaitRequest();
+            }
         }
     }
 
@@ -120,14 +131,15 @@ public final class Http1FrontEnd extends ClientFrontEnd implements ClientTimer.O
             return;
         }
         inClientRead = true;
-        clientTimer.touch();
-        inbound.add(msg);
+        timer.touch();
+        hold(msg);
         dispatchInbound();
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         inClientRead = false;
+        timer.bytesRead(); // the first bytes of a head that is not complete yet start its deadline
         if (exchange != null) {
             exchange.flushUpstream();
         }
@@ -149,7 +161,7 @@ public final class Http1FrontEnd extends ClientFrontEnd implements ClientTimer.O
         if (ex != null) {
             ex.clientClosed();
         }
-        clientTimer.cancel();
+        timer.stop();
         releaseInbound();
         ctx.fireChannelInactive();
     }
@@ -180,7 +192,7 @@ public final class Http1FrontEnd extends ClientFrontEnd implements ClientTimer.O
     /** Shutdown: close when idle, else after the response in flight, which is then the last. */
     private void drain() {
         draining = true;
-        if (state == State.IDLE && inbound.isEmpty()) {
+        if (state == State.IDLE && heldFirst == null) {
             state = State.CLOSING;
             ctx.close();
         }
@@ -202,16 +214,16 @@ public final class Http1FrontEnd extends ClientFrontEnd implements ClientTimer.O
 
     /** Hands queued messages on while the state allows: a head when idle, body parts of the current request. */
     private void dispatchInbound() {
-        while (!inbound.isEmpty()) {
+        while (heldFirst != null) {
             if (state == State.IDLE) {
-                Object msg = inbound.poll();
+                Object msg = nextHeld();
                 if (msg instanceof HttpRequest req) {
                     onRequestHead(req);
                 } else {
                     ReferenceCountUtil.release(msg);
                 }
             } else if ((state == State.EXCHANGE || state == State.DISCARDING) && !requestDone) {
-                Object msg = inbound.poll();
+                Object msg = nextHeld();
                 if (msg instanceof HttpContent content) {
                     onRequestContent(content);
                 } else {
@@ -228,9 +240,8 @@ public final class Http1FrontEnd extends ClientFrontEnd implements ClientTimer.O
     }
 
     private void onRequestHead(HttpRequest req) {
-        headTimeout.headReceived();
         ProxyRuntime runtime = settings.runtime().get();
-        clientTimer.start(runtime.config.timeouts().client().toNanos());
+        timer.exchangeStarted();
         keepAlive = HttpUtil.isKeepAlive(req);
         http10 = req.protocolVersion().minorVersion() == 0;
         headRequest = req.method() == HttpMethod.HEAD;
@@ -292,13 +303,30 @@ public final class Http1FrontEnd extends ClientFrontEnd implements ClientTimer.O
                 ctx.close();
                 return;
             }
-            headTimeout.awaitRequest();
+            timer.awaitRequest();
         }
+    }
+
+    private void hold(Object msg) {
+        if (heldFirst == null) {
+            heldFirst = msg;
+        } else {
+            if (heldRest == null) {
+                heldRest = new ArrayDeque<>(4);
+            }
+            heldRest.add(msg);
+        }
+    }
+
+    private Object nextHeld() {
+        Object msg = heldFirst;
+        heldFirst = heldRest == null ? null : heldRest.poll();
+        return msg;
     }
 
     private void releaseInbound() {
         Object msg;
-        while ((msg = inbound.poll()) != null) {
+        while ((msg = nextHeld()) != null) {
             ReferenceCountUtil.release(msg);
         }
     }
@@ -309,7 +337,7 @@ public final class Http1FrontEnd extends ClientFrontEnd implements ClientTimer.O
      * Reading on also notices a client that leaves.
      */
     private void updateClientRead() {
-        boolean read = (inbound.isEmpty() || state == State.LINGERING) && switch (state) {
+        boolean read = (heldFirst == null || state == State.LINGERING) && switch (state) {
             case IDLE, DISCARDING, LINGERING -> true;
             case EXCHANGE -> exchange.wantsInput();
             case CLOSING -> false;
@@ -472,13 +500,12 @@ public final class Http1FrontEnd extends ClientFrontEnd implements ClientTimer.O
     public Channel becomeTunnel(Channel upstream, long idleTimeoutNanos) {
         exchange = null;
         state = State.CLOSING;
-        clientTimer.cancel();
+        timer.stop();
         ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, ctx.voidPromise());
         Channel client = ctx.channel();
         ChannelPipeline cp = client.pipeline();
         cp.replace(this, "tunnel", new TunnelHandler(upstream));
         cp.addBefore("tunnel", "tunnel-idle", new IdleStateHandler(0, 0, idleTimeoutNanos, TimeUnit.NANOSECONDS));
-        cp.remove("head-timeout");
         cp.remove("http");
         releaseInbound();
         return client;
@@ -501,7 +528,7 @@ public final class Http1FrontEnd extends ClientFrontEnd implements ClientTimer.O
     // ---------------------------------------------------------------- client inactivity
 
     @Override
-    public boolean timerArmed() {
+    public boolean exchangeTimed() {
         return state == State.EXCHANGE || state == State.DISCARDING;
     }
 

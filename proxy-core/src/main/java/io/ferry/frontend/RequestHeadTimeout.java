@@ -12,11 +12,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Times the wait for a request head, in front of the HTTP decoder so it sees raw bytes: while the
- * connection is idle between requests {@code timeout.http-keep-alive} runs until the first byte
- * arrives; from that byte {@code timeout.http-request} runs until the whole head is decoded.
- * A slowloris client trickling header bytes gets 408 and is closed; an idle keepalive connection is
- * closed silently.
+ * Times a new connection until its protocol is known (a TLS handshake, ALPN, or the first bytes that tell
+ * HTTP/2's preface from HTTP/1.1), as the wait for its first request head: {@code timeouts.http-keep-alive}
+ * until the first byte arrives, then {@code timeouts.http-request}. A slowloris client trickling bytes
+ * gets 408 and is closed; an idle connection is closed silently. The protocol's front end then takes the
+ * wait over ({@link ConnectionTimer} for HTTP/1.1) and this handler leaves the pipeline.
  */
 public final class RequestHeadTimeout extends ChannelInboundHandlerAdapter implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(RequestHeadTimeout.class);
@@ -44,13 +44,17 @@ public final class RequestHeadTimeout extends ChannelInboundHandlerAdapter imple
         this.ctx = ctx;
     }
 
-    /** The connection is waiting for its next request. */
-    void awaitRequest() {
+    private void awaitRequest() {
         arm(Phase.AWAITING_FIRST_BYTE, keepAliveNanos);
     }
 
-    /** A whole request head was decoded. */
-    void headReceived() {
+    /** Hands the wait in progress to the HTTP/1.1 connection's timer, which carries it on. */
+    void handOver(ConnectionTimer timer) {
+        switch (phase) {
+            case AWAITING_FIRST_BYTE -> timer.continueWait(ConnectionTimer.Wait.FIRST_BYTE, deadline);
+            case READING_HEAD -> timer.continueWait(ConnectionTimer.Wait.HEAD, deadline);
+            case OFF -> timer.awaitRequest();
+        }
         phase = Phase.OFF;
     }
 

@@ -6,12 +6,16 @@ import io.ferry.exchange.ProxySettings;
 import io.ferry.config.ListenerConfig;
 import io.ferry.frontend.FrontEnds;
 import io.ferry.frontend.ProxyProtocolReceiver;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.MaxMessagesRecvByteBufAllocator;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 
 /**
- * The client pipeline of one listener, top to bottom: connection count/limit → PROXY protocol header (when
+ * The client pipeline of one listener, once the connection is counted in (global.max-connections), top to
+ * bottom: PROXY protocol header (when
  * the listener expects one) → TLS (https listeners) →
  * request-head timeouts → the protocol's handlers ({@link FrontEnds}): for HTTP/1.1 its codec and the
  * front end that runs one exchange at a time; for HTTP/2 the frame codec and one front end per stream.
@@ -25,6 +29,12 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
     /** The listener as bound; a reload that renames it leaves this one as it was. */
     private final ProxyRuntime.Listener fallback;
 
+    /**
+     * One receive-size policy for all connections (each keeps its own handle): Netty gives every channel
+     * an allocator object of its own, which an idle keepalive connection would carry for nothing.
+     */
+    private volatile RecvByteBufAllocator sharedRecvAllocator;
+
     ClientChannelInitializer(ClientConnections connections, ProxySettings settings, ListenerConfig listener) {
         this.connections = connections;
         this.settings = settings;
@@ -35,8 +45,11 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
     protected void initChannel(SocketChannel ch) {
         ProxyRuntime runtime = settings.runtime().get();
         FerryConfig config = runtime.config;
+        if (!connections.admit(ch)) {
+            return;
+        }
+        shareRecvAllocator(ch);
         ChannelPipeline p = ch.pipeline();
-        p.addLast("connections", connections);
         ProxyRuntime.Listener current = runtime.listener(settings.listener());
         ProxyRuntime.Listener listener = current != null ? current : fallback;
         if (listener.config().proxyProtocol()) {
@@ -46,5 +59,20 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
             p.addLast("tls", runtime.tls.get(settings.listener()).newHandler(ch.alloc()));
         }
         FrontEnds.addProtocolSelection(p, settings, listener.config(), config);
+    }
+
+    private void shareRecvAllocator(SocketChannel ch) {
+        RecvByteBufAllocator shared = sharedRecvAllocator;
+        if (shared == null) {
+            RecvByteBufAllocator own = ch.config().getRecvByteBufAllocator();
+            if (!(own instanceof AdaptiveRecvByteBufAllocator adaptive)) {
+                return; // configured otherwise: left alone
+            }
+            // the same policy as the channel's default, its messages-per-read included
+            shared = new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(
+                    ((MaxMessagesRecvByteBufAllocator) adaptive).maxMessagesPerRead());
+            sharedRecvAllocator = shared;
+        }
+        ch.config().setRecvByteBufAllocator(shared);
     }
 }

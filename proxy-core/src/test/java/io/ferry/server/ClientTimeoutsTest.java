@@ -28,6 +28,30 @@ class ClientTimeoutsTest {
         }
     }
 
+    /**
+     * The second request of a connection, on a listener that speaks only HTTP/1.1 (no protocol detection in
+     * front): its head is timed from its first byte by the connection's one timer, and answered by
+     * timeouts.http-request although the keepalive wait before it is far longer (RawClient gives up
+     * after 15 s, so a 408 that waited for the keepalive wait fails here).
+     */
+    @Test
+    void slowSecondRequestHeadGets408WhateverTheKeepAliveWait() throws Exception {
+        try (TestOrigin origin = TestOrigin.echoUri();
+             FerryHarness ferry = FerryHarness.proxyTo("""
+                     listeners = [ { name = http, bind = "127.0.0.1", port = 0, protocols = [ "http/1.1" ] } ]
+                     timeouts { http-request = 300ms, http-keep-alive = 60s, client = 60s }
+                     """, origin.port());
+             RawClient client = new RawClient(ferry.port())) {
+            client.send("GET /first HTTP/1.1\r\nHost: t\r\n\r\n");
+            assertEquals(200, client.read().status());
+            client.send("GET /second HTTP/1.1\r\nHost: t\r\n");
+            RawClient.Response r = client.read();
+            assertEquals(408, r.status());
+            assertTrue(client.closedByPeer());
+            assertEquals(1, origin.requests().size(), "only the first request was forwarded");
+        }
+    }
+
     @Test
     void idleKeepAliveConnectionIsClosed() throws Exception {
         try (TestOrigin origin = TestOrigin.echoUri();
