@@ -40,6 +40,11 @@ public final class LogFormat {
         String cacheStatus();
 
         String host();
+
+        /** The request ID (rules.request-id), or null. */
+        default String requestId() {
+            return null;
+        }
     }
 
     private static final DateTimeFormatter CLF_TIME =
@@ -50,7 +55,7 @@ public final class LogFormat {
         METHOD("request_method"), URI("request_uri"), PROTOCOL("server_protocol"), STATUS("status"),
         BYTES("body_bytes_sent"), REFERER("http_referer"), USER_AGENT("http_user_agent"), HOST("host"),
         UPSTREAM("upstream_addr"), UPSTREAM_TIME("upstream_response_time"), REQUEST_TIME("request_time"),
-        CACHE("cache_status");
+        CACHE("cache_status"), REQUEST_ID("request_id");
 
         final String name;
 
@@ -121,6 +126,7 @@ public final class LogFormat {
                 case UPSTREAM_TIME -> seconds(sb, e.upstream() == null ? -1 : e.upstreamNanos());
                 case REQUEST_TIME -> seconds(sb, e.totalNanos());
                 case CACHE -> dashIfNull(sb, e.cacheStatus());
+                case REQUEST_ID -> dashIfNull(sb, e.requestId());
             }
         }
         return sb.toString();

@@ -121,8 +121,9 @@ public final class ConfigLoader {
             AccessLogConfig accessLog = accessLog(ferry.section("access-log"));
             DemoConfig demo = demo(ferry.section("demo"));
             RealIpConfig realIp = ferry.has("real-ip") ? realIp(ferry.section("real-ip")) : null;
+            RulesConfig rules = new RulesReader(baseDir, backends.keySet()).read(ferry.section("rules"));
             return new FerryConfig(source, global, List.copyOf(listeners), timeouts, limits, http2,
-                    Map.copyOf(backends), List.copyOf(routes), cache, admin, accessLog, demo, realIp, rendered);
+                    Map.copyOf(backends), List.copyOf(routes), cache, admin, accessLog, demo, realIp, rules, rendered);
         }
 
         private static RealIpConfig realIp(Section s) {

@@ -23,5 +23,6 @@ public record FerryConfig(
         AccessLogConfig accessLog,
         DemoConfig demo,
         RealIpConfig realIp,
+        RulesConfig rules,
         String rendered) {
 }

@@ -167,8 +167,9 @@ final class Section {
         if (!has(key)) {
             return defaultValue;
         }
-        if (config.getValue(key).valueType() == ConfigValueType.STRING) {
-            return List.of(config.getString(key));
+        if (config.getValue(key).valueType() != ConfigValueType.LIST
+                && config.getValue(key).valueType() != ConfigValueType.OBJECT) {
+            return List.of(config.getString(key)); // one value: a string, or a number such as a status code
         }
         try {
             return config.getStringList(key);

@@ -102,6 +102,14 @@ public final class Exchange {
         return listener;
     }
 
+    /** The request as the rule engine sees it, made on first use. */
+    RuleFacts ruleFacts() {
+        if (ctx.ruleFacts == null) {
+            ctx.ruleFacts = new RuleFacts(this, ctx);
+        }
+        return ctx.ruleFacts;
+    }
+
     String peerIp() {
         return peerIp;
     }
@@ -361,8 +369,22 @@ public final class Exchange {
     private static final io.netty.util.AsciiString STRICT_TRANSPORT_SECURITY =
             io.netty.util.AsciiString.cached("strict-transport-security");
 
-    /** Strict-Transport-Security on a TLS listener that sets it, unless the origin chose its own. */
+    /**
+     * What every response head gets on its way to the client, whoever made it (backend, cache, file,
+     * Ferry): the request ID echoed, then the response rules (rules.response).
+     */
+    private void applyResponseRules(HttpResponse response) {
+        if (ctx.requestId != null && runtime.requestId.echo()) {
+            response.headers().set(runtime.requestId.header(), ctx.requestId);
+        }
+        if (!runtime.responseRules.isEmpty() && ctx.method != null && ctx.uri != null) {
+            runtime.responseRules.apply(ruleFacts(), ruleFacts().response(response), response.headers());
+        }
+    }
+
+    /** Strict-Transport-Security on a TLS listener that sets it, unless the origin chose its own; the response rules. */
     void addEdgeHeaders(HttpResponse response) {
+        applyResponseRules(response);
         if (client.tls()) {
             String hsts = listener.hsts();
             if (hsts != null && !response.headers().contains(STRICT_TRANSPORT_SECURITY)) {

@@ -19,6 +19,10 @@ final class ExchangeRecord implements LogFormat.Exchange {
     private String referer;
     private String userAgent;
     String route;
+    /** The request rule that answered, or null. */
+    String rule;
+    /** The request's ID (rules.request-id), or null. */
+    String requestId;
     String backend;
     int status;
     long bytesSent;
@@ -62,6 +66,11 @@ final class ExchangeRecord implements LogFormat.Exchange {
         if (settings.accessLog() != null) {
             settings.accessLog().log(settings.logFormat().format(this));
         }
+    }
+
+    @Override
+    public String requestId() {
+        return requestId;
     }
 
     @Override

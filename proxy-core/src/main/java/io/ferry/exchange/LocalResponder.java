@@ -16,7 +16,7 @@ final class LocalResponder implements Responder {
 
     @Override
     public void respond(Exchange ex) {
-        FullHttpResponse res = ErrorResponses.create(ex.client.alloc(), status, false);
+        FullHttpResponse res = ErrorResponses.create(ex.client.alloc(), status, false, ex.runtime.config.rules().errorPages());
         ex.record.bytesSent = res.content().readableBytes();
         ex.sendFull(res, mustClose);
     }

@@ -5,6 +5,9 @@ import io.ferry.config.FerryConfig;
 import io.ferry.config.ListenerConfig;
 import io.ferry.config.TlsConfig;
 import io.ferry.config.RouteConfig;
+import io.ferry.config.RulesConfig;
+import io.ferry.rules.RequestRuleSet;
+import io.ferry.rules.ResponseRuleSet;
 import io.ferry.http.ForwardedHeaders;
 import io.ferry.http.RealIp;
 import io.ferry.route.Router;
@@ -33,12 +36,16 @@ public final class ProxyRuntime {
     /** Some listener asks for client certificates: X-Client-Cert-Subject is Ferry's to set, on every listener. */
     final boolean clientCertificates;
     private final Map<String, Listener> listeners;
+    /** rules.request and rules.response, compiled; empty sets cost one check per request. */
+    final RequestRuleSet requestRules;
+    final ResponseRuleSet responseRules;
+    final RulesConfig.RequestId requestId;
     /**
      * The way in, in order: each phase may answer, make the exchange wait, or let the next run; after the
      * last the origin gets the request. A new request rule is one phase in this list.
      */
     final RequestPhase[] requestPhases = {
-        new ClientIdentityPhase(), new ValidationPhase(), new RoutingPhase(), new InvalidationPhase(),
+        new ClientIdentityPhase(), new ValidationPhase(), new RequestIdPhase(), new RulesPhase(), new RoutingPhase(), new InvalidationPhase(),
         new CachePolicyPhase(), new FastCgiMappingPhase(), new CacheLookupPhase()
     };
     /** The way out, in order, for an origin's response. */
@@ -67,6 +74,9 @@ public final class ProxyRuntime {
             byName.put(l.name(), Listener.of(l));
         }
         this.listeners = Map.copyOf(byName);
+        this.requestRules = RequestRuleSet.compile(config.rules().request(), config.rules().maps());
+        this.responseRules = ResponseRuleSet.compile(config.rules().response(), config.rules().maps());
+        this.requestId = config.rules().requestId();
         this.clientCertificates = byName.values().stream().anyMatch(Listener::verifiesClients);
     }
 

@@ -31,6 +31,12 @@ final class RequestContext {
     CharSequence hashKey;
     /** {@link RoutingPhase}: the protocol of an Upgrade the backend allows, or null. */
     CharSequence upgradeProtocol;
+    /** {@link RequestIdPhase}: this request's ID, or null when request IDs are off. */
+    String requestId;
+    /** {@link RulesPhase}: the backend a use-backend rule chose, or null. */
+    String ruleBackend;
+    /** The request as rules see it, made on first use ({@link Exchange#ruleFacts}). */
+    RuleFacts ruleFacts;
     /** {@link FastCgiMappingPhase}: the CGI parameters sent in place of the request head (FastCGI backends). */
     FcgiRequest fcgiHead;
 }

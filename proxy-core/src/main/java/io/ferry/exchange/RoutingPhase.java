@@ -1,6 +1,7 @@
 package io.ferry.exchange;
 
 import io.ferry.http.RequestPaths;
+import io.ferry.upstream.Backend;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 /**
@@ -17,6 +18,11 @@ final class RoutingPhase implements RequestPhase {
         ctx.normalPath = RequestPaths.normalize(rawPath);
         String target = ctx.normalPath == rawPath ? uri : ctx.normalPath + uri.substring(rawPath.length());
         ProxyRuntime.RouteTarget route = ex.runtime.router.route(ctx.host, uri.equals("*") ? "/" : target);
+        if (ctx.ruleBackend != null) { // use-backend: the route's other settings stay, its backend is the rule's
+            Backend chosen = ex.runtime.upstreams.backend(ctx.ruleBackend);
+            route = route == null ? new ProxyRuntime.RouteTarget("rule:" + ctx.ruleBackend, chosen, false, null)
+                    : new ProxyRuntime.RouteTarget(route.name(), chosen, route.cache(), route.redirectHttps());
+        }
         if (route == null) {
             ex.giveUp(HttpResponseStatus.NOT_FOUND, "no route for host " + ctx.host);
             return Next.ANSWERED;

@@ -21,11 +21,13 @@ class ConfigLoaderTest {
             }
             """;
 
-    private static FerryConfig parse(String extra) {
+    /** A minimal valid config with {@code extra} inside {@code ferry { }}, parsed. */
+    static FerryConfig parse(String extra) {
         return ConfigLoader.parse(MINIMAL.formatted(extra), Path.of("."));
     }
 
-    private static ConfigError error(String extra) {
+    /** The error {@link #parse} throws for {@code extra}. */
+    static ConfigError error(String extra) {
         return assertThrows(ConfigError.class, () -> parse(extra));
     }
 

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * WordPress (Debian's package) on MariaDB through Ferry's FastCGI gateway with the cache on: installed,
  * then visited anonymously and logged in, under the wordpress preset and under the default rules. The
  * anonymous front page is served from the cache; a logged-in user reaches /wp-admin/ and gets their own
- * pages with every cookie intact.
+ * pages with every cookie intact. And the rules of conf/examples/wordpress.conf in front of it.
  */
 @Tag("external")
 class WordPressCacheTest {
@@ -65,6 +65,7 @@ class WordPressCacheTest {
                 define('WP_HOME', 'http://' . $_SERVER['HTTP_HOST']);
                 define('WP_SITEURL', 'http://' . $_SERVER['HTTP_HOST']);
                 define('WP_CONTENT_DIR', __DIR__ . '/wp-content');
+                define('WP_HTTP_BLOCK_EXTERNAL', true); // the tests talk to 127.0.0.1 only, never wordpress.org
                 if (!defined('ABSPATH')) { define('ABSPATH', __DIR__ . '/'); }
                 require_once ABSPATH . 'wp-settings.php';
                 """.formatted(db.socket()));
@@ -167,5 +168,48 @@ class WordPressCacheTest {
     @Test
     void defaultRulesKeepEveryWordPressCookie() throws Exception {
         visit("default");
+    }
+
+    /** The {@code rules { ... }} block of conf/examples/wordpress.conf, as shipped. */
+    private static String exampleRules() throws IOException {
+        String text = Files.readString(Path.of("../conf/examples/wordpress.conf"));
+        int start = text.indexOf("\n  rules {");
+        int end = text.indexOf("\n  }\n", start);
+        return text.substring(start, end + 4);
+    }
+
+    @Test
+    void theExampleRulesGuardWordPressAndAddItsHeaders() throws Exception {
+        String bare = FerryHarness.siteConfig("""
+                backends.wp { type = fastcgi, servers = [ "%s" ], max-conns = 4
+                  fastcgi { document-root = "%s", try-files = [ "$uri", "$uri/", "/index.php?$args" ] } }
+                routes = [ { backend = wp } ]
+                timeouts.shutdown = 1s
+                """).formatted(fpm.serverAddress(), site);
+        try (FerryHarness ferry = FerryHarness.start(bare)) {
+            RawClient.Response page = get(ferry, "/", null);
+            assertEquals(200, page.status());
+            assertTrue(page.header("x-powered-by") != null, "PHP names itself without the rules");
+            assertEquals(null, page.header("x-frame-options"));
+            assertEquals(405, get(ferry, "/xmlrpc.php", null).status(), "WordPress's own answer to a GET");
+        }
+        String withRules = bare.substring(0, bare.lastIndexOf('}')) + exampleRules() + "\n}\n";
+        try (FerryHarness ferry = FerryHarness.start(withRules)) {
+            RawClient.Response page = get(ferry, "/", null);
+            assertEquals(200, page.status());
+            assertTrue(page.bodyText().contains("Ferry WordPress"));
+            assertEquals(null, page.header("x-powered-by"));
+            assertEquals("SAMEORIGIN", page.header("x-frame-options"));
+            assertEquals("nosniff", page.header("x-content-type-options"));
+            assertEquals("camera=(), microphone=(), geolocation=()", page.header("permissions-policy"), "an HTML page");
+            assertTrue(page.header("x-request-id").matches("[0-9a-f]{32}"), page.header("x-request-id"));
+            assertEquals(403, get(ferry, "/xmlrpc.php", null).status());
+            assertEquals(404, get(ferry, "/.env", null).status());
+            assertEquals(404, get(ferry, "/wp-config.php.bak", null).status());
+            assertEquals(200, get(ferry, "/wp-login.php", null).status(), "127.0.0.1 is in the allowed networks");
+            RawClient.Response old = get(ferry, "/blog/2024/05/hello-world/", null);
+            assertEquals(301, old.status());
+            assertEquals("https://www.example.org/news/blog/2024/05/hello-world/", old.header("location"));
+        }
     }
 }

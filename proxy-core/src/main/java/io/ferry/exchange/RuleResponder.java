@@ -1,0 +1,38 @@
+package io.ferry.exchange;
+
+import io.ferry.rules.Outcome;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+
+/** A request rule's answer: deny (Ferry's error page for the status), redirect (Location), or a fixed response. */
+final class RuleResponder implements Responder {
+    private final Outcome outcome;
+
+    RuleResponder(Outcome outcome) {
+        this.outcome = outcome;
+    }
+
+    @Override
+    public void respond(Exchange ex) {
+        HttpResponseStatus status = HttpResponseStatus.valueOf(outcome.status());
+        FullHttpResponse res;
+        if (outcome.kind() == Outcome.Kind.RETURN) {
+            byte[] body = outcome.body();
+            ByteBuf content = ex.client.alloc().buffer(body.length).writeBytes(body);
+            res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+            res.headers().set(HttpHeaderNames.CONTENT_TYPE, outcome.contentType());
+            res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        } else {
+            res = ErrorResponses.create(ex.client.alloc(), status, false, ex.runtime.config.rules().errorPages());
+            if (outcome.kind() == Outcome.Kind.REDIRECT) {
+                res.headers().set(HttpHeaderNames.LOCATION, outcome.location());
+            }
+        }
+        ex.record.bytesSent = res.content().readableBytes();
+        ex.sendFull(res, false);
+    }
+}

@@ -1,0 +1,126 @@
+package io.ferry.rules;
+
+import io.ferry.config.MapTable;
+import io.ferry.config.RulesConfig;
+import io.netty.util.AsciiString;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+
+/**
+ * The request rules of a configuration, compiled once per load and run in order on each request before
+ * routing (HAProxy's http-request rules, nginx's rewrite phase): header edits apply as they come; the
+ * first rule that answers (deny, redirect, return) or picks a backend (use-backend) ends them.
+ */
+public final class RequestRuleSet {
+    public static final RequestRuleSet EMPTY = new RequestRuleSet(List.of());
+
+    private final Rule[] rules;
+
+    private RequestRuleSet(List<Rule> rules) {
+        this.rules = rules.toArray(Rule[]::new);
+    }
+
+    public static RequestRuleSet compile(List<RulesConfig.Rule> config, Map<String, MapTable> maps) {
+        List<Rule> rules = new ArrayList<>();
+        for (RulesConfig.Rule r : config) {
+            rules.add(new Rule(r.name(), r.when() == null ? null : Condition.compile(r.when(), maps),
+                    r.actions().stream().map(a -> Step.of(a, maps)).toArray(Step[]::new)));
+        }
+        return new RequestRuleSet(rules);
+    }
+
+    public boolean isEmpty() {
+        return rules.length == 0;
+    }
+
+    /** Runs the rules on {@code request}; null when none ended them (the request goes on to routing). */
+    public Outcome apply(RequestTarget request) {
+        for (Rule rule : rules) {
+            if (rule.when != null && !rule.when.test(request, null)) {
+                continue;
+            }
+            for (Step step : rule.steps) {
+                Outcome o = step.run(rule.name, request);
+                if (o != null) {
+                    return o;
+                }
+            }
+        }
+        return null;
+    }
+
+    private record Rule(String name, Condition when, Step[] steps) {
+    }
+
+    /** One compiled action; returns an outcome when it ends the rules. */
+    private interface Step {
+        Outcome run(String rule, RequestTarget request);
+
+        static Step of(RulesConfig.Action action, Map<String, MapTable> maps) {
+            if (action instanceof RulesConfig.SetHeader set) {
+                AsciiString name = AsciiString.cached(set.name());
+                Renderer value = new Renderer(set.value(), maps);
+                return (rule, q) -> {
+                    q.headers().set(name, value.render(q, null, null));
+                    return null;
+                };
+            }
+            if (action instanceof RulesConfig.AddHeader add) {
+                AsciiString name = AsciiString.cached(add.name());
+                Renderer value = new Renderer(add.value(), maps);
+                return (rule, q) -> {
+                    q.headers().add(name, value.render(q, null, null));
+                    return null;
+                };
+            }
+            if (action instanceof RulesConfig.DelHeader del) {
+                AsciiString name = AsciiString.cached(del.name());
+                return (rule, q) -> {
+                    q.headers().remove(name);
+                    return null;
+                };
+            }
+            if (action instanceof RulesConfig.Rewrite rewrite) {
+                Renderer replacement = new Renderer(rewrite.replacement(), maps);
+                return (rule, q) -> {
+                    Matcher m = rewrite.regex().matcher(q.path());
+                    if (m.find()) {
+                        String target = replacement.render(q, null, m);
+                        String query = Fields.query(q.uri());
+                        if (!query.isEmpty()) { // the request's own arguments follow (nginx's rewrite)
+                            target = target + (target.indexOf('?') < 0 ? '?' : '&') + query;
+                        }
+                        q.rewriteUri(target.startsWith("/") ? target : "/" + target);
+                    }
+                    return null;
+                };
+            }
+            if (action instanceof RulesConfig.Deny deny) {
+                return (rule, q) -> new Outcome(Outcome.Kind.DENY, rule, deny.status(), null, null, null, null);
+            }
+            if (action instanceof RulesConfig.Redirect redirect) {
+                Renderer location = new Renderer(redirect.location(), maps);
+                return (rule, q) -> new Outcome(Outcome.Kind.REDIRECT, rule, redirect.status(),
+                        location.render(q, null, null), null, null, null);
+            }
+            if (action instanceof RulesConfig.Return ret) {
+                return (rule, q) -> new Outcome(Outcome.Kind.RETURN, rule, ret.status(), null, ret.contentType(),
+                        ret.body(), null);
+            }
+            if (action instanceof RulesConfig.UseBackend use) {
+                if (use.map() != null) {
+                    Renderer.Lookup lookup = Renderer.lookup(maps.get(use.map()));
+                    return (rule, q) -> {
+                        String backend = lookup.value(q, null);
+                        return backend == null ? null
+                                : new Outcome(Outcome.Kind.USE_BACKEND, rule, 0, null, null, null, backend);
+                    };
+                }
+                return (rule, q) -> new Outcome(Outcome.Kind.USE_BACKEND, rule, 0, null, null, null, use.backend());
+            }
+            throw new IllegalArgumentException("unknown action " + action);
+        }
+    }
+}
