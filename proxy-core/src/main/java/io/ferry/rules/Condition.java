@@ -144,8 +144,8 @@ interface Condition {
                 };
             }
             case REGEX -> {
-                Pattern regex = path.regex();
-                yield (q, r) -> regex.matcher(q.path()).find();
+                Matchers regex = new Matchers(path.regex());
+                yield (q, r) -> regex.find(q.path());
             }
         };
     }
@@ -163,9 +163,10 @@ interface Condition {
             return (q, r) -> equals.equals(read.apply(q, name));
         }
         if (regex != null) {
+            Matchers matchers = new Matchers(regex);
             return (q, r) -> {
                 String v = read.apply(q, name);
-                return v != null && regex.matcher(v).find();
+                return v != null && matchers.find(v);
             };
         }
         return (q, r) -> read.apply(q, name) != null;

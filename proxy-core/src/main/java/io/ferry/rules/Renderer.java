@@ -78,6 +78,10 @@ final class Renderer {
         if (constant != null) {
             return constant;
         }
+        if (vars.length == 1) { // "$uri", "$host": the value itself, no copy
+            String value = value(0, q, response, groups);
+            return value == null ? "" : value;
+        }
         StringBuilder sb = new StringBuilder(64);
         for (int i = 0; i < vars.length; i++) {
             Var v = vars[i];
@@ -85,7 +89,20 @@ final class Renderer {
                 sb.append(texts[i]);
                 continue;
             }
-            String value = switch (v) {
+            String value = value(i, q, response, groups);
+            if (value != null) {
+                sb.append(value);
+            }
+        }
+        return sb.toString();
+    }
+
+    private String value(int i, RequestFacts q, ResponseFacts response, MatchResult groups) {
+        Var v = vars[i];
+        if (v == null) {
+            return texts[i];
+        }
+        return switch (v) {
                 case REMOTE_ADDR -> q.clientIp();
                 case HOST -> q.host();
                 case REQUEST_URI -> q.uri();
@@ -104,10 +121,5 @@ final class Renderer {
                     yield groups != null && g <= groups.groupCount() ? groups.group(g) : null;
                 }
             };
-            if (value != null) {
-                sb.append(value);
-            }
-        }
-        return sb.toString();
     }
 }
