@@ -11,8 +11,17 @@ import java.util.regex.Pattern;
  * ({@code io.ferry.rules}) compiles it.
  */
 public record RulesConfig(List<Rule> request, List<Rule> response, RequestId requestId, Map<String, MapTable> maps,
-                          Map<Integer, ErrorPage> errorPages) {
-    public static final RulesConfig NONE = new RulesConfig(List.of(), List.of(), RequestId.OFF, Map.of(), Map.of());
+                          Map<Integer, ErrorPage> errorPages, Map<String, Limit> limits) {
+    public static final RulesConfig NONE = new RulesConfig(List.of(), List.of(), RequestId.OFF, Map.of(), Map.of(), Map.of());
+
+    /**
+     * A request rate per key (HAProxy: a stick-table's http_req_rate; nginx: limit_req_zone + limit_req
+     * burst nodelay): {@code rate} requests per {@code per}, {@code burst} more at once, counted per
+     * {@code key} (the client after real-ip by default) in a table of at most {@code tableSize} keys.
+     */
+    public record Limit(String name, int rate, java.time.Duration per, int burst, Template key, int tableSize,
+                        int status) {
+    }
 
     /** A page for one status (HAProxy errorfile, nginx error_page), read when the config is loaded. */
     public record ErrorPage(int status, String contentType, byte[] body) {
@@ -117,6 +126,10 @@ public record RulesConfig(List<Rule> request, List<Rule> response, RequestId req
     }
 
     /** A backend by name, or (backend null) the value of a map whose values are all backend names. */
+    /** The request counts against a limit; over it, it is answered (429 with Retry-After by default). */
+    public record ApplyLimit(String limit) implements Action {
+    }
+
     public record UseBackend(String backend, String map) implements Action {
         @Override
         public boolean terminal() {

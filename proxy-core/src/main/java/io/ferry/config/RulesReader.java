@@ -24,13 +24,14 @@ import java.util.regex.Pattern;
  */
 final class RulesReader {
     private static final Set<String> REQUEST_ACTIONS = Set.of("set-header", "add-header", "del-header", "rewrite",
-            "deny", "redirect", "return", "use-backend");
+            "limit", "deny", "redirect", "return", "use-backend");
     private static final Set<String> RESPONSE_ACTIONS = Set.of("set-header", "add-header", "del-header");
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
     private final Path baseDir;
     private final Set<String> backends;
     private Map<String, MapTable> maps = Map.of();
+    private Map<String, RulesConfig.Limit> limits = Map.of();
 
     RulesReader(Path baseDir, Set<String> backends) {
         this.baseDir = baseDir;
@@ -39,6 +40,7 @@ final class RulesReader {
 
     RulesConfig read(Section s) {
         maps = maps(s.section("maps"));
+        limits = limits(s.section("limits"));
         List<RulesConfig.Rule> request = rules(s, "request", true);
         List<RulesConfig.Rule> response = rules(s, "response", false);
         Section id = s.section("request-id");
@@ -53,7 +55,28 @@ final class RulesReader {
         Map<Integer, RulesConfig.ErrorPage> pages = errorPages(s.section("error-pages"));
         s.rejectUnknownKeys();
         return new RulesConfig(List.copyOf(request), List.copyOf(response),
-                new RulesConfig.RequestId(enabled, header, trust, echo), maps, pages);
+                new RulesConfig.RequestId(enabled, header, trust, echo), maps, pages, limits);
+    }
+
+    /** {@code limits { NAME { rate = 10, per = 1s, burst = 20, key = "$remote_addr", table-size, status } }}. */
+    private Map<String, RulesConfig.Limit> limits(Section s) {
+        Map<String, RulesConfig.Limit> out = new LinkedHashMap<>();
+        for (String name : s.keys()) {
+            Section l = s.section(name);
+            if (!l.has("rate")) {
+                throw l.error("rate", "missing: requests allowed per `per` (default 1s), e.g. rate = 10");
+            }
+            int rate = l.integer("rate", 1, 1, 1_000_000);
+            java.time.Duration per = l.duration("per", java.time.Duration.ofSeconds(1));
+            int burst = l.integer("burst", 0, 0, 1_000_000);
+            Template key = plainTemplate(l, "key", "$remote_addr");
+            int size = l.integer("table-size", 100_000, 1, 100_000_000);
+            int status = l.integer("status", 429, 400, 599);
+            l.rejectUnknownKeys();
+            out.put(name, new RulesConfig.Limit(name, rate, per, burst, key, size, status));
+        }
+        s.rejectUnknownKeys();
+        return Map.copyOf(out);
     }
 
     /** {@code error-pages { 503 = "errors/503.html", content-type = "text/html; charset=utf-8" }}. */
@@ -251,6 +274,14 @@ final class RulesReader {
                 }
                 r.rejectUnknownKeys();
                 return new RulesConfig.Return(status, type, body);
+            }
+            case "limit" -> {
+                String name = s.requiredString(key);
+                if (!limits.containsKey(name)) {
+                    throw s.error(key, "no limit named " + name + " (rules.limits defines: "
+                            + String.join(", ", limits.keySet().stream().sorted().toList()) + ")");
+                }
+                return new RulesConfig.ApplyLimit(name);
             }
             case "use-backend" -> {
                 String backend = s.requiredString(key);

@@ -6,6 +6,7 @@ import io.ferry.config.ListenerConfig;
 import io.ferry.config.TlsConfig;
 import io.ferry.config.RouteConfig;
 import io.ferry.config.RulesConfig;
+import io.ferry.rules.RateLimiter;
 import io.ferry.rules.RequestRuleSet;
 import io.ferry.rules.ResponseRuleSet;
 import io.ferry.http.ForwardedHeaders;
@@ -40,6 +41,8 @@ public final class ProxyRuntime {
     final RequestRuleSet requestRules;
     final ResponseRuleSet responseRules;
     final RulesConfig.RequestId requestId;
+    /** rules.limits' tables, kept from the previous runtime where a limit's settings did not change. */
+    public final Map<String, RateLimiter> limiters;
     /**
      * The way in, in order: each phase may answer, make the exchange wait, or let the next run; after the
      * last the origin gets the request. A new request rule is one phase in this list.
@@ -74,7 +77,8 @@ public final class ProxyRuntime {
             byName.put(l.name(), Listener.of(l));
         }
         this.listeners = Map.copyOf(byName);
-        this.requestRules = RequestRuleSet.compile(config.rules().request(), config.rules().maps());
+        this.limiters = RequestRuleSet.limiters(config.rules().limits(), previous == null ? Map.of() : previous.limiters);
+        this.requestRules = RequestRuleSet.compile(config.rules().request(), config.rules().maps(), limiters);
         this.responseRules = ResponseRuleSet.compile(config.rules().response(), config.rules().maps());
         this.requestId = config.rules().requestId();
         this.clientCertificates = byName.values().stream().anyMatch(Listener::verifiesClients);

@@ -8,7 +8,10 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 
-/** A request rule's answer: deny (Ferry's error page for the status), redirect (Location), or a fixed response. */
+/**
+ * A request rule's answer: deny or a limit reached (Ferry's error page for the status; Retry-After for a
+ * limit), redirect (Location), or a fixed response.
+ */
 final class RuleResponder implements Responder {
     private final Outcome outcome;
 
@@ -31,6 +34,9 @@ final class RuleResponder implements Responder {
             if (outcome.kind() == Outcome.Kind.REDIRECT) {
                 res.headers().set(HttpHeaderNames.LOCATION, outcome.location());
             }
+        }
+        if (outcome.retryAfterSeconds() > 0) {
+            res.headers().set(HttpHeaderNames.RETRY_AFTER, outcome.retryAfterSeconds());
         }
         ex.record.bytesSent = res.content().readableBytes();
         ex.sendFull(res, false);

@@ -22,6 +22,9 @@ final class RulesPhase implements RequestPhase {
             return Next.CONTINUE;
         }
         ex.record.rule = outcome.rule();
+        if (outcome.kind() == Outcome.Kind.LIMITED) {
+            ex.settings.metrics().rateLimited(outcome.rule());
+        }
         ex.respondWith(new RuleResponder(outcome));
         return Next.ANSWERED;
     }

@@ -33,6 +33,7 @@ public final class ProxyMetrics {
     private final Counter tlsHandshakes;
     private final Counter protocolRequests;
     private final Counter http2Protections;
+    private final Counter rateLimited;
     // listener -> protocol -> data point (the stats page sums them)
     private final ConcurrentHashMap<String, ConcurrentHashMap<String, CounterDataPoint>> protocolPoints =
             new ConcurrentHashMap<>();
@@ -61,6 +62,9 @@ public final class ProxyMetrics {
         http2Protections = Counter.builder().name("ferry_http2_protections_total")
                 .help("HTTP/2 protections tripped (streams reset, connections ended), by kind")
                 .labelNames("listener", "kind").register(registry);
+        rateLimited = Counter.builder().name("ferry_rate_limited_total")
+                .help("Requests refused by a rate limit (rules.limits), by limit")
+                .labelNames("limit").register(registry);
         retries = Counter.builder().name("ferry_retries_total").help("Requests sent again after a failed attempt")
                 .labelNames("backend").register(registry);
         tlsHandshakes = Counter.builder().name("ferry_tls_handshakes_total").help("TLS handshakes, by outcome")
@@ -153,6 +157,11 @@ public final class ProxyMetrics {
         protocolPoints.values().forEach(byProtocol -> byProtocol.forEach(
                 (p, point) -> out.merge(p, point.getLongValue(), Long::sum)));
         return out;
+    }
+
+    /** A request over a rate limit was refused. */
+    public void rateLimited(String limit) {
+        rateLimited.labelValues(limit).inc();
     }
 
     public void retry(String backend) {

@@ -23,12 +23,32 @@ public final class RequestRuleSet {
     }
 
     public static RequestRuleSet compile(List<RulesConfig.Rule> config, Map<String, MapTable> maps) {
+        return compile(config, maps, Map.of());
+    }
+
+    /** @param limiters the limits' tables by name ({@link #limiters}), kept across reloads by the caller */
+    public static RequestRuleSet compile(List<RulesConfig.Rule> config, Map<String, MapTable> maps,
+                                         Map<String, RateLimiter> limiters) {
         List<Rule> rules = new ArrayList<>();
         for (RulesConfig.Rule r : config) {
             rules.add(new Rule(r.name(), r.when() == null ? null : Condition.compile(r.when(), maps),
-                    r.actions().stream().map(a -> Step.of(a, maps)).toArray(Step[]::new)));
+                    r.actions().stream().map(a -> Step.of(a, maps, limiters)).toArray(Step[]::new)));
         }
         return new RequestRuleSet(rules);
+    }
+
+    /**
+     * The tables of {@code limits}: those of {@code previous} whose settings are unchanged (a reload keeps
+     * what they counted), new ones for the rest.
+     */
+    public static Map<String, RateLimiter> limiters(Map<String, RulesConfig.Limit> limits, Map<String, RateLimiter> previous) {
+        Map<String, RateLimiter> out = new java.util.HashMap<>();
+        limits.forEach((name, limit) -> {
+            RateLimiter kept = previous.get(name);
+            out.put(name, kept != null && kept.config().equals(limit) ? kept
+                    : new RateLimiter(limit, new Renderer(limit.key(), Map.of())));
+        });
+        return Map.copyOf(out);
     }
 
     public boolean isEmpty() {
@@ -58,7 +78,16 @@ public final class RequestRuleSet {
     private interface Step {
         Outcome run(String rule, RequestTarget request);
 
-        static Step of(RulesConfig.Action action, Map<String, MapTable> maps) {
+        static Step of(RulesConfig.Action action, Map<String, MapTable> maps, Map<String, RateLimiter> limiters) {
+            if (action instanceof RulesConfig.ApplyLimit apply) {
+                RateLimiter limiter = limiters.get(apply.limit());
+                int status = limiter.config().status();
+                return (rule, q) -> {
+                    long wait = limiter.acquire(q, System.nanoTime());
+                    return wait == 0 ? null : new Outcome(Outcome.Kind.LIMITED, apply.limit(), status, null, null, null,
+                            null, Math.max(1, (wait + 999_999_999L) / 1_000_000_000L));
+                };
+            }
             if (action instanceof RulesConfig.SetHeader set) {
                 AsciiString name = AsciiString.cached(set.name());
                 Renderer value = new Renderer(set.value(), maps);

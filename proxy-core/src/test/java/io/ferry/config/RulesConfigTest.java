@@ -98,6 +98,16 @@ class RulesConfigTest {
         e = error("rules.maps.legacy.file = \"/nonexistent/legacy.map\"");
         assertEquals("ferry.rules.maps.legacy.file", e.key());
 
+        e = error("rules.request = [ { limit = login } ]");
+        assertEquals("ferry.rules.request[0].limit", e.key());
+        assertTrue(e.getMessage().contains("no limit named login"), e.getMessage());
+
+        e = error("rules.limits.login { per = 1m }");
+        assertEquals("ferry.rules.limits.login.rate", e.key());
+
+        e = error("rules.limits.login { rate = 5, per = 0s }");
+        assertEquals("ferry.rules.limits.login.per", e.key());
+
         e = error("rules.reqest = []");
         assertEquals("ferry.rules.reqest", e.key());
     }
@@ -117,12 +127,13 @@ class RulesConfigTest {
         String text = java.nio.file.Files.readString(Path.of("../conf/examples/wordpress.conf"))
                 .replace("/usr/share/wordpress", dir.toString());
         FerryConfig c = ConfigLoader.parse(text, Path.of("../conf/examples"));
-        assertEquals(5, c.rules().request().size());
+        assertEquals(6, c.rules().request().size());
+        assertEquals(5, c.rules().limits().get("login").burst());
         assertEquals(3, c.rules().response().size());
         assertTrue(c.rules().requestId().enabled());
         // the maintenance switch, uncommented, reads its page next to the config
         FerryConfig maintenance = ConfigLoader.parse(text.replace("# { unless", "{ unless"), Path.of("../conf/examples"));
-        RulesConfig.Return page = assertInstanceOf(RulesConfig.Return.class, maintenance.rules().request().get(0).actions().get(0));
+        RulesConfig.Return page = assertInstanceOf(RulesConfig.Return.class, maintenance.rules().request().get(1).actions().get(0));
         assertEquals(503, page.status());
         assertTrue(new String(page.body(), java.nio.charset.StandardCharsets.UTF_8).contains("Back soon"));
     }

@@ -207,6 +207,12 @@ class WordPressCacheTest {
             assertEquals(404, get(ferry, "/.env", null).status());
             assertEquals(404, get(ferry, "/wp-config.php.bak", null).status());
             assertEquals(200, get(ferry, "/wp-login.php", null).status(), "127.0.0.1 is in the allowed networks");
+            for (int i = 0; i < 6; i++) { // 1 + burst 5 wrong passwords: WordPress answers each itself
+                assertEquals(200, post(ferry, "/wp-login.php", null, "log", "admin", "pwd", "wrong" + i).status());
+            }
+            RawClient.Response limited = post(ferry, "/wp-login.php", null, "log", "admin", "pwd", "wrong");
+            assertEquals(429, limited.status(), "the seventh attempt in a minute");
+            assertTrue(limited.header("retry-after") != null);
             RawClient.Response old = get(ferry, "/blog/2024/05/hello-world/", null);
             assertEquals(301, old.status());
             assertEquals("https://www.example.org/news/blog/2024/05/hello-world/", old.header("location"));

@@ -256,4 +256,36 @@ class RulesTest {
             assertEquals("410 Gone\n", gone.bodyText(), "no page for 410: Ferry's short answer");
         }
     }
+
+    private static RawClient.Response post(FerryHarness ferry, String target, String client) throws Exception {
+        try (RawClient c = new RawClient(ferry.port())) {
+            return c.send("POST " + target + " HTTP/1.1\r\nHost: www.example.org\r\nX-Forwarded-For: " + client
+                    + "\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 9\r\n\r\nlog=admin").read();
+        }
+    }
+
+    /** A login brute force from one client is cut off with 429 and Retry-After; others and other pages go on. */
+    @Test
+    void aLoginRateLimitAnswers429PerClientAndCountsIt() throws Exception {
+        try (TestOrigin origin = TestOrigin.echoUri();
+             FerryHarness ferry = FerryHarness.proxyTo("""
+                     real-ip.from = [ "127.0.0.1" ]
+                     rules.limits.login { rate = 1, per = 1m, burst = 2 }
+                     rules.request = [ { if { path = [ "/wp-login.php", "/xmlrpc.php" ], method = POST }, limit = login } ]
+                     """, origin.port())) {
+            for (int i = 0; i < 3; i++) {
+                assertEquals(200, post(ferry, "/wp-login.php", "203.0.113.7").status(), "attempt " + i + " (burst)");
+            }
+            RawClient.Response refused = post(ferry, "/wp-login.php", "203.0.113.7");
+            assertEquals(429, refused.status());
+            long retryAfter = Long.parseLong(refused.header("Retry-After"));
+            assertTrue(retryAfter >= 1 && retryAfter <= 60, "Retry-After " + retryAfter);
+            assertEquals(429, post(ferry, "/xmlrpc.php", "203.0.113.7").status(), "the same limit, the same client");
+            assertEquals(200, post(ferry, "/wp-login.php", "198.51.100.9").status(), "another client");
+            assertEquals(200, get(ferry, "/wp-login.php", "X-Forwarded-For: 203.0.113.7").status(), "GET is not limited");
+            assertEquals(5, origin.requests().size(), "refused attempts never reach the backend");
+            assertTrue(ferry.server().metrics().scrape().contains("ferry_rate_limited_total{limit=\"login\"} 2.0"),
+                    "counted: " + ferry.server().metrics().scrape().lines().filter(l -> l.contains("rate_limited")).toList());
+        }
+    }
 }
