@@ -11,8 +11,13 @@ import java.util.regex.Pattern;
  * ({@code io.ferry.rules}) compiles it.
  */
 public record RulesConfig(List<Rule> request, List<Rule> response, RequestId requestId, Map<String, MapTable> maps,
-                          Map<Integer, ErrorPage> errorPages, Map<String, Limit> limits) {
-    public static final RulesConfig NONE = new RulesConfig(List.of(), List.of(), RequestId.OFF, Map.of(), Map.of(), Map.of());
+                          Map<Integer, ErrorPage> errorPages, Map<String, Limit> limits, Map<String, Users> auth) {
+    public static final RulesConfig NONE = new RulesConfig(List.of(), List.of(), RequestId.OFF, Map.of(), Map.of(), Map.of(),
+            Map.of());
+
+    /** The users of an htpasswd file (bcrypt hashes), read at load and on reload, and the realm shown. */
+    public record Users(String name, java.nio.file.Path file, String realm, Map<String, String> bcryptByUser) {
+    }
 
     /**
      * A request rate per key (HAProxy: a stick-table's http_req_rate; nginx: limit_req_zone + limit_req
@@ -128,6 +133,10 @@ public record RulesConfig(List<Rule> request, List<Rule> response, RequestId req
     /** A backend by name, or (backend null) the value of a map whose values are all backend names. */
     /** The request counts against a limit; over it, it is answered (429 with Retry-After by default). */
     public record ApplyLimit(String limit) implements Action {
+    }
+
+    /** HTTP basic auth against a user list (HAProxy: http-request auth with a userlist; nginx: auth_basic). */
+    public record RequireAuth(String users) implements Action {
     }
 
     public record UseBackend(String backend, String map) implements Action {

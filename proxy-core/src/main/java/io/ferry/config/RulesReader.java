@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  */
 final class RulesReader {
     private static final Set<String> REQUEST_ACTIONS = Set.of("set-header", "add-header", "del-header", "rewrite",
-            "limit", "deny", "redirect", "return", "use-backend");
+            "limit", "auth", "deny", "redirect", "return", "use-backend");
     private static final Set<String> RESPONSE_ACTIONS = Set.of("set-header", "add-header", "del-header");
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
@@ -32,6 +32,7 @@ final class RulesReader {
     private final Set<String> backends;
     private Map<String, MapTable> maps = Map.of();
     private Map<String, RulesConfig.Limit> limits = Map.of();
+    private Map<String, RulesConfig.Users> users = Map.of();
 
     RulesReader(Path baseDir, Set<String> backends) {
         this.baseDir = baseDir;
@@ -41,6 +42,7 @@ final class RulesReader {
     RulesConfig read(Section s) {
         maps = maps(s.section("maps"));
         limits = limits(s.section("limits"));
+        users = users(s.section("auth"));
         List<RulesConfig.Rule> request = rules(s, "request", true);
         List<RulesConfig.Rule> response = rules(s, "response", false);
         Section id = s.section("request-id");
@@ -55,7 +57,46 @@ final class RulesReader {
         Map<Integer, RulesConfig.ErrorPage> pages = errorPages(s.section("error-pages"));
         s.rejectUnknownKeys();
         return new RulesConfig(List.copyOf(request), List.copyOf(response),
-                new RulesConfig.RequestId(enabled, header, trust, echo), maps, pages, limits);
+                new RulesConfig.RequestId(enabled, header, trust, echo), maps, pages, limits, users);
+    }
+
+    /** {@code auth { NAME { file = "htpasswd", realm = "..." } }}: htpasswd files of bcrypt hashes (htpasswd -B). */
+    private Map<String, RulesConfig.Users> users(Section s) {
+        Map<String, RulesConfig.Users> out = new LinkedHashMap<>();
+        for (String name : s.keys()) {
+            Section a = s.section(name);
+            Path file = a.readableFile("file", baseDir);
+            if (file == null) {
+                throw a.error("file", "missing: an htpasswd file with bcrypt hashes (htpasswd -B -c FILE USER)");
+            }
+            String realm = a.string("realm", "Restricted");
+            if (realm.indexOf('"') >= 0 || realm.chars().anyMatch(c -> c < 0x20)) {
+                throw a.error("realm", "no quotes or control characters in a realm");
+            }
+            Map<String, String> byUser = new LinkedHashMap<>();
+            try {
+                List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+                for (int i = 0; i < lines.size(); i++) {
+                    String line = lines.get(i).strip();
+                    if (line.isEmpty() || line.startsWith("#")) {
+                        continue;
+                    }
+                    int colon = line.indexOf(':');
+                    String hash = colon < 0 ? "" : line.substring(colon + 1);
+                    if (colon <= 0 || !hash.matches("\\$2[abxy]?\\$\\d{2}\\$[./A-Za-z0-9]{53}")) {
+                        throw a.error("file", file + " line " + (i + 1) + ": expected user:bcrypt-hash (htpasswd -B);"
+                                + " other hash kinds (MD5 apr1, SHA, crypt) are not accepted");
+                    }
+                    byUser.put(line.substring(0, colon), hash);
+                }
+            } catch (IOException e) {
+                throw a.error("file", "cannot read " + file + ": " + e.getMessage());
+            }
+            a.rejectUnknownKeys();
+            out.put(name, new RulesConfig.Users(name, file, realm, Map.copyOf(byUser)));
+        }
+        s.rejectUnknownKeys();
+        return Map.copyOf(out);
     }
 
     /** {@code limits { NAME { rate = 10, per = 1s, burst = 20, key = "$remote_addr", table-size, status } }}. */
@@ -282,6 +323,14 @@ final class RulesReader {
                             + String.join(", ", limits.keySet().stream().sorted().toList()) + ")");
                 }
                 return new RulesConfig.ApplyLimit(name);
+            }
+            case "auth" -> {
+                String name = s.requiredString(key);
+                if (!users.containsKey(name)) {
+                    throw s.error(key, "no user list named " + name + " (rules.auth defines: "
+                            + String.join(", ", users.keySet().stream().sorted().toList()) + ")");
+                }
+                return new RulesConfig.RequireAuth(name);
             }
             case "use-backend" -> {
                 String backend = s.requiredString(key);

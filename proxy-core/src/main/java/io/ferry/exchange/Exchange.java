@@ -133,6 +133,31 @@ public final class Exchange {
     }
 
     /**
+     * A phase that returned WAIT is done waiting and let the request through: the phases after it run,
+     * then the origin — unless the exchange ended meanwhile (the client left).
+     */
+    void resumeAfter(RequestPhase waited) {
+        if (stage != Stage.STARTED) {
+            return;
+        }
+        RequestPhase[] phases = runtime.requestPhases;
+        int i = 0;
+        while (phases[i] != waited) {
+            i++;
+        }
+        for (i++; i < phases.length; i++) {
+            if (phases[i].onRequest(this, ctx) != Next.CONTINUE) {
+                return;
+            }
+        }
+        forward();
+    }
+
+    boolean waitingInPhases() {
+        return stage == Stage.STARTED;
+    }
+
+    /**
      * The background refresh of an object served in grace: an exchange of Ferry's own on a {@link
      * SubrequestStream}, sent through the same origin path as any request (queue, connection limits,
      * retries, passive health, server timeout); its cache part ({@code cache}, a fetch of the key) stores

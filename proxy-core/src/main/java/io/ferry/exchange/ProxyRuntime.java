@@ -6,6 +6,7 @@ import io.ferry.config.ListenerConfig;
 import io.ferry.config.TlsConfig;
 import io.ferry.config.RouteConfig;
 import io.ferry.config.RulesConfig;
+import io.ferry.rules.BasicAuth;
 import io.ferry.rules.RateLimiter;
 import io.ferry.rules.RequestRuleSet;
 import io.ferry.rules.ResponseRuleSet;
@@ -43,6 +44,8 @@ public final class ProxyRuntime {
     final RulesConfig.RequestId requestId;
     /** rules.limits' tables, kept from the previous runtime where a limit's settings did not change. */
     public final Map<String, RateLimiter> limiters;
+    /** rules.auth's user lists, with the credentials they remember (kept across a reload when unchanged). */
+    final Map<String, BasicAuth> auth;
     /**
      * The way in, in order: each phase may answer, make the exchange wait, or let the next run; after the
      * last the origin gets the request. A new request rule is one phase in this list.
@@ -78,7 +81,8 @@ public final class ProxyRuntime {
         }
         this.listeners = Map.copyOf(byName);
         this.limiters = RequestRuleSet.limiters(config.rules().limits(), previous == null ? Map.of() : previous.limiters);
-        this.requestRules = RequestRuleSet.compile(config.rules().request(), config.rules().maps(), limiters);
+        this.auth = RequestRuleSet.auth(config.rules().auth(), previous == null ? Map.of() : previous.auth);
+        this.requestRules = RequestRuleSet.compile(config.rules().request(), config.rules().maps(), limiters, auth);
         this.responseRules = ResponseRuleSet.compile(config.rules().response(), config.rules().maps());
         this.requestId = config.rules().requestId();
         this.clientCertificates = byName.values().stream().anyMatch(Listener::verifiesClients);

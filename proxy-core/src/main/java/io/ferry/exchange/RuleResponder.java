@@ -33,6 +33,9 @@ final class RuleResponder implements Responder {
             res = ErrorResponses.create(ex.client.alloc(), status, false, ex.runtime.config.rules().errorPages());
             if (outcome.kind() == Outcome.Kind.REDIRECT) {
                 res.headers().set(HttpHeaderNames.LOCATION, outcome.location());
+            } else if (outcome.kind() == Outcome.Kind.AUTH) {
+                res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE,
+                        "Basic realm=\"" + outcome.location() + "\", charset=\"UTF-8\"");
             }
         }
         if (outcome.retryAfterSeconds() > 0) {

@@ -23,16 +23,16 @@ public final class RequestRuleSet {
     }
 
     public static RequestRuleSet compile(List<RulesConfig.Rule> config, Map<String, MapTable> maps) {
-        return compile(config, maps, Map.of());
+        return compile(config, maps, Map.of(), Map.of());
     }
 
     /** @param limiters the limits' tables by name ({@link #limiters}), kept across reloads by the caller */
     public static RequestRuleSet compile(List<RulesConfig.Rule> config, Map<String, MapTable> maps,
-                                         Map<String, RateLimiter> limiters) {
+                                         Map<String, RateLimiter> limiters, Map<String, BasicAuth> auth) {
         List<Rule> rules = new ArrayList<>();
         for (RulesConfig.Rule r : config) {
             rules.add(new Rule(r.name(), r.when() == null ? null : Condition.compile(r.when(), maps),
-                    r.actions().stream().map(a -> Step.of(a, maps, limiters)).toArray(Step[]::new)));
+                    r.actions().stream().map(a -> Step.of(a, maps, limiters, auth)).toArray(Step[]::new)));
         }
         return new RequestRuleSet(rules);
     }
@@ -57,18 +57,44 @@ public final class RequestRuleSet {
 
     /** Runs the rules on {@code request}; null when none ended them (the request goes on to routing). */
     public Outcome apply(RequestTarget request) {
-        for (Rule rule : rules) {
-            if (rule.when != null && !rule.when.test(request, null)) {
+        return apply(request, 0, 0);
+    }
+
+    /** Runs the rules from step {@code fromStep} of rule {@code fromRule} (after a credential check passed). */
+    public Outcome apply(RequestTarget request, int fromRule, int fromStep) {
+        for (int r = fromRule; r < rules.length; r++) {
+            Rule rule = rules[r];
+            int first = r == fromRule ? fromStep : 0;
+            if (first == 0 && rule.when != null && !rule.when.test(request, null)) {
                 continue;
             }
-            for (Step step : rule.steps) {
-                Outcome o = step.run(rule.name, request);
+            for (int s = first; s < rule.steps.length; s++) {
+                Outcome o = rule.steps[s].run(rule.name, request);
                 if (o != null) {
+                    if (o.kind() == Outcome.Kind.CHECKING) { // where to go on once the check passes
+                        Outcome.Resume at = o.resume();
+                        return new Outcome(o.kind(), o.rule(), 0, null, null, null, null, 0,
+                                new Outcome.Resume(at.check(), r, s + 1, at.realm()));
+                    }
                     return o;
                 }
             }
         }
         return null;
+    }
+
+    /**
+     * The user lists of {@code config}: each file was read with the config; the lists whose users and
+     * realm are unchanged keep their remembered credentials across a reload.
+     */
+    public static Map<String, BasicAuth> auth(Map<String, RulesConfig.Users> config, Map<String, BasicAuth> previous) {
+        Map<String, BasicAuth> out = new java.util.HashMap<>();
+        config.forEach((name, users) -> {
+            BasicAuth kept = previous.get(name);
+            out.put(name, kept != null && kept.users().bcryptByUser().equals(users.bcryptByUser())
+                    && kept.realm().equals(users.realm()) ? kept : new BasicAuth(users));
+        });
+        return Map.copyOf(out);
     }
 
     private record Rule(String name, Condition when, Step[] steps) {
@@ -78,14 +104,29 @@ public final class RequestRuleSet {
     private interface Step {
         Outcome run(String rule, RequestTarget request);
 
-        static Step of(RulesConfig.Action action, Map<String, MapTable> maps, Map<String, RateLimiter> limiters) {
+        static Step of(RulesConfig.Action action, Map<String, MapTable> maps, Map<String, RateLimiter> limiters,
+                       Map<String, BasicAuth> auth) {
+            if (action instanceof RulesConfig.RequireAuth require) {
+                BasicAuth users = auth.get(require.users());
+                return (rule, q) -> {
+                    java.util.concurrent.CompletableFuture<Boolean> check = users.check(q.header("authorization"));
+                    if (check.isDone() && check.getNow(false)) {
+                        return null;
+                    }
+                    if (check.isDone()) {
+                        return new Outcome(Outcome.Kind.AUTH, rule, 401, users.realm(), null, null, null);
+                    }
+                    return new Outcome(Outcome.Kind.CHECKING, rule, 0, null, null, null, null, 0,
+                            new Outcome.Resume(check, 0, 0, users.realm()));
+                };
+            }
             if (action instanceof RulesConfig.ApplyLimit apply) {
                 RateLimiter limiter = limiters.get(apply.limit());
                 int status = limiter.config().status();
                 return (rule, q) -> {
                     long wait = limiter.acquire(q, System.nanoTime());
                     return wait == 0 ? null : new Outcome(Outcome.Kind.LIMITED, apply.limit(), status, null, null, null,
-                            null, Math.max(1, (wait + 999_999_999L) / 1_000_000_000L));
+                            null, Math.max(1, (wait + 999_999_999L) / 1_000_000_000L), null);
                 };
             }
             if (action instanceof RulesConfig.SetHeader set) {
