@@ -44,7 +44,19 @@ public record BackendConfig(
         List<String> upgradeProtocols,
         Protocol protocol,
         BackendTlsConfig tls,
-        SendProxy sendProxy) {
+        SendProxy sendProxy,
+        Sticky sticky,
+        String hashCookie) {
+
+    /**
+     * A cookie naming the server (HAProxy: cookie SERVERID insert indirect nocache): an opaque token per
+     * server, an HMAC of the server under {@code secret}, so a client can only return to a server it was
+     * sent to. {@code indirect}: the cookie is taken out of the request before the server sees it;
+     * {@code nocache}: a response that sets it gets Cache-Control: private.
+     */
+    public record Sticky(String cookie, byte[] secret, boolean indirect, boolean nocache, boolean secure,
+                         Duration maxAge) {
+    }
 
     /** The protocol spoken to the servers. */
     public enum Type { HTTP, FASTCGI }
@@ -66,6 +78,6 @@ public record BackendConfig(
     public BackendConfig withServers(List<ServerConfig> others) {
         return new BackendConfig(name, type, List.copyOf(others), balance, hashVirtualNodes, preserveHost, pool,
                 maxQueue, retries, retryBudget, healthCheck, passiveHealth, connectTimeout, serverTimeout,
-                queueTimeout, fastcgi, upgradeProtocols, protocol, tls, sendProxy);
+                queueTimeout, fastcgi, upgradeProtocols, protocol, tls, sendProxy, sticky, hashCookie);
     }
 }

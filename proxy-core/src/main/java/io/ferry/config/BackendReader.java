@@ -114,10 +114,47 @@ final class BackendReader {
             throw s.error("send-proxy", "is for HTTP/1.1 backends: a FastCGI server does not read it, and an HTTP/2"
                     + " connection carries many clients' requests");
         }
+        BackendConfig.Sticky sticky = s.has("sticky") ? sticky(s.section("sticky"), name) : null;
+        String hashCookie = s.string("hash-cookie", null);
+        if (hashCookie != null) {
+            if (!hashCookie.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+                throw s.error("hash-cookie", "must be a cookie name such as PHPSESSID; got \"" + hashCookie + '"');
+            }
+            if (balance != BalanceAlgorithm.SOURCE_HASH && balance != BalanceAlgorithm.URI_HASH) {
+                throw s.error("hash-cookie", "hashes a cookie's value: set balance = source-hash (or uri-hash) for"
+                        + " what to hash when a request has no such cookie");
+            }
+        }
         s.rejectUnknownKeys();
         return new BackendConfig(name, type, List.copyOf(servers), balance, vnodes, preserveHost, pool, maxQueue,
                 retries, budget, check, passive, connect, server, queue, fastcgi, List.copyOf(upgrades), protocol,
-                tls, sendProxy);
+                tls, sendProxy, sticky, hashCookie);
+    }
+
+    /** The sticky cookies' key when the config sets none: one per process, so reloads keep sessions. */
+    private static final byte[] PROCESS_SECRET = new java.security.SecureRandom().generateSeed(32);
+
+    /** {@code sticky { cookie = SERVERID, secret, indirect, nocache, secure, max-age }}. */
+    private static BackendConfig.Sticky sticky(Section t, String backend) {
+        String cookie = t.string("cookie", "SERVERID");
+        if (!cookie.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+            throw t.error("cookie", "must be a cookie name; got \"" + cookie + '"');
+        }
+        String secretText = t.string("secret", null);
+        byte[] secret;
+        if (secretText == null) {
+            secret = PROCESS_SECRET; // kept across reloads; cookies from before a restart fall back to balancing
+        } else if (secretText.length() < 16) {
+            throw t.error("secret", "at least 16 characters (it keeps clients from naming a server themselves)");
+        } else {
+            secret = secretText.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        boolean indirect = t.bool("indirect", true);
+        boolean nocache = t.bool("nocache", true);
+        boolean secure = t.bool("secure", false);
+        Duration maxAge = t.has("max-age") ? t.duration("max-age", Duration.ZERO) : null;
+        t.rejectUnknownKeys();
+        return new BackendConfig.Sticky(cookie, secret, indirect, nocache, secure, maxAge);
     }
 
     /** The backend's tls section; tls-verify is the older spelling of tls.verify. */

@@ -454,6 +454,11 @@ public final class Exchange {
         new LocalResponder(status, mustClose).respond(this);
     }
 
+    /** The server that answered (or is answering) this exchange, or null. */
+    io.ferry.upstream.ServerPool servedBy() {
+        return origin == null ? null : origin.server();
+    }
+
     private Object server() {
         return origin == null ? null : origin.server();
     }

@@ -107,7 +107,7 @@ final class OriginResponder implements Responder, UpstreamExchange, ConnectionWa
             backend.wakeOne();
             return;
         }
-        ServerPool s = backend.acquire(ex.ctx.hashKey, avoid);
+        ServerPool s = backend.acquire(ex.ctx.hashKey, avoid, ex.ctx.stickyServer);
         if (s != null) {
             useServer(s);
         } else if (backend.anyUp() && backend.config().maxQueue() > 0) {
@@ -123,7 +123,7 @@ final class OriginResponder implements Responder, UpstreamExchange, ConnectionWa
             backend.wakeOne(); // pass the chance on
             return;
         }
-        ServerPool s = backend.acquire(ex.ctx.hashKey, null);
+        ServerPool s = backend.acquire(ex.ctx.hashKey, null, ex.ctx.stickyServer);
         if (s == null) {
             if (!queueSlot.enqueue(true)) {
                 ex.giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "backend queue full (max-queue)");
@@ -485,7 +485,7 @@ final class OriginResponder implements Responder, UpstreamExchange, ConnectionWa
      * so a server that is restarting (php-fpm, a redeploy) gets a moment instead of an instant refusal.
      */
     private void retryAvoiding(ServerPool failed) {
-        ServerPool s = backend.acquire(ex.ctx.hashKey, failed);
+        ServerPool s = backend.acquire(ex.ctx.hashKey, failed, ex.ctx.stickyServer);
         if (s == null) {
             dispatch(failed, false); // nothing available: queue, or 503
         } else if (s != failed) {

@@ -31,6 +31,8 @@ final class RequestContext {
     CharSequence hashKey;
     /** {@link RoutingPhase}: the protocol of an Upgrade the backend allows, or null. */
     CharSequence upgradeProtocol;
+    /** {@link RoutingPhase}: the server a sticky cookie names (sticky backends), or null. */
+    io.ferry.upstream.ServerPool stickyServer;
     /** {@link RequestIdPhase}: this request's ID, or null when request IDs are off. */
     String requestId;
     /** {@link RulesPhase}: the backend a use-backend rule chose, or null. */

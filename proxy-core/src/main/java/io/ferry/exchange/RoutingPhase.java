@@ -1,6 +1,10 @@
 package io.ferry.exchange;
 
+import io.ferry.config.BackendConfig;
+import io.ferry.http.Cookies;
 import io.ferry.http.RequestPaths;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.ferry.upstream.Backend;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
@@ -10,6 +14,37 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  * fields, the Upgrade it may switch to). gRPC is never downgraded to an HTTP/1.1 backend.
  */
 final class RoutingPhase implements RequestPhase {
+    /**
+     * Sessions kept on one server: the server a sticky cookie names (taken out of the request when
+     * indirect), or the value of hash-cookie as what the balancer hashes.
+     */
+    private static void sessions(RequestContext ctx) {
+        HttpHeaders headers = ctx.request.headers();
+        String cookies = headers.get(HttpHeaderNames.COOKIE);
+        if (cookies == null) {
+            return;
+        }
+        BackendConfig.Sticky sticky = ctx.backend.config().sticky();
+        if (sticky != null) {
+            ctx.stickyServer = ctx.backend.stickyServer(Cookies.value(cookies, sticky.cookie()));
+            if (sticky.indirect() && Cookies.value(cookies, sticky.cookie()) != null) {
+                String rest = Cookies.without(cookies, sticky.cookie());
+                if (rest == null) {
+                    headers.remove(HttpHeaderNames.COOKIE);
+                } else {
+                    headers.set(HttpHeaderNames.COOKIE, rest);
+                }
+            }
+        }
+        String hashCookie = ctx.backend.config().hashCookie();
+        if (hashCookie != null) {
+            String value = Cookies.value(cookies, hashCookie);
+            if (value != null && !value.isEmpty()) {
+                ctx.hashKey = value;
+            }
+        }
+    }
+
     @Override
     public Next onRequest(Exchange ex, RequestContext ctx) {
         String uri = ctx.uri;
@@ -36,6 +71,9 @@ final class RoutingPhase implements RequestPhase {
         ctx.backend = route.backend();
         ex.record.backend = ctx.backend.name();
         ctx.hashKey = ctx.backend.hashesSource() ? ex.record.remoteAddr() : ctx.normalPath;
+        if (ctx.backend.config().sticky() != null || ctx.backend.config().hashCookie() != null) {
+            sessions(ctx);
+        }
         ctx.backend.retryBudget().onRequest();
         if (Grpc.isGrpc(ctx.request) && !ctx.backend.config().protocol().multiplexed()) {
             ex.giveUp(HttpResponseStatus.BAD_GATEWAY, "gRPC needs an h2 or h2c backend; " + ctx.backend.name()

@@ -7,6 +7,7 @@ import io.ferry.fastcgi.FastCgiSite;
 import io.ferry.health.BackendHealth;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -31,6 +32,9 @@ public final class Backend {
      */
     private volatile Backend successor;
     private volatile Backend predecessor;
+    /** sticky: each server's cookie token, and the server of each token; empty when not sticky. */
+    private final Map<ServerPool, String> tokenOf;
+    private final Map<String, ServerPool> serverOf;
 
     /** @param tls TLS to the servers (h2, or tls.enabled), else null */
     Backend(BackendConfig config, List<ServerPool> servers, BackendHealth health, ClientTls tls) {
@@ -40,6 +44,17 @@ public final class Backend {
         this.servers = List.copyOf(servers);
         this.balancer = Balancer.create(config.balance(), this.servers, config.hashVirtualNodes());
         this.site = config.fastcgi() == null ? null : new FastCgiSite(config.fastcgi());
+        Map<ServerPool, String> tokens = new java.util.IdentityHashMap<>();
+        Map<String, ServerPool> byToken = new java.util.HashMap<>();
+        if (config.sticky() != null) {
+            for (ServerPool s : this.servers) {
+                String token = StickyTokens.token(config.sticky().secret(), config.name(), s.name());
+                tokens.put(s, token);
+                byToken.put(token, s);
+            }
+        }
+        this.tokenOf = tokens;
+        this.serverOf = Map.copyOf(byToken);
         double share = config.retryBudget();
         this.budgets = new FastThreadLocal<>() {
             @Override
@@ -79,6 +94,28 @@ public final class Backend {
     /** True when the backend hashes on the client address rather than the path. */
     public boolean hashesSource() {
         return config.balance() == io.ferry.balance.BalanceAlgorithm.SOURCE_HASH;
+    }
+
+    /** sticky: the server a cookie token names, or null. */
+    public ServerPool stickyServer(String token) {
+        return token == null ? null : serverOf.get(token);
+    }
+
+    /** sticky: the cookie token of {@code server}. */
+    public String stickyToken(ServerPool server) {
+        return tokenOf.get(server);
+    }
+
+    /**
+     * Picks a server and takes one of its request slots: {@code preferred} (a sticky session's) when it
+     * is up, not drained and has a slot, else the balancer's choice. Returns null when no server is
+     * available; then {@link #anyUp()} tells whether queueing makes sense.
+     */
+    public ServerPool acquire(CharSequence hashKey, ServerPool avoid, ServerPool preferred) {
+        if (preferred != null && preferred != avoid && preferred.isAvailable() && preferred.tryAcquireSlot()) {
+            return preferred;
+        }
+        return acquire(hashKey, avoid);
     }
 
     /**

@@ -108,6 +108,12 @@ class RulesConfigTest {
         e = error("rules.limits.login { rate = 5, per = 0s }");
         assertEquals("ferry.rules.limits.login.per", e.key());
 
+        e = error("backends.app.sticky.secret = short");
+        assertEquals("ferry.backends.app.sticky.secret", e.key());
+        e = error("backends.app.hash-cookie = PHPSESSID");
+        assertEquals("ferry.backends.app.hash-cookie", e.key());
+        assertTrue(e.getMessage().contains("source-hash"), e.getMessage());
+
         e = error("rules.reqest = []");
         assertEquals("ferry.rules.reqest", e.key());
     }
