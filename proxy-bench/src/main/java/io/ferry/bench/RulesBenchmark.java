@@ -156,6 +156,11 @@ public class RulesBenchmark {
         }
 
         @Override
+        public void onEnd(Runnable release) {
+            release.run(); // the benchmark's request ends at once
+        }
+
+        @Override
         public int status() {
             return 200;
         }

@@ -23,9 +23,11 @@ public record RulesConfig(List<Rule> request, List<Rule> response, RequestId req
      * A request rate per key (HAProxy: a stick-table's http_req_rate; nginx: limit_req_zone + limit_req
      * burst nodelay): {@code rate} requests per {@code per}, {@code burst} more at once, counted per
      * {@code key} (the client after real-ip by default) in a table of at most {@code tableSize} keys.
+     * Or, with {@code concurrent} above 0 (and rate 0), requests in progress at once per key (HAProxy:
+     * sc_conn_cur / a stick-table's conn_cur; nginx: limit_conn).
      */
     public record Limit(String name, int rate, java.time.Duration per, int burst, Template key, int tableSize,
-                        int status) {
+                        int status, int concurrent) {
     }
 
     /** A page for one status (HAProxy errorfile, nginx error_page), read when the config is loaded. */

@@ -104,17 +104,19 @@ final class RulesReader {
         Map<String, RulesConfig.Limit> out = new LinkedHashMap<>();
         for (String name : s.keys()) {
             Section l = s.section(name);
-            if (!l.has("rate")) {
-                throw l.error("rate", "missing: requests allowed per `per` (default 1s), e.g. rate = 10");
+            if (l.has("rate") == l.has("concurrent")) {
+                throw l.error("rate", "a limit has a rate (requests per `per`, e.g. rate = 10) or a number of"
+                        + " concurrent requests (concurrent = 10), one of the two");
             }
-            int rate = l.integer("rate", 1, 1, 1_000_000);
+            int concurrent = l.integer("concurrent", 0, 1, 1_000_000);
+            int rate = l.has("rate") ? l.integer("rate", 1, 1, 1_000_000) : 0;
             java.time.Duration per = l.duration("per", java.time.Duration.ofSeconds(1));
             int burst = l.integer("burst", 0, 0, 1_000_000);
             Template key = plainTemplate(l, "key", "$remote_addr");
             int size = l.integer("table-size", 100_000, 1, 100_000_000);
             int status = l.integer("status", 429, 400, 599);
             l.rejectUnknownKeys();
-            out.put(name, new RulesConfig.Limit(name, rate, per, burst, key, size, status));
+            out.put(name, new RulesConfig.Limit(name, rate, per, burst, key, size, status, concurrent));
         }
         s.rejectUnknownKeys();
         return Map.copyOf(out);

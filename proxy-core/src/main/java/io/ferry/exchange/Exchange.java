@@ -539,6 +539,10 @@ public final class Exchange {
             cache.end();
         }
         body.release();
+        if (ctx.onEnd != null) {
+            ctx.onEnd.forEach(Runnable::run);
+            ctx.onEnd = null;
+        }
         if (ctx.request != null) {
             ReferenceCountUtil.release(ctx.request);
             ctx.request = null;

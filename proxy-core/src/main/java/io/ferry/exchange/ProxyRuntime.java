@@ -7,7 +7,7 @@ import io.ferry.config.TlsConfig;
 import io.ferry.config.RouteConfig;
 import io.ferry.config.RulesConfig;
 import io.ferry.rules.BasicAuth;
-import io.ferry.rules.RateLimiter;
+import io.ferry.rules.Limiter;
 import io.ferry.rules.RequestRuleSet;
 import io.ferry.rules.ResponseRuleSet;
 import io.ferry.http.ForwardedHeaders;
@@ -43,7 +43,7 @@ public final class ProxyRuntime {
     final ResponseRuleSet responseRules;
     final RulesConfig.RequestId requestId;
     /** rules.limits' tables, kept from the previous runtime where a limit's settings did not change. */
-    public final Map<String, RateLimiter> limiters;
+    public final Map<String, Limiter> limiters;
     /** rules.auth's user lists, with the credentials they remember (kept across a reload when unchanged). */
     final Map<String, BasicAuth> auth;
     /**

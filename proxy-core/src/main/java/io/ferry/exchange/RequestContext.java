@@ -37,6 +37,8 @@ final class RequestContext {
     String requestId;
     /** {@link RulesPhase}: the backend a use-backend rule chose, or null. */
     String ruleBackend;
+    /** What runs when the exchange ends (concurrency limits' slots), or null. */
+    java.util.List<Runnable> onEnd;
     /** The request as rules see it, made on first use ({@link Exchange#ruleFacts}). */
     RuleFacts ruleFacts;
     /** {@link FastCgiMappingPhase}: the CGI parameters sent in place of the request head (FastCGI backends). */

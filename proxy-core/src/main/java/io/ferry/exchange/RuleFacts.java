@@ -103,6 +103,14 @@ final class RuleFacts implements RequestTarget, ResponseFacts {
     }
 
     @Override
+    public void onEnd(Runnable release) {
+        if (ctx.onEnd == null) {
+            ctx.onEnd = new java.util.ArrayList<>(2);
+        }
+        ctx.onEnd.add(release);
+    }
+
+    @Override
     public int status() {
         return response.status().code();
     }

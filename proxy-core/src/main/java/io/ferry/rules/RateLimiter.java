@@ -15,7 +15,7 @@ import java.util.function.Function;
  * key once its bucket would be full again, so memory is bounded whatever the number of clients (a key
  * pushed out early starts afresh, as in HAProxy's stick tables).
  */
-public final class RateLimiter {
+public final class RateLimiter implements Limiter {
     private static final Function<String, AtomicLong> NEW = k -> new AtomicLong(Long.MIN_VALUE);
 
     private final RulesConfig.Limit config;
@@ -37,6 +37,7 @@ public final class RateLimiter {
                 .build();
     }
 
+    @Override
     public RulesConfig.Limit config() {
         return config;
     }

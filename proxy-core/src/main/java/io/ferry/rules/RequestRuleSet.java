@@ -28,7 +28,7 @@ public final class RequestRuleSet {
 
     /** @param limiters the limits' tables by name ({@link #limiters}), kept across reloads by the caller */
     public static RequestRuleSet compile(List<RulesConfig.Rule> config, Map<String, MapTable> maps,
-                                         Map<String, RateLimiter> limiters, Map<String, BasicAuth> auth) {
+                                         Map<String, Limiter> limiters, Map<String, BasicAuth> auth) {
         List<Rule> rules = new ArrayList<>();
         for (RulesConfig.Rule r : config) {
             rules.add(new Rule(r.name(), r.when() == null ? null : Condition.compile(r.when(), maps),
@@ -41,12 +41,13 @@ public final class RequestRuleSet {
      * The tables of {@code limits}: those of {@code previous} whose settings are unchanged (a reload keeps
      * what they counted), new ones for the rest.
      */
-    public static Map<String, RateLimiter> limiters(Map<String, RulesConfig.Limit> limits, Map<String, RateLimiter> previous) {
-        Map<String, RateLimiter> out = new java.util.HashMap<>();
+    public static Map<String, Limiter> limiters(Map<String, RulesConfig.Limit> limits, Map<String, Limiter> previous) {
+        Map<String, Limiter> out = new java.util.HashMap<>();
         limits.forEach((name, limit) -> {
-            RateLimiter kept = previous.get(name);
+            Limiter kept = previous.get(name);
+            Renderer key = new Renderer(limit.key(), Map.of());
             out.put(name, kept != null && kept.config().equals(limit) ? kept
-                    : new RateLimiter(limit, new Renderer(limit.key(), Map.of())));
+                    : limit.concurrent() > 0 ? new ConcurrencyLimiter(limit, key) : new RateLimiter(limit, key));
         });
         return Map.copyOf(out);
     }
@@ -104,7 +105,7 @@ public final class RequestRuleSet {
     private interface Step {
         Outcome run(String rule, RequestTarget request);
 
-        static Step of(RulesConfig.Action action, Map<String, MapTable> maps, Map<String, RateLimiter> limiters,
+        static Step of(RulesConfig.Action action, Map<String, MapTable> maps, Map<String, Limiter> limiters,
                        Map<String, BasicAuth> auth) {
             if (action instanceof RulesConfig.RequireAuth require) {
                 BasicAuth users = auth.get(require.users());
@@ -120,8 +121,19 @@ public final class RequestRuleSet {
                             new Outcome.Resume(check, 0, 0, users.realm()));
                 };
             }
+            if (action instanceof RulesConfig.ApplyLimit apply && limiters.get(apply.limit()) instanceof ConcurrencyLimiter c) {
+                int status = c.config().status();
+                return (rule, q) -> {
+                    Runnable release = c.tryAcquire(q);
+                    if (release == null) {
+                        return new Outcome(Outcome.Kind.LIMITED, apply.limit(), status, null, null, null, null, 1, null);
+                    }
+                    q.onEnd(release);
+                    return null;
+                };
+            }
             if (action instanceof RulesConfig.ApplyLimit apply) {
-                RateLimiter limiter = limiters.get(apply.limit());
+                RateLimiter limiter = (RateLimiter) limiters.get(apply.limit());
                 int status = limiter.config().status();
                 return (rule, q) -> {
                     long wait = limiter.acquire(q, System.nanoTime());

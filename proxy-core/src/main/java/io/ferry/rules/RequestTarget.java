@@ -8,4 +8,7 @@ public interface RequestTarget extends RequestFacts {
 
     /** The request target becomes {@code uri} (a path, and a query if any) for routing and the backend. */
     void rewriteUri(String uri);
+
+    /** {@code release} runs once when the request ends, however it ends (a concurrency limit's slot). */
+    void onEnd(Runnable release);
 }

@@ -3,6 +3,7 @@ package io.ferry.rules;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ferry.config.RulesConfig;
@@ -17,8 +18,8 @@ class RateLimiterTest {
 
     private static RateLimiter limiter(int rate, Duration per, int burst, int size) {
         RulesConfig.Limit limit = new RulesConfig.Limit("login", rate, per, burst,
-                Template.parse("$remote_addr", false), size, 429);
-        return RequestRuleSet.limiters(Map.of("login", limit), Map.of()).get("login");
+                Template.parse("$remote_addr", false), size, 429, 0);
+        return (RateLimiter) RequestRuleSet.limiters(Map.of("login", limit), Map.of()).get("login");
     }
 
     @Test
@@ -64,14 +65,37 @@ class RateLimiterTest {
     @Test
     void aReloadKeepsATableWhoseLimitIsUnchanged() {
         RulesConfig.Limit login = new RulesConfig.Limit("login", 1, Duration.ofMinutes(1), 0,
-                Template.parse("$remote_addr", false), 100, 429);
-        Map<String, RateLimiter> first = RequestRuleSet.limiters(Map.of("login", login), Map.of());
-        first.get("login").acquire("a", 0);
-        Map<String, RateLimiter> same = RequestRuleSet.limiters(Map.of("login", login), first);
+                Template.parse("$remote_addr", false), 100, 429, 0);
+        Map<String, Limiter> first = RequestRuleSet.limiters(Map.of("login", login), Map.of());
+        ((RateLimiter) first.get("login")).acquire("a", 0);
+        Map<String, Limiter> same = RequestRuleSet.limiters(Map.of("login", login), first);
         assertSame(first.get("login"), same.get("login"));
-        assertTrue(same.get("login").acquire("a", 1) > 0, "what it counted before the reload still counts");
+        assertTrue(((RateLimiter) same.get("login")).acquire("a", 1) > 0, "what it counted before the reload still counts");
         RulesConfig.Limit looser = new RulesConfig.Limit("login", 100, Duration.ofMinutes(1), 0,
-                Template.parse("$remote_addr", false), 100, 429);
+                Template.parse("$remote_addr", false), 100, 429, 0);
         assertNotSame(first.get("login"), RequestRuleSet.limiters(Map.of("login", looser), first).get("login"));
+    }
+
+    @Test
+    void concurrentRequestsPerKeyAreCountedAndTheTableEmptiesAsTheyEnd() {
+        RulesConfig.Limit limit = new RulesConfig.Limit("php", 0, Duration.ofSeconds(1), 0,
+                Template.parse("$remote_addr", false), 100_000, 429, 2);
+        ConcurrencyLimiter l = (ConcurrencyLimiter) RequestRuleSet.limiters(Map.of("php", limit), Map.of()).get("php");
+        Runnable first = l.tryAcquire("a");
+        Runnable second = l.tryAcquire("a");
+        assertTrue(first != null && second != null);
+        assertNull(l.tryAcquire("a"), "a third at once is refused");
+        assertTrue(l.tryAcquire("b") != null, "another client has its own count");
+        first.run();
+        Runnable third = l.tryAcquire("a");
+        assertTrue(third != null, "one ended: room for another");
+        second.run();
+        third.run();
+        assertEquals(1, l.keys(), "a key leaves the table with its last request (b is still in progress)");
+        assertEquals(1, l.limited());
+        for (int i = 0; i < 100_000; i++) {
+            l.tryAcquire("10.0." + (i >> 8 & 255) + "." + (i & 255)).run();
+        }
+        assertEquals(1, l.keys(), "100 000 clients that came and went leave nothing behind");
     }
 }

@@ -288,4 +288,32 @@ class RulesTest {
                     "counted: " + ferry.server().metrics().scrape().lines().filter(l -> l.contains("rate_limited")).toList());
         }
     }
+
+    /** nginx's limit_conn: two requests of one client in progress at once, a third answered at once. */
+    @Test
+    void aConcurrencyLimitRefusesAThirdRequestInProgress() throws Exception {
+        try (TestOrigin origin = TestOrigin.echoUri();
+             FerryHarness ferry = FerryHarness.proxyTo("""
+                     rules.limits.php { concurrent = 2 }
+                     rules.request = [ { if { path-prefix = "/slow" }, limit = php } ]
+                     """, origin.port());
+             RawClient one = new RawClient(ferry.port());
+             RawClient two = new RawClient(ferry.port())) {
+            origin.hold();
+            one.send("GET /slow/1 HTTP/1.1\r\nHost: t\r\n\r\n");
+            two.send("GET /slow/2 HTTP/1.1\r\nHost: t\r\n\r\n");
+            for (int spins = 0; origin.heldNow() < 2 && spins < 1_000_000; spins++) {
+                Thread.onSpinWait(); // both reach the origin: bounded, no sleep
+            }
+            assertEquals(2, origin.heldNow());
+            RawClient.Response third = get(ferry, "/slow/3");
+            assertEquals(429, third.status());
+            assertEquals("1", third.header("Retry-After"));
+            origin.releaseHeld();
+            assertEquals(200, one.read().status());
+            assertEquals(200, two.read().status());
+            assertEquals(200, get(ferry, "/slow/4").status(), "the two ended: room again");
+            assertEquals(200, get(ferry, "/fast").status(), "other paths are not limited");
+        }
+    }
 }
