@@ -11,9 +11,10 @@ import java.util.regex.Pattern;
  * ({@code io.ferry.rules}) compiles it.
  */
 public record RulesConfig(List<Rule> request, List<Rule> response, RequestId requestId, Map<String, MapTable> maps,
-                          Map<Integer, ErrorPage> errorPages, Map<String, Limit> limits, Map<String, Users> auth) {
-    public static final RulesConfig NONE = new RulesConfig(List.of(), List.of(), RequestId.OFF, Map.of(), Map.of(), Map.of(),
-            Map.of());
+                          Map<Integer, ErrorPage> errorPages, boolean interceptBackendErrors, Map<String, Limit> limits,
+                          Map<String, Users> auth) {
+    public static final RulesConfig NONE = new RulesConfig(List.of(), List.of(), RequestId.OFF, Map.of(), Map.of(), false,
+            Map.of(), Map.of());
 
     /** The users of an htpasswd file (bcrypt hashes), read at load and on reload, and the realm shown. */
     public record Users(String name, java.nio.file.Path file, String realm, Map<String, String> bcryptByUser) {

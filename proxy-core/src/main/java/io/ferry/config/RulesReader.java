@@ -54,10 +54,12 @@ final class RulesReader {
         boolean trust = id.bool("trust-client", false);
         boolean echo = id.bool("echo", true);
         id.rejectUnknownKeys();
-        Map<Integer, RulesConfig.ErrorPage> pages = errorPages(s.section("error-pages"));
+        Section errorPages = s.section("error-pages");
+        boolean intercept = errorPages.bool("intercept-backend", false);
+        Map<Integer, RulesConfig.ErrorPage> pages = errorPages(errorPages);
         s.rejectUnknownKeys();
         return new RulesConfig(List.copyOf(request), List.copyOf(response),
-                new RulesConfig.RequestId(enabled, header, trust, echo), maps, pages, limits, users);
+                new RulesConfig.RequestId(enabled, header, trust, echo), maps, pages, intercept, limits, users);
     }
 
     /** {@code auth { NAME { file = "htpasswd", realm = "..." } }}: htpasswd files of bcrypt hashes (htpasswd -B). */
@@ -127,7 +129,7 @@ final class RulesReader {
         String type = s.string("content-type", "text/html; charset=utf-8");
         Map<Integer, RulesConfig.ErrorPage> pages = new java.util.HashMap<>();
         for (String key : s.keys()) {
-            if (key.equals("content-type")) {
+            if (key.equals("content-type") || key.equals("intercept-backend")) {
                 continue;
             }
             if (!key.matches("[45][0-9][0-9]")) {

@@ -56,7 +56,7 @@ public final class ProxyRuntime {
     };
     /** The way out, in order, for an origin's response. */
     final ResponsePhase[] responsePhases = {
-        new HopByHopResponsePhase(), new CacheResponsePhase(), new ForwardingResponsePhase()
+        new HopByHopResponsePhase(), new ErrorPagePhase(), new CacheResponsePhase(), new ForwardingResponsePhase()
     };
 
     public ProxyRuntime(FerryConfig config, Upstreams upstreams, Map<String, ServerTls> tls, ProxyRuntime previous) {

@@ -37,6 +37,8 @@ final class RequestContext {
     String requestId;
     /** {@link RulesPhase}: the backend a use-backend rule chose, or null. */
     String ruleBackend;
+    /** {@link ErrorPagePhase}: the status of a backend error answered with Ferry's page, or 0. */
+    int interceptedStatus;
     /** What runs when the exchange ends (concurrency limits' slots), or null. */
     java.util.List<Runnable> onEnd;
     /** The request as rules see it, made on first use ({@link Exchange#ruleFacts}). */

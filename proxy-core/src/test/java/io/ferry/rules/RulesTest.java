@@ -302,10 +302,7 @@ class RulesTest {
             origin.hold();
             one.send("GET /slow/1 HTTP/1.1\r\nHost: t\r\n\r\n");
             two.send("GET /slow/2 HTTP/1.1\r\nHost: t\r\n\r\n");
-            for (int spins = 0; origin.heldNow() < 2 && spins < 1_000_000; spins++) {
-                Thread.onSpinWait(); // both reach the origin: bounded, no sleep
-            }
-            assertEquals(2, origin.heldNow());
+            assertTrue(origin.awaitHeld(2, 10_000), "both reach the origin and wait there");
             RawClient.Response third = get(ferry, "/slow/3");
             assertEquals(429, third.status());
             assertEquals("1", third.header("Retry-After"));
@@ -314,6 +311,39 @@ class RulesTest {
             assertEquals(200, two.read().status());
             assertEquals(200, get(ferry, "/slow/4").status(), "the two ended: room again");
             assertEquals(200, get(ferry, "/fast").status(), "other paths are not limited");
+        }
+    }
+
+    /** nginx's proxy_intercept_errors: a backend's 503 becomes the site's page; its connection stays in use. */
+    @Test
+    void backendErrorsWithAPageAreAnsweredWithIt() throws Exception {
+        Path page = Files.writeString(dir.resolve("503.html"), "<h1>Back in a minute</h1>");
+        java.util.function.Function<TestOrigin.Received, TestOrigin.Reply> app = r -> r.uri().equals("/down")
+                ? new TestOrigin.Reply(503, Map.of("Content-Type", "text/plain"), "php-fpm says no".getBytes())
+                : r.uri().equals("/missing") ? new TestOrigin.Reply(404, Map.of(), "app's own 404".getBytes())
+                : TestOrigin.Reply.ok("fine");
+        try (TestOrigin origin = TestOrigin.start(app);
+             FerryHarness ferry = FerryHarness.proxyTo("""
+                     backends.app.retries = 0
+                     rules.error-pages { 503 = "%s", intercept-backend = true }
+                     """.formatted(page), origin.port());
+             RawClient c = new RawClient(ferry.port())) {
+            c.send("GET /down HTTP/1.1\r\nHost: t\r\n\r\n");
+            RawClient.Response down = c.read();
+            assertEquals(503, down.status());
+            assertEquals("<h1>Back in a minute</h1>", down.bodyText());
+            c.send("GET /missing HTTP/1.1\r\nHost: t\r\n\r\n");
+            assertEquals("app's own 404", c.read().bodyText(), "no page for 404: the backend's answer");
+            c.send("GET /ok HTTP/1.1\r\nHost: t\r\n\r\n");
+            assertEquals("fine", c.read().bodyText());
+            assertEquals(1, origin.connectionsAccepted(), "the intercepted response's connection was reused");
+        }
+        try (TestOrigin origin = TestOrigin.start(app);
+             FerryHarness ferry = FerryHarness.proxyTo("""
+                     backends.app.retries = 0
+                     rules.error-pages { 503 = "%s" }
+                     """.formatted(page), origin.port())) {
+            assertEquals("php-fpm says no", get(ferry, "/down").bodyText(), "without intercept-backend: the backend's");
         }
     }
 }

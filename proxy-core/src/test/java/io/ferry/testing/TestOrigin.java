@@ -133,6 +133,21 @@ public final class TestOrigin implements AutoCloseable {
         return heldNow.get();
     }
 
+    /** Waits (at most {@code maxMillis}) until {@code n} requests are held; false if they never were. */
+    public boolean awaitHeld(int n, long maxMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + maxMillis * 1_000_000L;
+        synchronized (heldNow) {
+            while (heldNow.get() < n) {
+                long left = (deadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) {
+                    return false;
+                }
+                heldNow.wait(left);
+            }
+        }
+        return true;
+    }
+
     /** The most requests ever held at once: the server's concurrency while holding. */
     public int mostHeldAtOnce() {
         return heldMost.get();
@@ -187,6 +202,9 @@ public final class TestOrigin implements AutoCloseable {
             long delay = delayMillis;
             if (holding) {
                 heldMost.accumulateAndGet(heldNow.incrementAndGet(), Math::max);
+                synchronized (heldNow) {
+                    heldNow.notifyAll();
+                }
                 held.add(() -> {
                     heldNow.decrementAndGet();
                     ctx.writeAndFlush(res);
