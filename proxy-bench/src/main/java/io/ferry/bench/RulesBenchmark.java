@@ -140,6 +140,11 @@ public class RulesBenchmark {
         }
 
         @Override
+        public String listener() {
+            return "https";
+        }
+
+        @Override
         public String requestId() {
             return "0123456789abcdef0123456789abcdef";
         }

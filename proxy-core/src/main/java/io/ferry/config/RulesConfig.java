@@ -78,6 +78,10 @@ public record RulesConfig(List<Rule> request, List<Rule> response, RequestId req
     public record Tls(boolean tls) implements When {
     }
 
+    /** The listener the request came in on, by name. */
+    public record Listener(List<String> names) implements When {
+    }
+
     /** The request's key is found in one of these maps (HAProxy: {@code -m found}; nginx: a non-empty map value). */
     public record InMap(List<String> maps) implements When {
     }

@@ -401,6 +401,7 @@ final class RulesReader {
                 case "arg" -> field(s, key, RulesConfig.FieldKind.ARG);
                 case "network" -> new RulesConfig.Network(s.networks(key, List.of()).stream().map(Cidr::parse).toList());
                 case "tls" -> new RulesConfig.Tls(s.bool(key, true));
+                case "listener" -> new RulesConfig.Listener(s.stringList(key, List.of()));
                 case "map" -> {
                     List<String> names = s.stringList(key, List.of());
                     for (String n : names) {
@@ -434,7 +435,7 @@ final class RulesReader {
                 default -> {
                     s.has(key);
                     throw s.error(key, "unknown condition; known: host, path, path-prefix, path-regex, method, header,"
-                            + " cookie, arg, network, tls, map, not, all, any" + (onRequest ? "" : ", status, content-type"));
+                            + " cookie, arg, network, tls, listener, map, not, all, any" + (onRequest ? "" : ", status, content-type"));
                 }
             });
         }

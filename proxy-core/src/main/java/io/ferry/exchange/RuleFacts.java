@@ -86,6 +86,11 @@ final class RuleFacts implements RequestTarget, ResponseFacts {
     }
 
     @Override
+    public String listener() {
+        return ex.settings.listener();
+    }
+
+    @Override
     public String requestId() {
         return ctx.requestId;
     }

@@ -70,6 +70,10 @@ interface Condition {
                 return false;
             };
         }
+        if (when instanceof RulesConfig.Listener listener) {
+            Set<String> names = Set.copyOf(listener.names());
+            return (q, r) -> names.contains(q.listener());
+        }
         if (when instanceof RulesConfig.Tls tls) {
             boolean want = tls.tls();
             return (q, r) -> q.tls() == want;

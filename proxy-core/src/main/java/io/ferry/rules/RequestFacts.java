@@ -25,6 +25,9 @@ public interface RequestFacts {
 
     boolean tls();
 
+    /** The name of the listener the request came in on. */
+    String listener();
+
     /** This request's ID, or null when request IDs are off. */
     String requestId();
 }

@@ -133,7 +133,8 @@ class RulesConfigTest {
         String text = java.nio.file.Files.readString(Path.of("../conf/examples/wordpress.conf"))
                 .replace("/usr/share/wordpress", dir.toString());
         FerryConfig c = ConfigLoader.parse(text, Path.of("../conf/examples"));
-        assertEquals(6, c.rules().request().size());
+        assertEquals(7, c.rules().request().size());
+        assertEquals("/about/", c.rules().maps().get("legacy").lookup("/about-us.html"));
         assertEquals(5, c.rules().limits().get("login").burst());
         assertEquals(3, c.rules().response().size());
         assertTrue(c.rules().requestId().enabled());

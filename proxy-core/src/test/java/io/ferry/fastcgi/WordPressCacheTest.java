@@ -175,7 +175,8 @@ class WordPressCacheTest {
         String text = Files.readString(Path.of("../conf/examples/wordpress.conf"));
         int start = text.indexOf("\n  rules {");
         int end = text.indexOf("\n  }\n", start);
-        return text.substring(start, end + 4);
+        return text.substring(start, end + 4)
+                .replace("\"redirects.map\"", "\"" + Path.of("../conf/examples/redirects.map").toAbsolutePath() + "\"");
     }
 
     @Test
@@ -216,6 +217,9 @@ class WordPressCacheTest {
             RawClient.Response old = get(ferry, "/blog/2024/05/hello-world/", null);
             assertEquals(301, old.status());
             assertEquals("https://www.example.org/news/blog/2024/05/hello-world/", old.header("location"));
+            RawClient.Response mapped = get(ferry, "/about-us.html", null);
+            assertEquals(301, mapped.status(), "from redirects.map");
+            assertEquals("/about/", mapped.header("location"));
         }
     }
 }

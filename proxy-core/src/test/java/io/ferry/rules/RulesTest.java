@@ -346,4 +346,18 @@ class RulesTest {
             assertEquals("php-fpm says no", get(ferry, "/down").bodyText(), "without intercept-backend: the backend's");
         }
     }
+
+    @Test
+    void aRuleCanHoldForOneListenerOnly() throws Exception {
+        try (TestOrigin origin = TestOrigin.echoUri();
+             FerryHarness ferry = FerryHarness.proxyTo("""
+                     listeners = [ { name = http, bind = "127.0.0.1", port = 0 }, { name = office, bind = "127.0.0.1", port = 0 } ]
+                     rules.request = [ { if { listener = http, path-prefix = "/admin/" }, deny = 403 } ]
+                     """, origin.port())) {
+            assertEquals(403, get(ferry, "/admin/").status());
+            try (RawClient c = new RawClient(ferry.server().port("office"))) {
+                assertEquals(200, c.send("GET /admin/ HTTP/1.1\r\nHost: t\r\n\r\n").read().status());
+            }
+        }
+    }
 }
