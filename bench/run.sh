@@ -14,6 +14,8 @@
 # Servers run on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU (taskset). See BENCHMARKS.md.
 # Usage: bench/run.sh   (env: ROUNDS=3 DURATION=10s CONNS="50 500 2000" SCENARIOS="proxy cache fastcgi h2" SKIP_IDLE=1 IDLE_CONNS=9000 WARMUP=20s
 #                       WARMUP_BURSTS=10 BASELINE_JAR=/path/to/an/older/ferry.jar FERRY_WARMUP=300ms)
+# RULES=1 adds ferry-rules to the proxy scenario: this build with a WordPress site's rules (11 rules, a
+# 100 000-line redirect map, request IDs) against the same build without any (ferry).
 # BASELINE_JAR adds an older Ferry build as one more contender in every scenario (ferry-base, ferry-base-cache,
 # ferry-base-fcgi, ferry-base-slow), same config, own php-fpm pool (the slow one shares ferry-slow's, the runs
 # being one after another): before/after numbers for a change from one run.
@@ -201,6 +203,38 @@ if [[ -n "${BASELINE_JAR:-}" ]]; then
   taskset -c "$SERVER_CPU" java -Xmx1g -Dlogback.configurationFile="$here/conf/logback.xml" -XX:+UseParallelGC \
     -jar "$BASELINE_JAR" "$work/ferry-base.conf" > "$work/logs/ferry-base.out" 2>&1 & pids+=($!)
 fi
+if [[ -n "${RULES:-}" ]]; then
+  # The same build and config with a WordPress site's rule set (conf/examples/wordpress.conf's kind, and a
+  # 100 000-line redirect map) on ports a hundred higher: what the rules cost on plain proxying.
+  python3 - "$work/legacy.map" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(100000):
+        f.write(f"/legacy/page-{i}.html https://www.example.org/articles/{i}-a-title-of-some-length/\n")
+PY
+  sed -e 's/port = 1808\([357]\)/port = 1818\1/' -e 's/127.0.0.1:19002/127.0.0.1:19005/' "$work/ferry.conf" | sed '$d' > "$work/ferry-rules.conf"
+  cat >> "$work/ferry-rules.conf" <<EOF2
+  rules {
+    limits.login { rate = 5, per = 1m, burst = 5 }
+    maps.legacy { file = "$work/legacy.map", key = "\$uri" }
+    request = [
+      { if { path = [ "/wp-login.php", "/xmlrpc.php" ], method = POST }, limit = login }
+      { if { path-prefix = [ "/wp-admin/", "/wp-login.php" ], not { network = [ "192.0.2.0/24" ] } }, deny = 403 }
+      { if { path-regex = "/\\\\.(?!well-known/)|\\\\.(bak|sql|old|orig)\$" }, deny = 404 }
+      { if { host = [ "old-example.org", "*.old-example.org" ] }, redirect { status = 301, location = "https://www.example.org\$request_uri" } }
+      { if { map = legacy }, redirect { status = 301, location = "\$map_legacy" } }
+      { set-header { X-Request-Start = "\$request_id" } }
+    ]
+    response = [
+      { set-header { X-Frame-Options = SAMEORIGIN, X-Content-Type-Options = nosniff, Referrer-Policy = "strict-origin-when-cross-origin" } }
+      { del-header = [ X-Powered-By, X-Pingback ] }
+    ]
+    request-id.enabled = true
+  }
+}
+EOF2
+  JAVA_OPTS="-Xmx1g" taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/ferry-rules.conf" > "$work/logs/ferry-rules.out" 2>&1 & pids+=($!)
+fi
 sleep 6
 
 # Host headers route Ferry's listeners; the others ignore them.
@@ -222,6 +256,7 @@ url[ferry-base-cache]=http://127.0.0.1:18095; host[ferry-base-cache]=cache.bench
 url[ferry-base-fcgi]=http://127.0.0.1:18097;  host[ferry-base-fcgi]=php.bench
 url[ferry-base-slow]=http://127.0.0.1:18097;  host[ferry-base-slow]=php-slow.bench
 url[ferry-base-h2]=http://127.0.0.1:18093
+url[ferry-rules]=http://127.0.0.1:18183;      host[ferry-rules]=origin.bench
 # HTTP/2 with prior knowledge: Ferry's proxy listener speaks both protocols.
 url[haproxy-h2]=http://127.0.0.1:18088; url[nginx-h2]=http://127.0.0.1:18089; url[ferry-h2]=http://127.0.0.1:18083
 h2s="haproxy-h2 nginx-h2 ferry-h2"
@@ -231,6 +266,7 @@ if [[ -n "${BASELINE_JAR:-}" ]]; then
   proxies="$proxies ferry-base"; caches="$caches ferry-base-cache"; fcgis="$fcgis ferry-base-fcgi"
   slows="$slows ferry-base-slow"; h2s="$h2s ferry-base-h2"
 fi
+[[ -n "${RULES:-}" ]] && proxies="$proxies ferry-rules"
 
 for c in $proxies $caches; do
   for f in 1k 100k; do curl -sf -H "Host: ${host[$c]}" "${url[$c]}/$f" -o /dev/null || { echo "$c /$f not answering" >&2; exit 1; }; done
