@@ -115,7 +115,8 @@ public final class ConfigLoader {
             List<ListenerConfig> listeners = listeners();
             Map<String, BackendConfig> backends = new BackendReader(baseDir).backends(ferry.section("backends"),
                     timeouts, global);
-            List<RouteConfig> routes = routes(backends);
+            CompressionConfig compression = compression(ferry.section("compression"), CompressionConfig.OFF);
+            List<RouteConfig> routes = routes(backends, compression);
             CacheConfig cache = cache(ferry.section("cache"));
             AdminConfig admin = admin(ferry.section("admin"));
             AccessLogConfig accessLog = accessLog(ferry.section("access-log"));
@@ -123,7 +124,7 @@ public final class ConfigLoader {
             RealIpConfig realIp = ferry.has("real-ip") ? realIp(ferry.section("real-ip")) : null;
             RulesConfig rules = new RulesReader(baseDir, backends.keySet()).read(ferry.section("rules"));
             return new FerryConfig(source, global, List.copyOf(listeners), timeouts, limits, http2,
-                    Map.copyOf(backends), List.copyOf(routes), cache, admin, accessLog, demo, realIp, rules, rendered);
+                    Map.copyOf(backends), List.copyOf(routes), cache, admin, accessLog, demo, realIp, rules, compression, rendered);
         }
 
         private static RealIpConfig realIp(Section s) {
@@ -365,7 +366,45 @@ public final class ConfigLoader {
         }
 
 
-        private List<RouteConfig> routes(Map<String, BackendConfig> backends) {
+        /**
+         * {@code compression { enabled, algorithms, types, min-length, gzip-level, brotli-level, zstd-level }},
+         * each key defaulting to {@code defaults} (a route's section to the global one).
+         */
+        private static CompressionConfig compression(Section s, CompressionConfig defaults) {
+            boolean enabled = s.bool("enabled", defaults.enabled());
+            List<CompressionConfig.Algorithm> algorithms = new ArrayList<>();
+            for (String name : s.stringList("algorithms", defaults.algorithms().stream().map(a -> a.token).toList())) {
+                CompressionConfig.Algorithm found = null;
+                for (CompressionConfig.Algorithm a : CompressionConfig.Algorithm.values()) {
+                    if (a.token.equals(name)) {
+                        found = a;
+                    }
+                }
+                if (found == null || algorithms.contains(found)) {
+                    throw s.error("algorithms", "expected br, zstd and/or gzip, each once; got \"" + name + '"');
+                }
+                algorithms.add(found);
+            }
+            if (algorithms.isEmpty()) {
+                throw s.error("algorithms", "at least one of br, zstd, gzip (or enabled = false)");
+            }
+            List<String> types = new ArrayList<>();
+            for (String t : s.stringList("types", defaults.types())) {
+                String type = t.trim().toLowerCase(java.util.Locale.ROOT);
+                if (!type.matches("[a-z0-9!#$&^_.+-]+/([a-z0-9!#$&^_.+-]+\\*?|\\*)")) {
+                    throw s.error("types", "expected media types such as text/html or text/*; got \"" + t + '"');
+                }
+                types.add(type);
+            }
+            long minLength = s.bytes("min-length", defaults.minLength(), 0, 1L << 30);
+            int gzip = s.integer("gzip-level", defaults.gzipLevel(), 1, 9);
+            int brotli = s.integer("brotli-level", defaults.brotliLevel(), 0, 11);
+            int zstd = s.integer("zstd-level", defaults.zstdLevel(), 1, 19);
+            s.rejectUnknownKeys();
+            return new CompressionConfig(enabled, List.copyOf(algorithms), List.copyOf(types), minLength, gzip, brotli, zstd);
+        }
+
+        private List<RouteConfig> routes(Map<String, BackendConfig> backends, CompressionConfig compression) {
             List<ConfigValue> values = ferry.list("routes");
             if (values.isEmpty()) {
                 throw new ConfigError("ferry.routes", "at least one route is required");
@@ -391,8 +430,16 @@ public final class ConfigLoader {
                 boolean cache = s.bool("cache", true);
                 String name = s.string("name", String.join(",", hosts) + path);
                 ListenerConfig.HttpsRedirect redirect = httpsRedirect(s);
+                CompressionConfig routeCompression = compression;
+                if (s.has("compression") && s.isObject("compression")) { // the route's own settings
+                    routeCompression = compression(s.section("compression"), compression);
+                } else if (s.has("compression")) { // compression = true / false: the global settings, on or off
+                    routeCompression = new CompressionConfig(s.bool("compression", true), compression.algorithms(),
+                            compression.types(), compression.minLength(), compression.gzipLevel(),
+                            compression.brotliLevel(), compression.zstdLevel());
+                }
                 s.rejectUnknownKeys();
-                routes.add(new RouteConfig(name, List.copyOf(hosts), path, backend, cache, redirect));
+                routes.add(new RouteConfig(name, List.copyOf(hosts), path, backend, cache, redirect, routeCompression));
             }
             return routes;
         }

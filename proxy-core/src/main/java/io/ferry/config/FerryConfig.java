@@ -24,5 +24,6 @@ public record FerryConfig(
         DemoConfig demo,
         RealIpConfig realIp,
         RulesConfig rules,
+        CompressionConfig compression,
         String rendered) {
 }

@@ -8,7 +8,8 @@ import java.util.List;
  * {@code cache} lets the shared cache answer the route's requests (when the cache is enabled); {@code name}
  * labels its metrics (default: its hosts and path). {@code redirectHttps}, when set, answers the route's
  * plain-HTTP requests with a redirect to https instead (requests over TLS go to the backend).
+ * {@code compression} is the route's own compression settings, or the global ones.
  */
 public record RouteConfig(String name, List<String> hosts, String pathPrefix, String backend, boolean cache,
-                          ListenerConfig.HttpsRedirect redirectHttps) {
+                          ListenerConfig.HttpsRedirect redirectHttps, CompressionConfig compression) {
 }

@@ -217,6 +217,11 @@ final class Section {
         return List.copyOf(nets);
     }
 
+    /** True when {@code key} holds an object { ... }. */
+    boolean isObject(String key) {
+        return has(key) && config.getValue(key).valueType() == ConfigValueType.OBJECT;
+    }
+
     Set<String> keys() {
         return config.root().keySet();
     }

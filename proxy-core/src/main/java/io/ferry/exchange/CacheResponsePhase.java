@@ -17,9 +17,9 @@ final class CacheResponsePhase implements ResponsePhase {
     }
 
     @Override
-    public boolean onBody(Exchange ex, HttpContent part) {
+    public HttpContent onBody(Exchange ex, HttpContent part) {
         CacheLookup cache = ex.cache();
-        return cache == null || cache.onResponseBody(part);
+        return cache == null || cache.onResponseBody(part) ? part : null;
     }
 
     @Override

@@ -327,13 +327,15 @@ public final class Exchange {
             content.release();
             return;
         }
+        HttpContent part = content;
         for (ResponsePhase phase : runtime.responsePhases) {
-            if (!phase.onBody(this, content)) {
+            part = phase.onBody(this, part);
+            if (part == null) {
                 return; // held back by the phase, which released it
             }
         }
-        record.bytesSent += content.content().readableBytes();
-        client.sendBody(content);
+        record.bytesSent += part.content().readableBytes();
+        client.sendBody(part);
     }
 
     /** The last part arrived (the origin has let go of its connection): the phases end, the log, the client. */

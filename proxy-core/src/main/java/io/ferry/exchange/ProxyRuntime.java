@@ -56,7 +56,8 @@ public final class ProxyRuntime {
     };
     /** The way out, in order, for an origin's response. */
     final ResponsePhase[] responsePhases = {
-        new HopByHopResponsePhase(), new ErrorPagePhase(), new CacheResponsePhase(), new ForwardingResponsePhase()
+        new HopByHopResponsePhase(), new ErrorPagePhase(), new CacheResponsePhase(), new CompressionPhase(),
+        new ForwardingResponsePhase()
     };
 
     public ProxyRuntime(FerryConfig config, Upstreams upstreams, Map<String, ServerTls> tls, ProxyRuntime previous) {
@@ -69,7 +70,7 @@ public final class ProxyRuntime {
         this.config = config;
         this.upstreams = upstreams;
         this.router = Router.build(config.routes(), RouteConfig::hosts, RouteConfig::pathPrefix,
-                r -> new RouteTarget(r.name(), upstreams.backend(r.backend()), r.cache(), r.redirectHttps()));
+                r -> new RouteTarget(r.name(), upstreams.backend(r.backend()), r.cache(), r.redirectHttps(), r.compression()));
         this.cache = !config.cache().enabled() ? null
                 : new CacheFront(config.cache(), reusableCache(previous, config), cacheClock);
         this.forwarded = new ForwardedHeaders(config.global().via());
@@ -127,6 +128,7 @@ public final class ProxyRuntime {
      * What a route leads to: its name (for metrics), a backend, whether the cache may answer, and the
      * redirect its plain-HTTP requests get instead (or null).
      */
-    record RouteTarget(String name, Backend backend, boolean cache, ListenerConfig.HttpsRedirect redirectHttps) {
+    record RouteTarget(String name, Backend backend, boolean cache, ListenerConfig.HttpsRedirect redirectHttps,
+                       io.ferry.config.CompressionConfig compression) {
     }
 }

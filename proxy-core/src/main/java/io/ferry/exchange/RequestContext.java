@@ -37,6 +37,10 @@ final class RequestContext {
     String requestId;
     /** {@link RulesPhase}: the backend a use-backend rule chose, or null. */
     String ruleBackend;
+    /** {@link RoutingPhase}: the client's Accept-Encoding when the route compresses, or null. */
+    String acceptEncoding;
+    /** {@link CompressionPhase}: the encoder of this response's body, or null when it goes as it is. */
+    io.ferry.compress.BodyEncoder bodyEncoder;
     /** {@link ErrorPagePhase}: the status of a backend error answered with Ferry's page, or 0. */
     int interceptedStatus;
     /** What runs when the exchange ends (concurrency limits' slots), or null. */

@@ -15,9 +15,12 @@ interface ResponsePhase {
         return Next.CONTINUE;
     }
 
-    /** A body part on its way to the client: true to let it go on; false when the phase released it. */
-    default boolean onBody(Exchange ex, HttpContent part) {
-        return true;
+    /**
+     * A body part on its way to the client: the part to pass on (itself, or another after releasing it),
+     * or null when the phase released it and nothing goes on now.
+     */
+    default HttpContent onBody(Exchange ex, HttpContent part) {
+        return part;
     }
 
     /** The last part: returns what the client gets in its place (itself, or another after releasing it). */

@@ -55,8 +55,9 @@ final class RoutingPhase implements RequestPhase {
         ProxyRuntime.RouteTarget route = ex.runtime.router.route(ctx.host, uri.equals("*") ? "/" : target);
         if (ctx.ruleBackend != null) { // use-backend: the route's other settings stay, its backend is the rule's
             Backend chosen = ex.runtime.upstreams.backend(ctx.ruleBackend);
-            route = route == null ? new ProxyRuntime.RouteTarget("rule:" + ctx.ruleBackend, chosen, false, null)
-                    : new ProxyRuntime.RouteTarget(route.name(), chosen, route.cache(), route.redirectHttps());
+            route = route == null ? new ProxyRuntime.RouteTarget("rule:" + ctx.ruleBackend, chosen, false, null,
+                    ex.runtime.config.compression())
+                    : new ProxyRuntime.RouteTarget(route.name(), chosen, route.cache(), route.redirectHttps(), route.compression());
         }
         if (route == null) {
             ex.giveUp(HttpResponseStatus.NOT_FOUND, "no route for host " + ctx.host);
@@ -69,6 +70,9 @@ final class RoutingPhase implements RequestPhase {
             return Next.ANSWERED;
         }
         ctx.backend = route.backend();
+        if (route.compression().enabled()) { // read now: the request head is the backend's once forwarded
+            ctx.acceptEncoding = ctx.request.headers().get(HttpHeaderNames.ACCEPT_ENCODING);
+        }
         ex.record.backend = ctx.backend.name();
         ctx.hashKey = ctx.backend.hashesSource() ? ex.record.remoteAddr() : ctx.normalPath;
         if (ctx.backend.config().sticky() != null || ctx.backend.config().hashCookie() != null) {

@@ -114,6 +114,15 @@ class RulesConfigTest {
         assertEquals("ferry.backends.app.hash-cookie", e.key());
         assertTrue(e.getMessage().contains("source-hash"), e.getMessage());
 
+        e = error("compression.algorithms = [ gzip, deflate ]");
+        assertEquals("ferry.compression.algorithms", e.key());
+        e = error("compression.types = [ html ]");
+        assertEquals("ferry.compression.types", e.key());
+        e = error("compression.gzip-level = 12");
+        assertEquals("ferry.compression.gzip-level", e.key());
+        e = error("routes = [ { backend = app, compression { brotli-leval = 5 } } ]");
+        assertEquals("ferry.routes[0].compression.brotli-leval", e.key());
+
         e = error("rules.reqest = []");
         assertEquals("ferry.rules.reqest", e.key());
     }

@@ -1,0 +1,148 @@
+package io.ferry.exchange;
+
+import io.ferry.compress.BodyEncoder;
+import io.ferry.compress.Encodings;
+import io.ferry.compress.Negotiation;
+import io.ferry.config.CompressionConfig;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.io.IOException;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Compresses a response the backend sent as it is (Apache mod_deflate, nginx gzip/brotli, HAProxy
+ * compression): for a route with compression on, a compressible content type and length, not already
+ * encoded, not a range, no {@code no-transform}, and a client whose Accept-Encoding takes br, zstd or
+ * gzip. Vary: Accept-Encoding on every response that could be compressed; the ETag weakened (RFC 9110
+ * §8.8.3: the bytes differ); the length dropped (the body streams, each part compressed and flushed as
+ * it comes). Runs after the cache phase, which stores the body as the backend sent it.
+ */
+final class CompressionPhase implements ResponsePhase {
+    private static final Logger log = LoggerFactory.getLogger(CompressionPhase.class);
+
+    @Override
+    public Next onHead(Exchange ex, HttpResponse response) {
+        RequestContext ctx = ex.ctx;
+        CompressionConfig c = ctx.route == null ? null : ctx.route.compression();
+        if (c == null || !c.enabled() || ctx.method == HttpMethod.HEAD || !compressible(response, c)) {
+            return Next.CONTINUE;
+        }
+        HttpHeaders h = response.headers();
+        addVary(h);
+        var algorithm = Negotiation.choose(ctx.acceptEncoding, c.algorithms());
+        if (algorithm == null) {
+            return Next.CONTINUE;
+        }
+        try {
+            BodyEncoder encoder = Encodings.open(algorithm, c);
+            ctx.bodyEncoder = encoder;
+            ex.ruleFacts().onEnd(encoder::close); // freed however the exchange ends
+        } catch (IOException | RuntimeException e) {
+            log.warn("{} encoder could not start ({}); the response goes uncompressed", algorithm.token, e.toString());
+            return Next.CONTINUE;
+        }
+        h.remove(HttpHeaderNames.CONTENT_LENGTH);
+        h.remove(HttpHeaderNames.ACCEPT_RANGES);
+        h.set(HttpHeaderNames.CONTENT_ENCODING, algorithm.token);
+        String etag = h.get(HttpHeaderNames.ETAG);
+        if (etag != null && !etag.startsWith("W/")) {
+            h.set(HttpHeaderNames.ETAG, "W/" + etag);
+        }
+        return Next.CONTINUE;
+    }
+
+    /** A body worth compressing: by status, encoding, range, no-transform, type and length. */
+    static boolean compressible(HttpResponse response, CompressionConfig c) {
+        int status = response.status().code();
+        if (status < 200 || status == 204 || status == 206 || status == 304) {
+            return false;
+        }
+        HttpHeaders h = response.headers();
+        String encoding = h.get(HttpHeaderNames.CONTENT_ENCODING);
+        if (encoding != null && !encoding.equalsIgnoreCase("identity") || h.contains(HttpHeaderNames.CONTENT_RANGE)) {
+            return false;
+        }
+        String cacheControl = h.get(HttpHeaderNames.CACHE_CONTROL);
+        if (cacheControl != null && cacheControl.toLowerCase(Locale.ROOT).contains("no-transform")) {
+            return false;
+        }
+        long length = h.getInt(HttpHeaderNames.CONTENT_LENGTH, Integer.MAX_VALUE);
+        return length >= c.minLength() && typeMatches(h.get(HttpHeaderNames.CONTENT_TYPE), c);
+    }
+
+    static boolean typeMatches(String contentType, CompressionConfig c) {
+        if (contentType == null) {
+            return false;
+        }
+        int semi = contentType.indexOf(';');
+        String type = (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
+        for (String t : c.types()) {
+            if (t.endsWith("*") ? type.startsWith(t.substring(0, t.length() - 1)) : type.equals(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void addVary(HttpHeaders h) {
+        String vary = h.get(HttpHeaderNames.VARY);
+        if (vary == null) {
+            h.set(HttpHeaderNames.VARY, "Accept-Encoding");
+        } else if (!vary.trim().equals("*") && !vary.toLowerCase(Locale.ROOT).contains("accept-encoding")) {
+            h.set(HttpHeaderNames.VARY, vary + ", Accept-Encoding");
+        }
+    }
+
+    @Override
+    public HttpContent onBody(Exchange ex, HttpContent part) {
+        BodyEncoder encoder = ex.ctx.bodyEncoder;
+        if (encoder == null) {
+            return part;
+        }
+        ByteBuf out;
+        try {
+            out = encoder.encode(ex.client.alloc(), part.content());
+        } catch (IOException e) {
+            throw new IllegalStateException("compressing the response failed", e);
+        } finally {
+            part.release();
+        }
+        if (!out.isReadable()) {
+            out.release();
+            return null;
+        }
+        return new DefaultHttpContent(out);
+    }
+
+    @Override
+    public LastHttpContent onEnd(Exchange ex, LastHttpContent last) {
+        BodyEncoder encoder = ex.ctx.bodyEncoder;
+        if (encoder == null) {
+            return last;
+        }
+        ex.ctx.bodyEncoder = null;
+        try {
+            ByteBuf body = last.content().isReadable() ? encoder.encode(ex.client.alloc(), last.content()) : Unpooled.EMPTY_BUFFER;
+            ByteBuf tail = encoder.finish(ex.client.alloc());
+            ByteBuf all = body.isReadable() ? Unpooled.wrappedBuffer(body, tail) : tail;
+            if (!body.isReadable()) {
+                body.release();
+            }
+            return new DefaultLastHttpContent(all, last.trailingHeaders());
+        } catch (IOException e) {
+            throw new IllegalStateException("compressing the response failed", e);
+        } finally {
+            last.release();
+        }
+    }
+}
