@@ -400,8 +400,10 @@ public final class ConfigLoader {
             int gzip = s.integer("gzip-level", defaults.gzipLevel(), 1, 9);
             int brotli = s.integer("brotli-level", defaults.brotliLevel(), 0, 11);
             int zstd = s.integer("zstd-level", defaults.zstdLevel(), 1, 19);
+            boolean precompressed = s.bool("precompressed", defaults.precompressed());
             s.rejectUnknownKeys();
-            return new CompressionConfig(enabled, List.copyOf(algorithms), List.copyOf(types), minLength, gzip, brotli, zstd);
+            return new CompressionConfig(enabled, List.copyOf(algorithms), List.copyOf(types), minLength, gzip, brotli, zstd,
+                    precompressed);
         }
 
         private List<RouteConfig> routes(Map<String, BackendConfig> backends, CompressionConfig compression) {
@@ -436,7 +438,7 @@ public final class ConfigLoader {
                 } else if (s.has("compression")) { // compression = true / false: the global settings, on or off
                     routeCompression = new CompressionConfig(s.bool("compression", true), compression.algorithms(),
                             compression.types(), compression.minLength(), compression.gzipLevel(),
-                            compression.brotliLevel(), compression.zstdLevel());
+                            compression.brotliLevel(), compression.zstdLevel(), compression.precompressed());
                 }
                 s.rejectUnknownKeys();
                 routes.add(new RouteConfig(name, List.copyOf(hosts), path, backend, cache, redirect, routeCompression));

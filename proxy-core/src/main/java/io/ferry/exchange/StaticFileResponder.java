@@ -1,9 +1,13 @@
 package io.ferry.exchange;
 
+import io.ferry.compress.Precompressed;
+import io.ferry.config.CompressionConfig;
 import io.ferry.config.ExpiresRule;
 import io.ferry.files.StaticFiles;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -32,12 +36,28 @@ final class StaticFileResponder implements Responder {
             ex.giveUp(HttpResponseStatus.METHOD_NOT_ALLOWED, ex.ctx.method + " on a static file");
             return;
         }
+        CompressionConfig compression = ex.ctx.route == null ? null : ex.ctx.route.compression();
+        boolean varies = compression != null && compression.enabled() && compression.precompressed()
+                && CompressionPhase.typeMatches(StaticFiles.contentType(file), compression);
+        Precompressed.Choice sibling = varies && !ex.ctx.request.headers().contains(HttpHeaderNames.RANGE)
+                ? Precompressed.pick(file, ex.ctx.acceptEncoding, compression) : null;
+        Path served = sibling != null ? sibling.file() : file;
         StaticFiles.Plan plan;
         RandomAccessFile raf = null;
         try {
-            plan = StaticFiles.plan(file, ex.ctx.method, ex.ctx.request.headers(), expires);
+            plan = StaticFiles.plan(served, ex.ctx.method, ex.ctx.request.headers(), expires);
+            if (varies) {
+                HttpHeaders h = plan.head().headers();
+                h.set(HttpHeaderNames.VARY, "Accept-Encoding");
+                if (sibling != null) { // the original's type, the sibling's bytes
+                    if (h.contains(HttpHeaderNames.CONTENT_TYPE)) {
+                        h.set(HttpHeaderNames.CONTENT_TYPE, StaticFiles.contentType(file));
+                    }
+                    h.set(HttpHeaderNames.CONTENT_ENCODING, sibling.algorithm().token);
+                }
+            }
             if (plan.length() > 0) {
-                raf = new RandomAccessFile(file.toFile(), "r");
+                raf = new RandomAccessFile(served.toFile(), "r");
             }
         } catch (IOException e) {
             ex.giveUp(HttpResponseStatus.NOT_FOUND, "cannot read " + file + ": " + e.getMessage());
