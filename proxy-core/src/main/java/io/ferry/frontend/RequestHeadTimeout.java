@@ -81,6 +81,20 @@ public final class RequestHeadTimeout extends ChannelInboundHandlerAdapter imple
         ctx.fireChannelRead(msg);
     }
 
+    /**
+     * Shutdown drains every connection: one still waiting for its first byte (no protocol chosen, no
+     * request) is idle and closes now rather than hold the stop for timeouts.shutdown.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == Drain.INSTANCE && phase == Phase.AWAITING_FIRST_BYTE) {
+            phase = Phase.OFF;
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancel();

@@ -45,6 +45,26 @@ class ShutdownAndLimitsTest {
         }
     }
 
+    /**
+     * A connection that has sent nothing yet (a load generator's last connect, a browser's preconnect) is
+     * idle: a stop closes it at once instead of waiting timeouts.shutdown for it. With a minute to wait,
+     * the client sees the close within RawClient's 15 s and the stop returns, or this fails.
+     */
+    @Test
+    void aStopDoesNotWaitForAConnectionThatSentNothing() throws Exception {
+        try (TestOrigin origin = TestOrigin.echoUri()) {
+            FerryHarness ferry = FerryHarness.proxyTo("timeouts { shutdown = 60s, http-keep-alive = 60s }", origin.port());
+            try (RawClient silent = new RawClient(ferry.port()); RawClient used = new RawClient(ferry.port())) {
+                used.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+                assertEquals(200, used.read().status());
+                CompletableFuture<Void> stopping = CompletableFuture.runAsync(ferry::close);
+                assertTrue(silent.closedByPeer(), "closed by the stop, not after timeouts.shutdown");
+                assertTrue(used.closedByPeer());
+                stopping.get(15, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+    }
+
     @Test
     void connectionsBeyondTheLimitAreClosed() throws Exception {
         try (TestOrigin origin = TestOrigin.echoUri();
