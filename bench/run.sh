@@ -8,6 +8,8 @@
 #            of the first STARTUP_SECONDS seconds (1 KiB through it, 50 connections; Ferry with its CDS archive)
 #   fastcgi-slow: a page that takes 100 ms, pools of 20 children, at $SLOW_CONNS connections: nginx and
 #            Ferry on their defaults (no keepalive, php-fpm's backlog queues), and Ferry with max-conns = 20
+#   compress: a 24 KiB HTML page through HAProxy (compression algo gzip), nginx (gzip on, level 6) and Ferry
+#            (gzip level 6; brotli; and the page uncompressed), the client sending a browser's Accept-Encoding
 #   h2:      HAProxy, nginx and Ferry with HTTP/2 front ends (cleartext, prior knowledge), HTTP/1.1 to the
 #            origin, loaded by h2load: 1 KiB and 100 KiB, 10 connections x 100 streams and 1000 x 10
 # at 50, 500 and 2000 connections, ROUNDS rounds interleaved; medians, min-max and ratios to Ferry.
@@ -22,7 +24,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROUNDS=${ROUNDS:-3}
-SCENARIOS=${SCENARIOS:-"proxy cache fastcgi fastcgi-slow h2 startup"}
+SCENARIOS=${SCENARIOS:-"proxy cache fastcgi fastcgi-slow h2 compress startup"}
 SLOW_CONNS=${SLOW_CONNS:-"50"}
 H2_LOADS=${H2_LOADS:-"10x100 1000x10"}   # connections x concurrent streams per connection
 DURATION=${DURATION:-10s}
@@ -66,6 +68,20 @@ mkdir -p "$work/www" "$work/php" "$work/logs"
 chmod 755 "$work" "$work/www" "$work/php"   # nginx workers run as nobody
 head -c 768 /dev/urandom | base64 -w0 > "$work/www/1k"        # exactly 1024 bytes
 head -c 76800 /dev/urandom | base64 -w0 > "$work/www/100k"     # exactly 102400 bytes
+# a 24 KiB HTML page for the compress scenario: text that compresses as a real page does (about 5:1)
+python3 - "$work/www/page.html" <<'PY'
+import random, sys
+random.seed(7)
+words = "ferry cache proxy request response header body stream backend origin client route rule page post".split()
+with open(sys.argv[1], "w") as f:
+    f.write("<!doctype html><html><head><title>Bench</title></head><body>\n")
+    n = 0
+    while n < 24 * 1024 - 200:
+        line = '<p class="post">' + " ".join(random.choice(words) for _ in range(12)) + "</p>\n"
+        f.write(line)
+        n += len(line)
+    f.write("</body></html>\n")
+PY
 cat > "$work/php/bench.php" <<'PHP'
 <?php
 header('Content-Type: text/plain');
@@ -105,6 +121,11 @@ frontend fe
 frontend fe_h2
   bind 127.0.0.1:18088 backlog 1024 proto h2
   default_backend be
+frontend fe_gzip
+  bind 127.0.0.1:18181 backlog 1024
+  compression algo gzip
+  compression type text/html
+  default_backend be
 backend be
   server origin 127.0.0.1:18080 maxconn 9000
 EOF2
@@ -120,6 +141,9 @@ http { access_log off; keepalive_requests 1000000; keepalive_timeout 60s;
   # keepalive must not exceed pm.max_children: an idle kept connection holds a php-fpm child
   upstream php { server 127.0.0.1:19001; keepalive 4; }
   server { listen 127.0.0.1:18082 backlog=1024;
+    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+  server { listen 127.0.0.1:18182 backlog=1024; gzip on; gzip_types text/html; gzip_comp_level 6;
+    gzip_proxied any; gzip_min_length 256; gzip_vary on;
     location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; } }
   server { listen 127.0.0.1:18089 backlog=1024 http2; http2_max_concurrent_streams 128;
     location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; } }
@@ -188,6 +212,9 @@ ferry {
     { host = "php-default.bench", backend = php-default, cache = false }
     { host = "php-slow.bench", backend = php-slow, cache = false }
     { host = "php-slow-tuned.bench", backend = php-slow-tuned, cache = false }
+    # the compress scenario: one encoding each, at the level nginx uses (6) and brotli's default here
+    { host = "gzip.bench", backend = origin, cache = false, compression { enabled = true, algorithms = [ gzip ], gzip-level = 6 } }
+    { host = "br.bench", backend = origin, cache = false, compression { enabled = true, algorithms = [ br ] } }
     { backend = origin, cache = false }
   ]
   cache { enabled = true, default-ttl = 1h }
@@ -257,6 +284,13 @@ url[ferry-base-fcgi]=http://127.0.0.1:18097;  host[ferry-base-fcgi]=php.bench
 url[ferry-base-slow]=http://127.0.0.1:18097;  host[ferry-base-slow]=php-slow.bench
 url[ferry-base-h2]=http://127.0.0.1:18093
 url[ferry-rules]=http://127.0.0.1:18183;      host[ferry-rules]=origin.bench
+# compress: Accept-Encoding as a browser sends it; each contender compresses the same 24 KiB page
+url[haproxy-gzip]=http://127.0.0.1:18181; host[haproxy-gzip]=origin.bench
+url[nginx-gzip]=http://127.0.0.1:18182;   host[nginx-gzip]=origin.bench
+url[ferry-gzip]=http://127.0.0.1:18083;   host[ferry-gzip]=gzip.bench
+url[ferry-br]=http://127.0.0.1:18083;     host[ferry-br]=br.bench
+url[ferry-identity]=http://127.0.0.1:18083; host[ferry-identity]=origin.bench
+compressors="haproxy-gzip nginx-gzip ferry-gzip ferry-br ferry-identity"
 # HTTP/2 with prior knowledge: Ferry's proxy listener speaks both protocols.
 url[haproxy-h2]=http://127.0.0.1:18088; url[nginx-h2]=http://127.0.0.1:18089; url[ferry-h2]=http://127.0.0.1:18083
 h2s="haproxy-h2 nginx-h2 ferry-h2"
@@ -274,6 +308,11 @@ done
 for c in $fcgis; do curl -sf -H "Host: ${host[$c]}" "${url[$c]}/bench.php" -o /dev/null || { echo "$c not answering" >&2; exit 1; }; done
 for c in $slows; do curl -sf -H "Host: ${host[$c]}" "${url[$c]}/slow.php" -o /dev/null || { echo "$c not answering" >&2; exit 1; }; done
 for c in $h2s; do curl -sf --http2-prior-knowledge "${url[$c]}/1k" -o /dev/null || { echo "$c not answering h2" >&2; exit 1; }; done
+want compress && for c in $compressors; do # what each one sends: its encoding and size (the page is 24 KiB)
+  enc=$(curl -sf -D - -o "$work/page.$c" -H "Host: ${host[$c]}" -H "Accept-Encoding: gzip, deflate, br, zstd" \
+    "${url[$c]}/page.html" | tr -d '\r' | awk -F': ' 'tolower($1)=="content-encoding"{print $2}')
+  echo "$c: Content-Encoding ${enc:-identity}, $(stat -c %s "$work/page.$c") bytes" >&2
+done
 
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
 commit=$(cd "$here" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -281,7 +320,9 @@ raw="$here/bench/results/$stamp-$commit.csv"
 echo "round,scenario,contender,path,connections,rps,p50_ms,p99_ms,errors" > "$raw"
 run() { # scenario contender path connections round
   local out
-  out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$4" -d"$DURATION" --latency -H "Host: ${host[$2]}" "${url[$2]}$3" 2>&1 || true)
+  local ae=()
+  [[ $1 == compress ]] && ae=(-H "Accept-Encoding: gzip, deflate, br, zstd")
+  out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$4" -d"$DURATION" --latency -H "Host: ${host[$2]}" "${ae[@]}" "${url[$2]}$3" 2>&1 || true)
   python3 - "$out" "$5,$1,$2,$3,$4" >> "$raw" <<'PY'
 import re, sys
 out, prefix = sys.argv[1], sys.argv[2]
@@ -330,6 +371,9 @@ done
 want fastcgi && for c in $fcgis; do
   taskset -c "$LOAD_CPU" wrk -t1 -c20 -d"$WARMUP" -H "Host: ${host[$c]}" "${url[$c]}/bench.php" >/dev/null
 done
+want compress && for c in $compressors; do
+  taskset -c "$LOAD_CPU" wrk -t1 -c50 -d"$WARMUP" -H "Host: ${host[$c]}" -H "Accept-Encoding: gzip, br" "${url[$c]}/page.html" >/dev/null
+done
 want h2 && for c in $h2s; do
   taskset -c "$LOAD_CPU" h2load -t1 -c10 -m100 -D"${WARMUP%s}" "${url[$c]}/1k" >/dev/null
 done
@@ -353,6 +397,7 @@ for r in $(seq 1 "$ROUNDS"); do
       if want cache; then for c in $caches; do run cache "$c" "$p" "$n" "$r"; done; fi
     done
     if want fastcgi; then for c in $fcgis; do run fastcgi "$c" /bench.php "$n" "$r"; done; fi
+    if want compress; then for c in $compressors; do run compress "$c" /page.html "$n" "$r"; done; fi
     echo "round $r, $n connections done" >&2
   done
   if want h2; then
