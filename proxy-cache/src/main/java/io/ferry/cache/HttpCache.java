@@ -546,7 +546,11 @@ public final class HttpCache {
         return sb.toString();
     }
 
-    /** Accept-Encoding collapses to the one coding a response would use: br, gzip or identity. */
+    /**
+     * Accept-Encoding collapses to the one coding a response would use: br, gzip, zstd or identity. (A
+     * proxy that compresses itself sets the field to the one coding it chose before the lookup, so the
+     * stored variant of each coding is found by exactly the clients it was made for.)
+     */
     static String normaliseEncoding(String acceptEncoding) {
         if (acceptEncoding == null) {
             return "identity";
@@ -557,6 +561,9 @@ public final class HttpCache {
         }
         if (a.contains("gzip")) {
             return "gzip";
+        }
+        if (a.contains("zstd")) {
+            return "zstd";
         }
         return "identity";
     }

@@ -107,6 +107,7 @@ class HttpCacheTest {
         assertEquals(HttpCache.State.MISS, c.lookup(primary, br).state());
         assertEquals(HttpCache.State.MISS, c.lookup(primary, NO_HEADERS).state());
         assertEquals("identity", HttpCache.normaliseEncoding("deflate"));
+        assertEquals("zstd", HttpCache.normaliseEncoding("zstd"));
         assertEquals(1, c.purge(primary), "a purge removes every variant");
         c.clear();
     }

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * encoded, not a range, no {@code no-transform}, and a client whose Accept-Encoding takes br, zstd or
  * gzip. Vary: Accept-Encoding on every response that could be compressed; the ETag weakened (RFC 9110
  * §8.8.3: the bytes differ); the length dropped (the body streams, each part compressed and flushed as
- * it comes). Runs after the cache phase, which stores the body as the backend sent it.
+ * it comes). Runs before the cache phase, so the cache keeps what a client got, one variant per coding
+ * (RoutingPhase set the request's Accept-Encoding to the coding chosen): a hit never compresses.
  */
 final class CompressionPhase implements ResponsePhase {
     private static final Logger log = LoggerFactory.getLogger(CompressionPhase.class);
@@ -34,11 +35,14 @@ final class CompressionPhase implements ResponsePhase {
     public Next onHead(Exchange ex, HttpResponse response) {
         RequestContext ctx = ex.ctx;
         CompressionConfig c = ctx.route == null ? null : ctx.route.compression();
-        if (c == null || !c.enabled() || ctx.method == HttpMethod.HEAD || !compressible(response, c)) {
+        if (c == null || !c.enabled() || !compressible(response, c)) {
             return Next.CONTINUE;
         }
         HttpHeaders h = response.headers();
         addVary(h);
+        if (ctx.method == HttpMethod.HEAD) {
+            return Next.CONTINUE; // no body to compress; the Vary still holds for what a GET would get
+        }
         var algorithm = Negotiation.choose(ctx.acceptEncoding, c.algorithms());
         if (algorithm == null) {
             return Next.CONTINUE;

@@ -56,7 +56,7 @@ public final class ProxyRuntime {
     };
     /** The way out, in order, for an origin's response. */
     final ResponsePhase[] responsePhases = {
-        new HopByHopResponsePhase(), new ErrorPagePhase(), new CacheResponsePhase(), new CompressionPhase(),
+        new HopByHopResponsePhase(), new ErrorPagePhase(), new CompressionPhase(), new CacheResponsePhase(),
         new ForwardingResponsePhase()
     };
 

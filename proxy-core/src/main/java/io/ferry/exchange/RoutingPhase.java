@@ -1,6 +1,8 @@
 package io.ferry.exchange;
 
+import io.ferry.compress.Negotiation;
 import io.ferry.config.BackendConfig;
+import io.ferry.config.CompressionConfig;
 import io.ferry.http.Cookies;
 import io.ferry.http.RequestPaths;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -70,8 +72,13 @@ final class RoutingPhase implements RequestPhase {
             return Next.ANSWERED;
         }
         ctx.backend = route.backend();
-        if (route.compression().enabled()) { // read now: the request head is the backend's once forwarded
+        if (route.compression().enabled()) {
+            // The client's field is kept for the compression phase; the request carries the one coding
+            // Ferry will send, so the cache keeps one variant per coding (compressed once, found by the
+            // clients it suits) and a backend that compresses itself uses that coding.
             ctx.acceptEncoding = ctx.request.headers().get(HttpHeaderNames.ACCEPT_ENCODING);
+            CompressionConfig.Algorithm chosen = Negotiation.choose(ctx.acceptEncoding, route.compression().algorithms());
+            ctx.request.headers().set(HttpHeaderNames.ACCEPT_ENCODING, chosen == null ? "identity" : chosen.token);
         }
         ex.record.backend = ctx.backend.name();
         ctx.hashKey = ctx.backend.hashesSource() ? ex.record.remoteAddr() : ctx.normalPath;

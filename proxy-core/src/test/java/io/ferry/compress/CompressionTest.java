@@ -128,4 +128,38 @@ class CompressionTest {
             assertEquals(null, get(ferry, "/image", "gzip").header("Content-Encoding"));
         }
     }
+
+    /** With the cache on, each coding is made once and kept: a hit sends the stored bytes, never compresses. */
+    @Test
+    void theCacheKeepsOneVariantPerCodingCompressedOnce() throws Exception {
+        try (TestOrigin origin = TestOrigin.start(r -> new TestOrigin.Reply(200, Map.of("Content-Type", "text/html",
+                "Cache-Control", "public, max-age=60"), PAGE));
+             FerryHarness ferry = FerryHarness.proxyTo("""
+                     compression.enabled = true
+                     cache.enabled = true
+                     """, origin.port())) {
+            RawClient.Response first = get(ferry, "/page", "gzip, deflate, br, zstd");
+            assertEquals("br", first.header("Content-Encoding"));
+            assertEquals("br", origin.requests().get(0).headers().get("Accept-Encoding"),
+                    "the backend is asked for the one coding Ferry sends");
+            RawClient.Response hit = get(ferry, "/page", "br, gzip");
+            assertEquals("HIT", hit.header("X-Cache"));
+            assertEquals("br", hit.header("Content-Encoding"));
+            assertArrayEquals(first.body(), hit.body(), "the stored bytes: nothing compressed again");
+            assertArrayEquals(PAGE, decode("br", hit.body()));
+
+            RawClient.Response gzip = get(ferry, "/page", "gzip");
+            assertEquals("gzip", gzip.header("Content-Encoding"), "another coding: its own variant");
+            assertArrayEquals(PAGE, decode("gzip", gzip.body()));
+            assertEquals("HIT", get(ferry, "/page", "deflate, gzip").header("X-Cache"));
+            RawClient.Response zstd = get(ferry, "/page", "zstd");
+            assertEquals("zstd", zstd.header("Content-Encoding"));
+            RawClient.Response plain = get(ferry, "/page", null);
+            assertNull(plain.header("Content-Encoding"));
+            assertArrayEquals(PAGE, plain.body());
+            assertEquals("HIT", get(ferry, "/page", "identity").header("X-Cache"));
+            assertEquals("HIT", get(ferry, "/page", "zstd").header("X-Cache"));
+            assertEquals(4, origin.requests().size(), "one fetch per coding: br, gzip, zstd, identity");
+        }
+    }
 }
