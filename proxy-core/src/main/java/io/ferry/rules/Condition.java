@@ -3,6 +3,7 @@ package io.ferry.rules;
 import io.ferry.config.Cidr;
 import io.ferry.config.MapTable;
 import io.ferry.config.RulesConfig;
+import io.ferry.http.Cookies;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -158,7 +159,7 @@ interface Condition {
         String name = f.name();
         java.util.function.BiFunction<RequestFacts, String, String> read = switch (f.kind()) {
             case HEADER -> RequestFacts::header;
-            case COOKIE -> (q, n) -> Fields.cookie(q.header("cookie"), n);
+            case COOKIE -> (q, n) -> Cookies.value(q.header("cookie"), n);
             case ARG -> (q, n) -> Fields.arg(q.uri(), n);
         };
         String equals = f.equals();

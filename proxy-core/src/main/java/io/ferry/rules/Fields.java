@@ -1,32 +1,8 @@
 package io.ferry.rules;
 
-/** Values inside a request: a cookie from the Cookie header, an argument from the query (both as sent, not decoded). */
+/** Values inside a request target: a query argument, the query (as sent, not decoded). Cookies: {@link io.ferry.http.Cookies}. */
 final class Fields {
     private Fields() {
-    }
-
-    /** The value of cookie {@code name} in a Cookie header ({@code a=1; b=2}), or null. */
-    static String cookie(String header, String name) {
-        if (header == null) {
-            return null;
-        }
-        int i = 0;
-        int n = header.length();
-        while (i < n) {
-            while (i < n && (header.charAt(i) == ' ' || header.charAt(i) == ';')) {
-                i++;
-            }
-            int end = header.indexOf(';', i);
-            if (end < 0) {
-                end = n;
-            }
-            int eq = header.indexOf('=', i);
-            if (eq > i && eq < end && eq - i == name.length() && header.regionMatches(i, name, 0, name.length())) {
-                return header.substring(eq + 1, end).trim();
-            }
-            i = end + 1;
-        }
-        return null;
     }
 
     /** The value of query argument {@code name} in a request target, "" for one without a value, or null. */

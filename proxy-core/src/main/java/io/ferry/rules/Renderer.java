@@ -2,6 +2,7 @@ package io.ferry.rules;
 
 import io.ferry.config.MapTable;
 import io.ferry.config.Template;
+import io.ferry.http.Cookies;
 import java.util.Map;
 import java.util.regex.MatchResult;
 
@@ -113,7 +114,7 @@ final class Renderer {
                 case REQUEST_ID -> q.requestId();
                 case STATUS -> response == null ? null : Integer.toString(response.status());
                 case HTTP -> q.header(texts[i]);
-                case COOKIE -> Fields.cookie(q.header("cookie"), texts[i]);
+                case COOKIE -> Cookies.value(q.header("cookie"), texts[i]);
                 case ARG -> Fields.arg(q.uri(), texts[i]);
                 case MAP -> lookups[i].value(q, response);
                 case GROUP -> {
