@@ -303,6 +303,9 @@ final class RulesReader {
                 Section r = s.section(key);
                 int status = r.integer("status", 200, 200, 599);
                 String type = r.string("content-type", "text/plain; charset=utf-8");
+                if (type.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+                    throw r.error("content-type", "no control characters in a header value");
+                }
                 if (r.has("body") && r.has("file")) {
                     throw r.error("file", "a return has body or file, not both");
                 }
@@ -367,6 +370,9 @@ final class RulesReader {
 
     private Template template(Section s, String key, boolean groups) {
         String text = s.requiredString(key);
+        if (text.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
+            throw s.error(key, "a header value or location cannot hold CR, LF or NUL (it would split the message)");
+        }
         Template t;
         try {
             t = Template.parse(text, groups);

@@ -123,6 +123,9 @@ class RulesConfigTest {
         e = error("routes = [ { backend = app, compression { brotli-leval = 5 } } ]");
         assertEquals("ferry.routes[0].compression.brotli-leval", e.key());
 
+        e = error("rules.response = [ { set-header { X-A = \"one\\r\\nSet-Cookie: evil=1\" } } ]");
+        assertTrue(e.getMessage().contains("CR, LF"), e.getMessage());
+
         e = error("rules.reqest = []");
         assertEquals("ferry.rules.reqest", e.key());
     }
