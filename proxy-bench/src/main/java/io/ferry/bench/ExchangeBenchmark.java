@@ -31,6 +31,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -58,8 +59,31 @@ public class ExchangeBenchmark {
               cache { enabled = true, default-ttl = 1h }
               admin.enabled = false
               demo.enabled = false
-            }
+            %s}
             """;
+
+    /** A WordPress site's rules (as bench/run.sh's ferry-rules): what rules add to a hit. */
+    private static final String RULES = """
+              rules {
+                limits.login { rate = 5, per = 1m, burst = 5 }
+                request = [
+                  { if { path = [ "/wp-login.php", "/xmlrpc.php" ], method = POST }, limit = login }
+                  { if { path-prefix = [ "/wp-admin/", "/wp-login.php" ], not { network = [ "192.0.2.0/24" ] } }, deny = 403 }
+                  { if { path-regex = "/\\\\.(?!well-known/)|\\\\.(bak|sql|old|orig)$" }, deny = 404 }
+                  { if { host = [ "old-example.org", "*.old-example.org" ] }, redirect { status = 301, location = "https://www.example.org$request_uri" } }
+                  { set-header { X-Request-Start = "$request_id" } }
+                ]
+                response = [
+                  { set-header { X-Frame-Options = SAMEORIGIN, X-Content-Type-Options = nosniff, Referrer-Policy = "strict-origin-when-cross-origin" } }
+                  { del-header = [ X-Powered-By, X-Pingback ] }
+                ]
+                request-id.enabled = true
+              }
+            """;
+
+    /** none, or a WordPress site's rules with request IDs. */
+    @Param({"none", "wordpress"})
+    public String rules;
 
     private EmbeddedChannel channel;
     private ProxyRuntime runtime;
@@ -68,7 +92,7 @@ public class ExchangeBenchmark {
 
     @Setup(Level.Trial)
     public void setup() {
-        FerryConfig config = ConfigLoader.parse(CONFIG, Path.of("."));
+        FerryConfig config = ConfigLoader.parse(CONFIG.formatted(rules.equals("none") ? "" : RULES), Path.of("."));
         runtime = new ProxyRuntime(config, new Upstreams(config, Transport.select(TransportKind.NIO)), Map.of(), null);
         ProxySettings settings = new ProxySettings("bench", false, () -> runtime, new ProxyMetrics(), null,
                 new LogFormat(LogFormat.DEFAULT));
