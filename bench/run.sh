@@ -16,7 +16,7 @@
 # Servers run on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU (taskset). See BENCHMARKS.md.
 # Usage: bench/run.sh   (env: ROUNDS=3 DURATION=10s CONNS="50 500 2000" SCENARIOS="proxy cache fastcgi h2" SKIP_IDLE=1 IDLE_CONNS=9000 WARMUP=20s
 #                       WARMUP_BURSTS=10 BASELINE_JAR=/path/to/an/older/ferry.jar FERRY_WARMUP=300ms)
-# RULES=1 adds ferry-rules to the proxy scenario: this build with a WordPress site's rules (11 rules, a
+# RULES=1 adds ferry-rules to the proxy scenario: this build with a WordPress site's rules (8 rules, a
 # 100 000-line redirect map, request IDs) against the same build without any (ferry).
 # BASELINE_JAR adds an older Ferry build as one more contender in every scenario (ferry-base, ferry-base-cache,
 # ferry-base-fcgi, ferry-base-slow), same config, own php-fpm pool (the slow one shares ferry-slow's, the runs
