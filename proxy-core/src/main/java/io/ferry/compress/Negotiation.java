@@ -32,6 +32,11 @@ public final class Negotiation {
         return best;
     }
 
+    /** True when the field takes {@code token} (q above 0, by name or through {@code *}). */
+    public static boolean accepts(CharSequence acceptEncoding, String token) {
+        return acceptEncoding != null && quality(acceptEncoding.toString(), token) > 0;
+    }
+
     /** The q-value the field gives {@code token} (or {@code *}), 0 when neither is named. */
     static double quality(String field, String token) {
         double star = -1;

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.io.IOException;
 import java.util.Locale;
@@ -35,7 +36,13 @@ final class CompressionPhase implements ResponsePhase {
     public Next onHead(Exchange ex, HttpResponse response) {
         RequestContext ctx = ex.ctx;
         CompressionConfig c = ctx.route == null ? null : ctx.route.compression();
-        if (c == null || !c.enabled() || !compressible(response, c)) {
+        if (c == null || !c.enabled()) {
+            return Next.CONTINUE;
+        }
+        if (gzipForAClientWithout(ex, response)) {
+            return Next.CONTINUE;
+        }
+        if (!compressible(response, c)) {
             return Next.CONTINUE;
         }
         HttpHeaders h = response.headers();
@@ -63,6 +70,32 @@ final class CompressionPhase implements ResponsePhase {
             h.set(HttpHeaderNames.ETAG, "W/" + etag);
         }
         return Next.CONTINUE;
+    }
+
+    /**
+     * A backend that sends gzip whatever it is asked (Varnish's http_gzip_support case): for a client that
+     * does not take gzip the body is decoded as it passes, at most cache.max-object-size bytes of it.
+     */
+    private static boolean gzipForAClientWithout(Exchange ex, HttpResponse response) {
+        HttpHeaders h = response.headers();
+        String encoding = h.get(HttpHeaderNames.CONTENT_ENCODING);
+        int status = response.status().code();
+        if (encoding == null || !encoding.trim().equalsIgnoreCase("gzip") || ex.ctx.method == HttpMethod.HEAD
+                || status < 200 || status == 204 || status == 206 || status == 304
+                || Negotiation.accepts(ex.ctx.acceptEncoding, "gzip")) {
+            return false;
+        }
+        io.ferry.compress.GzipDecoder decoder = new io.ferry.compress.GzipDecoder(ex.runtime.config.cache().maxObjectBytes());
+        ex.ctx.bodyDecoder = decoder;
+        ex.ruleFacts().onEnd(decoder::close);
+        h.remove(HttpHeaderNames.CONTENT_ENCODING);
+        h.remove(HttpHeaderNames.CONTENT_LENGTH);
+        addVary(h);
+        String etag = h.get(HttpHeaderNames.ETAG);
+        if (etag != null && !etag.startsWith("W/")) {
+            h.set(HttpHeaderNames.ETAG, "W/" + etag);
+        }
+        return true;
     }
 
     /** A body worth compressing: by status, encoding, range, no-transform, type and length. */
@@ -110,14 +143,18 @@ final class CompressionPhase implements ResponsePhase {
     @Override
     public HttpContent onBody(Exchange ex, HttpContent part) {
         BodyEncoder encoder = ex.ctx.bodyEncoder;
-        if (encoder == null) {
+        io.ferry.compress.GzipDecoder decoder = ex.ctx.bodyDecoder;
+        if (encoder == null && decoder == null) {
             return part;
         }
         ByteBuf out;
         try {
-            out = encoder.encode(ex.client.alloc(), part.content());
+            out = encoder != null ? encoder.encode(ex.client.alloc(), part.content())
+                    : decoder.decode(ex.client.alloc(), part.content());
         } catch (IOException e) {
-            throw new IllegalStateException("compressing the response failed", e);
+            ex.giveUp(HttpResponseStatus.BAD_GATEWAY, (encoder != null ? "compressing" : "decoding the backend's gzip")
+                    + " failed: " + e.getMessage()); // the response has started: the client's stream is cut
+            return null;
         } finally {
             part.release();
         }
@@ -130,6 +167,19 @@ final class CompressionPhase implements ResponsePhase {
 
     @Override
     public LastHttpContent onEnd(Exchange ex, LastHttpContent last) {
+        io.ferry.compress.GzipDecoder decoder = ex.ctx.bodyDecoder;
+        if (decoder != null) {
+            ex.ctx.bodyDecoder = null;
+            try {
+                ByteBuf rest = decoder.decode(ex.client.alloc(), last.content());
+                return new DefaultLastHttpContent(rest, last.trailingHeaders());
+            } catch (IOException e) {
+                ex.giveUp(HttpResponseStatus.BAD_GATEWAY, "decoding the backend's gzip failed: " + e.getMessage());
+                return LastHttpContent.EMPTY_LAST_CONTENT;
+            } finally {
+                last.release();
+            }
+        }
         BodyEncoder encoder = ex.ctx.bodyEncoder;
         if (encoder == null) {
             return last;
@@ -144,7 +194,8 @@ final class CompressionPhase implements ResponsePhase {
             }
             return new DefaultLastHttpContent(all, last.trailingHeaders());
         } catch (IOException e) {
-            throw new IllegalStateException("compressing the response failed", e);
+            ex.giveUp(HttpResponseStatus.BAD_GATEWAY, "compressing failed: " + e.getMessage());
+            return LastHttpContent.EMPTY_LAST_CONTENT;
         } finally {
             last.release();
         }

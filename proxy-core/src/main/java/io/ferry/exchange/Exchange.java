@@ -331,8 +331,12 @@ public final class Exchange {
         for (ResponsePhase phase : runtime.responsePhases) {
             part = phase.onBody(this, part);
             if (part == null) {
-                return; // held back by the phase, which released it
+                return; // held back by the phase, which released it (or gave up the exchange)
             }
+        }
+        if (stage == Stage.DONE) {
+            part.release(); // a phase gave the exchange up while passing the part on
+            return;
         }
         record.bytesSent += part.content().readableBytes();
         client.sendBody(part);
@@ -348,6 +352,10 @@ public final class Exchange {
         LastHttpContent end = last;
         for (ResponsePhase phase : runtime.responsePhases) {
             end = phase.onEnd(this, end);
+        }
+        if (stage == Stage.DONE) {
+            end.release(); // a phase gave the exchange up at the end
+            return;
         }
         record.bytesSent += end.content().readableBytes();
         finish(true);

@@ -41,6 +41,8 @@ final class RequestContext {
     String acceptEncoding;
     /** {@link CompressionPhase}: the encoder of this response's body, or null when it goes as it is. */
     io.ferry.compress.BodyEncoder bodyEncoder;
+    /** {@link CompressionPhase}: the decoder of a gzip body for a client that does not take gzip, or null. */
+    io.ferry.compress.GzipDecoder bodyDecoder;
     /** {@link ErrorPagePhase}: the status of a backend error answered with Ferry's page, or 0. */
     int interceptedStatus;
     /** What runs when the exchange ends (concurrency limits' slots), or null. */
