@@ -325,29 +325,19 @@ final class RulesReader {
             }
             case "limit" -> {
                 String name = s.requiredString(key);
-                if (!limits.containsKey(name)) {
-                    throw s.error(key, "no limit named " + name + " (rules.limits defines: "
-                            + String.join(", ", limits.keySet().stream().sorted().toList()) + ")");
-                }
+                defined(s, key, "limit", name, limits, "rules.limits");
                 return new RulesConfig.ApplyLimit(name);
             }
             case "auth" -> {
                 String name = s.requiredString(key);
-                if (!users.containsKey(name)) {
-                    throw s.error(key, "no user list named " + name + " (rules.auth defines: "
-                            + String.join(", ", users.keySet().stream().sorted().toList()) + ")");
-                }
+                defined(s, key, "user list", name, users, "rules.auth");
                 return new RulesConfig.RequireAuth(name);
             }
             case "use-backend" -> {
                 String backend = s.requiredString(key);
                 if (backend.startsWith("$map_")) { // host -> backend and the like: every value must name one
                     String map = backend.substring(5);
-                    MapTable table = maps.get(map);
-                    if (table == null) {
-                        throw s.error(key, "no map named " + map + " (rules.maps defines: "
-                                + String.join(", ", maps.keySet().stream().sorted().toList()) + ")");
-                    }
+                    MapTable table = defined(s, key, "map", map, maps, "rules.maps");
                     for (String v : table.entries().values()) {
                         if (!backends.contains(v)) {
                             throw s.error(key, "map " + map + " names a backend that does not exist: \"" + v + '"');
@@ -380,12 +370,21 @@ final class RulesReader {
             throw s.error(key, e.getMessage());
         }
         for (Template.Part p : t.parts()) {
-            if (p.variable() != null && p.variable().startsWith("map_") && !maps.containsKey(p.variable().substring(4))) {
-                throw s.error(key, "no map named " + p.variable().substring(4) + " for $" + p.variable()
-                        + " (rules.maps defines: " + String.join(", ", maps.keySet().stream().sorted().toList()) + ")");
+            if (p.variable() != null && p.variable().startsWith("map_")) {
+                defined(s, key, "map", p.variable().substring(4), maps, "rules.maps");
             }
         }
         return t;
+    }
+
+    /** What {@code name} stands for among {@code defined}; else an error naming the key and what is defined. */
+    private static <T> T defined(Section s, String key, String what, String name, Map<String, T> defined, String section) {
+        T found = defined.get(name);
+        if (found == null) {
+            throw s.error(key, "no " + what + " named " + name + " (" + section + " defines: "
+                    + String.join(", ", defined.keySet().stream().sorted().toList()) + ")");
+        }
+        return found;
     }
 
     /** The keys of one condition object all hold (and); any, all and not combine them further. */
@@ -411,10 +410,7 @@ final class RulesReader {
                 case "map" -> {
                     List<String> names = s.stringList(key, List.of());
                     for (String n : names) {
-                        if (!maps.containsKey(n)) {
-                            throw s.error(key, "no map named " + n + " (rules.maps defines: "
-                                    + String.join(", ", maps.keySet().stream().sorted().toList()) + ")");
-                        }
+                        defined(s, key, "map", n, maps, "rules.maps");
                     }
                     yield new RulesConfig.InMap(names);
                 }

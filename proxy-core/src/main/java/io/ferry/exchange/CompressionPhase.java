@@ -65,10 +65,7 @@ final class CompressionPhase implements ResponsePhase {
         h.remove(HttpHeaderNames.CONTENT_LENGTH);
         h.remove(HttpHeaderNames.ACCEPT_RANGES);
         h.set(HttpHeaderNames.CONTENT_ENCODING, algorithm.token);
-        String etag = h.get(HttpHeaderNames.ETAG);
-        if (etag != null && !etag.startsWith("W/")) {
-            h.set(HttpHeaderNames.ETAG, "W/" + etag);
-        }
+        weakenEtag(h);
         return Next.CONTINUE;
     }
 
@@ -79,10 +76,8 @@ final class CompressionPhase implements ResponsePhase {
     private static boolean gzipForAClientWithout(Exchange ex, HttpResponse response) {
         HttpHeaders h = response.headers();
         String encoding = h.get(HttpHeaderNames.CONTENT_ENCODING);
-        int status = response.status().code();
         if (encoding == null || !encoding.trim().equalsIgnoreCase("gzip") || ex.ctx.method == HttpMethod.HEAD
-                || status < 200 || status == 204 || status == 206 || status == 304
-                || Negotiation.accepts(ex.ctx.acceptEncoding, "gzip")) {
+                || !wholeBody(response.status().code()) || Negotiation.accepts(ex.ctx.acceptEncoding, "gzip")) {
             return false;
         }
         io.ferry.compress.GzipDecoder decoder = new io.ferry.compress.GzipDecoder(ex.runtime.config.cache().maxObjectBytes());
@@ -91,17 +86,26 @@ final class CompressionPhase implements ResponsePhase {
         h.remove(HttpHeaderNames.CONTENT_ENCODING);
         h.remove(HttpHeaderNames.CONTENT_LENGTH);
         addVary(h);
+        weakenEtag(h);
+        return true;
+    }
+
+    /** A status whose response carries the whole representation (not 1xx, 204, 206 or 304). */
+    private static boolean wholeBody(int status) {
+        return status >= 200 && status != 204 && status != 206 && status != 304;
+    }
+
+    /** RFC 9110 §8.8.3: other bytes than the backend's, so its validator can only be weak. */
+    private static void weakenEtag(HttpHeaders h) {
         String etag = h.get(HttpHeaderNames.ETAG);
         if (etag != null && !etag.startsWith("W/")) {
             h.set(HttpHeaderNames.ETAG, "W/" + etag);
         }
-        return true;
     }
 
     /** A body worth compressing: by status, encoding, range, no-transform, type and length. */
     static boolean compressible(HttpResponse response, CompressionConfig c) {
-        int status = response.status().code();
-        if (status < 200 || status == 204 || status == 206 || status == 304) {
+        if (!wholeBody(response.status().code())) {
             return false;
         }
         HttpHeaders h = response.headers();

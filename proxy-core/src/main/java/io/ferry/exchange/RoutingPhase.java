@@ -28,8 +28,9 @@ final class RoutingPhase implements RequestPhase {
         }
         BackendConfig.Sticky sticky = ctx.backend.config().sticky();
         if (sticky != null) {
-            ctx.stickyServer = ctx.backend.stickyServer(Cookies.value(cookies, sticky.cookie()));
-            if (sticky.indirect() && Cookies.value(cookies, sticky.cookie()) != null) {
+            String token = Cookies.value(cookies, sticky.cookie());
+            ctx.stickyServer = ctx.backend.stickyServer(token);
+            if (sticky.indirect() && token != null) {
                 String rest = Cookies.without(cookies, sticky.cookie());
                 if (rest == null) {
                     headers.remove(HttpHeaderNames.COOKIE);

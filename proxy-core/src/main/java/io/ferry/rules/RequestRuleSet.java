@@ -2,7 +2,6 @@ package io.ferry.rules;
 
 import io.ferry.config.MapTable;
 import io.ferry.config.RulesConfig;
-import io.netty.util.AsciiString;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -141,26 +140,10 @@ public final class RequestRuleSet {
                             null, Math.max(1, (wait + 999_999_999L) / 1_000_000_000L), null);
                 };
             }
-            if (action instanceof RulesConfig.SetHeader set) {
-                AsciiString name = AsciiString.cached(set.name());
-                Renderer value = new Renderer(set.value(), maps);
+            HeaderEdit edit = HeaderEdit.of(action, maps);
+            if (edit != null) {
                 return (rule, q) -> {
-                    q.headers().set(name, value.render(q, null, null));
-                    return null;
-                };
-            }
-            if (action instanceof RulesConfig.AddHeader add) {
-                AsciiString name = AsciiString.cached(add.name());
-                Renderer value = new Renderer(add.value(), maps);
-                return (rule, q) -> {
-                    q.headers().add(name, value.render(q, null, null));
-                    return null;
-                };
-            }
-            if (action instanceof RulesConfig.DelHeader del) {
-                AsciiString name = AsciiString.cached(del.name());
-                return (rule, q) -> {
-                    q.headers().remove(name);
+                    edit.apply(q, null, q.headers());
                     return null;
                 };
             }

@@ -3,7 +3,6 @@ package io.ferry.rules;
 import io.ferry.config.MapTable;
 import io.ferry.config.RulesConfig;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.util.AsciiString;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,11 +24,15 @@ public final class ResponseRuleSet {
     public static ResponseRuleSet compile(List<RulesConfig.Rule> config, Map<String, MapTable> maps) {
         List<Rule> rules = new ArrayList<>();
         for (RulesConfig.Rule r : config) {
-            List<Edit> edits = new ArrayList<>();
+            List<HeaderEdit> edits = new ArrayList<>();
             for (RulesConfig.Action a : r.actions()) {
-                edits.add(Edit.of(a, maps));
+                HeaderEdit edit = HeaderEdit.of(a, maps);
+                if (edit == null) {
+                    throw new IllegalArgumentException("not a response action: " + a);
+                }
+                edits.add(edit);
             }
-            rules.add(new Rule(r.when() == null ? null : Condition.compile(r.when(), maps), edits.toArray(Edit[]::new)));
+            rules.add(new Rule(r.when() == null ? null : Condition.compile(r.when(), maps), edits.toArray(HeaderEdit[]::new)));
         }
         return new ResponseRuleSet(rules);
     }
@@ -43,34 +46,12 @@ public final class ResponseRuleSet {
             if (rule.when != null && !rule.when.test(request, response)) {
                 continue;
             }
-            for (Edit e : rule.edits) {
+            for (HeaderEdit e : rule.edits) {
                 e.apply(request, response, headers);
             }
         }
     }
 
-    private record Rule(Condition when, Edit[] edits) {
-    }
-
-    private interface Edit {
-        void apply(RequestFacts q, ResponseFacts r, HttpHeaders headers);
-
-        static Edit of(RulesConfig.Action action, Map<String, MapTable> maps) {
-            if (action instanceof RulesConfig.SetHeader set) {
-                AsciiString name = AsciiString.cached(set.name());
-                Renderer value = new Renderer(set.value(), maps);
-                return (q, r, h) -> h.set(name, value.render(q, r, null));
-            }
-            if (action instanceof RulesConfig.AddHeader add) {
-                AsciiString name = AsciiString.cached(add.name());
-                Renderer value = new Renderer(add.value(), maps);
-                return (q, r, h) -> h.add(name, value.render(q, r, null));
-            }
-            if (action instanceof RulesConfig.DelHeader del) {
-                AsciiString name = AsciiString.cached(del.name());
-                return (q, r, h) -> h.remove(name);
-            }
-            throw new IllegalArgumentException("not a response action: " + action);
-        }
+    private record Rule(Condition when, HeaderEdit[] edits) {
     }
 }
