@@ -191,7 +191,13 @@ final class CompressionPhase implements ResponsePhase {
         ex.ctx.bodyEncoder = null;
         try {
             ByteBuf body = last.content().isReadable() ? encoder.encode(ex.client.alloc(), last.content()) : Unpooled.EMPTY_BUFFER;
-            ByteBuf tail = encoder.finish(ex.client.alloc());
+            ByteBuf tail;
+            try {
+                tail = encoder.finish(ex.client.alloc());
+            } catch (IOException e) {
+                body.release(); // the part compressed before the end failed
+                throw e;
+            }
             ByteBuf all = body.isReadable() ? Unpooled.wrappedBuffer(body, tail) : tail;
             if (!body.isReadable()) {
                 body.release();
