@@ -117,6 +117,7 @@ public final class ConfigLoader {
                     timeouts, global);
             CompressionConfig compression = compression(ferry.section("compression"), CompressionConfig.OFF);
             List<RouteConfig> routes = routes(backends, compression);
+            EsiConfig esi = esi(ferry.section("esi"));
             CacheConfig cache = cache(ferry.section("cache"));
             AdminConfig admin = admin(ferry.section("admin"));
             AccessLogConfig accessLog = accessLog(ferry.section("access-log"));
@@ -124,7 +125,7 @@ public final class ConfigLoader {
             RealIpConfig realIp = ferry.has("real-ip") ? realIp(ferry.section("real-ip")) : null;
             RulesConfig rules = new RulesReader(baseDir, backends.keySet()).read(ferry.section("rules"));
             return new FerryConfig(source, global, List.copyOf(listeners), timeouts, limits, http2,
-                    Map.copyOf(backends), List.copyOf(routes), cache, admin, accessLog, demo, realIp, rules, compression, rendered);
+                    Map.copyOf(backends), List.copyOf(routes), cache, admin, accessLog, demo, realIp, rules, compression, esi, rendered);
         }
 
         private static RealIpConfig realIp(Section s) {
@@ -406,6 +407,17 @@ public final class ConfigLoader {
                     precompressed);
         }
 
+        /** {@code esi { surrogate-control, max-depth, max-includes, max-size }}. */
+        private static EsiConfig esi(Section s) {
+            EsiConfig d = EsiConfig.DEFAULTS;
+            boolean surrogateControl = s.bool("surrogate-control", d.surrogateControl());
+            int maxDepth = s.integer("max-depth", d.maxDepth(), 1, 20);
+            int maxIncludes = s.integer("max-includes", d.maxIncludes(), 1, 10_000);
+            long maxSize = s.bytes("max-size", d.maxSize(), 1024, 1L << 30);
+            s.rejectUnknownKeys();
+            return new EsiConfig(surrogateControl, maxDepth, maxIncludes, maxSize);
+        }
+
         private List<RouteConfig> routes(Map<String, BackendConfig> backends, CompressionConfig compression) {
             List<ConfigValue> values = ferry.list("routes");
             if (values.isEmpty()) {
@@ -440,8 +452,10 @@ public final class ConfigLoader {
                             compression.types(), compression.minLength(), compression.gzipLevel(),
                             compression.brotliLevel(), compression.zstdLevel(), compression.precompressed());
                 }
+                EsiConfig.RouteMode esi = !s.has("esi") ? EsiConfig.RouteMode.AUTO
+                        : s.bool("esi", false) ? EsiConfig.RouteMode.ON : EsiConfig.RouteMode.OFF;
                 s.rejectUnknownKeys();
-                routes.add(new RouteConfig(name, List.copyOf(hosts), path, backend, cache, redirect, routeCompression));
+                routes.add(new RouteConfig(name, List.copyOf(hosts), path, backend, cache, redirect, routeCompression, esi));
             }
             return routes;
         }

@@ -25,5 +25,6 @@ public record FerryConfig(
         RealIpConfig realIp,
         RulesConfig rules,
         CompressionConfig compression,
+        EsiConfig esi,
         String rendered) {
 }

@@ -46,6 +46,16 @@ public final class CacheFront {
     final StorePolicy storePolicy;
     private final List<Cidr> purgeAllow;
     private final List<String> targetedFields;
+    /**
+     * ESI templates parsed when a stored page was first served, by object (weakly: an object replaced or
+     * evicted takes its template with it), with the bytes decoded when the page is stored gzip.
+     */
+    final com.github.benmanes.caffeine.cache.Cache<CachedResponse, ParsedTemplate> esiTemplates =
+            com.github.benmanes.caffeine.cache.Caffeine.newBuilder().weakKeys().maximumSize(10_000).build();
+
+    /** @param decoded the template's bytes when the stored body is gzip, else null (the object's body is used) */
+    record ParsedTemplate(io.ferry.esi.EsiTemplate template, byte[] decoded) {
+    }
 
     CacheFront(CacheConfig config, HttpCache reuse, java.util.function.LongSupplier clock) {
         this.config = config;

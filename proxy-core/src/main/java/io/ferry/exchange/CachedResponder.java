@@ -38,6 +38,9 @@ final class CachedResponder implements Responder {
 
     @Override
     public void respond(Exchange ex) {
+        if (EsiPhase.fromCache(ex, front, object, body, label)) {
+            return;
+        }
         HttpHeaders request = ex.ctx.request.headers();
         HttpResponse head = front.responseHead(object, label);
         HttpHeaders h = head.headers();

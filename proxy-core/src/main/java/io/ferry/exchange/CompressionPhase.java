@@ -36,7 +36,7 @@ final class CompressionPhase implements ResponsePhase {
     public Next onHead(Exchange ex, HttpResponse response) {
         RequestContext ctx = ex.ctx;
         CompressionConfig c = ctx.route == null ? null : ctx.route.compression();
-        if (c == null || !c.enabled()) {
+        if (c == null || !c.enabled() || ctx.esiTemplate) { // an ESI page is compressed as it is assembled
             return Next.CONTINUE;
         }
         if (gzipForAClientWithout(ex, response)) {
@@ -135,7 +135,7 @@ final class CompressionPhase implements ResponsePhase {
         return false;
     }
 
-    private static void addVary(HttpHeaders h) {
+    static void addVary(HttpHeaders h) {
         String vary = h.get(HttpHeaderNames.VARY);
         if (vary == null) {
             h.set(HttpHeaderNames.VARY, "Accept-Encoding");

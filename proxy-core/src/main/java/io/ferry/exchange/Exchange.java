@@ -124,6 +124,9 @@ public final class Exchange {
         ctx.method = req.method();
         received = client.version(req);
         record.request(req, received.text());
+        if (runtime.esiAnywhere && ctx.esiDepth == 0) {
+            EsiAssembly.keepClientCredentials(ctx, req.headers());
+        }
         for (RequestPhase phase : runtime.requestPhases) {
             if (phase.onRequest(this, ctx) != Next.CONTINUE) {
                 return;
@@ -311,9 +314,14 @@ public final class Exchange {
     /** The response phases see the head in order, then it goes to the client — unless a phase took it. */
     void onResponseHead(HttpResponse response) {
         for (ResponsePhase phase : runtime.responsePhases) {
-            if (phase.onHead(this, response) == Next.ANSWERED) {
+            Next next = phase.onHead(this, response);
+            if (next == Next.ANSWERED) {
                 takenBy = phase;
                 ReferenceCountUtil.release(response);
+                return;
+            }
+            if (next == Next.WAIT) { // the phase keeps the head and answers later (ESI assembly)
+                responseStarted = true; // the origin answered: no retry, no second response
                 return;
             }
         }
@@ -352,6 +360,9 @@ public final class Exchange {
         LastHttpContent end = last;
         for (ResponsePhase phase : runtime.responsePhases) {
             end = phase.onEnd(this, end);
+            if (end == null) {
+                return; // the phase that kept the head answers when it is ready
+            }
         }
         if (stage == Stage.DONE) {
             end.release(); // a phase gave the exchange up at the end
@@ -360,6 +371,64 @@ public final class Exchange {
         record.bytesSent += end.content().readableBytes();
         finish(true);
         client.sendEnd(end);
+    }
+
+    /**
+     * A response a phase composes (ESI assembly) begins: the head goes out; parts follow with {@link
+     * #sendComposed} and {@link #endComposed}. The head has its edge headers already.
+     */
+    void beginComposed(HttpResponse head) {
+        responseStarted = true;
+        record.status = head.status().code();
+        client.sendHead(head, true);
+    }
+
+    /** A head a phase kept goes out after all, as it came (a body too large to be an ESI template). */
+    void releaseHeldHead(HttpResponse head) {
+        record.status = head.status().code();
+        client.sendHead(head, false);
+    }
+
+    /** A part of a composed response (ownership passes); dropped when the exchange has ended. */
+    void sendComposed(io.netty.buffer.ByteBuf part) {
+        if (stage == Stage.DONE) {
+            part.release();
+            return;
+        }
+        record.bytesSent += part.readableBytes();
+        client.sendBody(new io.netty.handler.codec.http.DefaultHttpContent(part));
+    }
+
+    /** The composed response is complete. */
+    void endComposed() {
+        if (stage == Stage.DONE) {
+            return;
+        }
+        finish(true);
+        client.sendEnd(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
+    /** Whether the exchange has ended (answered, abandoned or failed). */
+    boolean ended() {
+        return stage == Stage.DONE;
+    }
+
+    /**
+     * An ESI include: an exchange of Ferry's own for {@code request} through every phase (rules, route,
+     * cache: its own object, coalesced, passed or purged like any other), answered into {@code into}.
+     */
+    static Exchange startFragment(Exchange page, HttpRequest request, EsiFragment into) {
+        Exchange f = new Exchange(into, page.settings, page.runtime, page.peerIp);
+        f.subrequest = true;
+        f.ctx.esiDepth = page.ctx.esiDepth + 1;
+        f.ctx.esiBudget = page.ctx.esiBudget;
+        f.ctx.clientCookie = page.ctx.clientCookie;
+        f.ctx.clientAuthorization = page.ctx.clientAuthorization;
+        f.start(request);
+        if (f.stage != Stage.DONE) {
+            f.onRequestContent(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        return f;
     }
 
     void onSwitchingProtocols(HttpResponse response) {

@@ -56,8 +56,8 @@ public final class ProxyRuntime {
     };
     /** The way out, in order, for an origin's response. */
     final ResponsePhase[] responsePhases = {
-        new HopByHopResponsePhase(), new ErrorPagePhase(), new CompressionPhase(), new CacheResponsePhase(),
-        new ForwardingResponsePhase()
+        new HopByHopResponsePhase(), new ErrorPagePhase(), new EsiPhase.Detection(), new CompressionPhase(),
+        new CacheResponsePhase(), new ForwardingResponsePhase(), new EsiPhase.Assembly()
     };
 
     public ProxyRuntime(FerryConfig config, Upstreams upstreams, Map<String, ServerTls> tls, ProxyRuntime previous) {
@@ -70,7 +70,8 @@ public final class ProxyRuntime {
         this.config = config;
         this.upstreams = upstreams;
         this.router = Router.build(config.routes(), RouteConfig::hosts, RouteConfig::pathPrefix,
-                r -> new RouteTarget(r.name(), upstreams.backend(r.backend()), r.cache(), r.redirectHttps(), r.compression()));
+                r -> new RouteTarget(r.name(), upstreams.backend(r.backend()), r.cache(), r.redirectHttps(), r.compression(),
+                        r.esi()));
         this.cache = !config.cache().enabled() ? null
                 : new CacheFront(config.cache(), reusableCache(previous, config), cacheClock);
         this.forwarded = new ForwardedHeaders(config.global().via());
@@ -87,6 +88,8 @@ public final class ProxyRuntime {
         this.responseRules = ResponseRuleSet.compile(config.rules().response(), config.rules().maps());
         this.requestId = config.rules().requestId();
         this.clientCertificates = byName.values().stream().anyMatch(Listener::verifiesClients);
+        this.esiAnywhere = config.routes().stream().anyMatch(r -> r.esi() == io.ferry.config.EsiConfig.RouteMode.ON
+                || r.esi() == io.ferry.config.EsiConfig.RouteMode.AUTO && config.esi().surrogateControl());
     }
 
     /** A listener of this configuration by name, or null. */
@@ -129,6 +132,15 @@ public final class ProxyRuntime {
      * redirect its plain-HTTP requests get instead (or null).
      */
     record RouteTarget(String name, Backend backend, boolean cache, ListenerConfig.HttpsRedirect redirectHttps,
-                       io.ferry.config.CompressionConfig compression) {
+                       io.ferry.config.CompressionConfig compression, io.ferry.config.EsiConfig.RouteMode esi) {
+    }
+
+    /** Some route may assemble ESI: requests keep the client's credentials for their includes. */
+    final boolean esiAnywhere;
+
+    /** Whether a response of {@code route} may be an ESI template Ferry assembles. */
+    boolean esiAvailable(RouteTarget route) {
+        return route.esi() == io.ferry.config.EsiConfig.RouteMode.ON
+                || route.esi() == io.ferry.config.EsiConfig.RouteMode.AUTO && config.esi().surrogateControl();
     }
 }

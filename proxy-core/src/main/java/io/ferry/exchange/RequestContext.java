@@ -43,6 +43,22 @@ final class RequestContext {
     io.ferry.compress.BodyEncoder bodyEncoder;
     /** {@link CompressionPhase}: the decoder of a gzip body for a client that does not take gzip, or null. */
     io.ferry.compress.GzipDecoder bodyDecoder;
+    /** {@link EsiDetectionPhase}: the response is an ESI template, assembled before it goes out. */
+    boolean esiTemplate;
+    /** {@link EsiAssemblyPhase}: a template's head and body, held while its body arrives, or null. */
+    io.netty.handler.codec.http.HttpResponse esiHead;
+    io.netty.buffer.CompositeByteBuf esiBody;
+    /**
+     * The Cookie and Authorization the client sent, before rules or the cache took any out: what an ESI
+     * page's includes are sent (Varnish gives includes the client's original request). Null when absent
+     * or no route assembles ESI.
+     */
+    String clientCookie;
+    String clientAuthorization;
+    /** How deep this exchange is in a page's includes: 0 for a client's request. */
+    int esiDepth;
+    /** The includes the client's page may still fetch, shared by every level of it (made on first use). */
+    int[] esiBudget;
     /** {@link ErrorPagePhase}: the status of a backend error answered with Ferry's page, or 0. */
     int interceptedStatus;
     /** What runs when the exchange ends (concurrency limits' slots), or null. */

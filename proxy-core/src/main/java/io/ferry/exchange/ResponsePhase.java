@@ -10,7 +10,11 @@ import io.netty.handler.codec.http.LastHttpContent;
  * itself (the cache answering from an object a 304 refreshed), and see — or hold back — the body parts.
  */
 interface ResponsePhase {
-    /** The head: CONTINUE to pass it on; ANSWERED when this phase takes the response, body and all. */
+    /**
+     * The head: CONTINUE to pass it on; ANSWERED when this phase takes the response, body and all; WAIT
+     * when the phase keeps the head (it owns it now) and answers itself once the body is in — the body
+     * parts still come through the phases before it, and its {@link #onEnd} returns null.
+     */
     default Next onHead(Exchange ex, HttpResponse response) {
         return Next.CONTINUE;
     }
@@ -23,7 +27,10 @@ interface ResponsePhase {
         return part;
     }
 
-    /** The last part: returns what the client gets in its place (itself, or another after releasing it). */
+    /**
+     * The last part: returns what the client gets in its place (itself, or another after releasing it),
+     * or null from the phase that kept the head (it released the part and answers itself).
+     */
     default LastHttpContent onEnd(Exchange ex, LastHttpContent last) {
         return last;
     }

@@ -59,8 +59,9 @@ final class RoutingPhase implements RequestPhase {
         if (ctx.ruleBackend != null) { // use-backend: the route's other settings stay, its backend is the rule's
             Backend chosen = ex.runtime.upstreams.backend(ctx.ruleBackend);
             route = route == null ? new ProxyRuntime.RouteTarget("rule:" + ctx.ruleBackend, chosen, false, null,
-                    ex.runtime.config.compression())
-                    : new ProxyRuntime.RouteTarget(route.name(), chosen, route.cache(), route.redirectHttps(), route.compression());
+                    ex.runtime.config.compression(), io.ferry.config.EsiConfig.RouteMode.AUTO)
+                    : new ProxyRuntime.RouteTarget(route.name(), chosen, route.cache(), route.redirectHttps(), route.compression(),
+                    route.esi());
         }
         if (route == null) {
             ex.giveUp(HttpResponseStatus.NOT_FOUND, "no route for host " + ctx.host);
@@ -80,6 +81,9 @@ final class RoutingPhase implements RequestPhase {
             ctx.acceptEncoding = ctx.request.headers().get(HttpHeaderNames.ACCEPT_ENCODING);
             CompressionConfig.Algorithm chosen = Negotiation.choose(ctx.acceptEncoding, route.compression().algorithms());
             ctx.request.headers().set(HttpHeaderNames.ACCEPT_ENCODING, chosen == null ? "identity" : chosen.token);
+        }
+        if (ex.runtime.esiAvailable(route)) { // Symfony and Drupal emit ESI markup only when a surrogate says it can
+            ctx.request.headers().set(EsiPhase.SURROGATE_CAPABILITY, EsiPhase.CAPABILITY);
         }
         ex.record.backend = ctx.backend.name();
         ctx.hashKey = ctx.backend.hashesSource() ? ex.record.remoteAddr() : ctx.normalPath;

@@ -394,7 +394,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
 
     static FerryConfig withBackends(FerryConfig c, Map<String, BackendConfig> backends) {
         return new FerryConfig(c.source(), c.global(), c.listeners(), c.timeouts(), c.limits(), c.http2(), Map.copyOf(backends),
-                c.routes(), c.cache(), c.admin(), c.accessLog(), c.demo(), c.realIp(), c.rules(), c.compression(), c.rendered());
+                c.routes(), c.cache(), c.admin(), c.accessLog(), c.demo(), c.realIp(), c.rules(), c.compression(), c.esi(), c.rendered());
     }
 
     /** Backends of the running config. */

@@ -5,16 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.aayushatharva.brotli4j.decoder.BrotliInputStream;
-import com.github.luben.zstd.ZstdInputStream;
 import io.ferry.testing.FerryHarness;
+import static io.ferry.testing.ContentCodings.decode;
 import io.ferry.testing.RawClient;
 import io.ferry.testing.TestOrigin;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -56,18 +52,6 @@ class CompressionTest {
         try (RawClient c = new RawClient(ferry.port())) {
             return c.send("GET " + path + " HTTP/1.1\r\nHost: t\r\n"
                     + (acceptEncoding == null ? "" : "Accept-Encoding: " + acceptEncoding + "\r\n") + "\r\n").read();
-        }
-    }
-
-    static byte[] decode(String encoding, byte[] body) throws Exception {
-        InputStream in = new ByteArrayInputStream(body);
-        try (InputStream d = switch (encoding) {
-            case "gzip" -> new GZIPInputStream(in);
-            case "br" -> new BrotliInputStream(in);
-            case "zstd" -> new ZstdInputStream(in);
-            default -> throw new IllegalArgumentException(encoding);
-        }) {
-            return d.readAllBytes();
         }
     }
 

@@ -58,7 +58,7 @@ class PrecompressedFilesTest {
             assertEquals("gzip", r.header("Content-Encoding"), "the .br is older than the file: the .gz");
             assertEquals("text/css; charset=utf-8", r.header("Content-Type"));
             assertEquals("Accept-Encoding", r.header("Vary"));
-            assertArrayEquals(css, CompressionTest.decode("gzip", r.body()));
+            assertArrayEquals(css, io.ferry.testing.ContentCodings.decode("gzip", r.body()));
             assertEquals(String.valueOf(Files.size(gz)), r.header("Content-Length"), "sent as the file it is");
 
             Files.setLastModifiedTime(br, now);
