@@ -24,7 +24,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROUNDS=${ROUNDS:-3}
-SCENARIOS=${SCENARIOS:-"proxy cache fastcgi fastcgi-slow h2 compress startup"}
+SCENARIOS=${SCENARIOS:-"proxy cache fastcgi fastcgi-slow h2 compress esi startup"}
 SLOW_CONNS=${SLOW_CONNS:-"50"}
 H2_LOADS=${H2_LOADS:-"10x100 1000x10"}   # connections x concurrent streams per connection
 DURATION=${DURATION:-10s}
@@ -82,6 +82,21 @@ with open(sys.argv[1], "w") as f:
         n += len(line)
     f.write("</body></html>\n")
 PY
+# the esi scenario: a 10 KiB page of five 1 KiB includes (Surrogate-Control from the origin), and the
+# same page as one plain file, to compare an assembled hit with a plain one
+mkdir -p "$work/www/esi" "$work/www/frag"
+python3 - "$work/www" <<'PY'
+import sys
+root = sys.argv[1]
+frags = [f"<div class=\"box\">{('fragment %d ' % i) * 100}</div>\n"[:1024] for i in range(1, 6)]
+for i, f in enumerate(frags, 1):
+    open(f"{root}/frag/{i}.html", "w").write(f)
+part = "<p>" + "page text " * 100 + "</p>\n"
+template = "<!doctype html><html><body>\n" + "".join(part + f'<esi:include src="/frag/{i}.html"/>\n' for i in range(1, 6)) + "</body></html>\n"
+plain = "<!doctype html><html><body>\n" + "".join(part + f + "\n" for f in frags) + "</body></html>\n"
+open(f"{root}/esi/page.html", "w").write(template)
+open(f"{root}/esi/plain.html", "w").write(plain)
+PY
 cat > "$work/php/bench.php" <<'PHP'
 <?php
 header('Content-Type: text/plain');
@@ -99,7 +114,8 @@ cat > "$work/origin.conf" <<EOF2
 worker_processes 1; daemon off; pid $work/origin.pid; error_log $work/logs/origin.err;
 events { worker_connections 20000; }
 http { access_log off; keepalive_requests 1000000; keepalive_timeout 60s;
-  server { listen 127.0.0.1:18080 backlog=1024; root $work/www; location / { } } }
+  server { listen 127.0.0.1:18080 backlog=1024; root $work/www; location / { }
+    location /esi/page.html { add_header Surrogate-Control 'content="ESI/1.0"'; } } }
 EOF2
 pin nginx -c "$work/origin.conf" & pids+=($!)
 
@@ -182,7 +198,10 @@ done
 cat > "$work/default.vcl" <<'EOF2'
 vcl 4.1;
 backend default { .host = "127.0.0.1"; .port = "18080"; }
-sub vcl_backend_response { set beresp.ttl = 1h; }
+sub vcl_backend_response {
+  set beresp.ttl = 1h;
+  if (beresp.http.Surrogate-Control ~ "ESI/1.0") { unset beresp.http.Surrogate-Control; set beresp.do_esi = true; }
+}
 EOF2
 pin varnishd -F -a 127.0.0.1:18084 -f "$work/default.vcl" -s malloc,256m -n "$work/varnish" -p thread_pools=1 \
   > "$work/logs/varnish.out" 2>&1 & pids+=($!)
@@ -308,6 +327,11 @@ done
 for c in $fcgis; do curl -sf -H "Host: ${host[$c]}" "${url[$c]}/bench.php" -o /dev/null || { echo "$c not answering" >&2; exit 1; }; done
 for c in $slows; do curl -sf -H "Host: ${host[$c]}" "${url[$c]}/slow.php" -o /dev/null || { echo "$c not answering" >&2; exit 1; }; done
 for c in $h2s; do curl -sf --http2-prior-knowledge "${url[$c]}/1k" -o /dev/null || { echo "$c not answering h2" >&2; exit 1; }; done
+esis="varnish ferry-cache"   # the baseline build may predate ESI
+[[ " $SCENARIOS " == *" esi "* ]] && for c in $esis; do # each assembles the page to the plain file's bytes
+  curl -sf -H "Host: ${host[$c]}" "${url[$c]}/esi/page.html" -o "$work/esi.$c"
+  cmp -s "$work/esi.$c" "$work/www/esi/plain.html" || { echo "$c did not assemble /esi/page.html" >&2; exit 1; }
+done
 [[ " $SCENARIOS " == *" compress "* ]] && for c in $compressors; do # what each one sends: its encoding and size (the page is 24 KiB)
   enc=$(curl -sf -D - -o "$work/page.$c" -H "Host: ${host[$c]}" -H "Accept-Encoding: gzip, deflate, br, zstd" \
     "${url[$c]}/page.html" | tr -d '\r' | awk -F': ' 'tolower($1)=="content-encoding"{print $2}')
@@ -371,6 +395,9 @@ done
 want fastcgi && for c in $fcgis; do
   taskset -c "$LOAD_CPU" wrk -t1 -c20 -d"$WARMUP" -H "Host: ${host[$c]}" "${url[$c]}/bench.php" >/dev/null
 done
+want esi && for c in $esis; do
+  taskset -c "$LOAD_CPU" wrk -t1 -c50 -d"$WARMUP" -H "Host: ${host[$c]}" "${url[$c]}/esi/page.html" >/dev/null
+done
 want compress && for c in $compressors; do
   taskset -c "$LOAD_CPU" wrk -t1 -c50 -d"$WARMUP" -H "Host: ${host[$c]}" -H "Accept-Encoding: gzip, br" "${url[$c]}/page.html" >/dev/null
 done
@@ -398,6 +425,7 @@ for r in $(seq 1 "$ROUNDS"); do
     done
     if want fastcgi; then for c in $fcgis; do run fastcgi "$c" /bench.php "$n" "$r"; done; fi
     if want compress; then for c in $compressors; do run compress "$c" /page.html "$n" "$r"; done; fi
+    if want esi; then for c in $esis; do for p in /esi/page.html /esi/plain.html; do run esi "$c" "$p" "$n" "$r"; done; done; fi
     echo "round $r, $n connections done" >&2
   done
   if want h2; then
@@ -513,7 +541,7 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 groups = defaultdict(list)
 for r in rows:
     groups[(r["scenario"], r["path"], r["connections"], r["contender"])].append(r)
-ferry_name = {"proxy": "ferry", "cache": "ferry-cache", "fastcgi": "ferry-fcgi", "fastcgi-slow": "ferry-slow", "compress": "ferry-gzip",
+ferry_name = {"proxy": "ferry", "cache": "ferry-cache", "esi": "ferry-cache", "fastcgi": "ferry-fcgi", "fastcgi-slow": "ferry-slow", "compress": "ferry-gzip",
               "h2": "ferry-h2"}
 print(f"# Benchmark {sys.argv[1].rsplit('/',1)[-1][:-4]}\n")
 print(f"wrk -t1 (h2: h2load -t1, conns as connections x streams), {sys.argv[3]} per run, {sys.argv[4]} rounds interleaved; medians, (min-max); ratio = contender / Ferry (req/s).\n")
