@@ -1,5 +1,9 @@
 package io.ferry.exchange;
 
+import io.ferry.compress.BodyEncoder;
+import io.ferry.compress.CompressingInput;
+import io.ferry.compress.Encodings;
+import io.ferry.compress.Negotiation;
 import io.ferry.compress.Precompressed;
 import io.ferry.config.CompressionConfig;
 import io.ferry.config.ExpiresRule;
@@ -37,9 +41,10 @@ final class StaticFileResponder implements Responder {
             return;
         }
         CompressionConfig compression = ex.ctx.route == null ? null : ex.ctx.route.compression();
-        boolean varies = compression != null && compression.enabled() && compression.precompressed()
+        boolean varies = compression != null && compression.enabled()
                 && CompressionPhase.typeMatches(StaticFiles.contentType(file), compression);
-        Precompressed.Choice sibling = varies && !ex.ctx.request.headers().contains(HttpHeaderNames.RANGE)
+        boolean whole = !ex.ctx.request.headers().contains(HttpHeaderNames.RANGE);
+        Precompressed.Choice sibling = varies && whole && compression.precompressed()
                 ? Precompressed.pick(file, ex.ctx.acceptEncoding, compression) : null;
         Path served = sibling != null ? sibling.file() : file;
         StaticFiles.Plan plan;
@@ -65,7 +70,19 @@ final class StaticFileResponder implements Responder {
         }
         Object body = null;
         Object last = LastHttpContent.EMPTY_LAST_CONTENT;
-        if (raf != null && !ex.client.takesFileRegions()) {
+        BodyEncoder encoder = varies && whole && sibling == null && raf != null && plan.head().status().code() == 200
+                && plan.length() >= compression.minLength() ? encoder(ex, compression, plan.head().headers()) : null;
+        if (encoder != null) { // no sibling: compressed as it is read (nginx gzip on); sendfile stays for identity
+            try {
+                last = new CompressingInput(new ChunkedNioFile(raf.getChannel(), plan.offset(), plan.length(), 16 * 1024),
+                        encoder);
+            } catch (IOException e) {
+                encoder.close();
+                closeQuietly(raf);
+                ex.giveUp(HttpResponseStatus.NOT_FOUND, "cannot read " + file + ": " + e.getMessage());
+                return;
+            }
+        } else if (raf != null && !ex.client.takesFileRegions()) {
             try {
                 last = new HttpChunkedInput(new ChunkedNioFile(raf.getChannel(), plan.offset(), plan.length(), 16 * 1024));
             } catch (IOException e) {
@@ -76,8 +93,32 @@ final class StaticFileResponder implements Responder {
         } else if (raf != null) {
             body = new DefaultFileRegion(raf.getChannel(), plan.offset(), plan.length());
         }
-        ex.record.bytesSent = plan.length();
+        ex.record.bytesSent = encoder != null ? 0 : plan.length();
         ex.sendLocal(plan.head(), body, last);
+    }
+
+    /** The encoder for a whole file the client takes compressed, its head made to say so; null when it goes as it is. */
+    private static BodyEncoder encoder(Exchange ex, CompressionConfig compression, HttpHeaders h) {
+        if (ex.ctx.method != HttpMethod.GET) {
+            return null;
+        }
+        CompressionConfig.Algorithm algorithm = Negotiation.choose(ex.ctx.acceptEncoding, compression.algorithms());
+        if (algorithm == null) {
+            return null;
+        }
+        BodyEncoder encoder;
+        try {
+            encoder = Encodings.open(algorithm, compression);
+        } catch (IOException | RuntimeException e) {
+            return null; // the file goes as it is; Encodings has said why the encoding is missing
+        }
+        h.remove(HttpHeaderNames.CONTENT_LENGTH).remove(HttpHeaderNames.ACCEPT_RANGES);
+        h.set(HttpHeaderNames.CONTENT_ENCODING, algorithm.token);
+        String etag = h.get(HttpHeaderNames.ETAG);
+        if (etag != null && !etag.startsWith("W/")) {
+            h.set(HttpHeaderNames.ETAG, "W/" + etag); // RFC 9110 §8.8.3: other bytes than the file's
+        }
+        return encoder;
     }
 
     private static void closeQuietly(RandomAccessFile raf) {

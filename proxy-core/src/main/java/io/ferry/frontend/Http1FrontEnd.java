@@ -435,9 +435,20 @@ public final class Http1FrontEnd extends ClientFrontEnd implements ConnectionTim
         if (last instanceof LastHttpContent) {
             ctx.writeAndFlush(last, ctx.voidPromise());
         } else {
+            chunkedWriter();
             ctx.writeAndFlush(last); // a chunked file: its writer wants a real promise
         }
         requestOver();
+    }
+
+    /**
+     * A file in chunks on a plain connection (one compressed as it is read): the chunked writer joins the
+     * pipeline the first time one is sent (TLS connections have it from the start), not on every connection.
+     */
+    private void chunkedWriter() {
+        if (ctx.pipeline().get(io.netty.handler.stream.ChunkedWriteHandler.class) == null) {
+            ctx.pipeline().addBefore(ctx.name(), "chunked", new io.netty.handler.stream.ChunkedWriteHandler());
+        }
     }
 
     @Override
@@ -465,6 +476,9 @@ public final class Http1FrontEnd extends ClientFrontEnd implements ConnectionTim
     }
 
     private void closeAfter(Object last) {
+        if (last instanceof io.netty.handler.stream.ChunkedInput) {
+            chunkedWriter();
+        }
         releaseInbound();
         if (requestDone || !(ctx.channel() instanceof DuplexChannel duplex)) {
             state = State.CLOSING;

@@ -3,6 +3,7 @@ package io.ferry.compress;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.RawClient;
@@ -83,7 +84,54 @@ class PrecompressedFilesTest {
                 routes = [ { backend = php } ]
                 compression { enabled = true, precompressed = false }
                 """.formatted(root))) {
-            assertNull(get(ferry, "/style.css", "gzip").header("Content-Encoding"), "precompressed = false");
+            RawClient.Response r = get(ferry, "/style.css", "gzip");
+            assertEquals("gzip", r.header("Content-Encoding"), "precompressed = false: compressed as it is read");
+            assertNull(r.header("Content-Length"), "not the sibling");
+            assertArrayEquals(css, io.ferry.testing.ContentCodings.decode("gzip", r.body()));
+        }
+    }
+
+    /**
+     * A file without a sibling is compressed as it is read (nginx gzip on), in each encoding and over a
+     * keepalive connection that then serves the same file as it is with sendfile; small files, other
+     * types, ranges and HEAD go as they are.
+     */
+    @Test
+    void aFileWithoutASiblingIsCompressedAsItIsRead() throws Exception {
+        StringBuilder js = new StringBuilder();
+        for (int i = 0; i < 20_000; i++) { // ~600 KiB: many chunks of the file reader
+            js.append("var item").append(i).append(" = { id: ").append(i).append(", name: 'item ").append(i).append("' };\n");
+        }
+        byte[] script = js.toString().getBytes(StandardCharsets.UTF_8);
+        Files.write(root.resolve("app.js"), script);
+        Files.write(root.resolve("tiny.js"), "var a;".getBytes());
+        Files.write(root.resolve("logo.png"), script);
+        try (FerryHarness ferry = FerryHarness.site("""
+                backends.php { type = fastcgi, servers = [ "127.0.0.1:9" ], fastcgi.document-root = "%s" }
+                routes = [ { backend = php } ]
+                compression.enabled = true
+                """.formatted(root))) {
+            for (String encoding : new String[] {"br", "zstd", "gzip"}) {
+                RawClient.Response r = get(ferry, "/app.js", encoding);
+                assertEquals(200, r.status());
+                assertEquals(encoding, r.header("Content-Encoding"));
+                assertEquals("Accept-Encoding", r.header("Vary"));
+                assertNull(r.header("Content-Length"));
+                assertTrue(r.header("ETag").startsWith("W/"), "a weak validator: " + r.header("ETag"));
+                assertTrue(r.body().length < script.length / 4, "compressed: " + r.body().length);
+                assertArrayEquals(script, io.ferry.testing.ContentCodings.decode(encoding, r.body()));
+            }
+            try (RawClient c = new RawClient(ferry.port())) { // one connection: compressed, then sendfile
+                RawClient.Response gz = c.send("GET /app.js HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n").read();
+                assertArrayEquals(script, io.ferry.testing.ContentCodings.decode("gzip", gz.body()));
+                RawClient.Response plain = c.send("GET /app.js HTTP/1.1\r\nHost: t\r\n\r\n").read();
+                assertEquals(String.valueOf(script.length), plain.header("Content-Length"));
+                assertArrayEquals(script, plain.body());
+                RawClient.Response head = c.send("HEAD /app.js HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n").read(true);
+                assertNull(head.header("Content-Encoding"), "HEAD: as it is");
+            }
+            assertNull(get(ferry, "/tiny.js", "gzip").header("Content-Encoding"), "under min-length");
+            assertNull(get(ferry, "/logo.png", "gzip").header("Content-Encoding"), "not a compressible type");
         }
     }
 }
