@@ -234,6 +234,8 @@ ferry {
     # the compress scenario: one encoding each, at the level nginx uses (6) and brotli's default here
     { host = "gzip.bench", backend = origin, cache = false, compression { enabled = true, algorithms = [ gzip ], gzip-level = 6 } }
     { host = "br.bench", backend = origin, cache = false, compression { enabled = true, algorithms = [ br ] } }
+    # compressed cache hits: the gzip variant stored once, every hit sends its bytes
+    { host = "gzip-hit.bench", backend = cached, compression { enabled = true, algorithms = [ gzip ], gzip-level = 6 } }
     { backend = origin, cache = false }
   ]
   cache { enabled = true, default-ttl = 1h }
@@ -309,7 +311,9 @@ url[nginx-gzip]=http://127.0.0.1:18182;   host[nginx-gzip]=origin.bench
 url[ferry-gzip]=http://127.0.0.1:18083;   host[ferry-gzip]=gzip.bench
 url[ferry-br]=http://127.0.0.1:18083;     host[ferry-br]=br.bench
 url[ferry-identity]=http://127.0.0.1:18083; host[ferry-identity]=origin.bench
-compressors="haproxy-gzip nginx-gzip ferry-gzip ferry-br ferry-identity"
+url[ferry-gzip-hit]=http://127.0.0.1:18085; host[ferry-gzip-hit]=gzip-hit.bench
+url[ferry-identity-hit]=http://127.0.0.1:18085; host[ferry-identity-hit]=cache.bench
+compressors="haproxy-gzip nginx-gzip ferry-gzip ferry-br ferry-identity ferry-gzip-hit ferry-identity-hit"
 # HTTP/2 with prior knowledge: Ferry's proxy listener speaks both protocols.
 url[haproxy-h2]=http://127.0.0.1:18088; url[nginx-h2]=http://127.0.0.1:18089; url[ferry-h2]=http://127.0.0.1:18083
 h2s="haproxy-h2 nginx-h2 ferry-h2"
