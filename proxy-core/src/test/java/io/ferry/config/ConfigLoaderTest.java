@@ -57,6 +57,28 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void esiKeysHaveVarnishsDefaultsAndAreValidated() {
+        FerryConfig c = parse("");
+        assertEquals(EsiConfig.DEFAULTS, c.esi());
+        assertEquals(5, c.esi().maxDepth(), "Varnish's max_esi_depth");
+        assertEquals(EsiConfig.DEFAULTS, ConfigLoader.load(Path.of("../conf/ferry.conf")).esi(), "the file shows the defaults");
+        assertEquals("ferry.esi.max-depth", error("esi.max-depth = 0").key());
+        assertEquals("ferry.esi.max-size", error("esi.max-size = lots").key());
+        assertEquals("ferry.esi.max-include", error("esi.max-include = 3").key(), "a misspelt key is named");
+        assertEquals(EsiConfig.RouteMode.AUTO, c.routes().get(0).esi());
+        FerryConfig routes = parse("""
+                backends.b.servers = [ "127.0.0.1:9" ]
+                routes = [ { path = "/a", backend = b, esi = true }, { path = "/b", backend = b, esi = false } ]
+                """);
+        assertEquals(EsiConfig.RouteMode.ON, routes.routes().get(0).esi());
+        assertEquals(EsiConfig.RouteMode.OFF, routes.routes().get(1).esi());
+        assertEquals("ferry.routes[0].esi", error("""
+                backends.b.servers = [ "127.0.0.1:9" ]
+                routes = [ { backend = b, esi = sometimes } ]
+                """).key());
+    }
+
+    @Test
     void http2KeysHaveSafeDefaultsAndAreValidated() {
         FerryConfig c = parse("");
         assertEquals(java.util.List.of("h2", "http/1.1"), c.listeners().get(0).protocols(), "both by default");
