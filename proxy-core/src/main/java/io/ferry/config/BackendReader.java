@@ -310,6 +310,7 @@ final class BackendReader {
         String address;
         int weight = 1;
         int maxConns = defaultMaxConns;
+        boolean resolve = false;
         if (value.valueType() == ConfigValueType.STRING) {
             address = (String) value.unwrapped();
         } else if (value.valueType() == ConfigValueType.OBJECT) {
@@ -317,9 +318,27 @@ final class BackendReader {
             address = s.requiredString("address");
             weight = s.integer("weight", 1, 1, 256);
             maxConns = s.integer("max-conns", defaultMaxConns, 0, 1_000_000);
+            resolve = s.bool("resolve", false);
             s.rejectUnknownKeys();
         } else {
-            throw new ConfigError(key, "expected \"host:port\", \"unix:/path.sock\" or { address = ..., weight = N }");
+            throw new ConfigError(key, "expected \"host:port\", \"unix:/path.sock\", \"srv:_service._tcp.name\" or "
+                    + "{ address = ..., weight = N, resolve = true }");
+        }
+        if (address.startsWith("srv:")) { // SRV records give each server's host, port and weight
+            String name = address.substring(4);
+            if (!validDnsName(name)) {
+                throw new ConfigError(key, "expected srv:_service._proto.name, got \"" + address + '"');
+            }
+            return new ServerConfig(address, null, null, weight, maxConns, new DnsName(name, 0, true));
+        }
+        if (resolve) { // every A/AAAA address of the name is a server, re-resolved as the TTLs say
+            int colon = address.lastIndexOf(':');
+            String host = colon < 0 ? "" : address.substring(0, colon);
+            int port = colon < 0 ? -1 : parsePort(address.substring(colon + 1));
+            if (!validDnsName(host) || port < 1) {
+                throw new ConfigError(key, "resolve = true needs host-name:port, got \"" + address + '"');
+            }
+            return new ServerConfig(address, null, null, weight, maxConns, new DnsName(host, port, false));
         }
         if (address.startsWith("unix:")) {
             String path = address.substring(5);
@@ -329,6 +348,19 @@ final class BackendReader {
             return new ServerConfig(address, null, path, weight, maxConns);
         }
         return new ServerConfig(address, resolve(address, key), null, weight, maxConns);
+    }
+
+    private static boolean validDnsName(String name) {
+        return name.length() > 0 && name.length() <= 253 && name.matches("[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9])?\\.?");
+    }
+
+    private static int parsePort(String text) {
+        try {
+            int p = Integer.parseInt(text);
+            return p >= 1 && p <= 65535 ? p : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** A server given at runtime (admin): validated and resolved like one from the file. */

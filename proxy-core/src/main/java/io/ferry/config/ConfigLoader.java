@@ -118,6 +118,7 @@ public final class ConfigLoader {
             CompressionConfig compression = compression(ferry.section("compression"), CompressionConfig.OFF);
             List<RouteConfig> routes = routes(backends, compression);
             EsiConfig esi = esi(ferry.section("esi"));
+            ResolversConfig resolvers = resolvers(ferry.section("resolvers"));
             CacheConfig cache = cache(ferry.section("cache"));
             AdminConfig admin = admin(ferry.section("admin"));
             AccessLogConfig accessLog = accessLog(ferry.section("access-log"));
@@ -125,7 +126,7 @@ public final class ConfigLoader {
             RealIpConfig realIp = ferry.has("real-ip") ? realIp(ferry.section("real-ip")) : null;
             RulesConfig rules = new RulesReader(baseDir, backends.keySet()).read(ferry.section("rules"));
             return new FerryConfig(source, global, List.copyOf(listeners), timeouts, limits, http2,
-                    Map.copyOf(backends), List.copyOf(routes), cache, admin, accessLog, demo, realIp, rules, compression, esi, rendered);
+                    Map.copyOf(backends), List.copyOf(routes), cache, admin, accessLog, demo, realIp, rules, compression, esi, resolvers, rendered);
         }
 
         private static RealIpConfig realIp(Section s) {
@@ -405,6 +406,56 @@ public final class ConfigLoader {
             s.rejectUnknownKeys();
             return new CompressionConfig(enabled, List.copyOf(algorithms), List.copyOf(types), minLength, gzip, brotli, zstd,
                     precompressed);
+        }
+
+        /** An IP address with an optional port (53 when none), or null. */
+        private static InetSocketAddress nameserver(String n) {
+            String host = n;
+            int port = 53;
+            try {
+                if (n.startsWith("[")) {
+                    int close = n.indexOf(']');
+                    host = close < 0 ? "" : n.substring(1, close);
+                    if (close >= 0 && close + 1 < n.length()) {
+                        port = n.charAt(close + 1) == ':' ? Integer.parseInt(n.substring(close + 2)) : -1;
+                    }
+                } else if (n.indexOf(':') > 0 && n.indexOf(':') == n.lastIndexOf(':')) {
+                    host = n.substring(0, n.indexOf(':'));
+                    port = Integer.parseInt(n.substring(n.indexOf(':') + 1));
+                }
+            } catch (NumberFormatException e) {
+                return null;
+            }
+            if (port < 1 || port > 65535
+                    || !io.netty.util.NetUtil.isValidIpV4Address(host) && !io.netty.util.NetUtil.isValidIpV6Address(host)) {
+                return null;
+            }
+            return new InetSocketAddress(io.netty.util.NetUtil.createInetAddressFromIpAddressString(host), port);
+        }
+
+        /** {@code resolvers { nameservers, min-ttl, max-ttl, timeout }}. */
+        private static ResolversConfig resolvers(Section s) {
+            ResolversConfig d = ResolversConfig.DEFAULTS;
+            List<InetSocketAddress> servers = new ArrayList<>();
+            for (String n : s.stringList("nameservers", List.of())) {
+                InetSocketAddress a = nameserver(n.trim());
+                if (a == null) {
+                    throw s.error("nameservers", "expected IP addresses, each with an optional port (10.0.0.2, "
+                            + "10.0.0.2:5353, [::1]:53); got \"" + n + '"');
+                }
+                servers.add(a);
+            }
+            Duration min = s.duration("min-ttl", d.minTtl());
+            Duration max = s.duration("max-ttl", d.maxTtl());
+            if (min.isNegative() || min.isZero() || max.compareTo(min) < 0) {
+                throw s.error("max-ttl", "needs 0 < min-ttl <= max-ttl; got " + min + " and " + max);
+            }
+            Duration timeout = s.duration("timeout", d.timeout());
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw s.error("timeout", "must be positive");
+            }
+            s.rejectUnknownKeys();
+            return new ResolversConfig(List.copyOf(servers), min, max, timeout);
         }
 
         /** {@code esi { surrogate-control, max-depth, max-includes, max-size }}. */

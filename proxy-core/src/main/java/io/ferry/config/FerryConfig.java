@@ -26,5 +26,6 @@ public record FerryConfig(
         RulesConfig rules,
         CompressionConfig compression,
         EsiConfig esi,
+        ResolversConfig resolvers,
         String rendered) {
 }

@@ -66,6 +66,10 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
 
     /** Servers added or removed over the admin API: applied again on every reload. */
     private final RuntimeServers runtimeServers = new RuntimeServers();
+    /** The configuration as the file (or caller) gave it, before discovery and the admin's server changes. */
+    private FerryConfig fileConfig;
+    /** Servers found by DNS, or null while no backend has one. */
+    private io.ferry.discovery.DnsDiscovery discovery;
     /** global.state-file, or null. */
     private final ServerStateFile stateFile;
 
@@ -82,7 +86,8 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         if (stateFile != null) {
             stateFile.read(saved, runtimeServers);
         }
-        FerryConfig config = runtimeServers.applyTo(fileConfig);
+        this.fileConfig = fileConfig;
+        FerryConfig config = runtimeServers.applyTo(discovered(fileConfig));
         int threads = ioThreads(config);
         this.acceptors = transport.newGroup(1, new DefaultThreadFactory("ferry-accept"));
         this.workers = transport.newGroup(threads, new DefaultThreadFactory("ferry-io"));
@@ -259,7 +264,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         if (stopped) {
             throw new IllegalStateException("server is stopped");
         }
-        FerryConfig next = runtimeServers.applyTo(fileConfig);
+        FerryConfig next = runtimeServers.applyTo(discovered(fileConfig));
         FerryConfig current = runtime.config;
         requireSameListeners(current, next);
         warnRestartOnly(current, next);
@@ -280,8 +285,41 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         if (old.cache != null && (replacement.cache == null || replacement.cache.cache != old.cache.cache)) {
             old.cache.cache.clear(); // a new size or lifetimes: start with an empty cache
         }
+        this.fileConfig = fileConfig;
         log.info("configuration reloaded from {}: {} backends, {} routes", next.source(), next.backends().size(),
                 next.routes().size());
+    }
+
+    /**
+     * {@code c} with its DNS-discovered entries replaced by the servers their answers name: names not seen
+     * before are resolved first (a name that cannot be stops the start or reload), all are watched.
+     */
+    private FerryConfig discovered(FerryConfig c) {
+        if (discovery == null && io.ferry.discovery.DnsDiscovery.names(c).isEmpty()) {
+            return c;
+        }
+        if (discovery == null) {
+            discovery = new io.ferry.discovery.DnsDiscovery(c.resolvers(), this::serversDiscovered);
+        }
+        discovery.prepare(c);
+        return discovery.applyTo(c);
+    }
+
+    /** The DNS discovery of servers, or null when no backend has a discovered server. */
+    public io.ferry.discovery.DnsDiscovery discovery() {
+        return discovery;
+    }
+
+    /** DNS named other servers for a backend: the configuration is built again; kept servers keep their state. */
+    private synchronized void serversDiscovered() {
+        if (stopped) {
+            return;
+        }
+        try {
+            reload(fileConfig);
+        } catch (RuntimeException e) {
+            log.error("applying the servers DNS named failed; the running servers stay: {}", e.toString());
+        }
     }
 
     private static void requireSameListeners(FerryConfig current, FerryConfig next) {
@@ -352,7 +390,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         }
         ConfigLoader.runtimeServer(address, weight, 0); // validates the address before anything changes
         runtimeServers.add(backend, address, weight);
-        reload(c);
+        reload(fileConfig);
         log.warn("admin: added server {} to backend {}", address, backend);
     }
 
@@ -368,7 +406,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
             throw new ConfigError("server " + address, "is the last server of backend " + backend);
         }
         runtimeServers.remove(backend, address);
-        reload(c);
+        reload(fileConfig);
         log.warn("admin: removed server {} from backend {}", address, backend);
     }
 
@@ -394,7 +432,8 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
 
     static FerryConfig withBackends(FerryConfig c, Map<String, BackendConfig> backends) {
         return new FerryConfig(c.source(), c.global(), c.listeners(), c.timeouts(), c.limits(), c.http2(), Map.copyOf(backends),
-                c.routes(), c.cache(), c.admin(), c.accessLog(), c.demo(), c.realIp(), c.rules(), c.compression(), c.esi(), c.rendered());
+                c.routes(), c.cache(), c.admin(), c.accessLog(), c.demo(), c.realIp(), c.rules(), c.compression(), c.esi(), c.resolvers(),
+                c.rendered());
     }
 
     /** Backends of the running config. */
@@ -474,6 +513,9 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
     }
 
     private void closeNow() {
+        if (discovery != null) {
+            discovery.close();
+        }
         for (Channel ch : listeners.values()) {
             ch.close().syncUninterruptibly();
         }

@@ -57,6 +57,36 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void discoveredServersAndResolversAreValidated() {
+        FerryConfig c = parse("");
+        assertEquals(ResolversConfig.DEFAULTS, c.resolvers());
+        assertEquals(ResolversConfig.DEFAULTS, ConfigLoader.load(Path.of("../conf/ferry.conf")).resolvers(),
+                "the file shows the defaults");
+        FerryConfig d = parse("""
+                resolvers { nameservers = [ "10.0.0.2", "10.0.0.3:5353", "[::1]:53" ], min-ttl = 2s, max-ttl = 1m }
+                backends.b.servers = [ { address = "app.internal:8080", resolve = true, weight = 2 },
+                                       "srv:_http._tcp.app.service.consul", "127.0.0.1:9" ]
+                routes = [ { backend = b } ]
+                """);
+        assertEquals(List.of(new java.net.InetSocketAddress("10.0.0.2", 53), new java.net.InetSocketAddress("10.0.0.3", 5353),
+                new java.net.InetSocketAddress("::1", 53)), d.resolvers().nameservers());
+        List<ServerConfig> servers = d.backends().get("b").servers();
+        assertEquals(new DnsName("app.internal", 8080, false), servers.get(0).discover());
+        assertEquals(new DnsName("_http._tcp.app.service.consul", 0, true), servers.get(1).discover());
+        assertNull(servers.get(2).discover());
+        assertEquals("ferry.resolvers.nameservers", error("resolvers.nameservers = [ \"dns.example.org\" ]").key());
+        assertEquals("ferry.resolvers.max-ttl", error("resolvers { min-ttl = 10s, max-ttl = 1s }").key());
+        assertEquals("ferry.backends.b.servers[0]", error("""
+                backends.b.servers = [ { address = "app.internal", resolve = true } ]
+                routes = [ { backend = b } ]
+                """).key(), "resolve = true needs a port");
+        assertEquals("ferry.backends.b.servers[0]", error("""
+                backends.b.servers = [ "srv:bad name" ]
+                routes = [ { backend = b } ]
+                """).key());
+    }
+
+    @Test
     void esiKeysHaveVarnishsDefaultsAndAreValidated() {
         FerryConfig c = parse("");
         assertEquals(EsiConfig.DEFAULTS, c.esi());

@@ -63,10 +63,14 @@ public final class TestOrigin implements AutoCloseable {
     private final AtomicInteger heldMost = new AtomicInteger();
 
     private TestOrigin(Function<Received, Reply> responder, int port) throws InterruptedException {
-        this(responder, port, null);
+        this(responder, "127.0.0.1", port, null);
     }
 
     private TestOrigin(Function<Received, Reply> responder, int port, SslContext tls) throws InterruptedException {
+        this(responder, "127.0.0.1", port, tls);
+    }
+
+    private TestOrigin(Function<Received, Reply> responder, String host, int port, SslContext tls) throws InterruptedException {
         this.responder = responder;
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.channel = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
@@ -82,7 +86,7 @@ public final class TestOrigin implements AutoCloseable {
                     }
                 }).option(io.netty.channel.ChannelOption.SO_REUSEADDR, true)
                 .option(io.netty.channel.ChannelOption.SO_BACKLOG, 4096)
-                .bind("127.0.0.1", port).sync().channel();
+                .bind(host, port).sync().channel();
     }
 
     public static TestOrigin start(Function<Received, Reply> responder) {
@@ -93,6 +97,15 @@ public final class TestOrigin implements AutoCloseable {
     public static TestOrigin startOn(int port, Function<Received, Reply> responder) {
         try {
             return new TestOrigin(responder, port);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** An origin on another loopback address (127.0.0.2 …), for tests that tell servers apart by address. */
+    public static TestOrigin startOn(String host, int port, Function<Received, Reply> responder) {
+        try {
+            return new TestOrigin(responder, host, port, null);
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }
