@@ -31,6 +31,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -256,6 +257,7 @@ public final class AdminServer implements AutoCloseable {
             String host = first(q, "host");
             String target = first(q, "path");
             int n;
+            io.ferry.cluster.PeerMessenger.Message forPeers;
             try {
                 switch (path) {
                     case "/cache/purge" -> {
@@ -264,11 +266,19 @@ public final class AdminServer implements AutoCloseable {
                             return;
                         }
                         n = cache.purge(HttpCache.primaryKey(host, target));
+                        forPeers = peerMessage("PURGE", target, Map.of("Host", host));
                     }
                     case "/cache/ban" -> {
                         cache.ban(host == null ? null : Pattern.compile(host),
                                 target == null ? null : Pattern.compile(target));
-                        respond(ctx, HttpResponseStatus.OK, "ban added: matching objects stored before it are gone\n");
+                        Map<String, String> fields = new java.util.LinkedHashMap<>();
+                        fields.put("Host", "ferry-admin");
+                        if (host != null) {
+                            fields.put("X-Ban-Host", host);
+                        }
+                        fields.put("X-Ban-Path", target == null ? "." : target);
+                        answerWithPeers(ctx, "ban added: matching objects stored before it are gone",
+                                peerMessage("BAN", "/", fields));
                         return;
                     }
                     case "/cache/tags" -> {
@@ -278,6 +288,7 @@ public final class AdminServer implements AutoCloseable {
                             return;
                         }
                         n = cache.purgeTags(tags);
+                        forPeers = peerMessage("PURGE", "/", Map.of("Host", "ferry-admin", "xkey", String.join(" ", tags)));
                     }
                     default -> {
                         respond(ctx, HttpResponseStatus.NOT_FOUND, "not found\n");
@@ -289,7 +300,23 @@ public final class AdminServer implements AutoCloseable {
                 return;
             }
             log.info("admin {}: removed {} objects", q.uri(), n);
-            respond(ctx, HttpResponseStatus.OK, "removed " + n + " objects\n");
+            answerWithPeers(ctx, "removed " + n + " objects", forPeers);
+        }
+
+        private static io.ferry.cluster.PeerMessenger.Message peerMessage(String method, String target, Map<String, String> fields) {
+            return new io.ferry.cluster.PeerMessenger.Message(method, target, List.copyOf(fields.entrySet()));
+        }
+
+        /** The local answer, once the fleet's peers (if any) have answered too: a line per peer. */
+        private void answerWithPeers(ChannelHandlerContext ctx, String local, io.ferry.cluster.PeerMessenger.Message m) {
+            ferry.toPeers(m).thenAccept(replies -> ctx.executor().execute(() -> {
+                StringBuilder body = new StringBuilder(local).append('\n');
+                for (io.ferry.cluster.PeerMessenger.Reply r : replies) {
+                    body.append("peer ").append(r.peer()).append(r.applied() ? ": applied, " : ": NOT applied, ")
+                            .append(r.detail()).append('\n');
+                }
+                respond(ctx, HttpResponseStatus.OK, body.toString());
+            }));
         }
 
         private static String first(QueryStringDecoder q, String name) {

@@ -38,6 +38,15 @@ public interface ProxyControl {
     /** An operator drained or enabled a server: the server keeps it in its state file, if any. */
     void serverStateChanged();
 
+    /**
+     * An invalidation made here sent on to the fleet's peers (cluster.purge-fanout): the peers' replies, or
+     * none when this instance is in no fleet.
+     */
+    default java.util.concurrent.CompletableFuture<java.util.List<io.ferry.cluster.PeerMessenger.Reply>> toPeers(
+            io.ferry.cluster.PeerMessenger.Message invalidation) {
+        return java.util.concurrent.CompletableFuture.completedFuture(java.util.List.of());
+    }
+
     Map<String, Backend> backends();
 
     /** The shared cache, or null when caching is off. */

@@ -41,6 +41,38 @@ final class BackendReader {
         return backends;
     }
 
+    /**
+     * The peers' backend from {@code cluster.peers} (the servers syntax: listed, resolve = true, srv:): the Host
+     * header kept (the owner routes the request as this instance would), a quick connect timeout, passive
+     * health that takes a peer out at its first failure (its keys go to the others until it answers again). The member that is {@code self} is left out.
+     */
+    BackendConfig peers(Section cluster, ClusterConfig c, Timeouts timeouts, GlobalSettings global) {
+        List<ConfigValue> values = cluster.list("peers");
+        if (values.isEmpty()) {
+            throw new ConfigError(cluster.keyPath("peers"), "a cluster needs its members (this one included)");
+        }
+        List<ConfigValue> others = new ArrayList<>();
+        for (int i = 0; i < values.size(); i++) {
+            ServerConfig s = server(values.get(i), cluster.keyPath("peers") + "[" + i + "]", 0);
+            if (!s.isDiscovered() && (s.name().equals(c.selfName()) || c.self().equals(s.address()))) {
+                continue;
+            }
+            others.add(values.get(i));
+        }
+        if (others.isEmpty()) {
+            throw new ConfigError(cluster.keyPath("peers"), "names no member other than self (" + c.selfName() + ")");
+        }
+        com.typesafe.config.Config peers = com.typesafe.config.ConfigFactory.empty()
+                .withValue("servers", com.typesafe.config.ConfigValueFactory.fromIterable(
+                        others.stream().map(ConfigValue::unwrapped).toList()))
+                .withValue("preserve-host", com.typesafe.config.ConfigValueFactory.fromAnyRef(true))
+                .withValue("retries", com.typesafe.config.ConfigValueFactory.fromAnyRef(2))
+                .withValue("timeouts.connect", com.typesafe.config.ConfigValueFactory.fromAnyRef("1s"))
+                .withValue("passive-health.failures", com.typesafe.config.ConfigValueFactory.fromAnyRef(1))
+                .withValue("passive-health.cooldown", com.typesafe.config.ConfigValueFactory.fromAnyRef("5s"));
+        return backend(ClusterConfig.PEERS_BACKEND, new Section(peers, cluster.keyPath("peers")), timeouts, global);
+    }
+
     private BackendConfig backend(String name, Section s, Timeouts timeouts, GlobalSettings global) {
         String typeName = s.string("type", "http");
         BackendConfig.Type type = switch (typeName) {

@@ -113,8 +113,19 @@ public final class ConfigLoader {
             Limits limits = limits(ferry.section("limits"));
             Http2Config http2 = http2(ferry.section("http2"), limits);
             List<ListenerConfig> listeners = listeners();
-            Map<String, BackendConfig> backends = new BackendReader(baseDir).backends(ferry.section("backends"),
-                    timeouts, global);
+            BackendReader backendReader = new BackendReader(baseDir);
+            Map<String, BackendConfig> backends = backendReader.backends(ferry.section("backends"), timeouts, global);
+            ClusterConfig cluster = null;
+            if (ferry.has("cluster")) {
+                if (backends.containsKey(ClusterConfig.PEERS_BACKEND)) {
+                    throw new ConfigError("ferry.backends." + ClusterConfig.PEERS_BACKEND, "this name is the cluster's own");
+                }
+                Section c = ferry.section("cluster");
+                cluster = cluster(c);
+                backends = new java.util.LinkedHashMap<>(backends);
+                backends.put(ClusterConfig.PEERS_BACKEND, backendReader.peers(c, cluster, timeouts, global));
+                c.rejectUnknownKeys();
+            }
             CompressionConfig compression = compression(ferry.section("compression"), CompressionConfig.OFF);
             List<RouteConfig> routes = routes(backends, compression);
             EsiConfig esi = esi(ferry.section("esi"));
@@ -126,7 +137,7 @@ public final class ConfigLoader {
             RealIpConfig realIp = ferry.has("real-ip") ? realIp(ferry.section("real-ip")) : null;
             RulesConfig rules = new RulesReader(baseDir, backends.keySet()).read(ferry.section("rules"));
             return new FerryConfig(source, global, List.copyOf(listeners), timeouts, limits, http2,
-                    Map.copyOf(backends), List.copyOf(routes), cache, admin, accessLog, demo, realIp, rules, compression, esi, resolvers, rendered);
+                    Map.copyOf(backends), List.copyOf(routes), cache, admin, accessLog, demo, realIp, rules, compression, esi, resolvers, cluster, rendered);
         }
 
         private static RealIpConfig realIp(Section s) {
@@ -431,6 +442,21 @@ public final class ConfigLoader {
                 return null;
             }
             return new InetSocketAddress(io.netty.util.NetUtil.createInetAddressFromIpAddressString(host), port);
+        }
+
+        /** {@code cluster { self, peers, shard-cache, purge-fanout, secret, fanout-timeout, retry-for }} (peers: BackendReader). */
+        private static ClusterConfig cluster(Section s) {
+            String self = s.requiredString("self");
+            InetSocketAddress selfAddress = BackendReader.resolve(self, s.keyPath("self"));
+            boolean shard = s.bool("shard-cache", true);
+            boolean fanout = s.bool("purge-fanout", true);
+            String secret = s.string("secret", "");
+            Duration fanoutTimeout = s.duration("fanout-timeout", Duration.ofSeconds(2));
+            Duration retryFor = s.duration("retry-for", Duration.ofMinutes(10));
+            if (fanoutTimeout.isNegative() || fanoutTimeout.isZero()) {
+                throw s.error("fanout-timeout", "must be positive");
+            }
+            return new ClusterConfig(selfAddress, self, shard, fanout, secret, fanoutTimeout, retryFor);
         }
 
         /** {@code resolvers { nameservers, min-ttl, max-ttl, timeout }}. */

@@ -7,6 +7,7 @@ import java.util.Map;
  * The whole validated configuration. Immutable: a reload builds a new one.
  *
  * @param realIp   where to find the client's address behind trusted proxies, or null
+ * @param cluster  the fleet this instance is part of, or null
  * @param rendered the effective config as JSON (defaults not filled in), secrets redacted, for the admin
  */
 public record FerryConfig(
@@ -27,5 +28,12 @@ public record FerryConfig(
         CompressionConfig compression,
         EsiConfig esi,
         ResolversConfig resolvers,
+        ClusterConfig cluster,
         String rendered) {
+
+    /** The same configuration with other backends (servers added, removed or found by DNS). */
+    public FerryConfig withBackends(Map<String, BackendConfig> others) {
+        return new FerryConfig(source, global, listeners, timeouts, limits, http2, Map.copyOf(others), routes, cache,
+                admin, accessLog, demo, realIp, rules, compression, esi, resolvers, cluster, rendered);
+    }
 }

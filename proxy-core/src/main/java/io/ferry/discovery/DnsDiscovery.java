@@ -158,13 +158,7 @@ public final class DnsDiscovery implements AutoCloseable {
             backends.put(b.name(), b.withServers(servers));
             changed = true;
         }
-        return changed ? withBackends(c, backends) : c;
-    }
-
-    private static FerryConfig withBackends(FerryConfig c, Map<String, BackendConfig> backends) {
-        return new FerryConfig(c.source(), c.global(), c.listeners(), c.timeouts(), c.limits(), c.http2(),
-                Map.copyOf(backends), c.routes(), c.cache(), c.admin(), c.accessLog(), c.demo(), c.realIp(), c.rules(),
-                c.compression(), c.esi(), c.resolvers(), c.rendered());
+        return changed ? c.withBackends(backends) : c;
     }
 
     private void schedule(DnsName n, long ttlMillis) {

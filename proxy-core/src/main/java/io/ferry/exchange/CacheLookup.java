@@ -252,6 +252,11 @@ final class CacheLookup {
         });
     }
 
+    /** True when the cache rules passed the request (it goes to the backend). */
+    boolean passes() {
+        return state == State.PASS;
+    }
+
     /** True when the client wants a stored response or 504 (only-if-cached) but the rules passed the request. */
     boolean onlyIfCached() {
         return onlyIfCached;

@@ -198,6 +198,14 @@ public final class Exchange {
         return lookup;
     }
 
+    /** The cache of this instance has no part in the exchange after all (a fleet peer owns the URL). */
+    void dropCache() {
+        if (cache != null) {
+            cache.end();
+            cache = null;
+        }
+    }
+
     /** The cache's part of this exchange, or null on an uncached route. */
     CacheLookup cache() {
         return cache;

@@ -36,7 +36,7 @@ final class InvalidationResponder implements Responder {
     @Override
     public void respond(Exchange ex) {
         String client = ex.record.remoteAddr();
-        if (!front.mayPurge(ex.clientAddress().getAddress())) {
+        if (!ex.ctx.fromPeer && !front.mayPurge(ex.clientAddress().getAddress())) {
             log.warn("{} {} from {} refused: not in cache.purge.allow", ex.ctx.method, ex.ctx.uri, client);
             ex.giveUp(HttpResponseStatus.FORBIDDEN, ex.ctx.method + " from " + client);
             return;
@@ -62,8 +62,71 @@ final class InvalidationResponder implements Responder {
             answer(ex, HttpResponseStatus.BAD_REQUEST, "not understood: " + reason, -1);
             return;
         }
-        log.info("{} {} from {}: {}", ex.ctx.method, ex.ctx.uri, client, done);
-        answer(ex, HttpResponseStatus.OK, done, count);
+        log.info("{} {} from {}{}: {}", ex.ctx.method, ex.ctx.uri, client, ex.ctx.fromPeer ? " (a peer)" : "", done);
+        ProxyRuntime.Cluster cluster = ex.runtime.cluster;
+        io.ferry.cluster.PeerMessenger messenger = ex.runtime.messenger;
+        if (cluster == null || !cluster.config().purgeFanout() || ex.ctx.peerMarked || messenger == null
+                || cluster.others().isEmpty()) {
+            answer(ex, HttpResponseStatus.OK, done, count);
+            return;
+        }
+        // The fleet: every peer gets the same request; the answer waits for theirs (at most fanout-timeout)
+        // and says which applied it. One that did not is sent it again until cluster.retry-for has passed.
+        int local = count;
+        messenger.fanOut(peerMessage(ex, host, cluster), cluster.others(), cluster.config().fanoutTimeout(),
+                cluster.config().retryFor()).thenAccept(replies -> ex.client.eventLoop().execute(() -> {
+                    if (!ex.waitingInPhases()) {
+                        return; // the client left meanwhile
+                    }
+                    StringBuilder body = new StringBuilder(done);
+                    java.util.List<String> applied = new java.util.ArrayList<>();
+                    java.util.List<String> missed = new java.util.ArrayList<>();
+                    for (io.ferry.cluster.PeerMessenger.Reply r : replies) {
+                        (r.applied() ? applied : missed).add(r.peer());
+                        body.append("\npeer ").append(r.peer()).append(": ").append(r.detail());
+                    }
+                    if (!missed.isEmpty()) {
+                        log.warn("{} {}: peers {} did not take it; sent again until cluster.retry-for", ex.ctx.method,
+                                ex.ctx.uri, missed);
+                    }
+                    answer(ex, HttpResponseStatus.OK, body.toString(), local, applied, missed);
+                }));
+    }
+
+    /** The invalidation as the peers get it: the same method, target and fields, marked as a peer's. */
+    private static io.ferry.cluster.PeerMessenger.Message peerMessage(Exchange ex, String host, ProxyRuntime.Cluster cluster) {
+        java.util.List<java.util.Map.Entry<String, String>> fields = new java.util.ArrayList<>();
+        for (java.util.Map.Entry<String, String> e : ex.ctx.request.headers()) {
+            String name = e.getKey().toLowerCase(java.util.Locale.ROOT);
+            if (!name.equals("host") && !name.equals("content-length") && !name.equals("transfer-encoding")
+                    && !name.equals("connection") && !name.equals(ClusterPhase.FERRY_PEER.toString())) {
+                fields.add(e);
+            }
+        }
+        if (host != null) {
+            fields.add(java.util.Map.entry("Host", host));
+        }
+        String secret = cluster.config().secret();
+        fields.add(java.util.Map.entry("Ferry-Peer", secret.isEmpty() ? "1" : secret));
+        return new io.ferry.cluster.PeerMessenger.Message(ex.ctx.method.name(), ex.ctx.uri, java.util.List.copyOf(fields));
+    }
+
+    private static void answer(Exchange ex, HttpResponseStatus status, String body, int count,
+                               java.util.List<String> applied, java.util.List<String> missed) {
+        byte[] text = (body + "\n").getBytes(StandardCharsets.UTF_8);
+        DefaultFullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.wrappedBuffer(text));
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, text.length)
+                .set("x-peers-applied", String.join(", ", applied));
+        if (!missed.isEmpty()) {
+            res.headers().set("x-peers-missed", String.join(", ", missed));
+        }
+        if (count >= 0) {
+            res.headers().setInt(PURGED_OBJECTS, count);
+        }
+        ex.record.bytesSent = text.length;
+        ex.sendFull(res, false);
     }
 
     private static void answer(Exchange ex, HttpResponseStatus status, String body, int count) {

@@ -51,8 +51,9 @@ public final class ProxyRuntime {
      * last the origin gets the request. A new request rule is one phase in this list.
      */
     final RequestPhase[] requestPhases = {
-        new ClientIdentityPhase(), new ValidationPhase(), new RequestIdPhase(), new RulesPhase(), new RoutingPhase(), new InvalidationPhase(),
-        new CachePolicyPhase(), new FastCgiMappingPhase(), new CacheLookupPhase()
+        new ClientIdentityPhase(), new ValidationPhase(), new RequestIdPhase(), new RulesPhase(), new RoutingPhase(),
+        new ClusterPhase.Marker(), new InvalidationPhase(), new CachePolicyPhase(), new ClusterPhase.Shard(),
+        new FastCgiMappingPhase(), new CacheLookupPhase()
     };
     /** The way out, in order, for an origin's response. */
     final ResponsePhase[] responsePhases = {
@@ -88,6 +89,9 @@ public final class ProxyRuntime {
         this.responseRules = ResponseRuleSet.compile(config.rules().response(), config.rules().maps());
         this.requestId = config.rules().requestId();
         this.clientCertificates = byName.values().stream().anyMatch(Listener::verifiesClients);
+        this.cluster = config.cluster() == null ? null
+                : Cluster.of(config.cluster(), upstreams.backend(io.ferry.config.ClusterConfig.PEERS_BACKEND));
+        this.messenger = previous == null ? null : previous.messenger;
         this.esiAnywhere = config.routes().stream().anyMatch(r -> r.esi() == io.ferry.config.EsiConfig.RouteMode.ON
                 || r.esi() == io.ferry.config.EsiConfig.RouteMode.AUTO && config.esi().surrogateControl());
     }
@@ -133,6 +137,46 @@ public final class ProxyRuntime {
      */
     record RouteTarget(String name, Backend backend, boolean cache, ListenerConfig.HttpsRedirect redirectHttps,
                        io.ferry.config.CompressionConfig compression, io.ferry.config.EsiConfig.RouteMode esi) {
+    }
+
+    /** The fleet this instance is in (cluster section), or null. */
+    public final Cluster cluster;
+    /** Sends invalidations on to the peers; set by the server, kept across reloads (its retries with it). */
+    public volatile io.ferry.cluster.PeerMessenger messenger;
+
+    /**
+     * The fleet as this configuration sees it: the peers' backend, the ring over it and this instance, and
+     * the peers' addresses (the only ones whose Ferry-Peer field is believed).
+     */
+    public record Cluster(io.ferry.config.ClusterConfig config, Backend peers, io.ferry.cluster.ShardRing ring,
+                          java.util.Set<java.net.InetAddress> addresses) {
+        static Cluster of(io.ferry.config.ClusterConfig config, Backend peers) {
+            java.util.Set<java.net.InetAddress> addresses = new java.util.HashSet<>();
+            for (io.ferry.upstream.ServerPool p : peers.servers()) {
+                if (p.remoteAddress() instanceof java.net.InetSocketAddress a && a.getAddress() != null) {
+                    addresses.add(a.getAddress());
+                }
+            }
+            return new Cluster(config, peers, io.ferry.cluster.ShardRing.of(config.self(), peers.servers()),
+                    java.util.Set.copyOf(addresses));
+        }
+
+        boolean isPeer(java.net.InetAddress a) {
+            return a != null && addresses.contains(a);
+        }
+
+        /** The peers' addresses, this instance's left out. */
+        public java.util.List<java.net.InetSocketAddress> others() {
+            java.util.List<java.net.InetSocketAddress> list = new java.util.ArrayList<>();
+            String self = io.ferry.cluster.ShardRing.memberName(config.self());
+            for (io.ferry.upstream.ServerPool p : peers.servers()) {
+                if (p.remoteAddress() instanceof java.net.InetSocketAddress a
+                        && !io.ferry.cluster.ShardRing.memberName(a).equals(self)) {
+                    list.add(a);
+                }
+            }
+            return list;
+        }
     }
 
     /** Some route may assemble ESI: requests keep the client's credentials for their includes. */

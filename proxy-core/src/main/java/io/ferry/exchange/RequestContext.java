@@ -59,6 +59,10 @@ final class RequestContext {
     int esiDepth;
     /** The includes the client's page may still fetch, shared by every level of it (made on first use). */
     int[] esiBudget;
+    /** {@link ClusterPhase.Marker}: the request carries the fleet's marker; it is not sent on again. */
+    boolean peerMarked;
+    /** {@link ClusterPhase.Marker}: and it came from a peer's address (with the secret): a peer sent it. */
+    boolean fromPeer;
     /** {@link ErrorPagePhase}: the status of a backend error answered with Ferry's page, or 0. */
     int interceptedStatus;
     /** What runs when the exchange ends (concurrency limits' slots), or null. */

@@ -101,6 +101,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
             log.info("server state read from {}: {} servers", stateFile.path(), saved.size());
         }
         this.runtime = new ProxyRuntime(config, upstreams, tls, null, cacheClock);
+        runtime.messenger = new io.ferry.cluster.PeerMessenger(workers, transport.socketChannel()); // idle without peers
         for (ListenerConfig l : config.listeners()) {
             if (l.isTls()) {
                 SessionTickets t = new SessionTickets(l.tls().tickets(), l.name());
@@ -305,6 +306,25 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         return discovery.applyTo(c);
     }
 
+    @Override
+    public java.util.concurrent.CompletableFuture<java.util.List<io.ferry.cluster.PeerMessenger.Reply>> toPeers(
+            io.ferry.cluster.PeerMessenger.Message invalidation) {
+        ProxyRuntime r = runtime;
+        if (r.cluster == null || !r.cluster.config().purgeFanout() || r.cluster.others().isEmpty()) {
+            return java.util.concurrent.CompletableFuture.completedFuture(List.of());
+        }
+        List<Map.Entry<String, String>> fields = new ArrayList<>(invalidation.headers());
+        String secret = r.cluster.config().secret();
+        fields.add(Map.entry("Ferry-Peer", secret.isEmpty() ? "1" : secret));
+        return r.messenger.fanOut(new io.ferry.cluster.PeerMessenger.Message(invalidation.method(), invalidation.uri(),
+                List.copyOf(fields)), r.cluster.others(), r.cluster.config().fanoutTimeout(), r.cluster.config().retryFor());
+    }
+
+    /** Invalidations a fleet peer has not taken yet (sent again until cluster.retry-for). */
+    public int pendingPeerInvalidations() {
+        return runtime.messenger.pendingCount();
+    }
+
     /** The DNS discovery of servers, or null when no backend has a discovered server. */
     public io.ferry.discovery.DnsDiscovery discovery() {
         return discovery;
@@ -312,7 +332,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
 
     /** DNS named other servers for a backend: the configuration is built again; kept servers keep their state. */
     private synchronized void serversDiscovered() {
-        if (stopped) {
+        if (stopped || runtime == null) {
             return;
         }
         try {
@@ -430,12 +450,6 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         return b;
     }
 
-    static FerryConfig withBackends(FerryConfig c, Map<String, BackendConfig> backends) {
-        return new FerryConfig(c.source(), c.global(), c.listeners(), c.timeouts(), c.limits(), c.http2(), Map.copyOf(backends),
-                c.routes(), c.cache(), c.admin(), c.accessLog(), c.demo(), c.realIp(), c.rules(), c.compression(), c.esi(), c.resolvers(),
-                c.rendered());
-    }
-
     /** Backends of the running config. */
     @Override
     public Map<String, io.ferry.upstream.Backend> backends() {
@@ -516,6 +530,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         if (discovery != null) {
             discovery.close();
         }
+        runtime.messenger.close();
         for (Channel ch : listeners.values()) {
             ch.close().syncUninterruptibly();
         }

@@ -60,15 +60,17 @@ final class RuntimeServers {
         boolean changed = false;
         for (BackendConfig b : c.backends().values()) {
             List<ServerConfig> servers = new ArrayList<>(b.servers());
-            Set<String> gone = removed.getOrDefault(b.name(), Set.of());
-            servers.removeIf(s -> gone.contains(s.name()));
-            if (servers.isEmpty()) {
-                servers = new ArrayList<>(b.servers());
-            }
             for (Map.Entry<String, Integer> a : added.getOrDefault(b.name(), Map.of()).entrySet()) {
                 if (servers.stream().noneMatch(s -> s.name().equals(a.getKey()))) {
-                    servers.add(ConfigLoader.runtimeServer(a.getKey(), a.getValue(), b.servers().get(0).maxConns()));
+                    servers.add(ConfigLoader.runtimeServer(a.getKey(), a.getValue(),
+                            b.servers().isEmpty() ? 0 : b.servers().get(0).maxConns()));
                 }
+            }
+            Set<String> gone = removed.getOrDefault(b.name(), Set.of());
+            List<ServerConfig> kept = new ArrayList<>(servers);
+            kept.removeIf(s -> gone.contains(s.name()));
+            if (!kept.isEmpty()) {
+                servers = kept;
             }
             if (!servers.equals(b.servers())) {
                 backends.put(b.name(), b.withServers(servers));
@@ -77,6 +79,6 @@ final class RuntimeServers {
         }
         added.keySet().retainAll(c.backends().keySet());
         removed.keySet().retainAll(c.backends().keySet());
-        return changed ? FerryServer.withBackends(c, backends) : c;
+        return changed ? c.withBackends(backends) : c;
     }
 }

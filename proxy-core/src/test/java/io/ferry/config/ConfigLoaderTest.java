@@ -57,6 +57,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aClusterMakesThePeersBackendWithoutSelf() {
+        assertNull(parse("").cluster(), "no fleet by default");
+        FerryConfig c = parse("""
+                cluster { self = "127.0.0.2:8000", peers = [ "127.0.0.2:8000", "127.0.0.3:8000", "127.0.0.4:8000" ] }
+                """);
+        assertEquals(new java.net.InetSocketAddress("127.0.0.2", 8000), c.cluster().self());
+        assertTrue(c.cluster().shardCache());
+        assertTrue(c.cluster().purgeFanout());
+        BackendConfig peers = c.backends().get(ClusterConfig.PEERS_BACKEND);
+        assertEquals(List.of("127.0.0.3:8000", "127.0.0.4:8000"), peers.servers().stream().map(ServerConfig::name).toList());
+        assertTrue(peers.preserveHost(), "the owner routes by the client's Host");
+        assertEquals("ferry.cluster.self", error("cluster { peers = [ \"127.0.0.3:8000\" ] }").key());
+        assertEquals("ferry.cluster.peers", error("cluster { self = \"127.0.0.2:8000\", peers = [ \"127.0.0.2:8000\" ] }").key());
+        assertEquals("ferry.cluster.shards", error("cluster { self = \"127.0.0.2:8000\", peers = [ \"127.0.0.3:8000\" ], shards = 3 }").key());
+    }
+
+    @Test
     void discoveredServersAndResolversAreValidated() {
         FerryConfig c = parse("");
         assertEquals(ResolversConfig.DEFAULTS, c.resolvers());

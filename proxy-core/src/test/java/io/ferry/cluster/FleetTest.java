@@ -1,0 +1,184 @@
+package io.ferry.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ferry.testing.Eventually;
+import io.ferry.testing.FerryHarness;
+import io.ferry.testing.RawClient;
+import io.ferry.testing.TestOrigin;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A fleet of three Ferry instances on 127.0.0.2-4 with one shared origin that counts what it is asked:
+ * one cache for the fleet (each object fetched once, whichever instance is asked), an instance stopped
+ * (its keys go to the others, no request fails), and purges sent at one instance reaching all, also one
+ * that was away when the purge was sent.
+ */
+class FleetTest {
+    private static final String[] IPS = {"127.0.0.2", "127.0.0.3", "127.0.0.4"};
+    private final Map<String, AtomicInteger> fetched = new ConcurrentHashMap<>();
+    private final AtomicInteger version = new AtomicInteger(1);
+    private TestOrigin origin;
+    private final int[] ports = new int[3];
+    private final FerryHarness[] fleet = new FerryHarness[3];
+
+    @BeforeEach
+    void start() throws IOException {
+        origin = TestOrigin.start(r -> {
+            fetched.computeIfAbsent(r.uri(), k -> new AtomicInteger()).incrementAndGet();
+            return new TestOrigin.Reply(200, Map.of("Content-Type", "text/plain", "Cache-Control", "public, max-age=600"),
+                    (r.uri() + " v" + version.get()).getBytes());
+        });
+        for (int i = 0; i < 3; i++) {
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(IPS[i]))) {
+                ports[i] = s.getLocalPort();
+            }
+        }
+        for (int i = 0; i < 3; i++) {
+            fleet[i] = member(i);
+        }
+    }
+
+    private FerryHarness member(int i) {
+        StringBuilder peers = new StringBuilder();
+        for (int k = 0; k < 3; k++) {
+            peers.append(k == 0 ? "" : ", ").append('"').append(IPS[k]).append(':').append(ports[k]).append('"');
+        }
+        return FerryHarness.start("""
+                ferry {
+                  listeners = [ { name = http, bind = "%s", port = %d } ]
+                  access-log.enabled = false
+                  backends.app.servers = [ "127.0.0.1:%d" ]
+                  routes = [ { backend = app } ]
+                  cache.enabled = true
+                  cluster { self = "%s:%d", peers = [ %s ], fanout-timeout = 1s }
+                  admin { enabled = true, bind = "127.0.0.1", port = 0 }
+                  timeouts.shutdown = 1s
+                }
+                """.formatted(IPS[i], ports[i], origin.port(), IPS[i], ports[i], peers));
+    }
+
+    @AfterEach
+    void stop() {
+        for (FerryHarness f : fleet) {
+            if (f != null) {
+                f.close();
+            }
+        }
+        origin.close();
+    }
+
+    private RawClient.Response send(int member, String request) throws IOException {
+        try (RawClient c = new RawClient(new Socket(IPS[member], ports[member]))) {
+            return c.send(request).read();
+        }
+    }
+
+    private String get(int member, String path) throws IOException {
+        RawClient.Response r = send(member, "GET " + path + " HTTP/1.1\r\nHost: site.test\r\n\r\n");
+        return r.status() == 200 ? r.bodyText() : "status " + r.status();
+    }
+
+    private int fetches(String path) {
+        AtomicInteger n = fetched.get(path);
+        return n == null ? 0 : n.get();
+    }
+
+    @Test
+    void eachObjectIsFetchedOnceForTheWholeFleet() throws Exception {
+        for (int round = 0; round < 2; round++) {
+            for (int k = 0; k < 30; k++) {
+                for (int m = 0; m < 3; m++) {
+                    assertEquals("/page-" + k + " v1", get(m, "/page-" + k));
+                }
+            }
+        }
+        for (int k = 0; k < 30; k++) {
+            assertEquals(1, fetches("/page-" + k), "/page-" + k + " fetched once for three instances, six requests");
+        }
+        RawClient.Response viaPeer = null;
+        for (int m = 0; m < 3 && (viaPeer == null || viaPeer.header("Via") == null); m++) {
+            viaPeer = send(m, "GET /page-0 HTTP/1.1\r\nHost: site.test\r\n\r\n");
+        }
+        assertEquals("HIT", viaPeer.header("X-Cache"), "the owner's answer: a hit");
+        assertNull(origin.requests().get(0).headers().get("Ferry-Peer"), "the marker never reaches a backend");
+    }
+
+    @Test
+    void aStoppedInstancesKeysGoToTheOthersWithoutAFailedRequest() throws Exception {
+        for (int k = 0; k < 30; k++) {
+            get(k % 3, "/page-" + k);
+        }
+        fleet[2].close();
+        fleet[2] = null;
+        List<String> failures = new ArrayList<>();
+        for (int round = 0; round < 2; round++) {
+            for (int k = 0; k < 30; k++) {
+                String body = get(k % 2, "/page-" + k);
+                if (!body.equals("/page-" + k + " v1")) {
+                    failures.add("/page-" + k + ": " + body);
+                }
+            }
+        }
+        assertEquals(List.of(), failures);
+        int remapped = 0;
+        for (int k = 0; k < 30; k++) {
+            // Until each survivor has seen the stopped one fail once, a survivor may fetch a key it was sent by
+            // the other on a retry: at most once more per survivor.
+            assertTrue(fetches("/page-" + k) <= 3, "/page-" + k + " fetched " + fetches("/page-" + k) + " times");
+            remapped += fetches("/page-" + k) > 1 ? 1 : 0;
+        }
+        assertTrue(remapped >= 3 && remapped <= 20, "about a third of the keys were the stopped one's: " + remapped);
+    }
+
+    @Test
+    void aPurgeAtOneInstanceReachesEveryOneAlsoOneThatWasAway() throws Exception {
+        assertEquals("/news v1", get(0, "/news"));
+        version.set(2);
+        RawClient.Response purge = send(1, "PURGE /news HTTP/1.1\r\nHost: site.test\r\n\r\n");
+        assertEquals(200, purge.status());
+        assertEquals(2, purge.header("X-Peers-Applied").split(", ").length, purge.bodyText());
+        for (int m = 0; m < 3; m++) {
+            assertEquals("/news v2", get(m, "/news"), "gone everywhere, fetched again once");
+        }
+        assertEquals(2, fetches("/news"));
+
+        fleet[2].close(); // away during the next purge
+        RawClient.Response partial = send(0, "PURGE /news HTTP/1.1\r\nHost: site.test\r\n\r\n");
+        assertEquals(IPS[2] + ":" + ports[2], partial.header("X-Peers-Missed"), partial.bodyText());
+        assertTrue(fleet[0].server().pendingPeerInvalidations() > 0, "kept to send again");
+        fleet[2] = member(2);
+        Eventually.until("the purge reached the returning instance",
+                () -> fleet[0].server().pendingPeerInvalidations() == 0);
+    }
+
+    @Test
+    void theAdminApisPurgeReachesThePeersToo() throws Exception {
+        assertEquals("/feed v1", get(1, "/feed"));
+        version.set(2);
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + fleet[0].server().adminPort()
+                        + "/cache/purge?host=site.test&path=/feed")).POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        assertEquals(2, r.body().split(": applied").length - 1, r.body());
+        for (int m = 0; m < 3; m++) {
+            assertEquals("/feed v2", get(m, "/feed"));
+        }
+        assertEquals(2, fetches("/feed"));
+    }
+}
