@@ -57,11 +57,26 @@ public final class PeerMessenger {
     private final ConcurrentLinkedQueue<Pending> pending = new ConcurrentLinkedQueue<>();
     private volatile boolean closed;
 
+    /** A retry round is scheduled (only while something is pending: an idle server schedules nothing). */
+    private final java.util.concurrent.atomic.AtomicBoolean retryScheduled = new java.util.concurrent.atomic.AtomicBoolean();
+
     public PeerMessenger(EventLoopGroup group, Class<? extends SocketChannel> channelType) {
         this.group = group;
         this.channelType = channelType;
-        group.next().scheduleWithFixedDelay(this::retry, RETRY_EVERY.toMillis(), RETRY_EVERY.toMillis(),
-                TimeUnit.MILLISECONDS);
+    }
+
+    private void keep(Pending p) {
+        pending.add(p);
+        if (!closed && retryScheduled.compareAndSet(false, true)) {
+            try {
+                group.next().schedule(() -> {
+                    retryScheduled.set(false);
+                    retry();
+                }, RETRY_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                retryScheduled.set(false); // the server is stopping: nothing is sent again
+            }
+        }
     }
 
     /**
@@ -75,7 +90,7 @@ public final class PeerMessenger {
         for (InetSocketAddress peer : peers) {
             CompletableFuture<Reply> r = send(m, peer, timeout).whenComplete((reply, e) -> {
                 if (reply == null || !reply.applied()) {
-                    pending.add(new Pending(m, peer, until));
+                    keep(new Pending(m, peer, until));
                 }
             });
             each.put(ShardRing.memberName(peer), r);
@@ -114,7 +129,7 @@ public final class PeerMessenger {
                     log.info("peer {} took {} {} on a later attempt: {}", reply.peer(), p.message().method(),
                             p.message().uri(), reply.detail());
                 } else {
-                    pending.add(p);
+                    keep(p);
                 }
             });
         }
@@ -179,5 +194,6 @@ public final class PeerMessenger {
 
     public void close() {
         closed = true;
+        pending.clear();
     }
 }

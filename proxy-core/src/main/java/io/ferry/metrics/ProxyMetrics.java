@@ -83,10 +83,21 @@ public final class ProxyMetrics {
                         cb.call(p.metric().usedHeapMemory());
                     }
                 }).register(registry);
-        JvmMetrics.builder().register(registry);
+        jvmRegistry(); // the process's JVM metrics, once: JvmMetrics keeps every registry it was given for good
     }
 
     /** For gauges and counters read from state elsewhere (connections, health, cache). */
+    /** One registry per process for the JVM's metrics, shared by every server in it (tests start many). */
+    private static PrometheusRegistry jvm;
+
+    private static synchronized PrometheusRegistry jvmRegistry() {
+        if (jvm == null) {
+            jvm = new PrometheusRegistry();
+            JvmMetrics.builder().register(jvm);
+        }
+        return jvm;
+    }
+
     public PrometheusRegistry registry() {
         return registry;
     }
@@ -176,7 +187,9 @@ public final class ProxyMetrics {
     public String scrape() {
         ByteArrayOutputStream out = new ByteArrayOutputStream(16 * 1024);
         try {
-            new PrometheusTextFormatWriter(false).write(out, registry.scrape());
+            PrometheusTextFormatWriter writer = new PrometheusTextFormatWriter(false);
+            writer.write(out, registry.scrape());
+            writer.write(out, jvmRegistry().scrape());
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

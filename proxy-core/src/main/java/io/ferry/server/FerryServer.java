@@ -87,7 +87,15 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
             stateFile.read(saved, runtimeServers);
         }
         this.fileConfig = fileConfig;
-        FerryConfig config = runtimeServers.applyTo(discovered(fileConfig));
+        FerryConfig config;
+        try {
+            config = runtimeServers.applyTo(discovered(fileConfig));
+        } catch (RuntimeException e) {
+            if (discovery != null) {
+                discovery.close(); // a name could not be resolved: nothing of this server stays behind
+            }
+            throw e;
+        }
         int threads = ioThreads(config);
         this.acceptors = transport.newGroup(1, new DefaultThreadFactory("ferry-accept"));
         this.workers = transport.newGroup(threads, new DefaultThreadFactory("ferry-io"));

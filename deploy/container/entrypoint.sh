@@ -1,0 +1,17 @@
+#!/bin/sh
+# Starts Ferry in the container (or anywhere): the JVM replaces this shell, so SIGTERM reaches it and
+# drains. FERRY_CONF: the config (default /etc/ferry/ferry.conf); FERRY_JAR: the jar (default
+# /opt/ferry/ferry.jar), or FERRY_CLASSPATH to run from a build's classes; JAVA_OPTS: JVM options (a
+# container's memory limit is honoured by the JVM; -XX:MaxRAMPercentage=70 by default).
+set -eu
+conf="${FERRY_CONF:-/etc/ferry/ferry.conf}"
+logback="${FERRY_LOGBACK:-/opt/ferry/logback.xml}"
+opts="${JAVA_OPTS:--XX:MaxRAMPercentage=70}"
+set -- -Dio.netty.leakDetection.level=disabled -XX:+UseParallelGC
+[ -f "$logback" ] && set -- "$@" "-Dlogback.configurationFile=$logback"
+if [ -n "${FERRY_CLASSPATH:-}" ]; then
+  # shellcheck disable=SC2086
+  exec java $opts "$@" -cp "$FERRY_CLASSPATH" io.ferry.Ferry "$conf"
+fi
+# shellcheck disable=SC2086
+exec java $opts "$@" -jar "${FERRY_JAR:-/opt/ferry/ferry.jar}" "$conf"

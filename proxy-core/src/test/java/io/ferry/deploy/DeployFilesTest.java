@@ -1,0 +1,159 @@
+package io.ferry.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ferry.config.ConfigLoader;
+import io.ferry.config.FerryConfig;
+import io.ferry.testing.Eventually;
+import io.ferry.testing.RawClient;
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * What deploy/ holds, tested as far as this machine can (no container registry, no cluster): the
+ * Kubernetes manifests parse, their ConfigMap is a valid Ferry config whose admin port and paths the
+ * probes use, the VM fleet config is valid, the Containerfile copies what the repository and the build
+ * have, and the container's entrypoint runs Ferry from the build and stops it with SIGTERM.
+ */
+class DeployFilesTest {
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
+    @TempDir
+    Path dir;
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> manifests() throws Exception {
+        List<Map<String, Object>> docs = new ArrayList<>();
+        for (Object o : new Yaml().loadAll(Files.readString(ROOT.resolve("deploy/kubernetes/ferry.yaml")))) {
+            docs.add((Map<String, Object>) o);
+        }
+        return docs;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T at(Object node, String... path) {
+        Object n = node;
+        for (String p : path) {
+            n = n instanceof List<?> l ? l.get(Integer.parseInt(p)) : ((Map<String, Object>) n).get(p);
+        }
+        return (T) n;
+    }
+
+    @Test
+    void theKubernetesManifestsParseAndUseRealConfigKeys() throws Exception {
+        Map<String, Map<String, Object>> byKind = new HashMap<>();
+        for (Map<String, Object> doc : manifests()) {
+            byKind.put(doc.get("kind") + "/" + at(doc, "metadata", "name"), doc);
+        }
+        assertEquals(java.util.Set.of("ConfigMap/ferry", "Deployment/ferry", "Service/ferry-peers", "Service/ferry",
+                "PodDisruptionBudget/ferry"), byKind.keySet());
+        String conf = at(byKind.get("ConfigMap/ferry"), "data", "ferry.conf");
+        // the pod's address comes from the environment (POD_IP); as Kubernetes would set it:
+        FerryConfig c = ConfigLoader.parse(conf.replace("${POD_IP}", "\"10.0.0.5\""), dir);
+        assertEquals(new InetSocketAddress("10.0.0.5", 8000), c.cluster().self());
+        assertTrue(c.backends().get("ferry-peers").servers().get(0).isDiscovered(), "peers found through DNS");
+        assertTrue(c.backends().get("ferry-peers").servers().get(0).name().startsWith("ferry-peers."),
+                "the headless Service's name");
+        Map<String, Object> container = at(byKind.get("Deployment/ferry"), "spec", "template", "spec", "containers", "0");
+        List<Map<String, Object>> ports = at(container, "ports");
+        int admin = ports.stream().filter(p -> "admin".equals(p.get("name"))).map(p -> (Integer) p.get("containerPort"))
+                .findFirst().orElseThrow();
+        assertEquals(c.admin().port(), admin, "the probes' port is the config's admin port");
+        assertEquals("/ready", at(container, "readinessProbe", "httpGet", "path"));
+        assertEquals("/health", at(container, "livenessProbe", "httpGet", "path"));
+        assertEquals("status.podIP", at(container, "env", "0", "valueFrom", "fieldRef", "fieldPath"));
+        assertEquals("/etc/ferry", at(container, "volumeMounts", "0", "mountPath"), "where the entrypoint reads ferry.conf");
+        int grace = at(byKind.get("Deployment/ferry"), "spec", "template", "spec", "terminationGracePeriodSeconds");
+        assertTrue(grace > c.timeouts().shutdown().toSeconds() + 5, "room for the preStop pause and the drain");
+        assertEquals("None", at(byKind.get("Service/ferry-peers"), "spec", "clusterIP"));
+    }
+
+    @Test
+    void theVmFleetConfigIsValid() {
+        FerryConfig c = ConfigLoader.load(ROOT.resolve("deploy/vm/ferry-fleet.conf"));
+        assertEquals(2, c.backends().get("ferry-peers").servers().size(), "the two other VMs");
+    }
+
+    @Test
+    void theContainerfileCopiesWhatTheRepositoryAndTheBuildHave() throws Exception {
+        List<String> lines = Files.readAllLines(ROOT.resolve("deploy/container/Containerfile"));
+        int copies = 0;
+        for (String line : lines) {
+            if (line.startsWith("COPY ")) {
+                String source = line.split("\\s+")[1];
+                copies++;
+                if (source.equals("proxy-core/target/ferry.jar")) {
+                    String pom = Files.readString(ROOT.resolve("proxy-core/pom.xml"));
+                    assertTrue(pom.contains("<finalName>ferry</finalName>"), "the build makes ferry.jar");
+                } else {
+                    assertTrue(Files.exists(ROOT.resolve(source)), source);
+                }
+            }
+        }
+        assertEquals(4, copies);
+        assertTrue(lines.contains("USER ferry"), "not root");
+        assertTrue(lines.contains("STOPSIGNAL SIGTERM"));
+    }
+
+    @Tag("external")
+    @Test
+    void theEntrypointRunsFerryAndSigtermStopsIt() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path conf = dir.resolve("ferry.conf");
+        Files.writeString(conf, """
+                ferry {
+                  listeners = [ { name = http, bind = "127.0.0.1", port = %d } ]
+                  backends.demo.servers = [ "127.0.0.1:9" ]
+                  routes = [ { backend = demo } ]
+                  timeouts.shutdown = 2s
+                }
+                """.formatted(port));
+        ProcessBuilder pb = new ProcessBuilder("sh", ROOT.resolve("deploy/container/entrypoint.sh").toString())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("out.log").toFile());
+        pb.environment().put("FERRY_CONF", conf.toString());
+        pb.environment().put("FERRY_CLASSPATH", System.getProperty("java.class.path"));
+        pb.environment().put("FERRY_LOGBACK", ROOT.resolve("conf/logback.xml").toString());
+        pb.environment().put("JAVA_OPTS", "-Xmx256m");
+        Process p = pb.start();
+        try {
+            Eventually.until("ferry listening", 30, () -> {
+                if (!p.isAlive()) {
+                    throw new IllegalStateException(Files.readString(dir.resolve("out.log")));
+                }
+                try (Socket s = new Socket("127.0.0.1", port)) {
+                    return true;
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
+            try (RawClient c = new RawClient(port)) {
+                assertTrue(c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n").read().status() > 0);
+            }
+            assertEquals(0, new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor(),
+                    "the entrypoint exec'd java: its pid is the JVM's");
+            assertTrue(p.waitFor(20, TimeUnit.SECONDS), "stopped on SIGTERM");
+            String out = Files.readString(dir.resolve("out.log"));
+            assertTrue(out.contains("Ferry stopped"), out);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+}
