@@ -53,12 +53,12 @@ class FleetTest {
         }
     }
 
-    private FerryHarness member(int i) {
+    private String memberConfig(int i) {
         StringBuilder peers = new StringBuilder();
         for (int k = 0; k < 3; k++) {
             peers.append(k == 0 ? "" : ", ").append('"').append(IPS[k]).append(':').append(ports[k]).append('"');
         }
-        return FerryHarness.start("""
+        return """
                 ferry {
                   listeners = [ { name = http, bind = "%s", port = %d } ]
                   access-log.enabled = false
@@ -69,7 +69,11 @@ class FleetTest {
                   admin { enabled = true, bind = "127.0.0.1", port = 0 }
                   timeouts.shutdown = 1s
                 }
-                """.formatted(IPS[i], ports[i], origin.port(), IPS[i], ports[i], peers));
+                """.formatted(IPS[i], ports[i], origin.port(), IPS[i], ports[i], peers);
+    }
+
+    private FerryHarness member(int i) {
+        return FerryHarness.start(memberConfig(i));
     }
 
     @AfterEach
@@ -180,5 +184,30 @@ class FleetTest {
             assertEquals("/feed v2", get(m, "/feed"));
         }
         assertEquals(2, fetches("/feed"));
+    }
+
+    /** A member as a process of its own, killed with SIGKILL (no drain, connections reset): the others go on. */
+    @org.junit.jupiter.api.Tag("external")
+    @Test
+    void aKilledMemberProcessLosesNoRequestOfTheOthers(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        fleet[2].close();
+        fleet[2] = null;
+        java.nio.file.Path conf = dir.resolve("member.conf");
+        java.nio.file.Files.writeString(conf, memberConfig(2).replace("admin { enabled = true, bind = \"127.0.0.1\", port = 0 }", ""));
+        try (io.ferry.testing.FerryProcess process = io.ferry.testing.FerryProcess.startOn(conf, IPS[2], ports[2], "-Xmx256m")) {
+            for (int k = 0; k < 30; k++) {
+                assertEquals("/item-" + k + " v1", get(k % 3, "/item-" + k));
+            }
+            process.signal("KILL");
+            List<String> failures = new ArrayList<>();
+            for (int k = 0; k < 30; k++) {
+                String body = get(k % 2, "/item-" + k);
+                if (!body.equals("/item-" + k + " v1")) {
+                    failures.add("/item-" + k + ": " + body);
+                }
+            }
+            assertEquals(List.of(), failures, "every request answered after the kill");
+        }
     }
 }

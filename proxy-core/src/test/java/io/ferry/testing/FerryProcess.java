@@ -26,6 +26,12 @@ public final class FerryProcess implements AutoCloseable {
     /** Starts Ferry on {@code config} and waits until {@code port} accepts connections. */
     public static FerryProcess start(Path config, int port, String... jvmOptions) throws IOException,
             InterruptedException {
+        return startOn(config, "127.0.0.1", port, jvmOptions);
+    }
+
+    /** Starts Ferry on {@code config} and waits until {@code host:port} accepts connections. */
+    public static FerryProcess startOn(Path config, String host, int port, String... jvmOptions) throws IOException,
+            InterruptedException {
         List<String> cmd = new java.util.ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(List.of(jvmOptions));
@@ -39,7 +45,7 @@ public final class FerryProcess implements AutoCloseable {
                 if (!p.isAlive()) {
                     throw new IOException("ferry exited with " + p.exitValue() + ": " + f.output());
                 }
-                return Listening.on(port);
+                return Listening.on(host, port);
             });
         } catch (AssertionError | RuntimeException e) {
             f.close();

@@ -10,7 +10,12 @@ public final class Listening {
     }
 
     public static boolean on(int port) {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        return on(InetAddress.getLoopbackAddress().getHostAddress(), port);
+    }
+
+    /** On another loopback address (127.0.0.2 …). */
+    public static boolean on(String host, int port) {
+        try (Socket s = new Socket(host, port)) {
             return true;
         } catch (IOException notYet) {
             return false;
