@@ -7,7 +7,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 URLS=${URLS:-3000}; DURATION=${DURATION:-10s}; CONNS=${CONNS:-20}
 work=$(mktemp -d /tmp/ferry-fleet.XXXXXX)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; pkill -f "$work" 2>/dev/null || true; sleep 1; rm -rf "$work"; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; pkill -f "$work" 2>/dev/null || true; sleep 1
+  [[ -n "${KEEP_LOGS:-}" ]] && cp -r "$work/logs" "$KEEP_LOGS"; rm -rf "$work"; }
 trap cleanup EXIT
 command -v wrk >/dev/null && command -v nginx >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk >/dev/null; }
 [[ -f "$here/proxy-core/target/ferry.jar" ]] || (cd "$here" && mvn -q -DskipTests package)
@@ -33,7 +34,7 @@ ferry {
   backends.origin { servers = [ "127.0.0.1:18400" ] }
   routes = [ { backend = origin } ]
   cache { enabled = true, size = 512m }
-  $( [[ $1 == fleet ]] && echo "cluster { self = \"${ips[$i]}:18401\", peers = [ $peers ] }" )
+  $( [[ $1 == fleet* ]] && echo "cluster { self = \"${ips[$i]}:18401\", peers = [ $peers ]$( [[ $1 == fleet-local ]] && echo ", local-ttl = 10s" ) }" )
 }
 EOF2
     JAVA_OPTS="-Xmx512m" taskset -c 0 "$here/bin/ferry" "$work/ferry-$1-$i.conf" > "$work/logs/ferry-$1-$i.out" 2>&1 &
@@ -53,7 +54,7 @@ run_mix() { # mode
   : > "$work/logs/access.log"; kill -USR1 "$(cat "$work/origin.pid")"; sleep 0.5
   local total=0 i out
   for i in 0 1 2; do
-    taskset -c 1 wrk -t1 -c"$CONNS" -d"$DURATION" -s "$work/mix.lua" "http://${ips[$i]}:18401" > "$work/wrk-$1-$i.txt" 2>&1 &
+    taskset -c 1 wrk -t1 -c"$CONNS" -d"$DURATION" -H "Host: site.bench" -s "$work/mix.lua" "http://${ips[$i]}:18401" > "$work/wrk-$1-$i.txt" 2>&1 &
   done
   wait $(jobs -p | tail -3) 2>/dev/null || true
   for i in 0 1 2; do
@@ -66,13 +67,13 @@ run_mix() { # mode
 hop() { # latency of a hit through a non-owner vs at the owner (fleet running)
   local owner="" other="" url v
   for n in $(seq 1 50); do
-    v=$(curl -sf -D - -o /dev/null "http://${ips[0]}:18401/f/$n" | tr -d '\r' | awk -F': ' 'tolower($1)=="via"{print $2}')
+    v=$(curl -sf -D - -o /dev/null -H "Host: site.bench" "http://${ips[0]}:18401/f/$n" | tr -d '\r' | awk -F': ' 'tolower($1)=="via"{print $2}')
     if [[ "$v" == *,* ]]; then [[ -z $other ]] && other=$n; else [[ -z $owner ]] && owner=$n; fi
     [[ -n $owner && -n $other ]] && break
   done
   for url in "$owner" "$other"; do
-    curl -sf "http://${ips[0]}:18401/f/$url" -o /dev/null
-    taskset -c 1 wrk -t1 -c1 -d5s --latency "http://${ips[0]}:18401/f/$url" > "$work/hop-$url.txt" 2>&1
+    curl -sf -H "Host: site.bench" "http://${ips[0]}:18401/f/$url" -o /dev/null
+    taskset -c 1 wrk -t1 -c1 -d5s --latency -H "Host: site.bench" "http://${ips[0]}:18401/f/$url" > "$work/hop-$url.txt" 2>&1
   done
   local a b
   a=$(grep -E '^ +(50|99)%' "$work/hop-$owner.txt" | awk '{print $2}' | paste -sd/); b=$(grep -E '^ +(50|99)%' "$work/hop-$other.txt" | awk '{print $2}' | paste -sd/)
@@ -81,14 +82,16 @@ hop() { # latency of a hit through a non-owner vs at the owner (fleet running)
 }
 start_fleet alone; run_mix alone; run_mix alone-warm; stop_fleet alone
 start_fleet fleet; run_mix fleet; run_mix fleet-warm; hop; stop_fleet fleet
+start_fleet fleet-local; run_mix fleet-local; run_mix fleet-local-warm; stop_fleet fleet-local
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ); commit=$(cd "$here" && git rev-parse --short HEAD)
 out="$here/bench/results/fleet-$stamp-$commit.md"
 {
   echo "# Fleet $stamp ($commit)"; echo
-  echo "$URLS URLs of 1 KiB, uniform random, wrk -t1 -c$CONNS -d$DURATION at each of three instances at once (all three Ferry on core 0)."; echo
+  echo "$URLS URLs of 1 KiB, uniform random, wrk -t1 -c$CONNS -d$DURATION at each of three instances at once (all three Ferry on core 0), one site (Host: site.bench)."; echo
   echo "| | first run (cold caches) | second run (warm) |"; echo "|---|---|---|"
   echo "| three independent instances | ${result[alone]} | ${result[alone-warm]} |"
   echo "| a fleet (cluster, one cache) | ${result[fleet]} | ${result[fleet-warm]} |"
+  echo "| a fleet, local-ttl = 10s (non-owners keep copies) | ${result[fleet-local]} | ${result[fleet-local-warm]} |"
   echo; echo "Hop: ${result[hop]}"
 } > "$out"
 cat "$out"

@@ -17,9 +17,11 @@ import java.time.Duration;
  *                      requests are believed only from the peers' addresses
  * @param fanoutTimeout how long a purge's answer waits for the peers' answers before it says which did not answer
  * @param retryFor      a peer that missed an invalidation gets it again, every few seconds, for this long
+ * @param localTtl      a non-owner keeps a copy of what the owner sent for at most this long (0: none), so a
+ *                      hot object is not fetched over the fleet for every request; purges reach the copies too
  */
 public record ClusterConfig(InetSocketAddress self, String selfName, boolean shardCache, boolean purgeFanout,
-                            String secret, Duration fanoutTimeout, Duration retryFor) {
+                            String secret, Duration fanoutTimeout, Duration retryFor, Duration localTtl) {
     /** The backend of the peers, made from cluster.peers. */
     public static final String PEERS_BACKEND = "ferry-peers";
 }

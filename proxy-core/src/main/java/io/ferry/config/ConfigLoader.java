@@ -456,7 +456,11 @@ public final class ConfigLoader {
             if (fanoutTimeout.isNegative() || fanoutTimeout.isZero()) {
                 throw s.error("fanout-timeout", "must be positive");
             }
-            return new ClusterConfig(selfAddress, self, shard, fanout, secret, fanoutTimeout, retryFor);
+            Duration localTtl = s.duration("local-ttl", Duration.ZERO);
+            if (localTtl.isNegative()) {
+                throw s.error("local-ttl", "must be 0 (no local copies) or positive");
+            }
+            return new ClusterConfig(selfAddress, self, shard, fanout, secret, fanoutTimeout, retryFor, localTtl);
         }
 
         /** {@code resolvers { nameservers, min-ttl, max-ttl, timeout }}. */

@@ -153,12 +153,13 @@ final class CacheFill {
     }
 
     /** The response is complete: store it (the cache takes the body) and hand it to the waiters. */
-    void store(HttpHeaders request) {
+    /** @param ttlCapMillis a local copy of a fleet peer's object: kept at most this long (0: as the response says) */
+    void store(HttpHeaders request, long ttlCapMillis) {
         if (body == null) {
             return;
         }
         CachedResponse stored = front.store(primary, request, status, reason, headers, age, body, fetchStarted,
-                decision);
+                decision, ttlCapMillis);
         body = null;
         endFetch(stored);
     }

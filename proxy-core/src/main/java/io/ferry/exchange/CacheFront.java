@@ -175,9 +175,13 @@ public final class CacheFront {
      */
     CachedResponse store(String primary, HttpHeaders requestHeaders, int status, String reason,
                          List<Map.Entry<String, String>> headers, List<String> age, ByteBuf body, long requestTime,
-                         StorePolicy.Decision decision) {
+                         StorePolicy.Decision decision, long ttlCapMillis) {
         long now = cache.now();
         long initialAge = Freshness.initialAgeMillis(age, find(headers, "date"), requestTime, now);
+        if (ttlCapMillis > 0) { // a hot copy of what a fleet peer owns: briefly, no grace, then asked again
+            decision = new StorePolicy.Decision(true, decision.reason(), Math.min(decision.ttl(), initialAge + ttlCapMillis),
+                    0, 0, 0);
+        }
         return cache.store(primary, joined(headers, "vary"), requestHeaders::get, status, reason, headers, body, now,
                 initialAge, decision, tags(headers));
     }

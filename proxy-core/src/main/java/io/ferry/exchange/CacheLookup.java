@@ -317,7 +317,7 @@ final class CacheLookup {
     LastHttpContent onResponseEnd(LastHttpContent last) {
         if (fill != null) {
             fill.copy(last.content());
-            fill.store(ex.ctx.request.headers());
+            fill.store(ex.ctx.request.headers(), ex.ctx.shardLocalTtl);
         }
         if (state == State.FETCH_FOR_HEAD) {
             last.release();

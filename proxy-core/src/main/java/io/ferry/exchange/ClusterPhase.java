@@ -58,13 +58,18 @@ final class ClusterPhase {
             if (owner == null) {
                 return Next.CONTINUE; // this instance owns it: the local cache, then the backend
             }
-            ex.dropCache();
+            long localTtl = cluster.config().localTtl().toMillis();
+            if (localTtl > 0) {
+                ctx.shardLocalTtl = localTtl; // looked up here first; a miss is fetched from the owner and kept briefly
+            } else {
+                ex.dropCache();
+                ex.record.cacheStatus = "PEER";
+            }
             ctx.backend = cluster.peers();
             ctx.stickyServer = owner; // the owner first; a retry goes to another peer, which serves it itself
             ctx.hashKey = ctx.normalPath;
             ctx.backend.retryBudget().onRequest();
             ex.record.backend = ctx.backend.name();
-            ex.record.cacheStatus = "PEER";
             HttpHeaders h = ctx.request.headers();
             if (ctx.host != null) {
                 h.set(HttpHeaderNames.HOST, ctx.host); // the owner routes it as this instance did

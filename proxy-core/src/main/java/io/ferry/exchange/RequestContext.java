@@ -61,6 +61,8 @@ final class RequestContext {
     int[] esiBudget;
     /** {@link ClusterPhase.Marker}: the request carries the fleet's marker; it is not sent on again. */
     boolean peerMarked;
+    /** {@link ClusterPhase.Shard}: a peer owns the URL and this instance keeps a copy this long (cluster.local-ttl), else 0. */
+    long shardLocalTtl;
     /** {@link ClusterPhase.Marker}: and it came from a peer's address (with the secret): a peer sent it. */
     boolean fromPeer;
     /** {@link ErrorPagePhase}: the status of a backend error answered with Ferry's page, or 0. */

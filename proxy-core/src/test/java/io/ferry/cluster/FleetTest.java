@@ -35,6 +35,8 @@ class FleetTest {
     private TestOrigin origin;
     private final int[] ports = new int[3];
     private final FerryHarness[] fleet = new FerryHarness[3];
+    /** More cluster settings for the members a test starts again. */
+    private String clusterExtra = "";
 
     @BeforeEach
     void start() throws IOException {
@@ -65,11 +67,11 @@ class FleetTest {
                   backends.app.servers = [ "127.0.0.1:%d" ]
                   routes = [ { backend = app } ]
                   cache.enabled = true
-                  cluster { self = "%s:%d", peers = [ %s ], fanout-timeout = 1s }
+                  cluster { self = "%s:%d", peers = [ %s ], fanout-timeout = 1s %s }
                   admin { enabled = true, bind = "127.0.0.1", port = 0 }
                   timeouts.shutdown = 1s
                 }
-                """.formatted(IPS[i], ports[i], origin.port(), IPS[i], ports[i], peers);
+                """.formatted(IPS[i], ports[i], origin.port(), IPS[i], ports[i], peers, clusterExtra);
     }
 
     private FerryHarness member(int i) {
@@ -209,5 +211,30 @@ class FleetTest {
             }
             assertEquals(List.of(), failures, "every request answered after the kill");
         }
+    }
+
+    /** cluster.local-ttl: non-owners keep a short copy of a hot object; a purge takes the copies too. */
+    @Test
+    void hotObjectsAreKeptBrieflyByNonOwnersAndPurgedEverywhere() throws Exception {
+        clusterExtra = ", local-ttl = 60s";
+        for (int i = 0; i < 3; i++) {
+            fleet[i].close();
+            fleet[i] = member(i);
+        }
+        for (int round = 0; round < 5; round++) {
+            for (int m = 0; m < 3; m++) {
+                assertEquals("/hot v1", get(m, "/hot"));
+            }
+        }
+        assertEquals(1, fetches("/hot"), "fetched once for the fleet");
+        for (int m = 0; m < 3; m++) {
+            assertEquals(1, fleet[m].server().cache().objects(), "member " + m + " has the object or a copy of it");
+        }
+        version.set(2);
+        assertEquals(200, send(2, "PURGE /hot HTTP/1.1\r\nHost: site.test\r\n\r\n").status());
+        for (int m = 0; m < 3; m++) {
+            assertEquals("/hot v2", get(m, "/hot"), "no copy survived the purge at member " + m);
+        }
+        assertEquals(2, fetches("/hot"));
     }
 }
