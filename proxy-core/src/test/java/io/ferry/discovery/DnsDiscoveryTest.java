@@ -170,4 +170,43 @@ class DnsDiscoveryTest {
             assertTrue(e.getMessage().contains("missing.test"), e.getMessage());
         }
     }
+
+    /** A fleet whose members find each other by DNS (a headless Service's records): one cache all the same. */
+    @Test
+    void fleetMembersFoundByDnsShareOneCache() throws Exception {
+        int port = freePort();
+        Map<String, AtomicInteger> fetched = new java.util.concurrent.ConcurrentHashMap<>();
+        String[] ips = {"127.0.0.2", "127.0.0.3", "127.0.0.4"};
+        List<FerryHarness> fleet = new java.util.ArrayList<>();
+        try (TestOrigin origin = TestOrigin.start(r -> {
+                 fetched.computeIfAbsent(r.uri(), k -> new AtomicInteger()).incrementAndGet();
+                 return new TestOrigin.Reply(200, Map.of("Cache-Control", "max-age=600"), r.uri().getBytes());
+             });
+             Dnsmasq dns = Dnsmasq.start(dir, "127.0.0.2 peers.test\n127.0.0.3 peers.test\n127.0.0.4 peers.test\n")) {
+            for (String ip : ips) {
+                fleet.add(FerryHarness.start(FerryHarness.siteConfig("").replace("bind = \"127.0.0.1\", port = 0",
+                        "bind = \"" + ip + "\", port = " + port).replace("access-log.enabled = false", """
+                        access-log.enabled = false
+                        resolvers { nameservers = [ "%s" ], min-ttl = 100ms, max-ttl = 1s }
+                        backends.app.servers = [ "127.0.0.1:%d" ]
+                        routes = [ { backend = app } ]
+                        cache.enabled = true
+                        cluster { self = "%s:%d", peers = [ { address = "peers.test:%d", resolve = true } ] }
+                        timeouts.shutdown = 1s
+                        """.formatted(dns.address(), origin.port(), ip, port, port))));
+            }
+            for (int k = 0; k < 20; k++) {
+                for (String ip : ips) {
+                    try (RawClient c = new RawClient(new java.net.Socket(ip, port))) {
+                        assertEquals("/o" + k, c.send("GET /o" + k + " HTTP/1.1\r\nHost: site.test\r\n\r\n").read().bodyText());
+                    }
+                }
+            }
+            for (int k = 0; k < 20; k++) {
+                assertEquals(1, fetched.get("/o" + k).get(), "/o" + k + " fetched once for the fleet");
+            }
+        } finally {
+            fleet.forEach(FerryHarness::close);
+        }
+    }
 }
