@@ -3,13 +3,10 @@ package io.ferry.exchange;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.stream.ChunkedInput;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -20,7 +17,7 @@ import javax.net.ssl.SSLSession;
  * at most esi.max-size) for the page that includes it and tells the page when it is complete. It stands
  * in for the page's client — same loop, addresses and TLS — so rules and logs see the same client.
  */
-final class EsiFragment implements ClientStream {
+final class EsiFragment extends InternalStream {
     private final EsiAssembly page;
     private final ClientStream client;
     private final long maxSize;
@@ -175,30 +172,6 @@ final class EsiFragment implements ClientStream {
     }
 
     @Override
-    public HttpVersion version(HttpRequest request) {
-        return HttpVersion.HTTP_1_1;
-    }
-
-    @Override
-    public boolean takesFileRegions() {
-        return false;
-    }
-
-    @Override
-    public boolean isWritable() {
-        return true; // collected whole (bounded by esi.max-size): the upstream is read at full speed
-    }
-
-    @Override
-    public void continueRequest() {
-    }
-
-    @Override
-    public void sendInterim(HttpResponse interim) {
-        ReferenceCountUtil.release(interim);
-    }
-
-    @Override
     public void sendHead(HttpResponse head, boolean mayDiscardRequestBody) {
         status = head.status().code();
         ReferenceCountUtil.release(head);
@@ -207,10 +180,6 @@ final class EsiFragment implements ClientStream {
     @Override
     public void sendBody(Object part) {
         appendPart(part);
-    }
-
-    @Override
-    public void flush() {
     }
 
     @Override
@@ -228,22 +197,9 @@ final class EsiFragment implements ClientStream {
     }
 
     @Override
-    public void sendSwitchingProtocols(HttpResponse response) {
-        ReferenceCountUtil.release(response); // an include never asks for an upgrade
-    }
-
-    @Override
-    public Channel becomeTunnel(Channel upstream, long idleTimeoutNanos) {
-        throw new IllegalStateException("an ESI include never becomes a tunnel");
-    }
-
-    @Override
     public void abort() {
         fail("the fragment's response broke off");
         done();
     }
 
-    @Override
-    public void inputDemandChanged() {
-    }
 }

@@ -1,12 +1,9 @@
 package io.ferry.exchange;
 
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import javax.net.ssl.SSLSession;
@@ -17,7 +14,7 @@ import javax.net.ssl.SSLSession;
  * stores; everything written here is released. It always takes more, so the upstream is read at full
  * speed; it never asks for 100-continue nor becomes a tunnel.
  */
-final class SubrequestStream implements ClientStream {
+final class SubrequestStream extends InternalStream {
     private final EventLoop loop;
     private final InetSocketAddress local;
 
@@ -59,30 +56,6 @@ final class SubrequestStream implements ClientStream {
     }
 
     @Override
-    public HttpVersion version(HttpRequest request) {
-        return HttpVersion.HTTP_1_1;
-    }
-
-    @Override
-    public boolean takesFileRegions() {
-        return false;
-    }
-
-    @Override
-    public boolean isWritable() {
-        return true;
-    }
-
-    @Override
-    public void continueRequest() {
-    }
-
-    @Override
-    public void sendInterim(HttpResponse interim) {
-        ReferenceCountUtil.release(interim);
-    }
-
-    @Override
     public void sendHead(HttpResponse head, boolean mayDiscardRequestBody) {
         ReferenceCountUtil.release(head);
     }
@@ -90,10 +63,6 @@ final class SubrequestStream implements ClientStream {
     @Override
     public void sendBody(Object part) {
         ReferenceCountUtil.release(part);
-    }
-
-    @Override
-    public void flush() {
     }
 
     @Override
@@ -107,20 +76,7 @@ final class SubrequestStream implements ClientStream {
     }
 
     @Override
-    public void sendSwitchingProtocols(HttpResponse response) {
-        ReferenceCountUtil.release(response); // never asked for: the refresh carries no Upgrade
-    }
-
-    @Override
-    public Channel becomeTunnel(Channel upstream, long idleTimeoutNanos) {
-        throw new IllegalStateException("a subrequest never becomes a tunnel");
-    }
-
-    @Override
     public void abort() {
     }
 
-    @Override
-    public void inputDemandChanged() {
-    }
 }
