@@ -236,6 +236,32 @@ public final class HttpCache {
         CachedResponse c = new CachedResponse(key, status, reason, List.copyOf(headers), body, responseTime, initialAge,
                 decision.ttl(), decision.grace(), decision.staleIfError(), decision.keep(), etag, lastModified,
                 List.copyOf(tags), new AtomicBoolean(), new AtomicLong(bans.latest()));
+        put(primary, varyNames, c);
+        stats.stored.increment();
+        return c;
+    }
+
+    /** Every stored object with its URL's Vary names, for a snapshot (objects may leave meanwhile). */
+    List<Map.Entry<CachedResponse, String[]>> storedWithVary() {
+        List<Map.Entry<CachedResponse, String[]>> all = new ArrayList<>();
+        for (CachedResponse c : store.asMap().values()) {
+            int sep = c.key().indexOf('\u0001');
+            String primary = sep < 0 ? c.key() : c.key().substring(0, sep);
+            all.add(Map.entry(c, varyByPrimary.getOrDefault(primary, new String[0])));
+        }
+        return all;
+    }
+
+    /** An object read back from a snapshot (the cache takes its body), indexed as {@link #store} does. */
+    void restore(CachedResponse c, String[] varyNames) {
+        int sep = c.key().indexOf('\u0001');
+        put(sep < 0 ? c.key() : c.key().substring(0, sep), varyNames, new CachedResponse(c.key(), c.status(), c.reason(),
+                c.headers(), c.body(), c.storedAt(), c.initialAge(), c.ttl(), c.grace(), c.staleIfError(), c.keep(),
+                c.etag(), c.lastModified(), c.tags(), new AtomicBoolean(), new AtomicLong(bans.latest())));
+    }
+
+    private void put(String primary, String[] varyNames, CachedResponse c) {
+        String key = c.key();
         hitForMiss.invalidate(primary);
         store.put(key, c);
         // Indexed after the put: a removal racing with it either ran before (and the key is indexed
@@ -260,8 +286,6 @@ public final class HttpCache {
         if (!store.asMap().containsKey(key)) {
             unindex(key, c.tags()); // evicted at once (larger than what is left): nothing to index
         }
-        stats.stored.increment();
-        return c;
     }
 
     /**
@@ -568,7 +592,7 @@ public final class HttpCache {
         return "identity";
     }
 
-    private static String find(List<Map.Entry<String, String>> headers, String name) {
+    static String find(List<Map.Entry<String, String>> headers, String name) {
         for (Map.Entry<String, String> h : headers) {
             if (h.getKey().equalsIgnoreCase(name)) {
                 return h.getValue();

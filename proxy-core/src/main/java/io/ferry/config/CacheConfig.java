@@ -20,6 +20,8 @@ import io.ferry.cache.CookieRules;
  * @param honourClientNoCache a request's Cache-Control: no-cache or max-age=0 makes Ferry validate with
  *                       the backend instead of answering from the cache (off, as Varnish)
  * @param varyNormalize  requests whose Accept-Language differs only in case, spaces or order share a variant
+ * @param persistFile    where the stored objects are written at a graceful stop and read at the next start
+ *                       (the file is deleted once read: a crash never brings back an old cache); "" for none
  */
 public record CacheConfig(
         boolean enabled,
@@ -43,5 +45,6 @@ public record CacheConfig(
         Duration heuristicMax,
         String targetedField,
         boolean honourClientNoCache,
-        boolean varyNormalize) {
+        boolean varyNormalize,
+        String persistFile) {
 }

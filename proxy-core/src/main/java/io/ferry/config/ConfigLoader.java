@@ -590,6 +590,13 @@ public final class ConfigLoader {
             String targeted = s.string("targeted-field", "Ferry-Cache-Control");
             boolean honourNoCache = s.bool("honour-client-no-cache", false);
             boolean varyNormalize = s.bool("vary-normalize", true);
+            String persist = s.string("persist-file", "");
+            if (!persist.isEmpty()) {
+                Path dir = Path.of(persist).toAbsolutePath().getParent();
+                if (dir == null || !java.nio.file.Files.isDirectory(dir) || !java.nio.file.Files.isWritable(dir)) {
+                    throw s.error("persist-file", "its directory must exist and be writable: " + dir);
+                }
+            }
             if (!targeted.isEmpty() && !targeted.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
                 throw s.error("targeted-field", "must be a header field name such as Ferry-Cache-Control; got \""
                         + targeted + '"');
@@ -597,7 +604,7 @@ public final class ConfigLoader {
             s.rejectUnknownKeys();
             return new CacheConfig(enabled, size, maxObject, ttl, grace, keep, staleIfError, hitForMiss, wait, header,
                     Set.copyOf(extensions), staticMin, anonymous, cookie, List.copyOf(pass), List.copyOf(allow), exposeTags,
-                    fraction, heuristicMax, targeted, honourNoCache, varyNormalize);
+                    fraction, heuristicMax, targeted, honourNoCache, varyNormalize, persist);
         }
 
         /** A duration that may be zero (grace = 0s turns grace off). */

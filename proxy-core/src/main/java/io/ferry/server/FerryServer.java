@@ -110,6 +110,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         }
         this.runtime = new ProxyRuntime(config, upstreams, tls, null, cacheClock);
         runtime.messenger = new io.ferry.cluster.PeerMessenger(workers, transport.socketChannel()); // idle without peers
+        loadCache(runtime);
         for (ListenerConfig l : config.listeners()) {
             if (l.isTls()) {
                 SessionTickets t = new SessionTickets(l.tls().tickets(), l.name());
@@ -338,6 +339,43 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         return discovery;
     }
 
+    /**
+     * cache.persist-file: what the last graceful stop wrote is read back, then the file is deleted (a crash
+     * later must not bring this old cache back). A torn or foreign file is logged and ignored.
+     */
+    private static void loadCache(ProxyRuntime r) {
+        String file = r.config.cache().persistFile();
+        if (r.cache == null || file.isEmpty() || !Files.exists(Path.of(file))) {
+            return;
+        }
+        try {
+            io.ferry.cache.CacheSnapshot.Result read = io.ferry.cache.CacheSnapshot.read(r.cache.cache, Path.of(file));
+            log.info("cache: {} objects ({} bytes) read from {} in {} ms", read.objects(), read.bytes(), file, read.millis());
+        } catch (java.io.IOException e) {
+            log.warn("cache: {} not used ({}); starting with an empty cache", file, e.getMessage());
+        }
+        try {
+            Files.deleteIfExists(Path.of(file));
+        } catch (java.io.IOException e) {
+            log.warn("cache: cannot delete {} after reading it: {}", file, e.getMessage());
+        }
+    }
+
+    /** cache.persist-file: the stored objects written at a graceful stop, for the next start. */
+    private static void saveCache(ProxyRuntime r) {
+        String file = r.config.cache().persistFile();
+        if (file.isEmpty()) {
+            return;
+        }
+        try {
+            io.ferry.cache.CacheSnapshot.Result written = io.ferry.cache.CacheSnapshot.write(r.cache.cache, Path.of(file));
+            log.info("cache: {} objects ({} bytes) written to {} in {} ms", written.objects(), written.bytes(), file,
+                    written.millis());
+        } catch (java.io.IOException | RuntimeException e) {
+            log.error("cache: writing {} failed: {}", file, e.toString());
+        }
+    }
+
     /** DNS named other servers for a backend: the configuration is built again; kept servers keep their state. */
     private synchronized void serversDiscovered() {
         if (stopped || runtime == null) {
@@ -548,6 +586,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         saveState();
         runtime.upstreams.retire(workers, null);
         if (runtime.cache != null) {
+            saveCache(runtime);
             runtime.cache.cache.clear();
         }
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

@@ -30,14 +30,32 @@ public final class Dnsmasq implements AutoCloseable {
 
     /** Starts dnsmasq answering from {@code hostsLines} ("127.0.0.2 app.test" lines) and {@code extraArgs}. */
     public static Dnsmasq start(Path dir, String hostsLines, String... extraArgs) throws IOException {
-        int port;
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            port = s.getLocalPort();
+        IllegalStateException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) { // a port free for UDP may be taken for TCP: try another
+            Dnsmasq d = new Dnsmasq(dir, freePort());
+            Files.writeString(d.hosts, hostsLines);
+            try {
+                d.run(extraArgs);
+                return d;
+            } catch (IllegalStateException e) {
+                last = e;
+            }
         }
-        Dnsmasq d = new Dnsmasq(dir, port);
-        Files.writeString(d.hosts, hostsLines);
-        d.run(extraArgs);
-        return d;
+        throw last;
+    }
+
+    /** A port free on 127.0.0.1 for both UDP and TCP (dnsmasq takes both). */
+    private static int freePort() throws IOException {
+        while (true) {
+            try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+                int port = s.getLocalPort();
+                try (java.net.ServerSocket t = new java.net.ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                    return port;
+                } catch (IOException takenForTcp) {
+                    // another
+                }
+            }
+        }
     }
 
     private void run(String... extraArgs) throws IOException {
@@ -50,7 +68,9 @@ public final class Dnsmasq implements AutoCloseable {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         Eventually.until("dnsmasq answers on " + port, () -> {
             if (!process.isAlive()) {
-                throw new IllegalStateException("dnsmasq exited: " + Files.readString(dir.resolve("dnsmasq.out")));
+                Path log = dir.resolve("dnsmasq.log");
+                throw new IllegalStateException("dnsmasq exited: " + Files.readString(dir.resolve("dnsmasq.out"))
+                        + (Files.exists(log) ? Files.readString(log) : ""));
             }
             return answers();
         });
