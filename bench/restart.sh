@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# What a restart costs the cache: a Ferry warmed with URLS objects is stopped (SIGTERM) and started again,
+# with cache.persist-file and without; then the first DURATION of a uniform request mix: hit rate and
+# origin requests. Also the stop's write and the start's read as Ferry logs them.
+# Usage: bench/restart.sh   (env: URLS=3000 DURATION=5s)   Results: bench/results/restart-<date>-<commit>.md
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+URLS=${URLS:-3000}; DURATION=${DURATION:-5s}
+work=$(mktemp -d /tmp/ferry-restart.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; pkill -f "$work" 2>/dev/null || true; sleep 1; rm -rf "$work"; }
+trap cleanup EXIT
+command -v wrk >/dev/null && command -v nginx >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk >/dev/null; }
+[[ -f "$here/proxy-core/target/ferry.jar" ]] || (cd "$here" && mvn -q -DskipTests package)
+mkdir -p "$work/www/f" "$work/logs"; chmod 755 "$work" "$work/www" "$work/www/f"
+for i in $(seq 1 "$URLS"); do head -c 3000 /dev/urandom | base64 -w0 > "$work/www/f/$i"; done
+cat > "$work/origin.conf" <<EOF2
+worker_processes 1; daemon off; pid $work/origin.pid; error_log $work/logs/origin.err;
+events { worker_connections 4096; }
+http { access_log $work/logs/access.log; keepalive_requests 1000000;
+  server { listen 127.0.0.1:18500; root $work/www; location / { add_header Cache-Control "public, max-age=3600"; } } }
+EOF2
+taskset -c 0 nginx -c "$work/origin.conf" & pids+=($!)
+cat > "$work/mix.lua" <<EOF2
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+request = function() return wrk.format("GET", "/f/" .. math.random(1, $URLS)) end
+EOF2
+conf() { # persist-file or ""
+  cat > "$work/ferry.conf" <<EOF2
+ferry {
+  global { io-threads = 1 }
+  listeners = [ { name = http, bind = "127.0.0.1", port = 18501 } ]
+  access-log.enabled = false
+  backends.origin.servers = [ "127.0.0.1:18500" ]
+  routes = [ { backend = origin } ]
+  cache { enabled = true, size = 512m, persist-file = "$1" }
+}
+EOF2
+}
+start() { JAVA_OPTS="-Xmx512m" taskset -c 0 "$here/bin/ferry" "$work/ferry.conf" >> "$work/logs/ferry.out" 2>&1 & ferry=$!
+  for _ in $(seq 1 100); do curl -sf -H "Host: site.bench" http://127.0.0.1:18501/f/1 -o /dev/null && break; sleep 0.1; done; }
+stop() { kill -TERM "$ferry"; wait "$ferry" 2>/dev/null || true; }
+warm() { for i in $(seq 1 "$URLS"); do echo "url = http://127.0.0.1:18501/f/$i"; done > "$work/urls"
+  curl -s -H "Host: site.bench" -K "$work/urls" -o /dev/null; }
+first_seconds() { : > "$work/logs/access.log"
+  taskset -c 1 wrk -t1 -c20 -d"$DURATION" -H "Host: site.bench" -s "$work/mix.lua" http://127.0.0.1:18501 > "$work/wrk.txt" 2>&1
+  local total origin; total=$(grep -oE '^ +[0-9]+ requests' "$work/wrk.txt" | grep -oE '[0-9]+'); origin=$(wc -l < "$work/logs/access.log")
+  echo "$total requests, $origin to the origin, hit rate $(python3 -c "print(f'{100*(1-$origin/$total):.1f} %')")"; }
+declare -A result
+for mode in cold persisted; do
+  conf "$( [[ $mode == persisted ]] && echo "$work/cache.snapshot" )"
+  start; warm; stop; start
+  result[$mode]=$(first_seconds); stop
+  echo "$mode: ${result[$mode]}" >&2
+done
+stamp=$(date -u +%Y-%m-%dT%H%M%SZ); commit=$(cd "$here" && git rev-parse --short HEAD)
+out="$here/bench/results/restart-$stamp-$commit.md"
+{
+  echo "# Restart $stamp ($commit)"; echo
+  echo "$URLS objects of 4 KiB warmed, Ferry stopped with SIGTERM and started again; then wrk -c20 for $DURATION of a uniform mix."; echo
+  echo "| after the restart | first $DURATION |"; echo "|---|---|"
+  echo "| without persist-file (cold) | ${result[cold]} |"; echo "| with cache.persist-file | ${result[persisted]} |"
+  echo; echo '```'; grep -h "cache: " "$work/logs/ferry.out" | sed 's/^.*cache: /cache: /'; echo '```'
+} > "$out"
+cat "$out"
