@@ -128,6 +128,10 @@ public final class AdminServer implements AutoCloseable {
                 cacheEndpoint(ctx, req.method(), path, query);
                 return;
             }
+            if (path.equals("/log") && req.method() == HttpMethod.GET) {
+                watchLog(ctx, query);
+                return;
+            }
             if (req.method() == HttpMethod.GET && getEndpoint(ctx, path)) {
                 return;
             }
@@ -160,6 +164,34 @@ public final class AdminServer implements AutoCloseable {
             } else {
                 respond(ctx, HttpResponseStatus.NOT_FOUND, "not found\n");
             }
+        }
+
+        /**
+         * GET /log?host=&path=&status=&client=&cache=: the live request log, a line per finished request that
+         * matches, streamed (chunked) until the client goes; lines a slow reader cannot take are dropped.
+         */
+        private void watchLog(ChannelHandlerContext ctx, QueryStringDecoder q) {
+            io.ferry.accesslog.LiveLog.Filter filter = new io.ferry.accesslog.LiveLog.Filter(first(q, "host"),
+                    first(q, "path"), first(q, "status"), first(q, "client"), first(q, "cache"));
+            io.netty.handler.codec.http.HttpResponse head = new io.netty.handler.codec.http.DefaultHttpResponse(
+                    HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                    .set(HttpHeaderNames.TRANSFER_ENCODING, io.netty.handler.codec.http.HttpHeaderValues.CHUNKED)
+                    .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+            ctx.write(head);
+            ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(Unpooled.copiedBuffer(
+                    "# Ferry live request log, " + filter + "\n", StandardCharsets.UTF_8)));
+            io.netty.channel.Channel ch = ctx.channel();
+            Runnable stop = ferry.liveLog().watch(filter, line -> {
+                if (!ch.isActive() || !ch.isWritable()) {
+                    return false;
+                }
+                ch.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(
+                        Unpooled.copiedBuffer(line, StandardCharsets.UTF_8)), ch.voidPromise());
+                return true;
+            });
+            ch.closeFuture().addListener(f -> stop.run());
+            log.info("admin: live request log watched from {} ({})", ch.remoteAddress(), filter);
         }
 
         /** The read-only endpoints; false when {@code path} is not one of them. */

@@ -38,6 +38,11 @@ public interface ProxyControl {
     /** An operator drained or enabled a server: the server keeps it in its state file, if any. */
     void serverStateChanged();
 
+    /** The live request log that GET /log watches. */
+    default io.ferry.accesslog.LiveLog liveLog() {
+        return new io.ferry.accesslog.LiveLog(); // nothing publishes to it
+    }
+
     /**
      * An invalidation made here sent on to the fleet's peers (cluster.purge-fanout): the peers' replies, or
      * none when this instance is in no fleet.

@@ -105,11 +105,19 @@ final class CacheFill {
     }
 
     /** Decides at the head: copy the body for storing, or hit-for-miss now. */
+    /** What the head decided, for the live log. */
+    private String outcome = "not stored";
+
+    String outcome() {
+        return outcome;
+    }
+
     void onResponseHead(HttpResponse response, boolean staticAsset, boolean authorization, HttpMethod method,
                         String uri) {
         if (response.status().code() == 206) {
             // A part of the object (a request whose Range went on): not stored, and no reason to mark
             // the URL hit-for-miss — the whole object is as cacheable as ever.
+            outcome = "206: not stored";
             endFetch(null);
             return;
         }
@@ -118,10 +126,12 @@ final class CacheFill {
         if (authorization && !(d.store() && RequestPolicy.sharedWithAuthorization(cc))) {
             // Not for sharing. The URL may well be cacheable for anonymous requests: no hit-for-miss mark.
             log.debug("{} {}: with Authorization and not public, s-maxage or must-revalidate: not stored", method, uri);
+            outcome = "not stored (Authorization, and not public, s-maxage or must-revalidate)";
             endFetch(null);
             return;
         }
         if (d.store()) {
+            outcome = "stored for " + d.ttl() / 1000 + " s (" + d.reason() + "), grace " + d.grace() / 1000 + " s";
             decision = d;
             status = response.status().code();
             reason = response.status().reasonPhrase();
@@ -131,6 +141,7 @@ final class CacheFill {
             body = UnpooledByteBufAllocator.DEFAULT.directBuffer(Math.max(16, length));
         } else {
             log.debug("{} {}: not stored ({}); hit-for-miss", method, uri, d.reason());
+            outcome = "not stored (" + d.reason() + "); hit-for-miss";
             front.cache.markHitForMiss(primary);
             endFetch(null);
         }

@@ -90,6 +90,7 @@ final class CacheLookup {
         RequestPolicy.Decision d = front.requestPolicy.decide(method.name(), ex.ctx.normalPath,
                 h.contains(HttpHeaderNames.AUTHORIZATION), cookie);
         if (!d.lookup()) {
+            ex.note("cache: pass (" + d.reason() + ")");
             state = State.PASS;
             ex.record.cacheStatus = "PASS";
             front.cache.stats().countPass();
@@ -98,6 +99,9 @@ final class CacheLookup {
             return false;
         }
         if (d.cookieToForward() == null) {
+            if (cookie != null) {
+                ex.note("cache: cookies removed before the lookup (" + d.reason() + ")");
+            }
             h.remove(HttpHeaderNames.COOKIE);
         }
         staticAsset = d.isStatic();
@@ -156,6 +160,11 @@ final class CacheLookup {
         if (revalidate && (found == HttpCache.State.FRESH || found == HttpCache.State.GRACE)) {
             found = HttpCache.State.STALE; // fetched again (with its validators), the cache updated
         }
+        if (ex.watched()) {
+            ex.note("cache: lookup " + found.name().toLowerCase(java.util.Locale.ROOT)
+                    + (l.key() != null && l.key().indexOf('\u0001') >= 0 ? " (a Vary variant: "
+                    + l.key().substring(l.key().indexOf('\u0001') + 1).replace('\u0001', ' ') + ")" : ""));
+        }
         switch (found) {
             case FRESH -> {
                 if (hit(l.object())) {
@@ -207,6 +216,7 @@ final class CacheLookup {
             return Next.CONTINUE;
         }
         state = State.WAITING;
+        ex.note("cache: waiting for the fetch in flight (coalesced)");
         ex.waitForCache();
         waitTimer = ex.client.eventLoop().schedule(() -> waitDone(null), front.config.waitTimeout().toNanos(),
                 TimeUnit.NANOSECONDS);
@@ -288,6 +298,9 @@ final class CacheLookup {
         }
         if (fill != null && (ex.ctx.method == HttpMethod.GET || headAsGet)) {
             fill.onResponseHead(response, staticAsset, authorization, ex.ctx.method, ex.ctx.uri);
+            if (ex.watched()) {
+                ex.note("cache: " + fill.outcome());
+            }
         }
         if (!front.config.exposeTags()) {
             for (String field : CacheFront.TAG_FIELDS) {

@@ -58,6 +58,7 @@ final class ClusterPhase {
             if (owner == null) {
                 return Next.CONTINUE; // this instance owns it: the local cache, then the backend
             }
+            ex.note("fleet: " + owner.name() + " owns this URL");
             long localTtl = cluster.config().localTtl().toMillis();
             if (localTtl > 0) {
                 ctx.shardLocalTtl = localTtl; // looked up here first; a miss is fetched from the owner and kept briefly

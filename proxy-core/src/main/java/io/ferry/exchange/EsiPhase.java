@@ -182,7 +182,9 @@ final class EsiPhase {
                 ex.giveUp(io.netty.handler.codec.http.HttpResponseStatus.BAD_GATEWAY, "ESI template's gzip unreadable");
                 return null;
             }
-            EsiAssembly.run(ex, head, bytes, EsiParser.parse(bytes));
+            io.ferry.esi.EsiTemplate template = EsiParser.parse(bytes);
+            ex.note("esi: a template with " + template.includes() + " includes");
+            EsiAssembly.run(ex, head, bytes, template);
             return null;
         }
 

@@ -98,6 +98,18 @@ public final class Exchange {
         return ctx.clientSubject != null ? "SUCCESS" : "NONE";
     }
 
+    /** Notes a decision for the live request log, when someone watches it (one check otherwise). */
+    void note(String decision) {
+        if (runtime.live != null && runtime.live.active()) {
+            record.note(decision);
+        }
+    }
+
+    /** Whether the live request log is watched (to skip building a note's text otherwise). */
+    boolean watched() {
+        return runtime.live != null && runtime.live.active();
+    }
+
     ProxyRuntime.Listener listener() {
         return listener;
     }
@@ -519,6 +531,7 @@ public final class Exchange {
         if (stage == Stage.DONE) {
             return;
         }
+        note("gave up: " + status.code() + " (" + reason + ")");
         if (!responseStarted && status.code() >= 500 && cache != null && cache.serveStaleOnError()) {
             log.warn("{} {} -> backend={} server={}: {}; served a stale copy (stale-if-error)", ctx.method, ctx.uri,
                     ctx.backend, server(), reason);
@@ -635,7 +648,7 @@ public final class Exchange {
             ctx.request = null;
         }
         if (report && !subrequest) {
-            record.report(settings);
+            record.report(settings, runtime.live);
         }
     }
 }

@@ -30,6 +30,18 @@ final class ExchangeRecord implements LogFormat.Exchange {
     long upstreamNanos;
     String cacheStatus;
     private boolean reported;
+    /** The decisions noted for the live log while someone watches, or null. */
+    private StringBuilder notes;
+
+    /** A decision for the live log (only called while it is watched). */
+    void note(String decision) {
+        if (notes == null) {
+            notes = new StringBuilder(64);
+        } else {
+            notes.append("; ");
+        }
+        notes.append(decision);
+    }
 
     ExchangeRecord(String remoteAddr) {
         this.remoteAddr = remoteAddr;
@@ -56,11 +68,17 @@ final class ExchangeRecord implements LogFormat.Exchange {
     }
 
     /** Reports the finished exchange once (metrics, then the access log line); not before it has a status. */
-    void report(ProxySettings settings) {
+    void report(ProxySettings settings, io.ferry.accesslog.LiveLog live) {
         if (reported || status == 0) {
             return;
         }
         reported = true;
+        if (live != null && live.active()) {
+            live.publish(new io.ferry.accesslog.LiveLog.Entry(remoteAddr, method(), host, uri(), status, cacheStatus,
+                    route == null ? "-" : route, backend == null ? "-" : backend, upstream == null ? "-" : upstream,
+                    System.nanoTime() - start, upstreamNanos, rule == null ? (notes == null ? null : notes.toString())
+                    : "rule " + rule + (notes == null ? "" : "; " + notes)));
+        }
         settings.metrics().request(settings.listener(), route, backend, status, System.nanoTime() - start);
         settings.metrics().protocolRequest(settings.listener(), protocol());
         if (settings.accessLog() != null) {

@@ -462,6 +462,7 @@ final class OriginResponder implements Responder, UpstreamExchange, ConnectionWa
         if (failure != Failure.STALE && failed != null) {
             failed.health().onFailure(reason);
         }
+        ex.note("attempt on " + failed + " failed: " + reason);
         if (!ex.responseStarted && retries.tryAgain(failure, ex.ctx.method, ex.body.replayable())) {
             log.info("{} {} -> backend={} server={}: retrying ({})", ex.ctx.method, ex.ctx.uri, backend, failed, reason);
             ex.settings.metrics().retry(backend.name());

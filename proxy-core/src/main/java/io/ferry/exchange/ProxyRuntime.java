@@ -92,6 +92,7 @@ public final class ProxyRuntime {
         this.cluster = config.cluster() == null ? null
                 : Cluster.of(config.cluster(), upstreams.backend(io.ferry.config.ClusterConfig.PEERS_BACKEND));
         this.messenger = previous == null ? null : previous.messenger;
+        this.live = previous == null ? null : previous.live;
         this.esiAnywhere = config.routes().stream().anyMatch(r -> r.esi() == io.ferry.config.EsiConfig.RouteMode.ON
                 || r.esi() == io.ferry.config.EsiConfig.RouteMode.AUTO && config.esi().surrogateControl());
     }
@@ -141,6 +142,8 @@ public final class ProxyRuntime {
 
     /** The fleet this instance is in (cluster section), or null. */
     public final Cluster cluster;
+    /** The live request log (admin GET /log); set by the server, kept across reloads. */
+    public volatile io.ferry.accesslog.LiveLog live;
     /** Sends invalidations on to the peers; set by the server, kept across reloads (its retries with it). */
     public volatile io.ferry.cluster.PeerMessenger messenger;
 

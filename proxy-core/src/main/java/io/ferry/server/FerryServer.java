@@ -66,6 +66,8 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
 
     /** Servers added or removed over the admin API: applied again on every reload. */
     private final RuntimeServers runtimeServers = new RuntimeServers();
+    /** The live request log (admin GET /log), one for the server's life. */
+    private final io.ferry.accesslog.LiveLog liveLog = new io.ferry.accesslog.LiveLog();
     /** The configuration as the file (or caller) gave it, before discovery and the admin's server changes. */
     private FerryConfig fileConfig;
     /** Servers found by DNS, or null while no backend has one. */
@@ -110,6 +112,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         }
         this.runtime = new ProxyRuntime(config, upstreams, tls, null, cacheClock);
         runtime.messenger = new io.ferry.cluster.PeerMessenger(workers, transport.socketChannel()); // idle without peers
+        runtime.live = liveLog;
         loadCache(runtime);
         for (ListenerConfig l : config.listeners()) {
             if (l.isTls()) {
@@ -327,6 +330,11 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         fields.add(Map.entry("Ferry-Peer", secret.isEmpty() ? "1" : secret));
         return r.messenger.fanOut(new io.ferry.cluster.PeerMessenger.Message(invalidation.method(), invalidation.uri(),
                 List.copyOf(fields)), r.cluster.others(), r.cluster.config().fanoutTimeout(), r.cluster.config().retryFor());
+    }
+
+    @Override
+    public io.ferry.accesslog.LiveLog liveLog() {
+        return liveLog;
     }
 
     /** Invalidations a fleet peer has not taken yet (sent again until cluster.retry-for). */
