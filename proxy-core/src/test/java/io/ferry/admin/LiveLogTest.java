@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ferry.testing.Eventually;
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.RawClient;
+import static io.ferry.testing.Streams.readUntil;
 import io.ferry.testing.TestOrigin;
 import java.io.InputStream;
 import java.net.Socket;
@@ -19,18 +20,6 @@ import org.junit.jupiter.api.Test;
  * nothing of other paths; when it goes, requests stop noting anything.
  */
 class LiveLogTest {
-    private static String readUntil(InputStream in, String want) throws Exception {
-        StringBuilder seen = new StringBuilder();
-        while (!seen.toString().contains(want)) {
-            int b = in.read();
-            if (b < 0) {
-                break;
-            }
-            seen.append((char) b);
-        }
-        return seen.toString();
-    }
-
     private static int get(FerryHarness ferry, String path, String cookie) throws Exception {
         try (RawClient c = new RawClient(ferry.port())) {
             return c.send("GET " + path + " HTTP/1.1\r\nHost: site.test\r\n" + (cookie == null ? "" : "Cookie: " + cookie + "\r\n")

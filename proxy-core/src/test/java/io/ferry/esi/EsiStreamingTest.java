@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ferry.testing.Eventually;
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.RawClient;
+import static io.ferry.testing.Streams.readUntil;
 import io.ferry.testing.TestOrigin;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -39,19 +40,6 @@ class EsiStreamingTest {
                 cache.enabled = true
                 timeouts.shutdown = 1s
                 """.formatted(pages.port(), fragments.port())));
-    }
-
-    /** Reads the head of a chunked response, then chunks until {@code want} has arrived; returns what came. */
-    private static String readUntil(InputStream in, String want) throws Exception {
-        StringBuilder seen = new StringBuilder();
-        while (!seen.toString().contains(want)) {
-            int b = in.read();
-            if (b < 0) {
-                break;
-            }
-            seen.append((char) b);
-        }
-        return seen.toString();
     }
 
     @Test
