@@ -130,6 +130,7 @@ public final class ConfigLoader {
             List<RouteConfig> routes = routes(backends, compression);
             EsiConfig esi = esi(ferry.section("esi"));
             ResolversConfig resolvers = resolvers(ferry.section("resolvers"));
+            TracingConfig tracing = tracing(ferry.section("tracing"));
             CacheConfig cache = cache(ferry.section("cache"));
             AdminConfig admin = admin(ferry.section("admin"));
             AccessLogConfig accessLog = accessLog(ferry.section("access-log"));
@@ -137,7 +138,7 @@ public final class ConfigLoader {
             RealIpConfig realIp = ferry.has("real-ip") ? realIp(ferry.section("real-ip")) : null;
             RulesConfig rules = new RulesReader(baseDir, backends.keySet()).read(ferry.section("rules"));
             return new FerryConfig(source, global, List.copyOf(listeners), timeouts, limits, http2,
-                    Map.copyOf(backends), List.copyOf(routes), cache, admin, accessLog, demo, realIp, rules, compression, esi, resolvers, cluster, rendered);
+                    Map.copyOf(backends), List.copyOf(routes), cache, admin, accessLog, demo, realIp, rules, compression, esi, resolvers, cluster, tracing, rendered);
         }
 
         private static RealIpConfig realIp(Section s) {
@@ -461,6 +462,26 @@ public final class ConfigLoader {
                 throw s.error("local-ttl", "must be 0 (no local copies) or positive");
             }
             return new ClusterConfig(selfAddress, self, shard, fanout, secret, fanoutTimeout, retryFor, localTtl);
+        }
+
+        /** {@code tracing { enabled, endpoint, service-name, sample-ratio, queue-size, flush-interval }}. */
+        private static TracingConfig tracing(Section s) {
+            TracingConfig d = TracingConfig.OFF;
+            boolean enabled = s.bool("enabled", d.enabled());
+            String endpoint = s.string("endpoint", d.endpoint());
+            if (!endpoint.isEmpty() && !endpoint.matches("https?://[^\\s/]+(/\\S*)?")) {
+                throw s.error("endpoint", "expected an OTLP/HTTP URL such as http://127.0.0.1:4318/v1/traces; got \""
+                        + endpoint + '"');
+            }
+            String service = s.string("service-name", d.serviceName());
+            double ratio = s.has("sample-ratio") ? BackendReader.share(s, "sample-ratio") : d.sampleRatio();
+            int queue = s.integer("queue-size", d.queueSize(), 16, 1_000_000);
+            Duration flush = s.duration("flush-interval", d.flushInterval());
+            if (flush.isNegative() || flush.isZero()) {
+                throw s.error("flush-interval", "must be positive");
+            }
+            s.rejectUnknownKeys();
+            return new TracingConfig(enabled, endpoint, service, ratio, queue, flush);
         }
 
         /** {@code resolvers { nameservers, min-ttl, max-ttl, timeout }}. */

@@ -29,11 +29,12 @@ public record FerryConfig(
         EsiConfig esi,
         ResolversConfig resolvers,
         ClusterConfig cluster,
+        TracingConfig tracing,
         String rendered) {
 
     /** The same configuration with other backends (servers added, removed or found by DNS). */
     public FerryConfig withBackends(Map<String, BackendConfig> others) {
         return new FerryConfig(source, global, listeners, timeouts, limits, http2, Map.copyOf(others), routes, cache,
-                admin, accessLog, demo, realIp, rules, compression, esi, resolvers, cluster, rendered);
+                admin, accessLog, demo, realIp, rules, compression, esi, resolvers, cluster, tracing, rendered);
     }
 }

@@ -649,6 +649,9 @@ public final class Exchange {
         }
         if (report && !subrequest) {
             record.report(settings, runtime.live);
+            if (ctx.trace != null && ctx.trace.sampled() && runtime.spans != null) {
+                record.exportSpans(ctx.trace, runtime.spans);
+            }
         }
     }
 }

@@ -86,6 +86,25 @@ final class ExchangeRecord implements LogFormat.Exchange {
         }
     }
 
+    /** The exchange's span (server) and its upstream attempt's (client), when it reached a server. */
+    void exportSpans(io.ferry.tracing.TraceContext t, io.ferry.tracing.SpanExporter exporter) {
+        long total = System.nanoTime() - start;
+        long end = t.startEpochNanos() + total;
+        boolean error = status >= 500;
+        String path = uri == null ? "-" : uri.indexOf('?') < 0 ? uri : uri.substring(0, uri.indexOf('?'));
+        exporter.export(new io.ferry.tracing.SpanExporter.Span(t.traceId(), t.spanId(), t.parentId(),
+                method() + " " + (route == null ? path : route), 2, t.startEpochNanos(), end, error,
+                java.util.Arrays.asList("http.request.method", method(), "url.path", path, "server.address", host,
+                        "http.response.status_code", (long) status, "client.address", remoteAddr, "ferry.route", route,
+                        "ferry.backend", backend, "ferry.cache", cacheStatus, "ferry.request_id", requestId)));
+        if (upstream != null) {
+            exporter.export(new io.ferry.tracing.SpanExporter.Span(t.traceId(), t.upstreamSpanId(), t.spanId(),
+                    method() + " " + backend, 3, end - upstreamNanos, end, error,
+                    java.util.Arrays.asList("server.address", upstream, "ferry.backend", backend,
+                            "http.response.status_code", (long) status)));
+        }
+    }
+
     @Override
     public String requestId() {
         return requestId;

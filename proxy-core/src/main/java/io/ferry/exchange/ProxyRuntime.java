@@ -51,7 +51,8 @@ public final class ProxyRuntime {
      * last the origin gets the request. A new request rule is one phase in this list.
      */
     final RequestPhase[] requestPhases = {
-        new ClientIdentityPhase(), new ValidationPhase(), new RequestIdPhase(), new RulesPhase(), new RoutingPhase(),
+        new ClientIdentityPhase(), new ValidationPhase(), new RequestIdPhase(), new TracePhase(), new RulesPhase(),
+        new RoutingPhase(),
         new ClusterPhase.Marker(), new InvalidationPhase(), new CachePolicyPhase(), new ClusterPhase.Shard(),
         new FastCgiMappingPhase(), new CacheLookupPhase()
     };
@@ -93,6 +94,7 @@ public final class ProxyRuntime {
                 : Cluster.of(config.cluster(), upstreams.backend(io.ferry.config.ClusterConfig.PEERS_BACKEND));
         this.messenger = previous == null ? null : previous.messenger;
         this.live = previous == null ? null : previous.live;
+        this.spans = previous == null ? null : previous.spans;
         this.esiAnywhere = config.routes().stream().anyMatch(r -> r.esi() == io.ferry.config.EsiConfig.RouteMode.ON
                 || r.esi() == io.ferry.config.EsiConfig.RouteMode.AUTO && config.esi().surrogateControl());
     }
@@ -142,6 +144,8 @@ public final class ProxyRuntime {
 
     /** The fleet this instance is in (cluster section), or null. */
     public final Cluster cluster;
+    /** Exports spans (tracing.endpoint), or null; set by the server, kept across reloads. */
+    public volatile io.ferry.tracing.SpanExporter spans;
     /** The live request log (admin GET /log); set by the server, kept across reloads. */
     public volatile io.ferry.accesslog.LiveLog live;
     /** Sends invalidations on to the peers; set by the server, kept across reloads (its retries with it). */

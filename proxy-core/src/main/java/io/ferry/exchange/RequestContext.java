@@ -65,6 +65,8 @@ final class RequestContext {
     long shardLocalTtl;
     /** {@link ClusterPhase.Marker}: and it came from a peer's address (with the secret): a peer sent it. */
     boolean fromPeer;
+    /** {@link TracePhase}: this request's place in a W3C trace (tracing.enabled), or null. */
+    io.ferry.tracing.TraceContext trace;
     /** {@link ErrorPagePhase}: the status of a backend error answered with Ferry's page, or 0. */
     int interceptedStatus;
     /** What runs when the exchange ends (concurrency limits' slots), or null. */

@@ -113,6 +113,11 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         this.runtime = new ProxyRuntime(config, upstreams, tls, null, cacheClock);
         runtime.messenger = new io.ferry.cluster.PeerMessenger(workers, transport.socketChannel()); // idle without peers
         runtime.live = liveLog;
+        io.ferry.config.TracingConfig tracing = config.tracing();
+        if (tracing.enabled() && !tracing.endpoint().isEmpty()) {
+            runtime.spans = new io.ferry.tracing.SpanExporter(tracing.endpoint(), tracing.serviceName(), tracing.queueSize(),
+                    tracing.flushInterval());
+        }
         loadCache(runtime);
         for (ListenerConfig l : config.listeners()) {
             if (l.isTls()) {
@@ -416,6 +421,9 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         if (!Objects.equals(current.global(), next.global())) {
             log.warn("reload: changes under ferry.global take effect only after a restart");
         }
+        if (!Objects.equals(current.tracing(), next.tracing())) {
+            log.warn("reload: changes under ferry.tracing take effect only after a restart");
+        }
         if (!Objects.equals(current.demo(), next.demo()) || !Objects.equals(current.admin(), next.admin())
                 || !Objects.equals(current.accessLog(), next.accessLog())) {
             log.warn("reload: changes under ferry.demo, ferry.admin and ferry.access-log take effect only after a restart");
@@ -585,6 +593,9 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
             discovery.close();
         }
         runtime.messenger.close();
+        if (runtime.spans != null) {
+            runtime.spans.close(); // what is queued is sent first
+        }
         for (Channel ch : listeners.values()) {
             ch.close().syncUninterruptibly();
         }

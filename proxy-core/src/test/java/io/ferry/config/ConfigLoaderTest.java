@@ -57,6 +57,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void tracingIsOffByDefaultAndValidated() {
+        assertEquals(TracingConfig.OFF, parse("").tracing());
+        assertEquals(TracingConfig.OFF, ConfigLoader.load(Path.of("../conf/ferry.conf")).tracing(), "the file shows the defaults");
+        assertEquals("ferry.tracing.endpoint", error("tracing.endpoint = \"collector:4318\"").key());
+        assertEquals("ferry.tracing.sample-ratio", error("tracing.sample-ratio = 2").key());
+        assertEquals(0.25, parse("tracing { enabled = true, sample-ratio = 0.25 }").tracing().sampleRatio());
+    }
+
+    @Test
     void aClusterMakesThePeersBackendWithoutSelf() {
         assertNull(parse("").cluster(), "no fleet by default");
         FerryConfig c = parse("""

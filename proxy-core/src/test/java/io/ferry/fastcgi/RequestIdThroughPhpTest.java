@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A request ID end to end through a real php-fpm: made by Ferry, seen by PHP as HTTP_X_REQUEST_ID,
- * echoed to the client and written in the access log as $request_id, the same value everywhere.
+ * echoed to the client and written in the access log as $request_id, the same value everywhere; and, with
+ * tracing on, the W3C trace context as HTTP_TRACEPARENT.
  */
 @Tag("external")
 class RequestIdThroughPhpTest {
@@ -33,6 +34,7 @@ class RequestIdThroughPhpTest {
                      backends.php { type = fastcgi, servers = [ "%s" ], fastcgi.document-root = "%s" }
                      routes = [ { backend = php } ]
                      rules.request-id.enabled = true
+                     tracing.enabled = true
                      access-log { enabled = true, path = "%s", format = "$request_id $status $request_uri" }
                      timeouts.shutdown = 1s
                      """.formatted(fpm.serverAddress(), root, log)))) {
@@ -44,6 +46,8 @@ class RequestIdThroughPhpTest {
             String id = r.header("X-Request-ID");
             assertTrue(id.matches("[0-9a-f]{32}"), id);
             assertTrue(r.bodyText().contains("HTTP_X_REQUEST_ID=" + id + "\n"), r.bodyText());
+            assertTrue(r.bodyText().matches("(?s).*HTTP_TRACEPARENT=00-[0-9a-f]{32}-[0-9a-f]{16}-01\n.*"),
+                    "PHP sees the trace context Ferry sends: " + r.bodyText());
             Eventually.until("the access log line", () -> Files.exists(log) && !Files.readAllLines(log).isEmpty());
             List<String> lines = Files.readAllLines(log);
             assertEquals(id + " 200 /info.php", lines.get(0));
