@@ -83,6 +83,9 @@ public final class ProxyRuntime {
         for (ListenerConfig l : config.listeners()) {
             byName.put(l.name(), Listener.of(l));
         }
+        if (previous != null) { // connections of a listener a reload removed finish with its settings
+            previous.listeners.forEach(byName::putIfAbsent);
+        }
         this.listeners = Map.copyOf(byName);
         this.limiters = RequestRuleSet.limiters(config.rules().limits(), previous == null ? Map.of() : previous.limiters);
         this.auth = RequestRuleSet.auth(config.rules().auth(), previous == null ? Map.of() : previous.auth);

@@ -183,27 +183,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         for (int i = 0; i < config.listeners().size(); i++) {
             ListenerConfig l = config.listeners().get(i);
             largestBacklog = Math.max(largestBacklog, l.backlog());
-            ProxySettings settings = new ProxySettings(l.name(), l.isTls(), this::runtime, metrics, accessLog, logFormat);
-            ServerBootstrap b = new ServerBootstrap()
-                    .group(acceptors, workers)
-                    .channel(transport.serverChannel())
-                    .option(ChannelOption.SO_BACKLOG, l.backlog())
-                    .option(ChannelOption.SO_REUSEADDR, l.reuseAddress())
-                    .childOption(ChannelOption.TCP_NODELAY, l.tcpNoDelay())
-                    .childOption(ChannelOption.SO_KEEPALIVE, true)
-                    // A client may half-close after its request (shutdown(SHUT_WR)): it is answered, as HAProxy does.
-                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                    .childHandler(new ClientChannelInitializer(connections, settings, l));
-            Channel ch;
-            try {
-                ch = b.bind(l.bind(), l.port()).syncUninterruptibly().channel();
-            } catch (Exception e) {
-                throw new StartupError("ferry.listeners[" + i + "]: cannot listen on " + l.bind() + ":" + l.port()
-                        + ": " + e.getMessage(), e);
-            }
-            listeners.put(l.name(), ch);
-            log.info("listener {} on {} ({}, backlog {})", l.name(), ch.localAddress(),
-                    l.isTls() ? "https, " + TlsContexts.provider() : "http", l.backlog());
+            bindListener(l, i, true);
         }
         if (config.admin().enabled()) {
             admin = AdminServer.start(this, config.admin(), transport);
@@ -211,6 +191,118 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         log.info("Ferry started: transport {}, {} io threads, {} backends, {} routes", transport.name(),
                 ioThreads(config), config.backends().size(), config.routes().size());
         SystemLimits.check(config.global().maxConnections(), largestBacklog);
+    }
+
+    /**
+     * Opens listener {@code l} (the {@code index}th of its config) and keeps its channel; with {@code accept}
+     * false it is bound but takes no connection until {@code setAutoRead(true)} (a reload's new listener,
+     * bound before the configuration that knows it is in force).
+     */
+    private Channel bindListener(ListenerConfig l, int index, boolean accept) {
+        ProxySettings settings = new ProxySettings(l.name(), l.isTls(), this::runtime, metrics, accessLog, logFormat);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(acceptors, workers)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.AUTO_READ, accept)
+                .option(ChannelOption.SO_BACKLOG, l.backlog())
+                .option(ChannelOption.SO_REUSEADDR, l.reuseAddress())
+                .childOption(ChannelOption.TCP_NODELAY, l.tcpNoDelay())
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                // A client may half-close after its request (shutdown(SHUT_WR)): it is answered, as HAProxy does.
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childHandler(new ClientChannelInitializer(connections, settings, l));
+        Channel ch;
+        try {
+            ch = b.bind(l.bind(), l.port()).syncUninterruptibly().channel();
+        } catch (Exception e) {
+            throw new StartupError("ferry.listeners[" + index + "]: cannot listen on " + l.bind() + ":" + l.port()
+                    + ": " + e.getMessage(), e);
+        }
+        listeners.put(l.name(), ch);
+        log.info("listener {} on {} ({}, backlog {})", l.name(), ch.localAddress(),
+                l.isTls() ? "https, " + TlsContexts.provider() : "http", l.backlog());
+        return ch;
+    }
+
+    /**
+     * A reload's new listeners, bound before the new configuration is in force but accepting nothing yet:
+     * one that cannot be bound refuses the reload (the ones bound for it are closed, nothing changed).
+     */
+    private List<Channel> bindAdded(FerryConfig current, FerryConfig next) {
+        List<Channel> bound = new ArrayList<>();
+        for (int i = 0; i < next.listeners().size(); i++) {
+            ListenerConfig l = next.listeners().get(i);
+            if (current.listeners().stream().noneMatch(c -> c.name().equals(l.name()))) {
+                try {
+                    bound.add(bindListener(l, i, false));
+                } catch (RuntimeException e) {
+                    bound.forEach(ch -> {
+                        listeners.values().remove(ch);
+                        ch.close().syncUninterruptibly();
+                    });
+                    throw new ConfigError("ferry.listeners[" + i + "]", "cannot listen on " + l.bind() + ":" + l.port()
+                            + ": " + e.getMessage());
+                }
+            }
+        }
+        return bound;
+    }
+
+    /**
+     * The rest of a reload's listener changes, once the new configuration is in force: the new ones start
+     * accepting; one gone or changed (address, TLS, protocols, options) stops accepting and its connections
+     * are asked to finish (Drain: each closes after its current exchange); a changed one is opened again.
+     * A changed listener on the same address is closed before it is opened, so connections arriving in that
+     * moment are refused (a few milliseconds).
+     */
+    private void applyListenerChanges(FerryConfig current, FerryConfig next, List<Channel> added) {
+        Map<String, ListenerConfig> before = new LinkedHashMap<>();
+        current.listeners().forEach(l -> before.put(l.name(), l));
+        for (int i = 0; i < next.listeners().size(); i++) {
+            ListenerConfig l = next.listeners().get(i);
+            ListenerConfig was = before.remove(l.name());
+            if (was == null || was.equals(l)) {
+                continue;
+            }
+            closeListener(l.name(), "changed");
+            try {
+                openTickets(l);
+                bindListener(l, i, true);
+            } catch (RuntimeException e) {
+                log.error("reload: listener {} could not be opened again: {}", l.name(), e.getMessage());
+            }
+        }
+        before.keySet().forEach(name -> closeListener(name, "removed"));
+        for (Channel ch : added) {
+            listeners.entrySet().stream().filter(e -> e.getValue() == ch).findFirst().ifPresent(e ->
+                    next.listeners().stream().filter(l -> l.name().equals(e.getKey())).findFirst().ifPresent(this::openTickets));
+            ch.config().setAutoRead(true);
+        }
+    }
+
+    /** A TLS listener opened by a reload gets its session-ticket keys. */
+    private void openTickets(ListenerConfig l) {
+        if (l.isTls() && !tickets.containsKey(l.name())) {
+            SessionTickets t = new SessionTickets(l.tls().tickets(), l.name());
+            t.applyTo(runtime.tls.get(l.name()));
+            tickets.put(l.name(), t);
+        }
+    }
+
+    private void closeListener(String name, String why) {
+        Channel server = listeners.remove(name);
+        if (server == null) {
+            return;
+        }
+        server.close().syncUninterruptibly();
+        int draining = 0;
+        for (Channel ch : connections.channels()) {
+            if (ch.parent() == server) {
+                ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(Drain.INSTANCE));
+                draining++;
+            }
+        }
+        log.warn("reload: listener {} {}: closed, {} of its connections finishing", name, why, draining);
     }
 
     private DemoOrigin startDemo(FerryConfig config) {
@@ -284,20 +376,23 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         }
         FerryConfig next = runtimeServers.applyTo(discovered(fileConfig));
         FerryConfig current = runtime.config;
-        requireSameListeners(current, next);
         warnRestartOnly(current, next);
         Map<String, ServerTls> tls = tlsContexts(next);
         tls.forEach((name, t) -> {
             SessionTickets keys = tickets.get(name);
-            keys.reload();
-            keys.applyTo(t);
+            if (keys != null) { // a new TLS listener gets its keys when it opens
+                keys.reload();
+                keys.applyTo(t);
+            }
         });
         ProxyRuntime old = runtime;
+        List<Channel> added = bindAdded(current, next);
         Upstreams upstreams = new Upstreams(next, transport, old.upstreams.states());
         ProxyRuntime replacement = new ProxyRuntime(next, upstreams, tls, old, cacheClock);
         old.upstreams.stopChecks(); // the kept servers' checks go on in the new configuration
         upstreams.start(workers, transport);
         runtime = replacement;
+        applyListenerChanges(current, next, added);
         old.upstreams.retire(workers, upstreams);
         saveState();
         if (old.cache != null && (replacement.cache == null || replacement.cache.cache != old.cache.cache)) {
@@ -399,22 +494,6 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         } catch (RuntimeException e) {
             log.error("applying the servers DNS named failed; the running servers stay: {}", e.toString());
         }
-    }
-
-    private static void requireSameListeners(FerryConfig current, FerryConfig next) {
-        List<String> a = new ArrayList<>();
-        List<String> b = new ArrayList<>();
-        current.listeners().forEach(l -> a.add(describe(l)));
-        next.listeners().forEach(l -> b.add(describe(l)));
-        if (!a.equals(b)) {
-            throw new ConfigError("ferry.listeners", "listeners were added, removed or rebound; that needs a "
-                    + "restart (certificates of existing TLS listeners do reload)");
-        }
-    }
-
-    private static String describe(ListenerConfig l) {
-        return l.name() + "|" + l.bind() + "|" + l.port() + "|" + l.backlog() + "|" + l.reuseAddress() + "|"
-                + l.tcpNoDelay() + "|" + l.isTls();
     }
 
     private static void warnRestartOnly(FerryConfig current, FerryConfig next) {

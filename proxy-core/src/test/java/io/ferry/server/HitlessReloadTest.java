@@ -129,15 +129,18 @@ class HitlessReloadTest {
     }
 
     @Test
-    void listenerChangesAreRefusedAndTheOldConfigKeepsServing() throws Exception {
+    void aListenerThatCannotBeOpenedRefusesTheReloadAndTheOldConfigKeepsServing() throws Exception {
         Path file = dir.resolve("ferry.conf");
-        try (TestOrigin a = named("a")) {
+        try (TestOrigin a = named("a"); java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
             Files.writeString(file, config(a.port()));
             FerryServer server = FerryServer.start(ConfigLoader.load(file));
             try {
-                Files.writeString(file, config(a.port()).replace("port = 0 } ]", "port = 0, backlog = 5 } ]"));
+                Files.writeString(file, config(a.port()).replace("port = 0 } ]", "port = 0 }, { name = more, "
+                        + "bind = \"127.0.0.1\", port = " + taken.getLocalPort() + " } ]"));
                 ConfigError e = assertThrows(ConfigError.class, server::reloadFromSource);
-                assertEquals("ferry.listeners", e.key());
+                assertEquals("ferry.listeners[1]", e.key(), e.getMessage());
+                assertEquals(java.util.Set.of("http"), server.listenerAddresses().keySet(), "nothing changed");
                 try (RawClient c = new RawClient(server.port("http"))) {
                     c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
                     assertEquals("a", c.read().bodyText());
