@@ -250,7 +250,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
 
     /**
      * The rest of a reload's listener changes, once the new configuration is in force: the new ones start
-     * accepting; one gone or changed (address, TLS, protocols, options) stops accepting and its connections
+     * accepting; one gone or changed (address, TLS on or off, protocols, options) stops accepting and its connections
      * are asked to finish (Drain: each closes after its current exchange); a changed one is opened again.
      * A changed listener on the same address is closed before it is opened, so connections arriving in that
      * moment are refused (a few milliseconds).
@@ -261,8 +261,8 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         for (int i = 0; i < next.listeners().size(); i++) {
             ListenerConfig l = next.listeners().get(i);
             ListenerConfig was = before.remove(l.name());
-            if (was == null || was.equals(l)) {
-                continue;
+            if (was == null || socketOf(was).equals(socketOf(l))) {
+                continue; // certificates, HSTS and the like change without a new socket
             }
             closeListener(l.name(), "changed");
             try {
@@ -278,6 +278,12 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
                     next.listeners().stream().filter(l -> l.name().equals(e.getKey())).findFirst().ifPresent(this::openTickets));
             ch.config().setAutoRead(true);
         }
+    }
+
+    /** What only a new socket changes: the address and socket options, TLS on or off, the protocols. */
+    private static String socketOf(ListenerConfig l) {
+        return l.bind() + "|" + l.port() + "|" + l.backlog() + "|" + l.reuseAddress() + "|" + l.tcpNoDelay() + "|"
+                + l.isTls() + "|" + l.protocols() + "|" + l.proxyProtocol() + "|" + l.proxyProtocolFrom();
     }
 
     /** A TLS listener opened by a reload gets its session-ticket keys. */
