@@ -301,12 +301,17 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
             return;
         }
         server.close().syncUninterruptibly();
-        int draining = 0;
+        List<io.netty.util.concurrent.Future<?>> drains = new ArrayList<>();
         for (Channel ch : connections.channels()) {
             if (ch.parent() == server) {
-                ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(Drain.INSTANCE));
-                draining++;
+                drains.add(ch.eventLoop().submit(() -> ch.pipeline().fireUserEventTriggered(Drain.INSTANCE)));
             }
+        }
+        int draining = drains.size();
+        // Told before the reload returns: a response already under way after it knows it is the last.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        for (io.netty.util.concurrent.Future<?> f : drains) {
+            f.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
         log.warn("reload: listener {} {}: closed, {} of its connections finishing", name, why, draining);
     }
