@@ -696,10 +696,14 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         runtime.upstreams.retire(workers, null);
         if (runtime.cache != null) {
             saveCache(runtime);
-            runtime.cache.cache.clear();
         }
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        if (runtime.cache != null) {
+            // After the event loops: a background refresh (it has no client connection to drain) may still
+            // store an object until they stop; emptied before that, its body would never be released.
+            runtime.cache.cache.clear();
+        }
         if (demo != null) {
             demo.close();
         }
