@@ -241,10 +241,18 @@ public final class HttpCache {
         return c;
     }
 
-    /** Every stored object with its URL's Vary names, for a snapshot (objects may leave meanwhile). */
+    /**
+     * Every stored object with its URL's Vary names, for a snapshot (objects may leave meanwhile), each
+     * tested against the bans it has not met yet: the ban list itself is not written, so what a ban removes
+     * must not outlive it in the file.
+     */
     List<Map.Entry<CachedResponse, String[]>> storedWithVary() {
         List<Map.Entry<CachedResponse, String[]>> all = new ArrayList<>();
-        for (CachedResponse c : store.asMap().values()) {
+        for (CachedResponse stored : store.asMap().values()) {
+            CachedResponse c = stored.banChecked().get() < bans.latest() ? applyBans(stored) : stored;
+            if (c == null || c.released().get()) {
+                continue;
+            }
             int sep = c.key().indexOf('\u0001');
             String primary = sep < 0 ? c.key() : c.key().substring(0, sep);
             all.add(Map.entry(c, varyByPrimary.getOrDefault(primary, new String[0])));

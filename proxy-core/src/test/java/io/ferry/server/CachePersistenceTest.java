@@ -89,6 +89,24 @@ class CachePersistenceTest {
         }
     }
 
+    /** The ban list is not written: what a ban selected must not come back through the file. */
+    @Test
+    void whatABanRemovedDoesNotComeBackAfterARestart() throws Exception {
+        try (TestOrigin origin = origin()) {
+            try (FerryHarness first = ferry(origin)) {
+                get(first, "/a", "en");
+                get(first, "/tagged", "en");
+                try (RawClient c = new RawClient(first.port())) {
+                    assertEquals(200, c.send("BAN /a HTTP/1.1\r\nHost: t\r\n\r\n").read().status());
+                }
+            }
+            try (FerryHarness second = ferry(origin)) {
+                assertEquals("MISS", get(second, "/a", "en").header("X-Cache"), "banned before the stop");
+                assertEquals("HIT", get(second, "/tagged", "en").header("X-Cache"), "the rest came back");
+            }
+        }
+    }
+
     @Test
     void aTornOrForeignFileIsIgnored() throws Exception {
         Path file = dir.resolve("cache.snapshot");
