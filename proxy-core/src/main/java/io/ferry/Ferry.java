@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * Command line: {@code ferry [--check] [config-file]} (default {@code conf/ferry.conf}).
+ * Command line: {@code ferry [--check | --upgrade] [config-file]} (default {@code conf/ferry.conf}).
  * Exit codes: 0 ok, 1 could not start, 2 invalid configuration, 64 bad usage.
  */
 public final class Ferry {
@@ -55,15 +55,34 @@ public final class Ferry {
         }
     }
 
+    /**
+     * FERRY_READY_FILE (set by bin/ferry upgrade): this process's id is written there once it accepts, so the
+     * script knows the upgrade went through (and can tell systemd the new main process).
+     */
+    private static void announceReady() {
+        String file = System.getenv("FERRY_READY_FILE");
+        if (file != null && !file.isEmpty()) {
+            try {
+                java.nio.file.Files.writeString(Path.of(file), ProcessHandle.current().pid() + "\n");
+            } catch (java.io.IOException e) {
+                LoggerFactory.getLogger(Ferry.class).warn("cannot write FERRY_READY_FILE {}: {}", file, e.getMessage());
+            }
+        }
+    }
+
     public static void main(String[] args) {
         boolean check = false;
+        boolean upgrade = false;
         String file = "conf/ferry.conf";
         for (String arg : args) {
             switch (arg) {
                 case "--check", "-c" -> check = true;
+                case "--upgrade" -> upgrade = true;
                 case "--help", "-h" -> {
-                    System.out.println("usage: ferry [--check] [config-file]   (default: conf/ferry.conf)\n"
-                            + "  --check   validate the configuration (including TLS material) and exit");
+                    System.out.println("usage: ferry [--check | --upgrade] [config-file]   (default: conf/ferry.conf)\n"
+                            + "  --check     validate the configuration (including TLS material) and exit\n"
+                            + "  --upgrade   take over from the Ferry running on global.handover-socket: its listening\n"
+                            + "              sockets and cache; it then drains and exits (bin/ferry upgrade)");
                     return;
                 }
                 default -> {
@@ -91,8 +110,12 @@ public final class Ferry {
         try {
             java.util.concurrent.atomic.AtomicReference<FerryServer> running = new java.util.concurrent.atomic.AtomicReference<>();
             reloadOnSighup(running::get);
-            FerryServer server = FerryServer.start(config);
+            FerryServer server = upgrade ? FerryServer.takeOver(config) : FerryServer.start(config);
+            server.afterHandOver(() -> System.exit(0)); // a successor took over and this one has drained
             running.set(server);
+            announceReady();
+            // systemd (Type=notify): the listeners are open; after an upgrade this process is the main one now
+            io.ferry.server.SystemdNotify.send("READY=1\nMAINPID=" + ProcessHandle.current().pid());
             Runtime.getRuntime().addShutdownHook(new Thread(server::shutdown, "ferry-shutdown"));
         } catch (ConfigError e) {
             System.err.println("ferry: invalid configuration: " + e.getMessage());

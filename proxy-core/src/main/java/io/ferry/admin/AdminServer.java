@@ -57,7 +57,8 @@ public final class AdminServer implements AutoCloseable {
     private final List<Cidr> allow;
     private final String token;
 
-    private AdminServer(ProxyControl ferry, AdminConfig config, Transport transport) {
+    private AdminServer(ProxyControl ferry, AdminConfig config, Transport transport,
+                        io.ferry.handover.HandedOverSockets handedOver) {
         List<Cidr> nets = new java.util.ArrayList<>();
         for (String c : config.allow()) {
             nets.add(Cidr.parse(c));
@@ -66,14 +67,15 @@ public final class AdminServer implements AutoCloseable {
         this.token = config.token();
         this.group = transport.newGroup(1, new DefaultThreadFactory("ferry-admin"));
         try {
-            this.channel = new ServerBootstrap().group(group).channel(transport.serverChannel())
+            ServerBootstrap b = new ServerBootstrap().group(group)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline().addLast(new HttpServerCodec(), new HttpServerKeepAliveHandler(),
                                     new HttpObjectAggregator(64 * 1024), new Endpoints(ferry));
                         }
-                    }).bind(config.bind(), config.port()).syncUninterruptibly().channel();
+                    });
+            this.channel = handedOver.bind(b, transport, config.bind(), config.port(), -1).syncUninterruptibly().channel();
         } catch (Exception e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             reloads.shutdown();
@@ -84,11 +86,22 @@ public final class AdminServer implements AutoCloseable {
     }
 
     public static AdminServer start(ProxyControl ferry, AdminConfig config, Transport transport) {
-        return new AdminServer(ferry, config, transport);
+        return start(ferry, config, transport, io.ferry.handover.HandedOverSockets.none());
+    }
+
+    /** Starts on the socket {@code handedOver} holds for the admin address, if any (an upgrade), else binds. */
+    public static AdminServer start(ProxyControl ferry, AdminConfig config, Transport transport,
+                                    io.ferry.handover.HandedOverSockets handedOver) {
+        return new AdminServer(ferry, config, transport, handedOver);
     }
 
     private boolean allowed(java.net.InetAddress address) {
         return Cidr.anyContains(allow, address);
+    }
+
+    /** The listening channel (an upgrade hands its socket over). */
+    public Channel channel() {
+        return channel;
     }
 
     public int port() {

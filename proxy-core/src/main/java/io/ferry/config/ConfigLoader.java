@@ -178,8 +178,19 @@ public final class ConfigLoader {
             if (warmUp.compareTo(java.time.Duration.ofSeconds(30)) > 0) {
                 throw s.error("warm-up", "must be at most 30s (it delays opening the listeners); got " + warmUp);
             }
+            String handover = s.string("handover-socket", "");
+            if (!handover.isEmpty()) {
+                java.nio.file.Path dir = java.nio.file.Path.of(handover).toAbsolutePath().getParent();
+                if (dir == null || !java.nio.file.Files.isDirectory(dir) || !java.nio.file.Files.isWritable(dir)) {
+                    throw s.error("handover-socket", "its directory " + dir + " must exist and be writable");
+                }
+                if (handover.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 107) {
+                    throw s.error("handover-socket", "a unix socket path holds at most 107 bytes; got "
+                            + handover.length() + " characters");
+                }
+            }
             s.rejectUnknownKeys();
-            return new GlobalSettings(ioThreads, transport, maxConnections, via, stateFile, warmUp);
+            return new GlobalSettings(ioThreads, transport, maxConnections, via, stateFile, warmUp, handover);
         }
 
         private Timeouts timeouts(Section s) {

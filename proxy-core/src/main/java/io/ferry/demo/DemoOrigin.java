@@ -38,11 +38,16 @@ public final class DemoOrigin implements AutoCloseable {
     }
 
     public static DemoOrigin start(Transport transport, String bind, int port) throws InterruptedException {
+        return start(transport, bind, port, io.ferry.handover.HandedOverSockets.none());
+    }
+
+    /** Starts on the socket {@code handedOver} holds for the address, if any (an upgrade), else binds. */
+    public static DemoOrigin start(Transport transport, String bind, int port,
+                                   io.ferry.handover.HandedOverSockets handedOver) throws InterruptedException {
         EventLoopGroup group = transport.newGroup(1, new DefaultThreadFactory("ferry-demo-origin"));
         try {
-            Channel ch = new ServerBootstrap()
+            ServerBootstrap b = new ServerBootstrap()
                     .group(group)
-                    .channel(transport.serverChannel())
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
@@ -51,13 +56,18 @@ public final class DemoOrigin implements AutoCloseable {
                                     new HttpObjectAggregator(1024 * 1024),
                                     new PageHandler());
                         }
-                    })
-                    .bind(bind, port).sync().channel();
+                    });
+            Channel ch = handedOver.bind(b, transport, bind, port, -1).sync().channel();
             return new DemoOrigin(group, ch);
         } catch (InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
             throw e;
         }
+    }
+
+    /** The listening channel (an upgrade hands its socket over). */
+    public Channel channel() {
+        return channel;
     }
 
     public int port() {

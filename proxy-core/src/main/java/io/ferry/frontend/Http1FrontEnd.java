@@ -182,17 +182,17 @@ public final class Http1FrontEnd extends ClientFrontEnd implements ConnectionTim
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == ChannelInputShutdownEvent.INSTANCE) {
             onInputShutdown();
-        } else if (evt == Drain.INSTANCE) {
-            drain();
+        } else if (evt instanceof Drain d) {
+            drain(d.closesIdle());
         } else {
             ctx.fireUserEventTriggered(evt);
         }
     }
 
-    /** Shutdown: close when idle, else after the response in flight, which is then the last. */
-    private void drain() {
+    /** The response in flight, or the next one, is the last; an idle connection closes now if {@code closeIdle}. */
+    private void drain(boolean closeIdle) {
         draining = true;
-        if (state == State.IDLE && heldFirst == null) {
+        if (closeIdle && state == State.IDLE && heldFirst == null) {
             state = State.CLOSING;
             ctx.close();
         }
@@ -208,7 +208,7 @@ public final class Http1FrontEnd extends ClientFrontEnd implements ConnectionTim
             releaseInbound();
             ctx.close();
         } else {
-            drain(); // answered like HAProxy: the response in flight is the last
+            drain(true); // answered like HAProxy: the response in flight is the last
         }
     }
 

@@ -310,7 +310,7 @@ final class Http2ConnectionFrontEnd extends Http2ConnectionHandler
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt == Drain.INSTANCE) {
+        if (evt instanceof Drain) {
             log.debug("{}: draining, GOAWAY sent; {} streams may finish", ctx.channel(), streams.size());
             goAway();
         } else if (evt == ChannelInputShutdownEvent.INSTANCE) {

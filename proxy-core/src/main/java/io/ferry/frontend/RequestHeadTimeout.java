@@ -87,7 +87,7 @@ public final class RequestHeadTimeout extends ChannelInboundHandlerAdapter imple
      */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == Drain.INSTANCE && phase == Phase.AWAITING_FIRST_BYTE) {
+        if (evt instanceof Drain d && d.closesIdle() && phase == Phase.AWAITING_FIRST_BYTE) {
             phase = Phase.OFF;
             ctx.close();
             return;

@@ -24,10 +24,10 @@ import io.netty.channel.socket.SocketChannel;
  */
 final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final ClientConnections connections;
-    private final ProxySettings settings;
+    private volatile ProxySettings settings;
 
-    /** The listener as bound; a reload that renames it leaves this one as it was. */
-    private final ProxyRuntime.Listener fallback;
+    /** The listener as bound or last reconfigured; a reload that renames it leaves this one as it was. */
+    private volatile ProxyRuntime.Listener fallback;
 
     /**
      * One receive-size policy for all connections (each keeps its own handle): Netty gives every channel
@@ -43,6 +43,7 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        ProxySettings settings = this.settings;
         ProxyRuntime runtime = settings.runtime().get();
         FerryConfig config = runtime.config;
         if (!connections.admit(ch)) {
@@ -52,6 +53,12 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
         ChannelPipeline p = ch.pipeline();
         ProxyRuntime.Listener current = runtime.listener(settings.listener());
         ProxyRuntime.Listener listener = current != null ? current : fallback;
+        if (settings.tls() != listener.config().isTls()) {
+            // a reload turned TLS on or off and its new runtime is in force before reconfigure() ran
+            settings = new ProxySettings(settings.listener(), listener.config().isTls(), settings.runtime(),
+                    settings.metrics(), settings.accessLog(), settings.logFormat());
+        }
+        ch.config().setTcpNoDelay(listener.config().tcpNoDelay());
         if (listener.config().proxyProtocol()) {
             ProxyProtocolReceiver.install(ch, listener.proxyProtocolFrom());
         }
@@ -59,6 +66,12 @@ final class ClientChannelInitializer extends ChannelInitializer<SocketChannel> {
             p.addLast("tls", runtime.tls.get(settings.listener()).newHandler(ch.alloc()));
         }
         FrontEnds.addProtocolSelection(p, settings, listener.config(), config);
+    }
+
+    /** A reload kept this listener's socket and changed its settings: new connections get them. */
+    void reconfigure(ProxySettings settings, ListenerConfig listener) {
+        this.fallback = ProxyRuntime.Listener.of(listener);
+        this.settings = settings;
     }
 
     private void shareRecvAllocator(SocketChannel ch) {

@@ -46,14 +46,22 @@ import org.slf4j.LoggerFactory;
  * {@link #start} binds every listener or fails with a message naming it; {@link #reload} swaps the
  * runtime without touching a connection; {@link #shutdown} drains gracefully.
  */
-public final class FerryServer implements ProxyControl, AutoCloseable {
+public final class FerryServer implements ProxyControl, io.ferry.handover.HandoverSource, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FerryServer.class);
 
     private final Transport transport;
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
     private final ClientConnections connections;
-    private final Map<String, Channel> listeners = new LinkedHashMap<>();
+    private final Listeners listeners;
+    /** Sockets a predecessor handed over (an upgrade); empty otherwise. */
+    private final io.ferry.handover.HandedOverSockets handedOver;
+    /** global.handover-socket, once open. */
+    private io.ferry.handover.HandoverServer handover;
+    /** Set when a successor took the sockets over: its copies of the state and cache are the ones kept. */
+    private volatile boolean succeeded;
+    /** Run after a stop asked for by a successor (the command line exits the JVM). */
+    private volatile Runnable afterHandOver = () -> { };
     private volatile ProxyRuntime runtime;
     private final ProxyMetrics metrics = new ProxyMetrics();
     private final AccessLog accessLog;
@@ -79,8 +87,10 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
     private final java.util.function.LongSupplier cacheClock;
 
     private FerryServer(FerryConfig fileConfig, Transport transport, Map<String, ServerTls> tls,
-                        java.util.function.LongSupplier cacheClock) {
+                        java.util.function.LongSupplier cacheClock, io.ferry.handover.HandedOverSockets handedOver,
+                        Path cacheFrom) {
         this.transport = transport;
+        this.handedOver = handedOver;
         this.cacheClock = cacheClock;
         String statePath = fileConfig.global().stateFile();
         this.stateFile = statePath.isEmpty() ? null : new ServerStateFile(Path.of(statePath));
@@ -118,7 +128,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
             runtime.spans = new io.ferry.tracing.SpanExporter(tracing.endpoint(), tracing.serviceName(), tracing.queueSize(),
                     tracing.flushInterval());
         }
-        loadCache(runtime);
+        loadCache(runtime, cacheFrom);
         for (ListenerConfig l : config.listeners()) {
             if (l.isTls()) {
                 SessionTickets t = new SessionTickets(l.tls().tickets(), l.name());
@@ -133,6 +143,8 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         }
         this.logFormat = new LogFormat(config.accessLog().format());
         this.accessLog = config.accessLog().enabled() ? openAccessLog(config) : null;
+        this.listeners = new Listeners(transport, acceptors, workers, connections, this::runtime, metrics, accessLog,
+                logFormat, this::openTickets, handedOver);
         ServerGauges.register(metrics.registry(), this::runtime, connections::count,
                 () -> accessLog == null ? 0 : accessLog.dropped());
     }
@@ -163,14 +175,126 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
     /** Starts with the cache on {@code cacheClock} (epoch millis), so a test can age stored objects. */
     public static FerryServer start(FerryConfig config, java.util.function.LongSupplier cacheClock) {
         Transport transport = selectTransport(config);
-        FerryServer server = new FerryServer(config, transport, tlsContexts(config), cacheClock);
+        FerryServer server = new FerryServer(config, transport, tlsContexts(config), cacheClock,
+                io.ferry.handover.HandedOverSockets.none(), null);
         try {
             server.bindAll(config);
+            server.openHandover();
             return server;
         } catch (RuntimeException e) {
             server.closeNow();
             throw e;
         }
+    }
+
+    /**
+     * Starts in place of the Ferry answering on {@code global.handover-socket} (an upgrade, HAProxy's {@code -x}):
+     * takes its listening sockets (nothing is refused: they never close) and a copy of its cache, warms up, accepts,
+     * then tells it to stop accepting and drain. If this start fails the running Ferry is left as it was.
+     */
+    public static FerryServer takeOver(FerryConfig config) {
+        String socket = config.global().handoverSocket();
+        if (socket.isEmpty()) {
+            throw new ConfigError("ferry.global.handover-socket", "is empty: an upgrade needs the running Ferry's"
+                    + " hand-over socket (set the same path in both configurations)");
+        }
+        Path path = Path.of(socket);
+        Transport transport = selectTransport(config);
+        Map<String, ServerTls> tls = tlsContexts(config);
+        try (io.ferry.handover.HandoverClient predecessor = io.ferry.handover.HandoverClient.connect(path, 120_000)) {
+            io.ferry.handover.HandedOverSockets sockets =
+                    new io.ferry.handover.HandedOverSockets(predecessor.listeningSockets());
+            log.warn("upgrade: taking over from process {} through {}", predecessor.predecessorPid(), path);
+            FerryServer server;
+            try {
+                server = new FerryServer(config, transport, tls, System::currentTimeMillis, sockets,
+                        cacheFromPredecessor(config, predecessor));
+            } catch (RuntimeException e) {
+                sockets.closeUntaken();
+                throw e;
+            }
+            try {
+                server.bindAll(config);
+                sockets.closeUntaken();
+                predecessor.stopPredecessor();
+                server.openHandover();
+                log.warn("upgrade: this process accepts; process {} stops accepting and drains",
+                        predecessor.predecessorPid());
+                return server;
+            } catch (RuntimeException e) {
+                server.closeNow();
+                sockets.closeUntaken();
+                throw e;
+            } catch (java.io.IOException e) {
+                server.closeNow();
+                throw e;
+            }
+        } catch (java.io.IOException e) {
+            throw io.ferry.handover.HandoverClient.failed(path, e);
+        }
+    }
+
+    /** The predecessor's cache written where this process will read it: persist-file, or a file of its own. */
+    private static Path cacheFromPredecessor(FerryConfig config, io.ferry.handover.HandoverClient predecessor)
+            throws java.io.IOException {
+        if (!config.cache().enabled()) {
+            return null;
+        }
+        String persist = config.cache().persistFile();
+        Path file = persist.isEmpty() ? Files.createTempFile("ferry-upgrade-", ".cache") : Path.of(persist);
+        try {
+            if (predecessor.cacheTo(file)) {
+                return file;
+            }
+        } catch (java.io.IOException e) {
+            log.warn("upgrade: starting with an empty cache: {}", e.getMessage());
+        }
+        Files.deleteIfExists(file);
+        return null;
+    }
+
+    /** global.handover-socket: where a successor can take this process over. */
+    private void openHandover() {
+        String socket = runtime.config.global().handoverSocket();
+        if (!socket.isEmpty()) {
+            handover = io.ferry.handover.HandoverServer.open(Path.of(socket), this);
+        }
+    }
+
+    /** What to do once a successor took over and this process has stopped: the command line exits. */
+    public void afterHandOver(Runnable action) {
+        this.afterHandOver = action;
+    }
+
+    @Override
+    public Map<String, Channel> listeningChannels() {
+        Map<String, Channel> all = new LinkedHashMap<>(listeners.channels());
+        if (admin != null) {
+            all.put("admin", admin.channel());
+        }
+        if (demo != null) {
+            all.put("demo", demo.channel());
+        }
+        return all;
+    }
+
+    @Override
+    public String writeCache(Path file) throws java.io.IOException {
+        ProxyRuntime r = runtime;
+        if (r.cache == null) {
+            return null;
+        }
+        io.ferry.cache.CacheSnapshot.Result written = io.ferry.cache.CacheSnapshot.write(r.cache.cache, file);
+        log.info("upgrade: cache: {} objects ({} bytes) written to {} in {} ms for the successor", written.objects(),
+                written.bytes(), file, written.millis());
+        return written.objects() + " " + written.bytes() + " " + written.millis();
+    }
+
+    @Override
+    public void handedOver() {
+        succeeded = true;
+        shutdown();
+        afterHandOver.run();
     }
 
     private void bindAll(FerryConfig config) {
@@ -183,107 +307,14 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         for (int i = 0; i < config.listeners().size(); i++) {
             ListenerConfig l = config.listeners().get(i);
             largestBacklog = Math.max(largestBacklog, l.backlog());
-            bindListener(l, i, true);
+            listeners.open(l, i, true);
         }
         if (config.admin().enabled()) {
-            admin = AdminServer.start(this, config.admin(), transport);
+            admin = AdminServer.start(this, config.admin(), transport, handedOver);
         }
         log.info("Ferry started: transport {}, {} io threads, {} backends, {} routes", transport.name(),
                 ioThreads(config), config.backends().size(), config.routes().size());
         SystemLimits.check(config.global().maxConnections(), largestBacklog);
-    }
-
-    /**
-     * Opens listener {@code l} (the {@code index}th of its config) and keeps its channel; with {@code accept}
-     * false it is bound but takes no connection until {@code setAutoRead(true)} (a reload's new listener,
-     * bound before the configuration that knows it is in force).
-     */
-    private Channel bindListener(ListenerConfig l, int index, boolean accept) {
-        ProxySettings settings = new ProxySettings(l.name(), l.isTls(), this::runtime, metrics, accessLog, logFormat);
-        ServerBootstrap b = new ServerBootstrap()
-                .group(acceptors, workers)
-                .channel(transport.serverChannel())
-                .option(ChannelOption.AUTO_READ, accept)
-                .option(ChannelOption.SO_BACKLOG, l.backlog())
-                .option(ChannelOption.SO_REUSEADDR, l.reuseAddress())
-                .childOption(ChannelOption.TCP_NODELAY, l.tcpNoDelay())
-                .childOption(ChannelOption.SO_KEEPALIVE, true)
-                // A client may half-close after its request (shutdown(SHUT_WR)): it is answered, as HAProxy does.
-                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childHandler(new ClientChannelInitializer(connections, settings, l));
-        Channel ch;
-        try {
-            ch = b.bind(l.bind(), l.port()).syncUninterruptibly().channel();
-        } catch (Exception e) {
-            throw new StartupError("ferry.listeners[" + index + "]: cannot listen on " + l.bind() + ":" + l.port()
-                    + ": " + e.getMessage(), e);
-        }
-        listeners.put(l.name(), ch);
-        log.info("listener {} on {} ({}, backlog {})", l.name(), ch.localAddress(),
-                l.isTls() ? "https, " + TlsContexts.provider() : "http", l.backlog());
-        return ch;
-    }
-
-    /**
-     * A reload's new listeners, bound before the new configuration is in force but accepting nothing yet:
-     * one that cannot be bound refuses the reload (the ones bound for it are closed, nothing changed).
-     */
-    private List<Channel> bindAdded(FerryConfig current, FerryConfig next) {
-        List<Channel> bound = new ArrayList<>();
-        for (int i = 0; i < next.listeners().size(); i++) {
-            ListenerConfig l = next.listeners().get(i);
-            if (current.listeners().stream().noneMatch(c -> c.name().equals(l.name()))) {
-                try {
-                    bound.add(bindListener(l, i, false));
-                } catch (RuntimeException e) {
-                    bound.forEach(ch -> {
-                        listeners.values().remove(ch);
-                        ch.close().syncUninterruptibly();
-                    });
-                    throw new ConfigError("ferry.listeners[" + i + "]", "cannot listen on " + l.bind() + ":" + l.port()
-                            + ": " + e.getMessage());
-                }
-            }
-        }
-        return bound;
-    }
-
-    /**
-     * The rest of a reload's listener changes, once the new configuration is in force: the new ones start
-     * accepting; one gone or changed (address, TLS on or off, protocols, options) stops accepting and its connections
-     * are asked to finish (Drain: each closes after its current exchange); a changed one is opened again.
-     * A changed listener on the same address is closed before it is opened, so connections arriving in that
-     * moment are refused (a few milliseconds).
-     */
-    private void applyListenerChanges(FerryConfig current, FerryConfig next, List<Channel> added) {
-        Map<String, ListenerConfig> before = new LinkedHashMap<>();
-        current.listeners().forEach(l -> before.put(l.name(), l));
-        for (int i = 0; i < next.listeners().size(); i++) {
-            ListenerConfig l = next.listeners().get(i);
-            ListenerConfig was = before.remove(l.name());
-            if (was == null || socketOf(was).equals(socketOf(l))) {
-                continue; // certificates, HSTS and the like change without a new socket
-            }
-            closeListener(l.name(), "changed");
-            try {
-                openTickets(l);
-                bindListener(l, i, true);
-            } catch (RuntimeException e) {
-                log.error("reload: listener {} could not be opened again: {}", l.name(), e.getMessage());
-            }
-        }
-        before.keySet().forEach(name -> closeListener(name, "removed"));
-        for (Channel ch : added) {
-            listeners.entrySet().stream().filter(e -> e.getValue() == ch).findFirst().ifPresent(e ->
-                    next.listeners().stream().filter(l -> l.name().equals(e.getKey())).findFirst().ifPresent(this::openTickets));
-            ch.config().setAutoRead(true);
-        }
-    }
-
-    /** What only a new socket changes: the address and socket options, TLS on or off, the protocols. */
-    private static String socketOf(ListenerConfig l) {
-        return l.bind() + "|" + l.port() + "|" + l.backlog() + "|" + l.reuseAddress() + "|" + l.tcpNoDelay() + "|"
-                + l.isTls() + "|" + l.protocols() + "|" + l.proxyProtocol() + "|" + l.proxyProtocolFrom();
     }
 
     /** A TLS listener opened by a reload gets its session-ticket keys. */
@@ -295,30 +326,9 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         }
     }
 
-    private void closeListener(String name, String why) {
-        Channel server = listeners.remove(name);
-        if (server == null) {
-            return;
-        }
-        server.close().syncUninterruptibly();
-        List<io.netty.util.concurrent.Future<?>> drains = new ArrayList<>();
-        for (Channel ch : connections.channels()) {
-            if (ch.parent() == server) {
-                drains.add(ch.eventLoop().submit(() -> ch.pipeline().fireUserEventTriggered(Drain.INSTANCE)));
-            }
-        }
-        int draining = drains.size();
-        // Told before the reload returns: a response already under way after it knows it is the last.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        for (io.netty.util.concurrent.Future<?> f : drains) {
-            f.awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        }
-        log.warn("reload: listener {} {}: closed, {} of its connections finishing", name, why, draining);
-    }
-
     private DemoOrigin startDemo(FerryConfig config) {
         try {
-            DemoOrigin d = DemoOrigin.start(transport, config.demo().bind(), config.demo().port());
+            DemoOrigin d = DemoOrigin.start(transport, config.demo().bind(), config.demo().port(), handedOver);
             log.info("demo origin on {}:{}", config.demo().bind(), d.port());
             return d;
         } catch (InterruptedException e) {
@@ -397,13 +407,20 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
             }
         });
         ProxyRuntime old = runtime;
-        List<Channel> added = bindAdded(current, next);
+        Map<String, Channel> moved = listeners.takeMoved(current, next);
+        List<Channel> added;
+        try {
+            added = listeners.openAdded(current, next);
+        } catch (RuntimeException e) {
+            listeners.putBack(moved);
+            throw e;
+        }
         Upstreams upstreams = new Upstreams(next, transport, old.upstreams.states());
         ProxyRuntime replacement = new ProxyRuntime(next, upstreams, tls, old, cacheClock);
         old.upstreams.stopChecks(); // the kept servers' checks go on in the new configuration
         upstreams.start(workers, transport);
         runtime = replacement;
-        applyListenerChanges(current, next, added);
+        listeners.applyChanges(current, next, added, moved);
         old.upstreams.retire(workers, upstreams);
         saveState();
         if (old.cache != null && (replacement.cache == null || replacement.cache.cache != old.cache.cache)) {
@@ -462,8 +479,8 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
      * cache.persist-file: what the last graceful stop wrote is read back, then the file is deleted (a crash
      * later must not bring this old cache back). A torn or foreign file is logged and ignored.
      */
-    private static void loadCache(ProxyRuntime r) {
-        String file = r.config.cache().persistFile();
+    private static void loadCache(ProxyRuntime r, Path from) {
+        String file = from != null ? from.toString() : r.config.cache().persistFile();
         if (r.cache == null || file.isEmpty() || !Files.exists(Path.of(file))) {
             return;
         }
@@ -544,9 +561,7 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
     /** The listeners and their bound addresses. */
     @Override
     public Map<String, InetSocketAddress> listenerAddresses() {
-        Map<String, InetSocketAddress> m = new LinkedHashMap<>();
-        listeners.forEach((name, ch) -> m.put(name, (InetSocketAddress) ch.localAddress()));
-        return m;
+        return listeners.addresses();
     }
 
     /**
@@ -655,12 +670,13 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
             stopped = true;
         }
         long deadline = System.nanoTime() + runtime.config.timeouts().shutdown().toNanos();
-        for (Channel ch : listeners.values()) {
-            ch.close().syncUninterruptibly();
-        }
+        listeners.closeAll();
         log.info("shutting down: listeners closed, draining {} client connections", connections.count());
+        // After a hand-over the successor serves the same sockets: no reason to close idle connections under a
+        // request the client may be sending (it would be lost); they finish with their next response.
+        Drain drain = succeeded ? Drain.AFTER_NEXT_RESPONSE : Drain.INSTANCE;
         for (Channel ch : connections.channels()) {
-            ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(Drain.INSTANCE));
+            ch.eventLoop().execute(() -> ch.pipeline().fireUserEventTriggered(drain));
         }
         while (connections.count() > 0 && System.nanoTime() < deadline) {
             try {
@@ -686,15 +702,20 @@ public final class FerryServer implements ProxyControl, AutoCloseable {
         if (runtime.spans != null) {
             runtime.spans.close(); // what is queued is sent first
         }
-        for (Channel ch : listeners.values()) {
-            ch.close().syncUninterruptibly();
+        if (handover != null && !succeeded) {
+            handover.close();
+        }
+        if (listeners != null) {
+            listeners.closeAll();
         }
         if (admin != null) {
             admin.close();
         }
-        saveState();
+        if (!succeeded) { // else the successor read them already; what this process knows now is older
+            saveState();
+        }
         runtime.upstreams.retire(workers, null);
-        if (runtime.cache != null) {
+        if (runtime.cache != null && !succeeded) {
             saveCache(runtime);
         }
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

@@ -27,13 +27,20 @@ import org.yaml.snakeyaml.Yaml;
  * What deploy/ holds, tested as far as this machine can (no container registry, no cluster): the
  * Kubernetes manifests parse, their ConfigMap is a valid Ferry config whose admin port and paths the
  * probes use, the VM fleet config is valid, the Containerfile copies what the repository and the build
- * have, and the container's entrypoint runs Ferry from the build and stops it with SIGTERM.
+ * have, and the container's entrypoint runs Ferry from the build and stops it with SIGTERM; the systemd unit's
+ * reload is {@code bin/ferry upgrade}, run here for real, which tells systemd the new main process.
  */
 class DeployFilesTest {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
     @TempDir
     Path dir;
+
+    private static int freePort() throws java.io.IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
 
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> manifests() throws Exception {
@@ -112,10 +119,7 @@ class DeployFilesTest {
     @Tag("external")
     @Test
     void theEntrypointRunsFerryAndSigtermStopsIt() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = freePort();
         Path conf = dir.resolve("ferry.conf");
         Files.writeString(conf, """
                 ferry {
@@ -154,6 +158,100 @@ class DeployFilesTest {
             assertTrue(out.contains("Ferry stopped"), out);
         } finally {
             p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void theUpgradeUnitReloadsWithBinFerryUpgrade() throws Exception {
+        Map<String, String> unit = new HashMap<>();
+        for (String line : Files.readAllLines(ROOT.resolve("deploy/systemd/ferry.service"))) {
+            int eq = line.indexOf('=');
+            if (!line.startsWith("#") && eq > 0) {
+                unit.merge(line.substring(0, eq), line.substring(eq + 1), (a, b) -> a + "\n" + b);
+            }
+        }
+        assertEquals("/opt/ferry/bin/ferry upgrade /opt/ferry/conf/ferry.conf", unit.get("ExecReload"));
+        assertEquals("all", unit.get("NotifyAccess"), "MAINPID comes from the reload's process, not the main one");
+        assertEquals("notify", unit.get("Type"), "Ferry says READY=1 once its listeners are open");
+        String socket = unit.get("Environment").replaceAll(".*-Dferry.global.handover-socket=(\\S+).*", "$1");
+        assertEquals("/run/" + unit.get("RuntimeDirectory") + "/handover.sock", socket);
+        Path conf = dir.resolve("unit.conf"); // the unit's config with the socket where this machine lets us put it
+        Files.writeString(conf, Files.readString(ROOT.resolve("conf/ferry.conf")).replace("handover-socket = \"\"",
+                "handover-socket = \"" + dir.resolve("h.sock") + "\""));
+        assertEquals(dir.resolve("h.sock").toString(), ConfigLoader.load(conf).global().handoverSocket());
+    }
+
+    /**
+     * bin/ferry upgrade as ExecReload runs it: returns 0 once the new process accepts, prints its pid, the new
+     * process tells NOTIFY_SOCKET it is ready and the main process, and the old one drains and exits by itself.
+     */
+    @Test
+    @Tag("external")
+    void binFerryUpgradeReplacesTheRunningProcessAndTellsSystemd() throws Exception {
+        int port = freePort();
+        Path conf = dir.resolve("ferry.conf");
+        Files.writeString(conf, """
+                ferry {
+                  global { handover-socket = "%s", warm-up = 0s }
+                  listeners = [ { name = http, bind = "127.0.0.1", port = %d } ]
+                  backends.demo.servers = [ "127.0.0.1:9" ]
+                  routes = [ { backend = demo } ]
+                  access-log.enabled = false
+                  timeouts.shutdown = 5s
+                }
+                """.formatted(dir.resolve("h.sock"), port));
+        ProcessBuilder old = new ProcessBuilder("bash", ROOT.resolve("bin/ferry").toString(), conf.toString())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("old.log").toFile());
+        old.environment().put("FERRY_CLASSPATH", System.getProperty("java.class.path"));
+        Process running = old.start();
+        Long newPid = null;
+        io.netty.channel.EventLoopGroup group = new io.netty.channel.MultiThreadIoEventLoopGroup(1,
+                io.netty.channel.epoll.EpollIoHandler.newFactory());
+        try {
+            Eventually.until("ferry listening", 30, () -> {
+                if (!running.isAlive()) {
+                    throw new IllegalStateException(Files.readString(dir.resolve("old.log")));
+                }
+                return io.ferry.testing.Listening.on(port);
+            });
+            java.util.concurrent.BlockingQueue<String> notified = new java.util.concurrent.LinkedBlockingQueue<>();
+            Path notifySocket = dir.resolve("notify.sock");
+            new io.netty.bootstrap.Bootstrap().group(group).channel(io.netty.channel.epoll.EpollDomainDatagramChannel.class)
+                    .handler(new io.netty.channel.SimpleChannelInboundHandler<io.netty.channel.unix.DomainDatagramPacket>() {
+                        @Override
+                        protected void channelRead0(io.netty.channel.ChannelHandlerContext ctx,
+                                                    io.netty.channel.unix.DomainDatagramPacket p) {
+                            notified.add(p.content().toString(java.nio.charset.StandardCharsets.UTF_8));
+                        }
+                    }).bind(new io.netty.channel.unix.DomainSocketAddress(notifySocket.toFile())).sync();
+
+            ProcessBuilder upgrade = new ProcessBuilder("bash", ROOT.resolve("bin/ferry").toString(), "upgrade",
+                    conf.toString()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("upgrade.log").toFile());
+            upgrade.environment().put("FERRY_CLASSPATH", System.getProperty("java.class.path"));
+            upgrade.environment().put("NOTIFY_SOCKET", notifySocket.toString());
+            Process script = upgrade.start();
+            assertTrue(script.waitFor(90, TimeUnit.SECONDS), "bin/ferry upgrade returns");
+            String said = Files.readString(dir.resolve("upgrade.log"));
+            assertEquals(0, script.exitValue(), said);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("upgraded: process (\\d+) accepts").matcher(said);
+            assertTrue(m.find(), said);
+            newPid = Long.parseLong(m.group(1));
+            assertTrue(running.waitFor(30, TimeUnit.SECONDS), "the old process drained and exited");
+            assertEquals(0, running.exitValue());
+            assertEquals("READY=1\nMAINPID=" + newPid, notified.poll(10, TimeUnit.SECONDS),
+                    "systemd told the new main process");
+            try (RawClient c = new RawClient(port)) {
+                assertTrue(c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n").read().status() > 0, "the new one answers");
+            }
+        } finally {
+            running.destroyForcibly();
+            if (newPid != null) {
+                ProcessHandle.of(newPid).ifPresent(ProcessHandle::destroy);
+                ProcessHandle.of(newPid).ifPresent(h -> h.onExit().orTimeout(20, TimeUnit.SECONDS).join());
+            }
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
         }
     }
 }

@@ -80,4 +80,60 @@ class ListenerReloadTest {
             assertTrue(ferry.server().listenerAddresses().get("extra").getPort() == moved);
         }
     }
+
+    /**
+     * A listener kept on its address keeps its socket when its other settings change (backlog, TCP_NODELAY,
+     * PROXY protocol, protocols): not a connection refused across the reloads, and new connections get the new
+     * settings.
+     */
+    @Test
+    void aListenerChangedInPlaceRefusesNothing() throws Exception {
+        int a = freePort();
+        String plain = "{ name = main, bind = \"127.0.0.1\", port = " + a + ", backlog = 512, tcp-nodelay = true }";
+        String changed = "{ name = main, bind = \"127.0.0.1\", port = " + a + ", backlog = 2048, tcp-nodelay = false,"
+                + " protocols = [ \"http/1.1\" ] }";
+        String proxied = "{ name = main, bind = \"127.0.0.1\", port = " + a + ", proxy-protocol = true,"
+                + " proxy-protocol-from = [ \"127.0.0.1/32\" ] }";
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger answered = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        try (TestOrigin origin = TestOrigin.echoUri();
+             FerryHarness ferry = FerryHarness.start(config(origin.port(), plain))) {
+            Thread churn = new Thread(() -> {
+                long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+                while (!stop.get() && System.nanoTime() < deadline) {
+                    try (java.net.Socket s = new java.net.Socket("127.0.0.1", a)) {
+                        answered.incrementAndGet();
+                    } catch (java.net.ConnectException e) {
+                        refused.incrementAndGet();
+                    } catch (java.io.IOException e) {
+                        // not a refusal
+                    }
+                }
+            });
+            churn.start();
+            try {
+                for (int i = 0; i < 20; i++) {
+                    Eventually.until("connections between reloads", () -> answered.get() > 0);
+                    answered.set(0);
+                    ferry.server().reload(ConfigLoader.parse(config(origin.port(), i % 2 == 0 ? changed : plain),
+                            Path.of(".")));
+                }
+            } finally {
+                stop.set(true);
+                churn.join(10_000);
+            }
+            assertEquals(0, refused.get(), "connections refused while the listener was reconfigured");
+
+            ferry.server().reload(ConfigLoader.parse(config(origin.port(), proxied), Path.of(".")));
+            try (RawClient c = new RawClient(a)) {
+                c.send("PROXY TCP4 198.51.100.9 127.0.0.1 40000 8000\r\nGET /p HTTP/1.1\r\nHost: t\r\n\r\n");
+                assertEquals(200, c.read().status(), "the new connection expects the PROXY header now");
+            }
+            try (RawClient c = new RawClient(a)) {
+                c.send("GET /p HTTP/1.1\r\nHost: t\r\n\r\n");
+                assertTrue(c.closedByPeer(), "and one without it is turned away");
+            }
+        }
+    }
 }

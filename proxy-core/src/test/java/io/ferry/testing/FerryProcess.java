@@ -54,6 +54,41 @@ public final class FerryProcess implements AutoCloseable {
         return f;
     }
 
+    /**
+     * Starts Ferry with {@code --upgrade} on {@code config}: it takes over from the Ferry running on the config's
+     * handover socket. Returns once it accepts (it writes FERRY_READY_FILE, as for bin/ferry upgrade); throws with
+     * its output if it exits instead.
+     */
+    public static FerryProcess upgrade(Path config, String... jvmOptions) throws IOException, InterruptedException {
+        List<String> cmd = new java.util.ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(List.of(jvmOptions));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Ferry.class.getName(), "--upgrade",
+                config.toString()));
+        Path log = config.resolveSibling(config.getFileName() + ".upgrade.log");
+        Path ready = config.resolveSibling(config.getFileName() + ".ready");
+        Files.deleteIfExists(ready);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("FERRY_READY_FILE", ready.toString());
+        Process p = pb.start();
+        FerryProcess f = new FerryProcess(p, log);
+        Eventually.until("the upgrade done or failed", 60, () -> !p.isAlive() || Files.exists(ready) && Files.size(ready) > 0);
+        if (!p.isAlive()) {
+            throw new IOException("ferry --upgrade exited with " + p.exitValue() + ": " + f.output());
+        }
+        return f;
+    }
+
+    /** Waits up to {@code seconds} for the process to exit by itself; its exit code, or -1 if it is still running. */
+    public int awaitExit(long seconds) throws InterruptedException {
+        return process.waitFor(seconds, TimeUnit.SECONDS) ? process.exitValue() : -1;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
     public long pid() {
         return process.pid();
     }
