@@ -56,6 +56,8 @@ public final class AdminServer implements AutoCloseable {
     private final ExecutorService reloads = Executors.newSingleThreadExecutor(new DefaultThreadFactory("ferry-reload"));
     private final List<Cidr> allow;
     private final String token;
+    /** The stats page's 15 minutes; touched on the admin loop only (its one thread). */
+    private final StatsHistory history;
 
     private AdminServer(ProxyControl ferry, AdminConfig config, Transport transport,
                         io.ferry.handover.HandedOverSockets handedOver) {
@@ -66,6 +68,9 @@ public final class AdminServer implements AutoCloseable {
         this.allow = List.copyOf(nets);
         this.token = config.token();
         this.group = transport.newGroup(1, new DefaultThreadFactory("ferry-admin"));
+        io.netty.channel.EventLoop loop = group.next();
+        this.history = loop.submit(() -> new StatsHistory(ferry, System::nanoTime)).syncUninterruptibly().getNow();
+        loop.scheduleAtFixedRate(history::step, StatsHistory.STEP_MILLIS, StatsHistory.STEP_MILLIS, TimeUnit.MILLISECONDS);
         try {
             ServerBootstrap b = new ServerBootstrap().group(group)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -93,6 +98,13 @@ public final class AdminServer implements AutoCloseable {
     public static AdminServer start(ProxyControl ferry, AdminConfig config, Transport transport,
                                     io.ferry.handover.HandedOverSockets handedOver) {
         return new AdminServer(ferry, config, transport, handedOver);
+    }
+
+    /** Compared in constant time: how long a refusal takes says nothing of how much of the token was right. */
+    private boolean tokenGiven(FullHttpRequest req) {
+        String given = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+        return given != null && java.security.MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8),
+                ("Bearer " + token).getBytes(StandardCharsets.UTF_8));
     }
 
     private boolean allowed(java.net.InetAddress address) {
@@ -130,13 +142,15 @@ public final class AdminServer implements AutoCloseable {
                 respond(ctx, HttpResponseStatus.FORBIDDEN, "forbidden\n");
                 return;
             }
-            if (token != null && !("Bearer " + token).equals(req.headers().get(HttpHeaderNames.AUTHORIZATION))) {
-                log.warn("admin: refused {} {} from {} (missing or wrong bearer token)", req.method(), req.uri(), remote);
-                respond(ctx, HttpResponseStatus.FORBIDDEN, "forbidden\n");
-                return;
-            }
             QueryStringDecoder query = new QueryStringDecoder(req.uri());
             String path = query.path();
+            boolean page = req.method() == HttpMethod.GET && (path.equals("/") || path.equals("/stats"));
+            if (token != null && !page && !tokenGiven(req)) { // the page holds no data: it asks for the token itself
+                log.warn("admin: refused {} {} from {} (missing or wrong bearer token)", req.method(), req.uri(), remote);
+                respond(ctx, HttpResponseStatus.UNAUTHORIZED, "a bearer token is required (admin.token)\n",
+                        "text/plain; charset=utf-8", "Bearer realm=\"ferry admin\"");
+                return;
+            }
             if (path.startsWith("/cache/")) {
                 cacheEndpoint(ctx, req.method(), path, query);
                 return;
@@ -215,6 +229,7 @@ public final class AdminServer implements AutoCloseable {
                         ferry.isReady() ? "ready\n" : "draining\n");
                 case "/metrics" -> respond(ctx, HttpResponseStatus.OK, ferry.metrics().scrape(), io.ferry.metrics.ProxyMetrics.contentType());
                 case "/status" -> respond(ctx, HttpResponseStatus.OK, StatusJson.render(ferry), "application/json");
+                case "/history" -> respond(ctx, HttpResponseStatus.OK, history.render(), "application/json");
                 case "/config" -> respond(ctx, HttpResponseStatus.OK, ferry.config().rendered() + "\n", "application/json");
                 case "/", "/stats" -> respond(ctx, HttpResponseStatus.OK, StatsPage.HTML, "text/html; charset=utf-8");
                 default -> {
@@ -379,12 +394,20 @@ public final class AdminServer implements AutoCloseable {
         }
 
         private void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String body, String contentType) {
+            respond(ctx, status, body, contentType, null);
+        }
+
+        private void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String body, String contentType,
+                             String authenticate) {
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                     Unpooled.wrappedBuffer(bytes));
             res.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType)
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
                     .set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+            if (authenticate != null) {
+                res.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, authenticate);
+            }
             ctx.writeAndFlush(res);
         }
     }

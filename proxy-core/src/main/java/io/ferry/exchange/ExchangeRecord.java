@@ -79,7 +79,8 @@ final class ExchangeRecord implements LogFormat.Exchange {
                     System.nanoTime() - start, upstreamNanos, rule == null ? (notes == null ? null : notes.toString())
                     : "rule " + rule + (notes == null ? "" : "; " + notes)));
         }
-        settings.metrics().request(settings.listener(), route, backend, status, System.nanoTime() - start);
+        settings.metrics().request(settings.listener(), route, backend, status, System.nanoTime() - start,
+                cacheStatus);
         settings.metrics().protocolRequest(settings.listener(), protocol());
         if (settings.accessLog() != null) {
             settings.accessLog().log(settings.logFormat().format(this));

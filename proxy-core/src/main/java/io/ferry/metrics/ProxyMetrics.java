@@ -86,7 +86,6 @@ public final class ProxyMetrics {
         jvmRegistry(); // the process's JVM metrics, once: JvmMetrics keeps every registry it was given for good
     }
 
-    /** For gauges and counters read from state elsewhere (connections, health, cache). */
     /** One registry per process for the JVM's metrics, shared by every server in it (tests start many). */
     private static PrometheusRegistry jvm;
 
@@ -98,12 +97,34 @@ public final class ProxyMetrics {
         return jvm;
     }
 
+    /** For gauges and counters read from state elsewhere (connections, health, cache). */
     public PrometheusRegistry registry() {
         return registry;
     }
 
-    /** One finished exchange; route and backend are null when the request never got that far. */
-    public void request(String listener, String route, String backend, int status, long nanos) {
+    /**
+     * Per backend, what the stats page's 15-minute history samples: answers, 5xx answers, cache lookups (a hit
+     * or a miss) and hits. Cumulative; the history takes differences.
+     */
+    public static final class BackendTally {
+        public final java.util.concurrent.atomic.LongAdder answered = new java.util.concurrent.atomic.LongAdder();
+        public final java.util.concurrent.atomic.LongAdder serverErrors = new java.util.concurrent.atomic.LongAdder();
+        public final java.util.concurrent.atomic.LongAdder lookups = new java.util.concurrent.atomic.LongAdder();
+        public final java.util.concurrent.atomic.LongAdder hits = new java.util.concurrent.atomic.LongAdder();
+    }
+
+    private final ConcurrentHashMap<String, BackendTally> tallies = new ConcurrentHashMap<>();
+
+    /** The tally of {@code backend}, or null before its first answer. */
+    public BackendTally tally(String backend) {
+        return tallies.get(backend);
+    }
+
+    /**
+     * One finished exchange; route and backend are null when the request never got that far, cacheStatus when
+     * the cache had no say (else HIT, MISS, PASS or PEER).
+     */
+    public void request(String listener, String route, String backend, int status, long nanos, String cacheStatus) {
         int cls = status / 100 - 1;
         if (cls < 0 || cls > 4) {
             cls = 4;
@@ -122,6 +143,22 @@ public final class ProxyMetrics {
             d = durationPoints.computeIfAbsent(b, duration::labelValues);
         }
         d.observe(nanos / 1e9);
+        BackendTally t = tallies.get(b);
+        if (t == null) {
+            t = tallies.computeIfAbsent(b, k -> new BackendTally());
+        }
+        t.answered.increment();
+        if (status >= 500) {
+            t.serverErrors.increment();
+        }
+        if (cacheStatus != null) {
+            if (cacheStatus.equals("HIT")) {
+                t.hits.increment();
+                t.lookups.increment();
+            } else if (cacheStatus.equals("MISS")) {
+                t.lookups.increment();
+            }
+        }
     }
 
     private CounterDataPoint[] newRequestPoints(String listener, String route, String backend) {

@@ -166,9 +166,31 @@ public final class ServerPool implements Balanced {
     /** Latency percentile in microseconds over all responses so far. */
     public long latencyMicros(double percentile) {
         synchronized (state) {
-            state.latencyTotal.add(state.latency.getIntervalHistogram());
+            collectLatencies();
             return state.latencyTotal.getValueAtPercentile(percentile);
         }
+    }
+
+    /**
+     * The latencies (microseconds) recorded since the last {@code reset} call, as a copy; with {@code reset} the
+     * window starts again (the stats history's steps).
+     */
+    public org.HdrHistogram.Histogram latencyWindow(boolean reset) {
+        synchronized (state) {
+            collectLatencies();
+            org.HdrHistogram.Histogram copy = state.latencyWindow.copy();
+            if (reset) {
+                state.latencyWindow.reset();
+            }
+            return copy;
+        }
+    }
+
+    /** Moves what the recorder holds into the totals and the window; under the state's lock. */
+    private void collectLatencies() {
+        org.HdrHistogram.Histogram interval = state.latency.getIntervalHistogram();
+        state.latencyTotal.add(interval);
+        state.latencyWindow.add(interval);
     }
 
     /** Takes one of the server's request slots (max-conns); false if they are all taken. */

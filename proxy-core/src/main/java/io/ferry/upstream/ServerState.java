@@ -21,6 +21,8 @@ public final class ServerState {
     final LongAdder errors = new LongAdder();
     final Recorder latency = new Recorder(3);
     final Histogram latencyTotal = new Histogram(3);
+    /** Latencies since the stats history last took them (its current 10-second step). */
+    final Histogram latencyWindow = new Histogram(3);
     volatile boolean drained;
     /** FCGI_MAX_CONNS as the server announced it; 0 while unknown. */
     volatile int learnedMaxConns;

@@ -61,8 +61,8 @@ class AdminOperationsTest {
     void aclAndTokenGuardEveryEndpoint() throws Exception {
         try (TestOrigin o = TestOrigin.echoUri(); FerryHarness ferry = ferry("", o.port())) {
             assertEquals(200, admin(ferry, "GET", "/health", TOKEN).status());
-            assertEquals(403, admin(ferry, "GET", "/health", null).status(), "no token");
-            assertEquals(403, admin(ferry, "GET", "/metrics", "wrong-token-wrong-token").status());
+            assertEquals(401, admin(ferry, "GET", "/health", null).status(), "no token");
+            assertEquals(401, admin(ferry, "GET", "/metrics", "wrong-token-wrong-token").status());
             try (Socket s = new Socket()) {
                 s.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.2"), 0));
                 s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), ferry.server().adminPort()));

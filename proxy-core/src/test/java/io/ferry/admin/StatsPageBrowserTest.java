@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The live stats page in a real headless Chromium (Debian's chromium, installed by bin/test): it
  * renders the backends from /status, shows a server going down when it is stopped, and logs no
- * console errors.
+ * console errors; its 15-minute charts, compared in screenshots taken before and after load (the pixels of
+ * each series' colour counted); with admin.token, the sign-in form and a token kept by the page.
  */
 @Tag("external")
 class StatsPageBrowserTest {
@@ -31,12 +32,38 @@ class StatsPageBrowserTest {
     }
 
     private Page load(String url) throws Exception {
+        return run(url, "--dump-dom");
+    }
+
+    /** A screenshot of the page after its first refreshes, decoded. */
+    private java.awt.image.BufferedImage screenshot(String url) throws Exception {
+        Path png = dir.resolve("shot-" + System.nanoTime() + ".png");
+        Page p = run(url, "--screenshot=" + png, "--window-size=1600,700", "--hide-scrollbars");
+        assertTrue(Files.exists(png), "no screenshot: " + p.console());
+        return javax.imageio.ImageIO.read(png.toFile());
+    }
+
+    private static int pixels(java.awt.image.BufferedImage image, int rgb) {
+        int n = 0;
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
+                if ((image.getRGB(x, y) & 0xffffff) == rgb) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    private Page run(String url, String... what) throws Exception {
         String chromium = Files.isExecutable(Path.of("/usr/bin/chromium")) ? "/usr/bin/chromium" : "chromium";
         Path profile = Files.createTempDirectory(dir, "profile");
         List<String> cmd = new ArrayList<>(List.of(chromium, "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile,
-                "--virtual-time-budget=3000", "--enable-logging=stderr", "--v=0", "--dump-dom", url));
+                "--virtual-time-budget=3000", "--enable-logging=stderr", "--v=0"));
+        cmd.addAll(List.of(what));
+        cmd.add(url);
         Path err = dir.resolve("chromium-" + System.nanoTime() + ".err");
         Process p = new ProcessBuilder(cmd).redirectError(err.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
@@ -96,6 +123,72 @@ class StatsPageBrowserTest {
             if (line.contains("CONSOLE")) {
                 assertTrue(!line.contains("Error") && !line.contains("Uncaught"), "console error: " + line);
             }
+        }
+    }
+
+    private static final int RATE = 0x9ecae1;
+    private static final int ERRORS = 0xf4a6a6;
+    private static final int P99 = 0xc7b3e6;
+    private static final int HITS = 0xa8ddb5;
+
+    @Test
+    void theChartsShowTheLoadInAScreenshotTakenAfterIt() throws Exception {
+        try (TestOrigin a = TestOrigin.start(r -> r.uri().startsWith("/boom")
+                ? new TestOrigin.Reply(500, java.util.Map.of(), "no".getBytes())
+                : new TestOrigin.Reply(200, java.util.Map.of("Cache-Control", r.uri().startsWith("/c") ? "max-age=60" : "no-store"),
+                        "a".getBytes()));
+             FerryHarness ferry = FerryHarness.start(FerryHarness.siteConfig("""
+                     backends.app.servers = [ "127.0.0.1:%d" ]
+                     routes = [ { backend = app } ]
+                     cache.enabled = true
+                     admin { enabled = true, bind = "127.0.0.1", port = 0 }
+                     timeouts.shutdown = 1s
+                     """).formatted(a.port()))) {
+            String url = "http://127.0.0.1:" + ferry.server().adminPort() + "/stats";
+            java.awt.image.BufferedImage before = screenshot(url);
+            assertEquals(0, pixels(before, RATE), "no traffic yet: no rate bars");
+            assertEquals(0, pixels(before, HITS));
+
+            try (RawClient c = new RawClient(ferry.port())) { // bounded load: 300 requests, some hits, some errors
+                for (int i = 0; i < 300; i++) {
+                    String path = i % 3 == 0 ? "/c" + (i % 5) : i % 10 == 1 ? "/boom" : "/x" + i;
+                    c.send("GET " + path + " HTTP/1.1\r\nHost: t\r\n\r\n").read();
+                }
+            }
+            java.awt.image.BufferedImage after = screenshot(url);
+            assertTrue(pixels(after, RATE) >= 2 * 2 * 10, "rate bars for the backend and its server: " + pixels(after, RATE));
+            assertTrue(pixels(after, ERRORS) > 0, "error bars");
+            assertTrue(pixels(after, P99) > 0, "p99 bars");
+            assertTrue(pixels(after, HITS) > 0, "hit ratio bars");
+            Page dom = load(url);
+            assertTrue(dom.dom().contains("class=\"spark rate\""), dom.dom());
+            assertNoConsoleErrors(dom);
+        }
+    }
+
+    @Test
+    void withATokenThePageAsksForItAndKeepsIt() throws Exception {
+        String token = "stats-page-token-0123456789";
+        try (TestOrigin a = TestOrigin.start(r -> TestOrigin.Reply.ok("a"));
+             FerryHarness ferry = FerryHarness.start(FerryHarness.siteConfig("""
+                     backends.app.servers = [ "127.0.0.1:%d" ]
+                     routes = [ { backend = app } ]
+                     admin { enabled = true, bind = "127.0.0.1", port = 0, token = "%s" }
+                     timeouts.shutdown = 1s
+                     """).formatted(a.port(), token))) {
+            String url = "http://127.0.0.1:" + ferry.server().adminPort() + "/stats";
+            Page asked = load(url);
+            assertTrue(asked.dom().contains("<form id=\"login\">"), "the sign-in form shows: " + asked.dom());
+            assertTrue(!asked.dom().contains("id=\"backend-app\""), "and no data without the token");
+
+            Page refused = load(url + "#token=not-the-token");
+            assertTrue(refused.dom().contains("that token was refused"), refused.dom());
+
+            Page in = load(url + "#token=" + token);
+            assertTrue(in.dom().contains("id=\"backend-app\""), "with the token the page shows Ferry: " + in.dom());
+            assertTrue(in.dom().contains("<form id=\"login\" hidden=\"\">"), in.dom());
+            assertTrue(!in.dom().contains(token), "the token leaves the address and the page");
+            assertNoConsoleErrors(in);
         }
     }
 }
