@@ -85,6 +85,13 @@ public class ExchangeBenchmark {
     @Param({"none", "wordpress"})
     public String rules;
 
+    /**
+     * off (the default: the trace phase is one configuration check), or on (traceparent continued or started and
+     * set on the request; no collector, so nothing exported): what tracing costs a hit when off and when on.
+     */
+    @Param({"off", "on"})
+    public String tracing;
+
     private EmbeddedChannel channel;
     private ProxyRuntime runtime;
     private ByteBuf hitRequest;
@@ -92,7 +99,8 @@ public class ExchangeBenchmark {
 
     @Setup(Level.Trial)
     public void setup() {
-        FerryConfig config = ConfigLoader.parse(CONFIG.formatted(rules.equals("none") ? "" : RULES), Path.of("."));
+        FerryConfig config = ConfigLoader.parse(CONFIG.formatted((rules.equals("none") ? "" : RULES)
+                + (tracing.equals("on") ? "  tracing.enabled = true\n" : "")), Path.of("."));
         runtime = new ProxyRuntime(config, new Upstreams(config, Transport.select(TransportKind.NIO)), Map.of(), null);
         ProxySettings settings = new ProxySettings("bench", false, () -> runtime, new ProxyMetrics(), null,
                 new LogFormat(LogFormat.DEFAULT));
