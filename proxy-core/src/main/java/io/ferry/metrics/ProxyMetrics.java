@@ -143,6 +143,11 @@ public final class ProxyMetrics {
             d = durationPoints.computeIfAbsent(b, duration::labelValues);
         }
         d.observe(nanos / 1e9);
+        tally(b, status, cacheStatus);
+    }
+
+    /** Kept out of request(): a smaller method there stays inlined into its caller. */
+    private void tally(String b, int status, String cacheStatus) {
         BackendTally t = tallies.get(b);
         if (t == null) {
             t = tallies.computeIfAbsent(b, k -> new BackendTally());
