@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # What a restart costs the cache: a Ferry warmed with URLS objects is stopped (SIGTERM) and started again,
 # with cache.persist-file and without; then the first DURATION of a uniform request mix: hit rate and
-# origin requests. Also the stop's write and the start's read as Ferry logs them.
+# origin requests. Also the stop's write and the start's read as Ferry logs them. Then an upgrade
+# (bin/ferry upgrade through global.handover-socket) under that mix: requests failed, origin requests and
+# hit rate over the DURATION it falls in, and how long the upgrade took.
 # Usage: bench/restart.sh   (env: URLS=3000 DURATION=5s)   Results: bench/results/restart-<date>-<commit>.md
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,6 +36,7 @@ ferry {
   backends.origin.servers = [ "127.0.0.1:18500" ]
   routes = [ { backend = origin } ]
   cache { enabled = true, size = 512m, persist-file = "$1" }
+  global.handover-socket = "$work/handover.sock"
 }
 EOF2
 }
@@ -53,6 +56,14 @@ for mode in cold persisted; do
   result[$mode]=$(first_seconds); stop
   echo "$mode: ${result[$mode]}" >&2
 done
+# An upgrade under the mix: the new process starts 1 s into the window and takes the sockets and the cache over.
+conf ""
+start; warm
+( sleep 1; s=$(date +%s%N); JAVA_OPTS="-Xmx512m" taskset -c 0 "$here/bin/ferry" upgrade "$work/ferry.conf" >> "$work/logs/upgrade.out" 2>&1
+  awk -v a="$s" -v b="$(date +%s%N)" 'BEGIN { printf "%.2f", (b - a) / 1e9 }' > "$work/upgrade.seconds" ) &
+result[upgrade]=$(first_seconds); wait
+upgrade_took=$(cat "$work/upgrade.seconds" 2>/dev/null || echo "?")
+echo "upgrade: ${result[upgrade]}; bin/ferry upgrade took ${upgrade_took} s" >&2
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ); commit=$(cd "$here" && git rev-parse --short HEAD)
 out="$here/bench/results/restart-$stamp-$commit.md"
 {
@@ -60,6 +71,7 @@ out="$here/bench/results/restart-$stamp-$commit.md"
   echo "$URLS objects of 4 KiB warmed, Ferry stopped with SIGTERM and started again; then wrk -c20 for $DURATION of a uniform mix."; echo
   echo "| after the restart | first $DURATION |"; echo "|---|---|"
   echo "| without persist-file (cold) | ${result[cold]} |"; echo "| with cache.persist-file | ${result[persisted]} |"
+  echo "| an upgrade 1 s into the window (no persist-file: the cache passes through a temporary file) | ${result[upgrade]}; bin/ferry upgrade returned after ${upgrade_took} s |"
   echo; echo '```'; grep -h "cache: " "$work/logs/ferry.out" | sed 's/^.*cache: /cache: /'; echo '```'
 } > "$out"
 cat "$out"

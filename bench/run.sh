@@ -209,7 +209,7 @@ pin varnishd -F -a 127.0.0.1:18084 -f "$work/default.vcl" -s malloc,256m -n "$wo
 # ---- Ferry: proxy, cache, FastCGI (one process, three listeners' worth of routes)
 cat > "$work/ferry.conf" <<EOF2
 ferry {
-  global { io-threads = 1, max-connections = 12000${FERRY_WARMUP:+, warm-up = $FERRY_WARMUP} }
+  global { io-threads = 1, max-connections = 12000${FERRY_WARMUP:+, warm-up = $FERRY_WARMUP}, handover-socket = "$work/handover.sock" }
   listeners = [
     { name = proxy, bind = "127.0.0.1", port = 18083 }
     { name = cache, bind = "127.0.0.1", port = 18085 }
@@ -535,6 +535,25 @@ if want startup; then
     startup="$startup<br>$c: port open after $(printf '%.2f' "$open") s; req/s in each second:$rates"
     case $c in haproxy) haproxy_pid=$started_pid ;; nginx) nginx_pid=$started_pid ;; ferry) ferry_pid=$started_pid ;; esac
   done
+  # An upgrade (bin/ferry upgrade) of the Ferry just measured, once it ran the same 30 s: the new process warms
+  # up (global.warm-up; UPGRADE_WARMUP overrides it for the new process) while the old one serves, then takes
+  # the sockets over. Seconds bin/ferry upgrade took, then req/s in each second after it returned.
+  for w in ${UPGRADE_WARMUPS:-300ms 3s}; do
+    port=${url[ferry]##*:}
+    t0=$(date +%s.%N)
+    JAVA_OPTS="-Xmx1g -Dferry.global.warm-up=$w" taskset -c "$SERVER_CPU" "$here/bin/ferry" upgrade "$work/ferry.conf" \
+      >> "$work/logs/ferry.out" 2>&1 || echo "ferry upgrade failed" >&2
+    took=$(echo "$(date +%s.%N) - $t0" | bc)
+    rates=""
+    for s in $(seq 1 "${STARTUP_SECONDS:-30}"); do
+      r=$(taskset -c "$LOAD_CPU" wrk -t1 -c50 -d1s -H "Host: ${host[ferry]}" "${url[ferry]}/1k" 2>/dev/null \
+        | awk '/Requests\/sec/ {printf "%.0f", $2}')
+      rates="$rates ${r:-0}"
+    done
+    echo "ferry upgrade (warm-up $w): took ${took} s; req/s in seconds 1..: $rates" >&2
+    startup="$startup<br>ferry upgrade (warm-up $w): bin/ferry upgrade returned after $(printf '%.2f' "$took") s, the port open throughout; req/s in each second after:$rates"
+  done
+  pkill -f "$work/ferry.conf" 2>/dev/null || true # the upgraded process is no child of this script
 fi
 
 summary="$here/bench/results/$stamp-$commit.md"

@@ -128,7 +128,7 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
             runtime.spans = new io.ferry.tracing.SpanExporter(tracing.endpoint(), tracing.serviceName(), tracing.queueSize(),
                     tracing.flushInterval());
         }
-        loadCache(runtime, cacheFrom);
+        CacheFiles.load(runtime, cacheFrom);
         for (ListenerConfig l : config.listeners()) {
             if (l.isTls()) {
                 SessionTickets t = new SessionTickets(l.tls().tickets(), l.name());
@@ -208,7 +208,7 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
             FerryServer server;
             try {
                 server = new FerryServer(config, transport, tls, System::currentTimeMillis, sockets,
-                        cacheFromPredecessor(config, predecessor));
+                        CacheFiles.fromPredecessor(config, predecessor));
             } catch (RuntimeException e) {
                 sockets.closeUntaken();
                 throw e;
@@ -234,25 +234,6 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
         }
     }
 
-    /** The predecessor's cache written where this process will read it: persist-file, or a file of its own. */
-    private static Path cacheFromPredecessor(FerryConfig config, io.ferry.handover.HandoverClient predecessor)
-            throws java.io.IOException {
-        if (!config.cache().enabled()) {
-            return null;
-        }
-        String persist = config.cache().persistFile();
-        Path file = persist.isEmpty() ? Files.createTempFile("ferry-upgrade-", ".cache") : Path.of(persist);
-        try {
-            if (predecessor.cacheTo(file)) {
-                return file;
-            }
-        } catch (java.io.IOException e) {
-            log.warn("upgrade: starting with an empty cache: {}", e.getMessage());
-        }
-        Files.deleteIfExists(file);
-        return null;
-    }
-
     /** global.handover-socket: where a successor can take this process over. */
     private void openHandover() {
         String socket = runtime.config.global().handoverSocket();
@@ -266,8 +247,9 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
         this.afterHandOver = action;
     }
 
+    /** Synchronized with reload, which changes the listeners (the hand-over loop asks). */
     @Override
-    public Map<String, Channel> listeningChannels() {
+    public synchronized Map<String, Channel> listeningChannels() {
         Map<String, Channel> all = new LinkedHashMap<>(listeners.channels());
         if (admin != null) {
             all.put("admin", admin.channel());
@@ -280,14 +262,7 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
 
     @Override
     public String writeCache(Path file) throws java.io.IOException {
-        ProxyRuntime r = runtime;
-        if (r.cache == null) {
-            return null;
-        }
-        io.ferry.cache.CacheSnapshot.Result written = io.ferry.cache.CacheSnapshot.write(r.cache.cache, file);
-        log.info("upgrade: cache: {} objects ({} bytes) written to {} in {} ms for the successor", written.objects(),
-                written.bytes(), file, written.millis());
-        return written.objects() + " " + written.bytes() + " " + written.millis();
+        return CacheFiles.forSuccessor(runtime, file);
     }
 
     @Override
@@ -473,43 +448,6 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
     /** The DNS discovery of servers, or null when no backend has a discovered server. */
     public io.ferry.discovery.DnsDiscovery discovery() {
         return discovery;
-    }
-
-    /**
-     * cache.persist-file: what the last graceful stop wrote is read back, then the file is deleted (a crash
-     * later must not bring this old cache back). A torn or foreign file is logged and ignored.
-     */
-    private static void loadCache(ProxyRuntime r, Path from) {
-        String file = from != null ? from.toString() : r.config.cache().persistFile();
-        if (r.cache == null || file.isEmpty() || !Files.exists(Path.of(file))) {
-            return;
-        }
-        try {
-            io.ferry.cache.CacheSnapshot.Result read = io.ferry.cache.CacheSnapshot.read(r.cache.cache, Path.of(file));
-            log.info("cache: {} objects ({} bytes) read from {} in {} ms", read.objects(), read.bytes(), file, read.millis());
-        } catch (java.io.IOException e) {
-            log.warn("cache: {} not used ({}); starting with an empty cache", file, e.getMessage());
-        }
-        try {
-            Files.deleteIfExists(Path.of(file));
-        } catch (java.io.IOException e) {
-            log.warn("cache: cannot delete {} after reading it: {}", file, e.getMessage());
-        }
-    }
-
-    /** cache.persist-file: the stored objects written at a graceful stop, for the next start. */
-    private static void saveCache(ProxyRuntime r) {
-        String file = r.config.cache().persistFile();
-        if (file.isEmpty()) {
-            return;
-        }
-        try {
-            io.ferry.cache.CacheSnapshot.Result written = io.ferry.cache.CacheSnapshot.write(r.cache.cache, Path.of(file));
-            log.info("cache: {} objects ({} bytes) written to {} in {} ms", written.objects(), written.bytes(), file,
-                    written.millis());
-        } catch (java.io.IOException | RuntimeException e) {
-            log.error("cache: writing {} failed: {}", file, e.toString());
-        }
     }
 
     /** DNS named other servers for a backend: the configuration is built again; kept servers keep their state. */
@@ -716,7 +654,7 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
         }
         runtime.upstreams.retire(workers, null);
         if (runtime.cache != null && !succeeded) {
-            saveCache(runtime);
+            CacheFiles.save(runtime);
         }
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         acceptors.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

@@ -51,7 +51,7 @@ final class Listeners {
     private final Consumer<ListenerConfig> beforeOpen;
 
     private final Map<String, Channel> channels = new LinkedHashMap<>();
-    private final Map<String, ClientChannelInitializer> initializers = new LinkedHashMap<>();
+    private final Map<Channel, ClientChannelInitializer> initializers = new java.util.HashMap<>();
     /** Sockets handed over by the process this one replaces, until a listener takes each. */
     private final HandedOverSockets handedOver;
 
@@ -97,7 +97,7 @@ final class Listeners {
                     + ": " + e.getMessage(), e);
         }
         channels.put(l.name(), ch);
-        initializers.put(l.name(), initializer);
+        initializers.put(ch, initializer);
         log.info("listener {} on {} ({}, backlog {})", l.name(), ch.localAddress(),
                 l.isTls() ? "https, " + TlsContexts.provider() : "http", l.backlog());
         return ch;
@@ -122,6 +122,7 @@ final class Listeners {
                 } catch (RuntimeException e) {
                     opened.forEach(ch -> {
                         channels.values().remove(ch);
+                        initializers.remove(ch);
                         ch.close().syncUninterruptibly();
                     });
                     throw new ConfigError("ferry.listeners[" + i + "]", "cannot listen on " + l.bind() + ":" + l.port()
@@ -182,9 +183,9 @@ final class Listeners {
 
     private void reconfigure(ListenerConfig l) {
         beforeOpen.accept(l);
-        ClientChannelInitializer initializer = initializers.get(l.name());
         Channel ch = channels.get(l.name());
-        if (initializer == null || ch == null) {
+        ClientChannelInitializer initializer = ch == null ? null : initializers.get(ch);
+        if (initializer == null) {
             return;
         }
         initializer.reconfigure(settings(l), l);
@@ -205,7 +206,7 @@ final class Listeners {
         if (server == null) {
             return;
         }
-        initializers.remove(name);
+        initializers.remove(server);
         server.close().syncUninterruptibly();
         List<Future<?>> drains = new ArrayList<>();
         for (Channel ch : connections.channels()) {
