@@ -510,6 +510,15 @@ if want startup; then
     wait "$1" 2>/dev/null || true
     for _ in $(seq 1 300); do (echo > "/dev/tcp/127.0.0.1/$2") 2>/dev/null || return 0; sleep 0.1; done
   }
+  each_second() { # name [seconds]: req/s in each of the next seconds (STARTUP_SECONDS; 1 KiB, 50 connections)
+    local rates="" r
+    for _ in $(seq 1 "${2:-${STARTUP_SECONDS:-30}}"); do
+      r=$(taskset -c "$LOAD_CPU" wrk -t1 -c50 -d1s -H "Host: ${host[$1]}" "${url[$1]}/1k" 2>/dev/null \
+        | awk '/Requests\/sec/ {printf "%.0f", $2}')
+      rates="$rates ${r:-0}"
+    done
+    echo "$rates"
+  }
   restart() { # name: stops the running one, starts it again in the background, sets t0 and started_pid
     case $1 in
       haproxy) stopped "$haproxy_pid" "$port"; t0=$(date +%s.%N); pin haproxy -f "$work/haproxy.cfg" -db & started_pid=$! ;;
@@ -525,33 +534,26 @@ if want startup; then
     restart "$c" # sets t0 when the stopped one is gone and the new one starts
     until (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null; do sleep 0.01; done
     open=$(echo "$(date +%s.%N) - $t0" | bc)
-    rates=""
-    for s in $(seq 1 "${STARTUP_SECONDS:-30}"); do
-      r=$(taskset -c "$LOAD_CPU" wrk -t1 -c50 -d1s -H "Host: ${host[$c]}" "${url[$c]}/1k" 2>/dev/null \
-        | awk '/Requests\/sec/ {printf "%.0f", $2}')
-      rates="$rates ${r:-0}"
-    done
+    rates=$(each_second "$c")
     echo "$c startup: port open after ${open} s; req/s in seconds 1..: $rates" >&2
     startup="$startup<br>$c: port open after $(printf '%.2f' "$open") s; req/s in each second:$rates"
     case $c in haproxy) haproxy_pid=$started_pid ;; nginx) nginx_pid=$started_pid ;; ferry) ferry_pid=$started_pid ;; esac
   done
-  # An upgrade (bin/ferry upgrade) of the Ferry just measured, once it ran the same 30 s: the new process warms
-  # up (global.warm-up; UPGRADE_WARMUP overrides it for the new process) while the old one serves, then takes
-  # the sockets over. Seconds bin/ferry upgrade took, then req/s in each second after it returned.
-  for w in ${UPGRADE_WARMUPS:-300ms 3s}; do
-    port=${url[ferry]##*:}
+  # An upgrade (bin/ferry upgrade) of the Ferry just measured, under the same load: the new process starts and
+  # warms up (global.warm-up) while the old one serves, takes the sockets over, accepts beside the old one for
+  # global.handover-overlap, then the old one stops. Each of UPGRADE_VARIANTS sets one global key for the new
+  # process. req/s in each second from the moment bin/ferry upgrade began, and when it returned.
+  for w in ${UPGRADE_VARIANTS:-warm-up=300ms warm-up=3s handover-overlap=5s}; do
     t0=$(date +%s.%N)
-    JAVA_OPTS="-Xmx1g -Dferry.global.warm-up=$w" taskset -c "$SERVER_CPU" "$here/bin/ferry" upgrade "$work/ferry.conf" \
-      >> "$work/logs/ferry.out" 2>&1 || echo "ferry upgrade failed" >&2
-    took=$(echo "$(date +%s.%N) - $t0" | bc)
-    rates=""
-    for s in $(seq 1 "${STARTUP_SECONDS:-30}"); do
-      r=$(taskset -c "$LOAD_CPU" wrk -t1 -c50 -d1s -H "Host: ${host[ferry]}" "${url[ferry]}/1k" 2>/dev/null \
-        | awk '/Requests\/sec/ {printf "%.0f", $2}')
-      rates="$rates ${r:-0}"
-    done
-    echo "ferry upgrade (warm-up $w): took ${took} s; req/s in seconds 1..: $rates" >&2
-    startup="$startup<br>ferry upgrade (warm-up $w): bin/ferry upgrade returned after $(printf '%.2f' "$took") s, the port open throughout; req/s in each second after:$rates"
+    ( JAVA_OPTS="-Xmx1g -Dferry.global.$w" taskset -c "$SERVER_CPU" "$here/bin/ferry" upgrade "$work/ferry.conf" \
+        >> "$work/logs/ferry.out" 2>&1 || echo "ferry upgrade failed" >&2
+      date +%s.%N > "$work/upgrade.done" ) &
+    upgrading=$!
+    rates=$(each_second ferry $(( ${STARTUP_SECONDS:-30} + 5 ))) # the load goes on through the upgrade
+    wait "$upgrading"
+    took=$(echo "$(cat "$work/upgrade.done") - $t0" | bc)
+    echo "ferry upgrade ($w): returned after ${took} s; req/s in seconds 1.. from its start: $rates" >&2
+    startup="$startup<br>ferry upgrade ($w), under load: bin/ferry upgrade returned after $(printf '%.2f' "$took") s (the port open throughout); req/s in each second from the moment it began:$rates"
   done
   pkill -f "$work/ferry.conf" 2>/dev/null || true # the upgraded process is no child of this script
 fi
