@@ -543,16 +543,23 @@ if want startup; then
   # warms up (global.warm-up) while the old one serves, takes the sockets over, accepts beside the old one for
   # global.handover-overlap, then the old one stops. Each of UPGRADE_VARIANTS sets one global key for the new
   # process. req/s in each second from the moment bin/ferry upgrade began, and when it returned.
-  for w in ${UPGRADE_VARIANTS:-warm-up=300ms warm-up=3s handover-overlap=5s}; do
+  for w in ${UPGRADE_VARIANTS:-warm-up=300ms warm-up=5s handover-overlap=5s}; do
+    each_second ferry 15 > /dev/null # the running process at full speed first (it may be the last one upgraded)
+    rm -f "$work/upgrade.done"
     t0=$(date +%s.%N)
     ( JAVA_OPTS="-Xmx1g -Dferry.global.$w" taskset -c "$SERVER_CPU" "$here/bin/ferry" upgrade "$work/ferry.conf" \
         >> "$work/logs/ferry.out" 2>&1 || echo "ferry upgrade failed" >&2
       date +%s.%N > "$work/upgrade.done" ) &
     upgrading=$!
-    rates=$(each_second ferry $(( ${STARTUP_SECONDS:-30} + 5 ))) # the load goes on through the upgrade
+    rates=""; after=0
+    while (( after < ${STARTUP_SECONDS:-30} )); do # the load goes on through the upgrade and after it
+      rates="$rates |$(each_second ferry 1)"
+      [[ -s "$work/upgrade.done" ]] && after=$((after + 1))
+      [[ -s "$work/upgrade.done" && $after -eq 1 ]] && rates="$rates (returned)"
+    done
     wait "$upgrading"
     took=$(echo "$(cat "$work/upgrade.done") - $t0" | bc)
-    echo "ferry upgrade ($w): returned after ${took} s; req/s in seconds 1.. from its start: $rates" >&2
+    echo "ferry upgrade ($w): returned after ${took} s; req/s in each second from its start: $rates" >&2
     startup="$startup<br>ferry upgrade ($w), under load: bin/ferry upgrade returned after $(printf '%.2f' "$took") s (the port open throughout); req/s in each second from the moment it began:$rates"
   done
   pkill -f "$work/ferry.conf" 2>/dev/null || true # the upgraded process is no child of this script
