@@ -28,6 +28,7 @@ SCENARIOS=${SCENARIOS:-"proxy cache fastcgi fastcgi-slow h2 compress esi startup
 SLOW_CONNS=${SLOW_CONNS:-"50"}
 H2_LOADS=${H2_LOADS:-"10x100 1000x10"}   # connections x concurrent streams per connection
 DURATION=${DURATION:-10s}
+FERRY_JAVA_OPTS=${FERRY_JAVA_OPTS:--Xmx1g} # every Ferry's JVM options (the baseline's too)
 CONNS=${CONNS:-"50 500 2000"}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
@@ -243,7 +244,7 @@ ferry {
   timeouts.http-keep-alive = 60s
 }
 EOF2
-JAVA_OPTS="-Xmx1g" taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/ferry.conf" > "$work/logs/ferry.out" 2>&1 & pids+=($!)
+JAVA_OPTS="$FERRY_JAVA_OPTS" taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/ferry.conf" > "$work/logs/ferry.out" 2>&1 & pids+=($!)
 ferry_pid=$!
 if [[ -n "${BASELINE_JAR:-}" ]]; then
   # The same config for the older build, on ports ten higher and with its own php-fpm pool.
@@ -281,7 +282,7 @@ PY
   }
 }
 EOF2
-  JAVA_OPTS="-Xmx1g" taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/ferry-rules.conf" > "$work/logs/ferry-rules.out" 2>&1 & pids+=($!)
+  JAVA_OPTS="$FERRY_JAVA_OPTS" taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/ferry-rules.conf" > "$work/logs/ferry-rules.out" 2>&1 & pids+=($!)
 fi
 sleep 6
 
@@ -524,7 +525,7 @@ if want startup; then
       haproxy) stopped "$haproxy_pid" "$port"; t0=$(date +%s.%N); pin haproxy -f "$work/haproxy.cfg" -db & started_pid=$! ;;
       nginx)   stopped "$nginx_pid" "$port"; t0=$(date +%s.%N); pin nginx -c "$work/nginx.conf" & started_pid=$! ;;
       ferry)   stopped "$ferry_pid" "$port"; t0=$(date +%s.%N)
-               JAVA_OPTS="-Xmx1g" taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/ferry.conf" \
+               JAVA_OPTS="$FERRY_JAVA_OPTS" taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/ferry.conf" \
                  >> "$work/logs/ferry.out" 2>&1 & started_pid=$! ;;
     esac
     pids+=("$started_pid")
@@ -547,7 +548,7 @@ if want startup; then
     each_second ferry 15 > /dev/null # the running process at full speed first (it may be the last one upgraded)
     rm -f "$work/upgrade.done"
     t0=$(date +%s.%N)
-    ( JAVA_OPTS="-Xmx1g -Dferry.global.$w" taskset -c "$SERVER_CPU" "$here/bin/ferry" upgrade "$work/ferry.conf" \
+    ( JAVA_OPTS="$FERRY_JAVA_OPTS -Dferry.global.$w" taskset -c "$SERVER_CPU" "$here/bin/ferry" upgrade "$work/ferry.conf" \
         >> "$work/logs/ferry.out" 2>&1 || echo "ferry upgrade failed" >&2
       date +%s.%N > "$work/upgrade.done" ) &
     upgrading=$!
