@@ -541,10 +541,9 @@ if want startup; then
     case $c in haproxy) haproxy_pid=$started_pid ;; nginx) nginx_pid=$started_pid ;; ferry) ferry_pid=$started_pid ;; esac
   done
   # An upgrade (bin/ferry upgrade) of the Ferry just measured, under the same load: the new process starts and
-  # warms up (global.warm-up) while the old one serves, takes the sockets over, accepts beside the old one for
-  # global.handover-overlap, then the old one stops. Each of UPGRADE_VARIANTS sets one global key for the new
+  # warms up (global.warm-up) while the old one serves, takes the sockets over, then the old one stops. Each of UPGRADE_VARIANTS sets one global key for the new
   # process. req/s in each second from the moment bin/ferry upgrade began, and when it returned.
-  for w in ${UPGRADE_VARIANTS:-warm-up=300ms warm-up=5s handover-overlap=5s}; do
+  for w in ${UPGRADE_VARIANTS:-warm-up=300ms warm-up=5s}; do
     each_second ferry 15 > /dev/null # the running process at full speed first (it may be the last one upgraded)
     rm -f "$work/upgrade.done"
     t0=$(date +%s.%N)

@@ -189,12 +189,8 @@ public final class ConfigLoader {
                             + handover.length() + " characters");
                 }
             }
-            java.time.Duration overlap = nonNegative(s, "handover-overlap", java.time.Duration.ZERO);
-            if (overlap.compareTo(java.time.Duration.ofSeconds(60)) > 0) {
-                throw s.error("handover-overlap", "must be at most 60s (an upgrade waits that long); got " + overlap);
-            }
             s.rejectUnknownKeys();
-            return new GlobalSettings(ioThreads, transport, maxConnections, via, stateFile, warmUp, handover, overlap);
+            return new GlobalSettings(ioThreads, transport, maxConnections, via, stateFile, warmUp, handover);
         }
 
         private Timeouts timeouts(Section s) {

@@ -13,10 +13,7 @@ package io.ferry.config;
  *                       so the first clients meet compiled code; zero for none
  * @param handoverSocket a unix socket on which a successor ({@code ferry --upgrade}) takes the listening sockets
  *                       and a copy of the cache, then stops this process; empty for none
- * @param handoverOverlap how long a successor accepts beside its predecessor before telling it to stop, so its
- *                       code is compiled under real traffic while the old one still carries its share
  */
 public record GlobalSettings(int ioThreads, TransportKind transport, int maxConnections, String via,
-                             String stateFile, java.time.Duration warmUp, String handoverSocket,
-                             java.time.Duration handoverOverlap) {
+                             String stateFile, java.time.Duration warmUp, String handoverSocket) {
 }

@@ -216,7 +216,6 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
             try {
                 server.bindAll(config);
                 sockets.closeUntaken();
-                overlap(config.global().handoverOverlap());
                 predecessor.stopPredecessor();
                 server.openHandover();
                 log.warn("upgrade: this process accepts; process {} stops accepting and drains",
@@ -232,19 +231,6 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
             }
         } catch (java.io.IOException e) {
             throw io.ferry.handover.HandoverClient.failed(path, e);
-        }
-    }
-
-    /** global.handover-overlap: both processes accept for this long (the old one hot, this one compiling). */
-    private static void overlap(java.time.Duration overlap) {
-        if (overlap.isZero()) {
-            return;
-        }
-        log.warn("upgrade: accepting beside the previous process for {} ms (global.handover-overlap)", overlap.toMillis());
-        try {
-            Thread.sleep(overlap.toMillis()); // the starting thread, not an event loop: the loops serve meanwhile
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
