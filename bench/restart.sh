@@ -43,8 +43,8 @@ EOF2
 start() { JAVA_OPTS="-Xmx512m" taskset -c 0 "$here/bin/ferry" "$work/ferry.conf" >> "$work/logs/ferry.out" 2>&1 & ferry=$!
   for _ in $(seq 1 100); do curl -sf -H "Host: site.bench" http://127.0.0.1:18501/f/1 -o /dev/null && break; sleep 0.1; done; }
 stop() { kill -TERM "$ferry"; wait "$ferry" 2>/dev/null || true; }
-warm() { for i in $(seq 1 "$URLS"); do echo "url = http://127.0.0.1:18501/f/$i"; done > "$work/urls"
-  curl -s -H "Host: site.bench" -K "$work/urls" -o /dev/null; }
+warm() { for i in $(seq 1 "$URLS"); do echo "url = http://127.0.0.1:18501/f/$i"; echo "output = /dev/null"; done > "$work/urls"
+  curl -s -H "Host: site.bench" -K "$work/urls"; }
 first_seconds() { : > "$work/logs/access.log"
   taskset -c 1 wrk -t1 -c20 -d"$DURATION" -H "Host: site.bench" -s "$work/mix.lua" http://127.0.0.1:18501 > "$work/wrk.txt" 2>&1
   local total origin; total=$(grep -oE '^ +[0-9]+ requests' "$work/wrk.txt" | grep -oE '[0-9]+'); origin=$(wc -l < "$work/logs/access.log")
