@@ -61,7 +61,8 @@ conf ""
 start; warm
 ( sleep 1; s=$(date +%s%N); JAVA_OPTS="-Xmx512m" taskset -c 0 "$here/bin/ferry" upgrade "$work/ferry.conf" >> "$work/logs/upgrade.out" 2>&1
   awk -v a="$s" -v b="$(date +%s%N)" 'BEGIN { printf "%.2f", (b - a) / 1e9 }' > "$work/upgrade.seconds" ) &
-result[upgrade]=$(first_seconds); wait
+upgrading=$!
+result[upgrade]=$(first_seconds); wait "$upgrading" # (not a bare wait: the origin runs until the end)
 upgrade_took=$(cat "$work/upgrade.seconds" 2>/dev/null || echo "?")
 echo "upgrade: ${result[upgrade]}; bin/ferry upgrade took ${upgrade_took} s" >&2
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ); commit=$(cd "$here" && git rev-parse --short HEAD)
