@@ -48,7 +48,9 @@ warm() { for i in $(seq 1 "$URLS"); do echo "url = http://127.0.0.1:18501/f/$i";
 first_seconds() { : > "$work/logs/access.log"
   taskset -c 1 wrk -t1 -c20 -d"$DURATION" -H "Host: site.bench" -s "$work/mix.lua" http://127.0.0.1:18501 > "$work/wrk.txt" 2>&1
   local total origin; total=$(grep -oE '^ +[0-9]+ requests' "$work/wrk.txt" | grep -oE '[0-9]+'); origin=$(wc -l < "$work/logs/access.log")
-  echo "$total requests, $origin to the origin, hit rate $(python3 -c "print(f'{100*(1-$origin/$total):.1f} %')")"; }
+  local failed; failed=$(awk '/Non-2xx or 3xx responses:/ { n += $NF } /Socket errors:/ { gsub(/[^0-9 ]/, " "); for (i = 1; i <= NF; i++) n += $i }
+    END { print n + 0 }' "$work/wrk.txt")
+  echo "$total requests, $failed failed, $origin to the origin, hit rate $(python3 -c "print(f'{100*(1-$origin/$total):.1f} %')")"; }
 declare -A result
 for mode in cold persisted; do
   conf "$( [[ $mode == persisted ]] && echo "$work/cache.snapshot" )"
