@@ -640,7 +640,7 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
         if (runtime.spans != null) {
             runtime.spans.close(); // what is queued is sent first
         }
-        if (handover != null && !succeeded) {
+        if (handover != null) { // after a hand-over its socket is closed already; its loop still stops here
             handover.close();
         }
         if (listeners != null) {
