@@ -183,7 +183,8 @@ final class OriginResponder implements Responder, UpstreamExchange, ConnectionWa
     }
 
     private void openConnection(ServerPool s) {
-        Future<UpstreamConnection> f = s.open(ex.client.eventLoop(), ex.clientAddress(), ex.client.localAddress());
+        // Ferry's own address only when a PROXY header names it: asked of a client channel, it stays cached there
+        Future<UpstreamConnection> f = s.open(ex.client.eventLoop(), ex.clientAddress(), ex.client::localAddress);
         if (f == null) {
             ex.giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "server " + s.name() + " at pool.max-connections");
             return;

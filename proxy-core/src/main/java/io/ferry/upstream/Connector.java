@@ -13,9 +13,11 @@ interface Connector {
     /**
      * A connection for one exchange, opened on the calling event loop — for HTTP/2 a new stream on the
      * loop's connection to the server — or null when pool.max-connections is reached. {@code client} is who
-     * reached Ferry at {@code ferry}, for a PROXY protocol header (null: a request of Ferry's own).
+     * reached Ferry at {@code ferry}, for a PROXY protocol header (null: a request of Ferry's own); {@code ferry}
+     * is asked only then (a client channel keeps its local address once asked: ~100 B per connection).
      */
-    Future<UpstreamConnection> open(io.netty.channel.EventLoop loop, InetSocketAddress client, InetSocketAddress ferry);
+    Future<UpstreamConnection> open(io.netty.channel.EventLoop loop, InetSocketAddress client,
+                                    java.util.function.Supplier<InetSocketAddress> ferry);
 
     /** A stream per request over a few shared connections (HTTP/2): there is no idle connection to reuse. */
     default boolean multiplexed() {

@@ -49,11 +49,12 @@ final class Http1Connector extends SocketConnector {
     }
 
     @Override
-    void connected(Channel ch, InetSocketAddress client, InetSocketAddress ferry, Promise<UpstreamConnection> ready) {
+    void connected(Channel ch, InetSocketAddress client, java.util.function.Supplier<InetSocketAddress> ferry,
+                   Promise<UpstreamConnection> ready) {
         UpstreamConnection c = ch.pipeline().get(UpstreamConnection.class);
         if (sendProxy != BackendConfig.SendProxy.NONE) { // before TLS: the header is read in the clear
-            ch.write(client == null ? ProxyHeaders.unnamed(sendProxy) : ProxyHeaders.naming(sendProxy, client, ferry),
-                    ch.voidPromise());
+            ch.write(client == null ? ProxyHeaders.unnamed(sendProxy)
+                    : ProxyHeaders.naming(sendProxy, client, ferry.get()), ch.voidPromise());
         }
         if (tls == null) {
             ready.trySuccess(c);

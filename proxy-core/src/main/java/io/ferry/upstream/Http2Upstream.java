@@ -90,7 +90,8 @@ final class Http2Upstream implements Connector {
 
     /** A stream on this loop's connection (opened first if needed); null at pool.max-connections. */
     @Override
-    public Future<UpstreamConnection> open(EventLoop loop, InetSocketAddress client, InetSocketAddress ferry) {
+    public Future<UpstreamConnection> open(EventLoop loop, InetSocketAddress client,
+                                           java.util.function.Supplier<InetSocketAddress> ferry) {
         LoopState state = loops.get();
         Promise<UpstreamConnection> stream = loop.newPromise();
         if (state.connection != null && state.connection.isActive()) {

@@ -68,7 +68,8 @@ public final class ServerPool implements Balanced {
      * connection to the server — or null when the server's connection limit is reached. A connection to
      * a send-proxy server names {@code client}, who reached Ferry at {@code ferry} (null: Ferry's own).
      */
-    public Future<UpstreamConnection> open(EventLoop loop, InetSocketAddress client, InetSocketAddress ferry) {
+    public Future<UpstreamConnection> open(EventLoop loop, InetSocketAddress client,
+                                           java.util.function.Supplier<InetSocketAddress> ferry) {
         return connector.open(loop, client, ferry);
     }
 

@@ -56,12 +56,14 @@ abstract class SocketConnector implements Connector {
     }
 
     /** The channel is connected: hand it out when the protocol is ready (after a PROXY header, TLS). */
-    void connected(Channel ch, InetSocketAddress client, InetSocketAddress ferry, Promise<UpstreamConnection> ready) {
+    void connected(Channel ch, InetSocketAddress client, java.util.function.Supplier<InetSocketAddress> ferry,
+                   Promise<UpstreamConnection> ready) {
         ready.trySuccess(ch.pipeline().get(UpstreamConnection.class));
     }
 
     @Override
-    public Future<UpstreamConnection> open(EventLoop loop, InetSocketAddress client, InetSocketAddress ferry) {
+    public Future<UpstreamConnection> open(EventLoop loop, InetSocketAddress client,
+                                           java.util.function.Supplier<InetSocketAddress> ferry) {
         ChannelFuture f = connect(loop);
         if (f == null) {
             return null;
