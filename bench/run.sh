@@ -482,7 +482,8 @@ for s in socks:
         data += s.recv(65536)
 time.sleep(2)
 after = rss()
-heap = f", live Java heap {(live_heap() - heap_before) / n / 1024:.1f} KiB per connection" if java else ""
+per = (live_heap() - heap_before) / n if java else 0
+heap = f", live Java heap {per / 1024:.1f} KiB ({per:.0f} B) per connection" if java else ""
 alive = 0
 for s in socks:
     s.setblocking(False)
