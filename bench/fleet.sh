@@ -5,22 +5,10 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 URLS=${URLS:-3000}; DURATION=${DURATION:-10s}; CONNS=${CONNS:-20}
-work=$(mktemp -d /tmp/ferry-fleet.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; pkill -f "$work" 2>/dev/null || true; sleep 1
-  [[ -n "${KEEP_LOGS:-}" ]] && cp -r "$work/logs" "$KEEP_LOGS"; rm -rf "$work"; }
-trap cleanup EXIT
-command -v wrk >/dev/null && command -v nginx >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk >/dev/null; }
-[[ -f "$here/proxy-core/target/ferry.jar" ]] || (cd "$here" && mvn -q -DskipTests package)
-mkdir -p "$work/www/f" "$work/logs"; chmod 755 "$work" "$work/www" "$work/www/f"
-for i in $(seq 1 "$URLS"); do head -c 768 /dev/urandom | base64 -w0 > "$work/www/f/$i"; done
-cat > "$work/origin.conf" <<EOF2
-worker_processes 1; daemon off; pid $work/origin.pid; error_log $work/logs/origin.err;
-events { worker_connections 4096; }
-http { access_log $work/logs/access.log; keepalive_requests 1000000;
-  server { listen 127.0.0.1:18400; root $work/www; location / { add_header Cache-Control "public, max-age=3600"; } } }
-EOF2
-taskset -c 0 nginx -c "$work/origin.conf" & pids+=($!)
+# shellcheck source=bench/lib.sh
+source "$here/bench/lib.sh"
+bench_work fleet
+file_origin 18400 768
 ips=(127.0.0.2 127.0.0.3 127.0.0.4)
 start_fleet() { # mode: fleet | alone
   local peers="" i

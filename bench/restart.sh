@@ -8,21 +8,10 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 URLS=${URLS:-3000}; DURATION=${DURATION:-5s}
-work=$(mktemp -d /tmp/ferry-restart.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; pkill -f "$work" 2>/dev/null || true; sleep 1; rm -rf "$work"; }
-trap cleanup EXIT
-command -v wrk >/dev/null && command -v nginx >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk >/dev/null; }
-[[ -f "$here/proxy-core/target/ferry.jar" ]] || (cd "$here" && mvn -q -DskipTests package)
-mkdir -p "$work/www/f" "$work/logs"; chmod 755 "$work" "$work/www" "$work/www/f"
-for i in $(seq 1 "$URLS"); do head -c 3000 /dev/urandom | base64 -w0 > "$work/www/f/$i"; done
-cat > "$work/origin.conf" <<EOF2
-worker_processes 1; daemon off; pid $work/origin.pid; error_log $work/logs/origin.err;
-events { worker_connections 4096; }
-http { access_log $work/logs/access.log; keepalive_requests 1000000;
-  server { listen 127.0.0.1:18500; root $work/www; location / { add_header Cache-Control "public, max-age=3600"; } } }
-EOF2
-taskset -c 0 nginx -c "$work/origin.conf" & pids+=($!)
+# shellcheck source=bench/lib.sh
+source "$here/bench/lib.sh"
+bench_work restart
+file_origin 18500 3000
 cat > "$work/mix.lua" <<EOF2
 math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
 request = function() return wrk.format("GET", "/f/" .. math.random(1, $URLS)) end
