@@ -8,10 +8,6 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
-import io.ferry.balance.BalanceAlgorithm;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -121,17 +117,17 @@ public final class ConfigLoader {
                     throw new ConfigError("ferry.backends." + ClusterConfig.PEERS_BACKEND, "this name is the cluster's own");
                 }
                 Section c = ferry.section("cluster");
-                cluster = cluster(c);
+                cluster = FleetReader.cluster(c);
                 backends = new java.util.LinkedHashMap<>(backends);
                 backends.put(ClusterConfig.PEERS_BACKEND, backendReader.peers(c, cluster, timeouts, global));
                 c.rejectUnknownKeys();
             }
             CompressionConfig compression = compression(ferry.section("compression"), CompressionConfig.OFF);
             List<RouteConfig> routes = routes(backends, compression);
-            EsiConfig esi = esi(ferry.section("esi"));
-            ResolversConfig resolvers = resolvers(ferry.section("resolvers"));
+            EsiConfig esi = CacheReader.esi(ferry.section("esi"));
+            ResolversConfig resolvers = FleetReader.resolvers(ferry.section("resolvers"));
             TracingConfig tracing = tracing(ferry.section("tracing"));
-            CacheConfig cache = cache(ferry.section("cache"));
+            CacheConfig cache = CacheReader.cache(ferry.section("cache"));
             AdminConfig admin = admin(ferry.section("admin"));
             AccessLogConfig accessLog = accessLog(ferry.section("access-log"));
             DemoConfig demo = demo(ferry.section("demo"));
@@ -174,7 +170,7 @@ public final class ConfigLoader {
                             + " replaced by a rename)");
                 }
             }
-            java.time.Duration warmUp = nonNegative(s, "warm-up", java.time.Duration.ofMillis(300));
+            java.time.Duration warmUp = Durations.nonNegative(s, "warm-up", java.time.Duration.ofMillis(300));
             if (warmUp.compareTo(java.time.Duration.ofSeconds(30)) > 0) {
                 throw s.error("warm-up", "must be at most 30s (it delays opening the listeners); got " + warmUp);
             }
@@ -226,9 +222,9 @@ public final class ConfigLoader {
                     (int) s.bytes("max-frame-size", 16_384, 16_384, 16_777_215),
                     s.bytes("max-header-list-size", limits.maxHeaderSize(), 256, 16 * 1024 * 1024),
                     s.integer("max-resets", 200, 1, 1_000_000),
-                    positive(s, "reset-window", Duration.ofSeconds(30)),
+                    Durations.positive(s, "reset-window", Duration.ofSeconds(30)),
                     s.integer("max-control-frames", 1000, 1, 10_000_000),
-                    positive(s, "control-frame-window", Duration.ofSeconds(10)),
+                    Durations.positive(s, "control-frame-window", Duration.ofSeconds(10)),
                     s.integer("max-continuation-frames", 16, 1, 10_000),
                     s.integer("max-empty-data-frames", 4, 1, 10_000),
                     s.integer("max-queued-control-frames", 10_000, 1, 10_000_000));
@@ -236,13 +232,6 @@ public final class ConfigLoader {
             return h;
         }
 
-        private static Duration positive(Section s, String key, Duration defaultValue) {
-            Duration d = s.duration(key, defaultValue);
-            if (d.isZero() || d.isNegative()) {
-                throw s.error(key, "must be longer than 0");
-            }
-            return d;
-        }
 
         private List<ListenerConfig> listeners() {
             List<ConfigValue> values = ferry.list("listeners");
@@ -431,49 +420,7 @@ public final class ConfigLoader {
                     precompressed);
         }
 
-        /** An IP address with an optional port (53 when none), or null. */
-        private static InetSocketAddress nameserver(String n) {
-            String host = n;
-            int port = 53;
-            try {
-                if (n.startsWith("[")) {
-                    int close = n.indexOf(']');
-                    host = close < 0 ? "" : n.substring(1, close);
-                    if (close >= 0 && close + 1 < n.length()) {
-                        port = n.charAt(close + 1) == ':' ? Integer.parseInt(n.substring(close + 2)) : -1;
-                    }
-                } else if (n.indexOf(':') > 0 && n.indexOf(':') == n.lastIndexOf(':')) {
-                    host = n.substring(0, n.indexOf(':'));
-                    port = Integer.parseInt(n.substring(n.indexOf(':') + 1));
-                }
-            } catch (NumberFormatException e) {
-                return null;
-            }
-            if (port < 1 || port > 65535
-                    || !io.netty.util.NetUtil.isValidIpV4Address(host) && !io.netty.util.NetUtil.isValidIpV6Address(host)) {
-                return null;
-            }
-            return new InetSocketAddress(io.netty.util.NetUtil.createInetAddressFromIpAddressString(host), port);
-        }
 
-        /** {@code cluster { self, peers, shard-cache, purge-fanout, secret, fanout-timeout, retry-for }} (peers: BackendReader). */
-        private static ClusterConfig cluster(Section s) {
-            String self = s.requiredString("self");
-            InetSocketAddress selfAddress = BackendReader.resolve(self, s.keyPath("self"));
-            boolean shard = s.bool("shard-cache", true);
-            boolean fanout = s.bool("purge-fanout", true);
-            String secret = s.string("secret", "");
-            Duration fanoutTimeout = s.duration("fanout-timeout", Duration.ofSeconds(2));
-            Duration retryFor = s.duration("retry-for", Duration.ofMinutes(10));
-            if (fanoutTimeout.isNegative() || fanoutTimeout.isZero()) {
-                throw s.error("fanout-timeout", "must be positive");
-            }
-            Duration localTtl = s.duration("local-ttl", Duration.ZERO);
-            if (localTtl.isNegative()) {
-                throw s.error("local-ttl", "must be 0 (no local copies) or positive");
-            }
-            return new ClusterConfig(selfAddress, self, shard, fanout, secret, fanoutTimeout, retryFor, localTtl);
-        }
 
         /** {@code tracing { enabled, endpoint, service-name, sample-ratio, queue-size, flush-interval }}. */
         private static TracingConfig tracing(Section s) {
@@ -495,41 +442,7 @@ public final class ConfigLoader {
             return new TracingConfig(enabled, endpoint, service, ratio, queue, flush);
         }
 
-        /** {@code resolvers { nameservers, min-ttl, max-ttl, timeout }}. */
-        private static ResolversConfig resolvers(Section s) {
-            ResolversConfig d = ResolversConfig.DEFAULTS;
-            List<InetSocketAddress> servers = new ArrayList<>();
-            for (String n : s.stringList("nameservers", List.of())) {
-                InetSocketAddress a = nameserver(n.trim());
-                if (a == null) {
-                    throw s.error("nameservers", "expected IP addresses, each with an optional port (10.0.0.2, "
-                            + "10.0.0.2:5353, [::1]:53); got \"" + n + '"');
-                }
-                servers.add(a);
-            }
-            Duration min = s.duration("min-ttl", d.minTtl());
-            Duration max = s.duration("max-ttl", d.maxTtl());
-            if (min.isNegative() || min.isZero() || max.compareTo(min) < 0) {
-                throw s.error("max-ttl", "needs 0 < min-ttl <= max-ttl; got " + min + " and " + max);
-            }
-            Duration timeout = s.duration("timeout", d.timeout());
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw s.error("timeout", "must be positive");
-            }
-            s.rejectUnknownKeys();
-            return new ResolversConfig(List.copyOf(servers), min, max, timeout);
-        }
 
-        /** {@code esi { surrogate-control, max-depth, max-includes, max-size }}. */
-        private static EsiConfig esi(Section s) {
-            EsiConfig d = EsiConfig.DEFAULTS;
-            boolean surrogateControl = s.bool("surrogate-control", d.surrogateControl());
-            int maxDepth = s.integer("max-depth", d.maxDepth(), 1, 20);
-            int maxIncludes = s.integer("max-includes", d.maxIncludes(), 1, 10_000);
-            long maxSize = s.bytes("max-size", d.maxSize(), 1024, 1L << 30);
-            s.rejectUnknownKeys();
-            return new EsiConfig(surrogateControl, maxDepth, maxIncludes, maxSize);
-        }
 
         private List<RouteConfig> routes(Map<String, BackendConfig> backends, CompressionConfig compression) {
             List<ConfigValue> values = ferry.list("routes");
@@ -573,86 +486,7 @@ public final class ConfigLoader {
             return routes;
         }
 
-        private static CacheConfig cache(Section s) {
-            boolean enabled = s.bool("enabled", false);
-            long size = s.bytes("size", 256L * 1024 * 1024, 1024 * 1024, 1L << 40);
-            long maxObject = s.bytes("max-object-size", 8L * 1024 * 1024, 1024, 1L << 31);
-            Duration ttl = nonNegative(s, "default-ttl", Duration.ofSeconds(120));
-            Duration grace = nonNegative(s, "grace", Duration.ofSeconds(10));
-            Duration keep = nonNegative(s, "keep", Duration.ZERO);
-            Duration staleIfError = nonNegative(s, "stale-if-error", Duration.ZERO);
-            Duration hitForMiss = s.duration("hit-for-miss", Duration.ofSeconds(120));
-            Duration wait = s.duration("wait-timeout", Duration.ofSeconds(10));
-            String header = s.string("header", "X-Cache");
-            Section st = s.section("static");
-            List<String> exts = st.stringList("extensions", List.of("css", "js", "mjs", "png", "jpg", "jpeg", "gif",
-                    "svg", "ico", "webp", "avif", "woff", "woff2", "ttf", "eot", "otf", "pdf", "map", "txt", "xml"));
-            Set<String> extensions = new HashSet<>();
-            for (String e : exts) {
-                extensions.add(e.toLowerCase(java.util.Locale.ROOT).replaceFirst("^\\.", ""));
-            }
-            Duration staticMin = nonNegative(st, "min-ttl", Duration.ofHours(1));
-            st.rejectUnknownKeys();
-            Section an = s.section("anonymous");
-            boolean anonymous = an.bool("enabled", true);
-            String presetName = an.string("preset", "default");
-            io.ferry.cache.AnonymousPreset preset = io.ferry.cache.AnonymousPreset.parse(presetName);
-            if (preset == null) {
-                throw an.error("preset", "must be one of default, drupal, wordpress, mediawiki; got \"" + presetName + '"');
-            }
-            java.util.regex.Pattern session = an.has("session-cookie") ? an.regex("session-cookie", "") : null;
-            List<String> strip = an.stringList("strip-cookies", io.ferry.cache.CookieRules.TRACKING);
-            for (String name : strip) {
-                if (!name.matches("[!#$%&'+.^_`|~0-9A-Za-z-]+\\*?")) {
-                    throw an.error("strip-cookies", "entries are cookie names, a trailing * for any suffix; got \""
-                            + name + '"');
-                }
-            }
-            io.ferry.cache.CookieRules cookie = preset.cookieRules(session, strip);
-            List<String> pass = an.stringList("pass-paths", preset.passPaths());
-            an.rejectUnknownKeys();
-            Section pg = s.section("purge");
-            List<String> allow = pg.networks("allow", List.of("127.0.0.0/8", "::1/128"));
-            pg.rejectUnknownKeys();
-            boolean exposeTags = s.bool("expose-tags", false);
-            Section h = s.section("heuristic");
-            double fraction = h.has("fraction") ? BackendReader.share(h, "fraction") : 0.1;
-            Duration heuristicMax = nonNegative(h, "max", Duration.ofDays(1));
-            h.rejectUnknownKeys();
-            String targeted = s.string("targeted-field", "Ferry-Cache-Control");
-            boolean honourNoCache = s.bool("honour-client-no-cache", false);
-            boolean varyNormalize = s.bool("vary-normalize", true);
-            String persist = s.string("persist-file", "");
-            if (!persist.isEmpty()) {
-                Path dir = Path.of(persist).toAbsolutePath().getParent();
-                if (dir == null || !java.nio.file.Files.isDirectory(dir) || !java.nio.file.Files.isWritable(dir)) {
-                    throw s.error("persist-file", "its directory must exist and be writable: " + dir);
-                }
-            }
-            if (!targeted.isEmpty() && !targeted.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
-                throw s.error("targeted-field", "must be a header field name such as Ferry-Cache-Control; got \""
-                        + targeted + '"');
-            }
-            s.rejectUnknownKeys();
-            return new CacheConfig(enabled, size, maxObject, ttl, grace, keep, staleIfError, hitForMiss, wait, header,
-                    Set.copyOf(extensions), staticMin, anonymous, cookie, List.copyOf(pass), List.copyOf(allow), exposeTags,
-                    fraction, heuristicMax, targeted, honourNoCache, varyNormalize, persist);
-        }
 
-        /** A duration that may be zero (grace = 0s turns grace off). */
-        private static Duration nonNegative(Section s, String key, Duration defaultValue) {
-            if (!s.has(key)) {
-                return defaultValue;
-            }
-            try {
-                return s.duration(key, defaultValue);
-            } catch (ConfigError e) {
-                if (e.getMessage().contains("positive")) {
-                    return Duration.ZERO;
-                }
-                throw e;
-            }
-        }
 
         private static AdminConfig admin(Section s) {
             List<String> allow = s.networks("allow", List.of("127.0.0.0/8", "::1/128"));
