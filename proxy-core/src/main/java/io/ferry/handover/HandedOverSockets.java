@@ -79,8 +79,4 @@ public final class HandedOverSockets {
         });
         free.clear();
     }
-
-    public synchronized int untaken() {
-        return free.size();
-    }
 }

@@ -41,12 +41,10 @@ import org.slf4j.LoggerFactory;
 public final class HandoverServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HandoverServer.class);
 
-    private final Path path;
     private final EventLoopGroup group;
     private final Channel channel;
 
-    private HandoverServer(Path path, EventLoopGroup group, Channel channel) {
-        this.path = path;
+    private HandoverServer(EventLoopGroup group, Channel channel) {
         this.group = group;
         this.channel = channel;
     }
@@ -86,15 +84,11 @@ public final class HandoverServer implements AutoCloseable {
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
             log.info("hand-over socket on {} (bin/ferry upgrade replaces this process without refusing a connection)",
                     path);
-            return new HandoverServer(path, group, ch);
+            return new HandoverServer(group, ch);
         } catch (Exception e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw new ConfigError("ferry.global.handover-socket", "cannot listen on " + path + ": " + e.getMessage());
         }
-    }
-
-    public Path path() {
-        return path;
     }
 
     /** Stops answering; the socket file goes with it. */
