@@ -170,7 +170,7 @@ public final class ConfigLoader {
                             + " replaced by a rename)");
                 }
             }
-            java.time.Duration warmUp = Durations.nonNegative(s, "warm-up", java.time.Duration.ofMillis(300));
+            java.time.Duration warmUp = Durations.nonNegative(s, "warm-up", java.time.Duration.ofMillis(200));
             if (warmUp.compareTo(java.time.Duration.ofSeconds(30)) > 0) {
                 throw s.error("warm-up", "must be at most 30s (it delays opening the listeners); got " + warmUp);
             }

@@ -14,6 +14,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -27,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -46,6 +48,8 @@ import org.slf4j.LoggerFactory;
 final class WarmUp {
     private static final Logger log = LoggerFactory.getLogger(WarmUp.class);
     private static final int CONNECTIONS = 8;
+    /** How long the set-up and the first answer may take before the warm-up gives up on them. */
+    private static final long SETUP_LIMIT_MS = 10_000;
     private static final byte[] BODY = new byte[1024];
     private static final byte[] PASS = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nCache-Control: no-store\r\n"
             + "Content-Length: 1024\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
@@ -55,17 +59,20 @@ final class WarmUp {
     private WarmUp() {
     }
 
-    /** Runs for about {@code budget} (nothing for zero); returns the requests answered. */
-    static long run(Transport transport, EventLoopGroup loops, Duration budget) {
+    /** What a warm-up did: requests answered, connections opened. */
+    record Result(long answered, long connections) {
+    }
+
+    /** Sends traffic for about {@code budget} after the first answer (nothing for zero). */
+    static Result run(Transport transport, EventLoopGroup loops, Duration budget) {
         if (budget.isZero()) {
-            return 0;
+            return new Result(0, 0);
         }
         long start = System.nanoTime();
-        long deadline = start + budget.toNanos();
-        List<Channel> channels = new ArrayList<>();
+        Traffic traffic = new Traffic(budget.toNanos());
+        List<Channel> channels = Collections.synchronizedList(new ArrayList<>());
         Upstreams upstreams = null;
         ProxyRuntime runtime = null;
-        AtomicLong answered = new AtomicLong();
         try {
             Channel origin = new ServerBootstrap().group(loops).channel(transport.serverChannel())
                     .childHandler(new Origin()).bind("127.0.0.1", 0).syncUninterruptibly().channel();
@@ -84,18 +91,12 @@ final class WarmUp {
                     .bind("127.0.0.1", 0).syncUninterruptibly().channel();
             channels.add(listener);
             CountDownLatch done = new CountDownLatch(CONNECTIONS);
+            Bootstrap clients = new Bootstrap().group(loops).channel(transport.socketChannel())
+                    .remoteAddress(listener.localAddress());
             for (int i = 0; i < CONNECTIONS; i++) {
-                Channel c = new Bootstrap().group(loops).channel(transport.socketChannel())
-                        .handler(new ChannelInitializer<>() {
-                            @Override
-                            protected void initChannel(Channel ch) {
-                                ch.pipeline().addLast(new Http1ClientCodec(8192, 65536), new Client(deadline, answered, done));
-                            }
-                        })
-                        .connect(listener.localAddress()).syncUninterruptibly().channel();
-                channels.add(c);
+                Client.open(clients, channels, traffic, done, i % 2 == 0);
             }
-            if (!done.await(budget.toMillis() + 2000, TimeUnit.MILLISECONDS)) {
+            if (!done.await(budget.toMillis() + SETUP_LIMIT_MS, TimeUnit.MILLISECONDS)) {
                 log.warn("warm-up: not all its connections finished in time; going on");
             }
             pools.retire(loops, null);
@@ -108,16 +109,20 @@ final class WarmUp {
                 upstreams.retire(loops, null);
             }
         } finally {
-            for (Channel ch : channels) {
+            List<Channel> open;
+            synchronized (channels) {
+                open = new ArrayList<>(channels);
+            }
+            for (Channel ch : open) {
                 ch.close().syncUninterruptibly();
             }
             if (runtime != null && runtime.cache != null) {
                 runtime.cache.cache.clear(); // its objects' buffers go back to the allocator
             }
         }
-        log.info("warm-up: {} requests through the request path in {} ms", answered.get(),
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-        return answered.get();
+        log.info("warm-up: {} requests on {} connections through the request path in {} ms", traffic.answered.get(),
+                traffic.connections.get(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+        return new Result(traffic.answered.get(), traffic.connections.get());
     }
 
     private static int port(Channel ch) {
@@ -138,22 +143,55 @@ final class WarmUp {
                 """.formatted(originPort);
     }
 
-    /** Requests alternate between a cache hit and a pass to the origin, each on keepalive, until the deadline. */
+    /**
+     * Requests alternate between a cache hit and a pass to the origin, on keepalive, until the budget is spent.
+     * Every {@value #REQUESTS_PER_CONNECTION} requests the connection ends, in turn by the client closing it
+     * and by a {@code Connection: close} request Ferry closes after its answer, and a new one is opened: real
+     * clients come and go, and code compiled from a profile that never saw a connection end is thrown away
+     * (deoptimised) at the first one, then compiled again under load.
+     */
     private static final class Client extends SimpleChannelInboundHandler<HttpObject> {
+        private static final int REQUESTS_PER_CONNECTION = 64;
         private static final byte[] HIT = "GET /warm-up/cached HTTP/1.1\r\nHost: warm.up\r\nUser-Agent: ferry-warm-up\r\n\r\n"
                 .getBytes(StandardCharsets.US_ASCII);
         private static final byte[] MISS = "GET /warm-up/pass HTTP/1.1\r\nHost: warm.up\r\nUser-Agent: ferry-warm-up\r\n\r\n"
                 .getBytes(StandardCharsets.US_ASCII);
-        private final long deadline;
-        private final AtomicLong answered;
+        private static final byte[] LAST = ("GET /warm-up/pass HTTP/1.1\r\nHost: warm.up\r\nUser-Agent: ferry-warm-up\r\n"
+                + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        private final Bootstrap bootstrap;
+        private final List<Channel> channels;
+        private final Traffic traffic;
         private final CountDownLatch done;
+        private final boolean serverCloses;
         private boolean finished;
         private long sent;
 
-        Client(long deadline, AtomicLong answered, CountDownLatch done) {
-            this.deadline = deadline;
-            this.answered = answered;
+        private Client(Bootstrap bootstrap, List<Channel> channels, Traffic traffic, CountDownLatch done,
+                boolean serverCloses) {
+            this.bootstrap = bootstrap;
+            this.channels = channels;
+            this.traffic = traffic;
             this.done = done;
+            this.serverCloses = serverCloses;
+        }
+
+        /** Opens a connection with a client on it; one that cannot connect is done. */
+        static void open(Bootstrap bootstrap, List<Channel> channels, Traffic traffic, CountDownLatch done,
+                boolean serverCloses) {
+            Client client = new Client(bootstrap, channels, traffic, done, serverCloses);
+            traffic.connections.incrementAndGet();
+            ChannelFuture connect = bootstrap.clone().handler(new ChannelInitializer<>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    ch.pipeline().addLast(new Http1ClientCodec(8192, 65536), client);
+                }
+            }).connect();
+            channels.add(connect.channel());
+            connect.addListener(f -> {
+                if (!f.isSuccess()) {
+                    client.finish();
+                }
+            });
         }
 
         @Override
@@ -162,25 +200,33 @@ final class WarmUp {
         }
 
         private void send(ChannelHandlerContext ctx) {
+            byte[] request = ++sent == REQUESTS_PER_CONNECTION && serverCloses ? LAST : sent % 2 == 0 ? HIT : MISS;
             // Raw bytes below the codec, as a client's would arrive.
-            ctx.pipeline().firstContext().writeAndFlush(Unpooled.wrappedBuffer(sent++ % 2 == 0 ? HIT : MISS));
+            ctx.pipeline().firstContext().writeAndFlush(Unpooled.wrappedBuffer(request));
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
             if (msg instanceof LastHttpContent) {
-                answered.incrementAndGet();
-                if (System.nanoTime() - deadline < 0) {
-                    send(ctx);
-                } else {
+                if (traffic.answeredOver()) {
                     finish();
+                } else if (sent < REQUESTS_PER_CONNECTION) {
+                    send(ctx);
+                } else if (!serverCloses) {
+                    ctx.close(); // the next connection opens once this one is closed
                 }
             }
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            finish();
+            channels.remove(ctx.channel());
+            if (!finished && sent >= REQUESTS_PER_CONNECTION && !traffic.over()) {
+                finished = true; // this connection's share of the latch passes to the next one
+                open(bootstrap, channels, traffic, done, serverCloses);
+            } else {
+                finish();
+            }
         }
 
         @Override
@@ -193,6 +239,35 @@ final class WarmUp {
                 finished = true;
                 done.countDown();
             }
+        }
+    }
+
+    /**
+     * The warm-up's clock starts at the first answer: what comes before it (binding, the pools, the first
+     * request's class loading and initialisation) is paid once whatever the budget, and the budget is
+     * meant for traffic that gets the path compiled.
+     */
+    private static final class Traffic {
+        private final long budgetNanos;
+        private final AtomicLong end = new AtomicLong();
+        final AtomicLong answered = new AtomicLong();
+        final AtomicLong connections = new AtomicLong();
+
+        Traffic(long budgetNanos) {
+            this.budgetNanos = budgetNanos;
+        }
+
+        /** Counts an answer (the first starts the clock); true once the budget is spent. */
+        boolean answeredOver() {
+            if (answered.incrementAndGet() == 1) {
+                end.compareAndSet(0, System.nanoTime() + budgetNanos);
+            }
+            return over();
+        }
+
+        boolean over() {
+            long e = end.get();
+            return e != 0 && System.nanoTime() - e >= 0;
         }
     }
 

@@ -49,8 +49,8 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void warmUpDefaultsTo300msAndIsBounded() {
-        assertEquals(Duration.ofMillis(300), parse("").global().warmUp());
+    void warmUpDefaultsTo200msAndIsBounded() {
+        assertEquals(Duration.ofMillis(200), parse("").global().warmUp());
         assertEquals(Duration.ZERO, parse("global.warm-up = 0s").global().warmUp(), "0s turns it off");
         assertEquals("ferry.global.warm-up", error("global.warm-up = 31s").key());
         assertEquals("ferry.global.warm-up", error("global.warm-up = soon").key());
