@@ -15,12 +15,15 @@
 # at 50, 500 and 2000 connections, ROUNDS rounds interleaved; medians, min-max and ratios to Ferry.
 # Servers run on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU (taskset). See BENCHMARKS.md.
 # Usage: bench/run.sh   (env: ROUNDS=3 DURATION=10s CONNS="50 500 2000" SCENARIOS="proxy cache fastcgi h2" SKIP_IDLE=1 IDLE_CONNS=9000 WARMUP=20s
-#                       WARMUP_BURSTS=10 BASELINE_JAR=/path/to/an/older/ferry.jar FERRY_WARMUP=300ms)
+#                       WARMUP_BURSTS=10 BASELINE_JAR=/path/to/an/older/ferry.jar FERRY_WARMUP=200ms)
 # RULES=1 adds ferry-rules to the proxy scenario: this build with a WordPress site's rules (8 rules, a
 # 100 000-line redirect map, request IDs) against the same build without any (ferry).
 # BASELINE_JAR adds an older Ferry build as one more contender in every scenario (ferry-base, ferry-base-cache,
 # ferry-base-fcgi, ferry-base-slow), same config, own php-fpm pool (the slow one shares ferry-slow's, the runs
-# being one after another): before/after numbers for a change from one run.
+# being one after another): before/after numbers for a change from one run. It runs through bin/ferry with the
+# JVM's own inlining (BASELINE_JIT_LIMITS=on gives it bin/ferry's limits).
+# The startup scenario restarts Ferry twice: on the JVM's own inlining (ferry-jvm-inlining) and as bin/ferry
+# runs it (ferry).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROUNDS=${ROUNDS:-3}
@@ -249,8 +252,10 @@ ferry_pid=$!
 if [[ -n "${BASELINE_JAR:-}" ]]; then
   # The same config for the older build, on ports ten higher and with its own php-fpm pool.
   sed -e 's/port = 1808\([357]\)/port = 1809\1/' -e 's/127.0.0.1:19002/127.0.0.1:19003/' "$work/ferry.conf" > "$work/ferry-base.conf"
-  taskset -c "$SERVER_CPU" java -Xmx1g -Dlogback.configurationFile="$here/conf/logback.xml" -XX:+UseParallelGC \
-    -jar "$BASELINE_JAR" "$work/ferry-base.conf" > "$work/logs/ferry-base.out" 2>&1 & pids+=($!)
+  # Through bin/ferry as the current build (leak detector off; no CDS archive, which only changes the start),
+  # with the JVM's own inlining unless BASELINE_JIT_LIMITS=on (bin/ferry sets its limits since 2026-12-03).
+  FERRY_CLASSPATH="$BASELINE_JAR" FERRY_JIT_LIMITS="${BASELINE_JIT_LIMITS:-off}" JAVA_OPTS="$FERRY_JAVA_OPTS" \
+    taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/ferry-base.conf" > "$work/logs/ferry-base.out" 2>&1 & pids+=($!)
 fi
 if [[ -n "${RULES:-}" ]]; then
   # The same build and config with a WordPress site's rule set (conf/examples/wordpress.conf's kind, and a
@@ -525,13 +530,15 @@ if want startup; then
     case $1 in
       haproxy) stopped "$haproxy_pid" "$port"; t0=$(date +%s.%N); pin haproxy -f "$work/haproxy.cfg" -db & started_pid=$! ;;
       nginx)   stopped "$nginx_pid" "$port"; t0=$(date +%s.%N); pin nginx -c "$work/nginx.conf" & started_pid=$! ;;
-      ferry)   stopped "$ferry_pid" "$port"; t0=$(date +%s.%N)
-               JAVA_OPTS="$FERRY_JAVA_OPTS" taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/ferry.conf" \
-                 >> "$work/logs/ferry.out" 2>&1 & started_pid=$! ;;
+      ferry|ferry-jvm-inlining) # the second: bin/ferry without its inlining limits (the JVM's defaults)
+               stopped "$ferry_pid" "$port"; t0=$(date +%s.%N)
+               FERRY_JIT_LIMITS=$([[ $1 == ferry ]] && echo on || echo off) JAVA_OPTS="$FERRY_JAVA_OPTS" \
+                 taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/ferry.conf" >> "$work/logs/ferry.out" 2>&1 & started_pid=$! ;;
     esac
     pids+=("$started_pid")
   }
-  for c in haproxy nginx ferry; do
+  url[ferry-jvm-inlining]=${url[ferry]}; host[ferry-jvm-inlining]=${host[ferry]}
+  for c in haproxy nginx ferry-jvm-inlining ferry; do
     port=${url[$c]##*:}
     restart "$c" # sets t0 when the stopped one is gone and the new one starts
     until (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null; do sleep 0.01; done
@@ -539,12 +546,12 @@ if want startup; then
     rates=$(each_second "$c")
     echo "$c startup: port open after ${open} s; req/s in seconds 1..: $rates" >&2
     startup="$startup<br>$c: port open after $(printf '%.2f' "$open") s; req/s in each second:$rates"
-    case $c in haproxy) haproxy_pid=$started_pid ;; nginx) nginx_pid=$started_pid ;; ferry) ferry_pid=$started_pid ;; esac
+    case $c in haproxy) haproxy_pid=$started_pid ;; nginx) nginx_pid=$started_pid ;; ferry*) ferry_pid=$started_pid ;; esac
   done
   # An upgrade (bin/ferry upgrade) of the Ferry just measured, under the same load: the new process starts and
   # warms up (global.warm-up) while the old one serves, takes the sockets over, then the old one stops. Each of UPGRADE_VARIANTS sets one global key for the new
   # process. req/s in each second from the moment bin/ferry upgrade began, and when it returned.
-  for w in ${UPGRADE_VARIANTS:-warm-up=300ms warm-up=5s}; do
+  for w in ${UPGRADE_VARIANTS:-warm-up=200ms warm-up=5s}; do
     each_second ferry 15 > /dev/null # the running process at full speed first (it may be the last one upgraded)
     rm -f "$work/upgrade.done"
     t0=$(date +%s.%N)
