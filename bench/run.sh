@@ -251,7 +251,7 @@ JAVA_OPTS="$FERRY_JAVA_OPTS" taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/f
 ferry_pid=$!
 if [[ -n "${BASELINE_JAR:-}" ]]; then
   # The same config for the older build, on ports ten higher and with its own php-fpm pool.
-  sed -e 's/port = 1808\([357]\)/port = 1809\1/' -e 's/127.0.0.1:19002/127.0.0.1:19003/' "$work/ferry.conf" > "$work/ferry-base.conf"
+  sed -e 's/port = 1808\([357]\)/port = 1809\1/' -e 's/127.0.0.1:19002/127.0.0.1:19003/' -e 's/handover\.sock/handover-base.sock/' "$work/ferry.conf" > "$work/ferry-base.conf"
   # Through bin/ferry as the current build (leak detector off; no CDS archive, which only changes the start),
   # with the JVM's own inlining unless BASELINE_JIT_LIMITS=on (bin/ferry sets its limits since 2026-12-03).
   FERRY_CLASSPATH="$BASELINE_JAR" FERRY_JIT_LIMITS="${BASELINE_JIT_LIMITS:-off}" JAVA_OPTS="$FERRY_JAVA_OPTS" \
@@ -266,7 +266,7 @@ with open(sys.argv[1], "w") as f:
     for i in range(100000):
         f.write(f"/legacy/page-{i}.html https://www.example.org/articles/{i}-a-title-of-some-length/\n")
 PY
-  sed -e 's/port = 1808\([357]\)/port = 1818\1/' -e 's/127.0.0.1:19002/127.0.0.1:19005/' "$work/ferry.conf" | sed '$d' > "$work/ferry-rules.conf"
+  sed -e 's/port = 1808\([357]\)/port = 1818\1/' -e 's/127.0.0.1:19002/127.0.0.1:19005/' -e 's/handover\.sock/handover-rules.sock/' "$work/ferry.conf" | sed '$d' > "$work/ferry-rules.conf"
   cat >> "$work/ferry-rules.conf" <<EOF2
   rules {
     limits.login { rate = 5, per = 1m, burst = 5 }
@@ -331,8 +331,13 @@ if [[ -n "${BASELINE_JAR:-}" ]]; then
 fi
 [[ -n "${RULES:-}" ]] && proxies="$proxies ferry-rules"
 
+# Every contender gets up to a minute to answer (JVMs starting side by side on one core, a long FERRY_WARMUP).
+answers() { # name path: waits until it answers, or says so and fails
+  for _ in $(seq 1 600); do curl -sf -H "Host: ${host[$1]}" "${url[$1]}/$2" -o /dev/null && return 0; sleep 0.1; done
+  echo "$1 /$2 not answering" >&2; return 1
+}
 for c in $proxies $caches; do
-  for f in 1k 100k; do curl -sf -H "Host: ${host[$c]}" "${url[$c]}/$f" -o /dev/null || { echo "$c /$f not answering" >&2; exit 1; }; done
+  for f in 1k 100k; do answers "$c" "$f" || exit 1; done
 done
 for c in $fcgis; do curl -sf -H "Host: ${host[$c]}" "${url[$c]}/bench.php" -o /dev/null || { echo "$c not answering" >&2; exit 1; }; done
 for c in $slows; do curl -sf -H "Host: ${host[$c]}" "${url[$c]}/slow.php" -o /dev/null || { echo "$c not answering" >&2; exit 1; }; done
