@@ -149,7 +149,7 @@ public final class HttpCache {
             stats.hitForMiss.increment();
             return new Lookup(State.HIT_FOR_MISS, null, primary);
         }
-        String key = variantKey(primary, varyByPrimary.get(primary), requestHeader, settings.varyNormalize());
+        String key = Variants.variantKey(primary, varyByPrimary.get(primary), requestHeader, settings.varyNormalize());
         CachedResponse c = store.getIfPresent(key);
         if (c != null && c.banChecked().get() < bans.latest()) {
             c = applyBans(c);
@@ -229,8 +229,8 @@ public final class HttpCache {
     public CachedResponse store(String primary, String vary, Function<String, String> requestHeader, int status,
                                 String reason, List<Map.Entry<String, String>> headers, ByteBuf body, long responseTime,
                                 long initialAge, StorePolicy.Decision decision, List<String> tags) {
-        String[] varyNames = varyNames(vary);
-        String key = variantKey(primary, varyNames, requestHeader, settings.varyNormalize());
+        String[] varyNames = Variants.varyNames(vary);
+        String key = Variants.variantKey(primary, varyNames, requestHeader, settings.varyNormalize());
         String etag = find(headers, "etag");
         String lastModified = find(headers, "last-modified");
         CachedResponse c = new CachedResponse(key, status, reason, List.copyOf(headers), body, responseTime, initialAge,
@@ -533,73 +533,6 @@ public final class HttpCache {
         return new int[] {keysByPrimary.size(), varyByPrimary.size(), keysByTag.size()};
     }
 
-    // ---------------------------------------------------------------- variants
-
-    static String[] varyNames(String vary) {
-        if (vary == null || vary.isBlank()) {
-            return new String[0];
-        }
-        List<String> names = new ArrayList<>();
-        for (String n : vary.split(",")) {
-            String t = n.trim().toLowerCase(Locale.ROOT);
-            if (!t.isEmpty() && !names.contains(t)) {
-                names.add(t);
-            }
-        }
-        names.sort(null);
-        return names.toArray(new String[0]);
-    }
-
-    static String variantKey(String primary, String[] varyNames, Function<String, String> requestHeader,
-                             boolean normalize) {
-        if (varyNames == null || varyNames.length == 0) {
-            return primary;
-        }
-        StringBuilder sb = new StringBuilder(primary).append('\u0001');
-        for (String name : varyNames) {
-            String v = requestHeader.apply(name);
-            String value = name.equals("accept-encoding") ? normaliseEncoding(v)
-                    : v == null ? "" : normalize && name.equals("accept-language") ? normaliseList(v) : v.trim();
-            sb.append(name).append('=').append(value).append('\u0002');
-        }
-        return sb.toString();
-    }
-
-    /** A list field as its meaning: case, whitespace and the order of its members dropped. */
-    static String normaliseList(String value) {
-        String[] members = value.toLowerCase(Locale.ROOT).replaceAll("\\s+", "").split(",");
-        java.util.Arrays.sort(members);
-        StringBuilder sb = new StringBuilder();
-        for (String m : members) {
-            if (!m.isEmpty()) {
-                sb.append(sb.length() == 0 ? "" : ",").append(m);
-            }
-        }
-        return sb.toString();
-    }
-
-    /**
-     * Accept-Encoding collapses to the one coding a response would use: br, gzip, zstd or identity. (A
-     * proxy that compresses itself sets the field to the one coding it chose before the lookup, so the
-     * stored variant of each coding is found by exactly the clients it was made for.)
-     */
-    static String normaliseEncoding(String acceptEncoding) {
-        if (acceptEncoding == null) {
-            return "identity";
-        }
-        String a = acceptEncoding.toLowerCase(Locale.ROOT);
-        if (a.contains("br")) {
-            return "br";
-        }
-        if (a.contains("gzip")) {
-            return "gzip";
-        }
-        if (a.contains("zstd")) {
-            return "zstd";
-        }
-        return "identity";
-    }
-
     static String find(List<Map.Entry<String, String>> headers, String name) {
         for (Map.Entry<String, String> h : headers) {
             if (h.getKey().equalsIgnoreCase(name)) {
@@ -607,24 +540,5 @@ public final class HttpCache {
             }
         }
         return null;
-    }
-
-    /** The waiting list of one fetch in flight. Touched only on misses. */
-    private static final class PendingFetch {
-        private final List<Consumer<CachedResponse>> waiters = new ArrayList<>(2);
-        private boolean done;
-
-        synchronized boolean add(Consumer<CachedResponse> waiter) {
-            if (done) {
-                return false;
-            }
-            waiters.add(waiter);
-            return true;
-        }
-
-        synchronized List<Consumer<CachedResponse>> complete() {
-            done = true;
-            return new ArrayList<>(waiters);
-        }
     }
 }

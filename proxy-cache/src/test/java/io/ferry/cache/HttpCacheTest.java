@@ -106,8 +106,8 @@ class HttpCacheTest {
         assertEquals(HttpCache.State.FRESH, c.lookup(primary, n -> n.equals("accept-encoding") ? "gzip" : null).state());
         assertEquals(HttpCache.State.MISS, c.lookup(primary, br).state());
         assertEquals(HttpCache.State.MISS, c.lookup(primary, NO_HEADERS).state());
-        assertEquals("identity", HttpCache.normaliseEncoding("deflate"));
-        assertEquals("zstd", HttpCache.normaliseEncoding("zstd"));
+        assertEquals("identity", Variants.normaliseEncoding("deflate"));
+        assertEquals("zstd", Variants.normaliseEncoding("zstd"));
         assertEquals(1, c.purge(primary), "a purge removes every variant");
         c.clear();
     }
@@ -298,14 +298,14 @@ class HttpCacheTest {
 
     @Test
     void acceptLanguageVariantsIgnoreCaseSpacesAndOrder() {
-        assertEquals(HttpCache.normaliseList("en-US,en;q=0.9"), HttpCache.normaliseList(" en;q=0.9 , EN-us"));
+        assertEquals(Variants.normaliseList("en-US,en;q=0.9"), Variants.normaliseList(" en;q=0.9 , EN-us"));
         String primary = HttpCache.primaryKey("h", "/p");
         String[] vary = {"accept-language"};
-        assertEquals(HttpCache.variantKey(primary, vary, n -> "en-US,en;q=0.9", true),
-                HttpCache.variantKey(primary, vary, n -> "en; q=0.9, en-us", true), "one variant");
-        assertTrue(!HttpCache.variantKey(primary, vary, n -> "en-US,en;q=0.9", false)
-                .equals(HttpCache.variantKey(primary, vary, n -> "en; q=0.9, en-us", false)), "cache.vary-normalize = false");
-        assertTrue(!HttpCache.variantKey(primary, vary, n -> "de", true)
-                .equals(HttpCache.variantKey(primary, vary, n -> "en", true)), "another language is another variant");
+        assertEquals(Variants.variantKey(primary, vary, n -> "en-US,en;q=0.9", true),
+                Variants.variantKey(primary, vary, n -> "en; q=0.9, en-us", true), "one variant");
+        assertTrue(!Variants.variantKey(primary, vary, n -> "en-US,en;q=0.9", false)
+                .equals(Variants.variantKey(primary, vary, n -> "en; q=0.9, en-us", false)), "cache.vary-normalize = false");
+        assertTrue(!Variants.variantKey(primary, vary, n -> "de", true)
+                .equals(Variants.variantKey(primary, vary, n -> "en", true)), "another language is another variant");
     }
 }
