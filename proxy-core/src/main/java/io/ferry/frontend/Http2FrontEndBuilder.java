@@ -8,7 +8,7 @@ import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionEncoder;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.WeightedFairQueueByteDistributor;
+import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 
 /**
  * Builds a client connection's {@link Http2ConnectionFrontEnd} on Netty's server codec, with Ferry's
@@ -33,8 +33,10 @@ final class Http2FrontEndBuilder
         this.clientTimeoutNanos = clientTimeoutNanos;
         this.clientIp = clientIp;
         DefaultHttp2Connection connection = new DefaultHttp2Connection(true);
-        WeightedFairQueueByteDistributor distributor = new WeightedFairQueueByteDistributor(connection);
-        distributor.allocationQuantum(16 * 1024);
+        // Streams share the connection window evenly, 16 KiB at a time (a whole frame): RFC 9113 §5.3
+        // deprecates the priority tree Netty's default distributor keeps per stream, and HAProxy ignores it too.
+        UniformStreamByteDistributor distributor = new UniformStreamByteDistributor(connection);
+        distributor.minAllocationChunk(16 * 1024);
         connection.remote().flowController(new DefaultHttp2RemoteFlowController(connection, distributor));
         connection(connection);
         initialSettings(Http2Settings.defaultSettings()
