@@ -9,6 +9,12 @@ logback="${FERRY_LOGBACK:-/opt/ferry/logback.xml}"
 opts="${JAVA_OPTS:--XX:MaxRAMPercentage=70}"
 set -- -Dio.netty.leakDetection.level=disabled -XX:+UseParallelGC
 [ -f "$logback" ] && set -- "$@" "-Dlogback.configurationFile=$logback"
+# bin/ferry's inlining limits (README "Running"): full speed seconds sooner after a start; FERRY_JIT_LIMITS=off
+# or either flag in JAVA_OPTS leaves the JVM's own.
+case "$opts" in
+  *FreqInlineSize*|*InlineSmallCode*) ;;
+  *) [ "${FERRY_JIT_LIMITS:-on}" = off ] || set -- "$@" -XX:FreqInlineSize=150 -XX:InlineSmallCode=1000 ;;
+esac
 if [ -n "${FERRY_CLASSPATH:-}" ]; then
   # shellcheck disable=SC2086
   exec java $opts "$@" -cp "$FERRY_CLASSPATH" io.ferry.Ferry "$conf"

@@ -254,4 +254,45 @@ class DeployFilesTest {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
         }
     }
+
+    /**
+     * The JVM options bin/ferry and the container's entrypoint give Ferry, read from a {@code java} on PATH that
+     * writes its arguments down: the inlining limits (unless FERRY_JIT_LIMITS=off or JAVA_OPTS sets either
+     * flag) and the leak detector off.
+     */
+    @Test
+    void bothLaunchersPassTheInliningLimitsUnlessToldOtherwise() throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("fake-bin"));
+        Path args = dir.resolve("args");
+        Path java = bin.resolve("java");
+        Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\" > '" + args + "'\n");
+        assertTrue(java.toFile().setExecutable(true));
+        String limits = "-XX:FreqInlineSize=150,-XX:InlineSmallCode=1000";
+        for (String launcher : List.of("bin/ferry", "deploy/container/entrypoint.sh")) {
+            List<String> given = launch(launcher, bin, args, Map.of());
+            assertTrue(String.join(",", given).contains(limits), launcher + ": " + given);
+            assertTrue(given.contains("-Dio.netty.leakDetection.level=disabled"), launcher + ": " + given);
+            List<String> off = launch(launcher, bin, args, Map.of("FERRY_JIT_LIMITS", "off"));
+            assertTrue(off.stream().noneMatch(a -> a.contains("Inline")), launcher + " with FERRY_JIT_LIMITS=off: " + off);
+            List<String> own = launch(launcher, bin, args, Map.of("JAVA_OPTS", "-XX:FreqInlineSize=200"));
+            assertEquals(1, own.stream().filter(a -> a.contains("Inline")).count(), launcher + " with JAVA_OPTS: " + own);
+            assertTrue(own.contains("-XX:FreqInlineSize=200"), launcher + " with JAVA_OPTS: " + own);
+        }
+    }
+
+    private List<String> launch(String launcher, Path bin, Path args, Map<String, String> env) throws Exception {
+        Files.deleteIfExists(args);
+        ProcessBuilder pb = new ProcessBuilder(launcher.endsWith(".sh") ? "sh" : "bash", ROOT.resolve(launcher).toString())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("launch.log").toFile());
+        pb.environment().put("PATH", bin + File.pathSeparator + System.getenv("PATH"));
+        pb.environment().put("FERRY_CLASSPATH", "unused.jar");
+        pb.environment().remove("JAVA_OPTS");
+        pb.environment().remove("FERRY_JIT_LIMITS");
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), launcher + " returns");
+        assertEquals(0, p.exitValue(), launcher + ": " + Files.readString(dir.resolve("launch.log")));
+        return Files.readAllLines(args);
+    }
 }
