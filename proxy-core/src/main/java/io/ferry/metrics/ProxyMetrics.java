@@ -83,7 +83,7 @@ public final class ProxyMetrics {
                         cb.call(p.metric().usedHeapMemory());
                     }
                 }).register(registry);
-        jvmRegistry(); // the process's JVM metrics, once: JvmMetrics keeps every registry it was given for good
+        // The JVM metrics are registered at the first scrape (jvmRegistry), not here: ~50 ms of the start
     }
 
     /** One registry per process for the JVM's metrics, shared by every server in it (tests start many). */
