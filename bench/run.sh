@@ -21,7 +21,7 @@
 # BASELINE_JAR adds an older Ferry build as one more contender in every scenario (ferry-base, ferry-base-cache,
 # ferry-base-fcgi, ferry-base-slow), same config, own php-fpm pool (the slow one shares ferry-slow's, the runs
 # being one after another): before/after numbers for a change from one run. It runs through bin/ferry with the
-# JVM's own inlining (BASELINE_JIT_LIMITS=on gives it bin/ferry's limits).
+# JVM's own inlining (BASELINE_JIT_LIMITS=on gives it bin/ferry's limits); BASELINE_JAVA_OPTS adds JVM options.
 # The startup scenario restarts Ferry twice: on the JVM's own inlining (ferry-jvm-inlining) and as bin/ferry
 # runs it (ferry).
 set -euo pipefail
@@ -254,7 +254,8 @@ if [[ -n "${BASELINE_JAR:-}" ]]; then
   sed -e 's/port = 1808\([357]\)/port = 1809\1/' -e 's/127.0.0.1:19002/127.0.0.1:19003/' -e 's/handover\.sock/handover-base.sock/' "$work/ferry.conf" > "$work/ferry-base.conf"
   # Through bin/ferry as the current build (leak detector off; no CDS archive, which only changes the start),
   # with the JVM's own inlining unless BASELINE_JIT_LIMITS=on (bin/ferry sets its limits since 2026-12-03).
-  FERRY_CLASSPATH="$BASELINE_JAR" FERRY_JIT_LIMITS="${BASELINE_JIT_LIMITS:-off}" JAVA_OPTS="$FERRY_JAVA_OPTS" \
+  FERRY_CLASSPATH="$BASELINE_JAR" FERRY_JIT_LIMITS="${BASELINE_JIT_LIMITS:-off}" \
+    JAVA_OPTS="$FERRY_JAVA_OPTS ${BASELINE_JAVA_OPTS:-}" \
     taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/ferry-base.conf" > "$work/logs/ferry-base.out" 2>&1 & pids+=($!)
 fi
 if [[ -n "${RULES:-}" ]]; then

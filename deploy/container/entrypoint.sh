@@ -15,6 +15,12 @@ case "$opts" in
   *FreqInlineSize*|*InlineSmallCode*) ;;
   *) [ "${FERRY_JIT_LIMITS:-on}" = off ] || set -- "$@" -XX:FreqInlineSize=150 -XX:InlineSmallCode=1000 ;;
 esac
+# and Netty's direct memory without the JDK's Cleaner (no zeroing of new chunks), unless JAVA_OPTS says otherwise
+case "$opts" in
+  *tryReflectionSetAccessible*) ;;
+  *) set -- "$@" -Dio.netty.tryReflectionSetAccessible=true --add-opens=java.base/java.nio=ALL-UNNAMED \
+       --add-opens=java.base/jdk.internal.misc=ALL-UNNAMED ;;
+esac
 if [ -n "${FERRY_CLASSPATH:-}" ]; then
   # shellcheck disable=SC2086
   exec java $opts "$@" -cp "$FERRY_CLASSPATH" io.ferry.Ferry "$conf"

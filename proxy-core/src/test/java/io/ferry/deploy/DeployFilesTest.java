@@ -258,10 +258,10 @@ class DeployFilesTest {
     /**
      * The JVM options bin/ferry and the container's entrypoint give Ferry, read from a {@code java} on PATH that
      * writes its arguments down: the inlining limits (unless FERRY_JIT_LIMITS=off or JAVA_OPTS sets either
-     * flag) and the leak detector off.
+     * flag), Netty's direct memory without the JDK's Cleaner (unless JAVA_OPTS decides) and the leak detector off.
      */
     @Test
-    void bothLaunchersPassTheInliningLimitsUnlessToldOtherwise() throws Exception {
+    void bothLaunchersPassTheirJvmOptionsUnlessToldOtherwise() throws Exception {
         Path bin = Files.createDirectories(dir.resolve("fake-bin"));
         Path args = dir.resolve("args");
         Path java = bin.resolve("java");
@@ -272,6 +272,11 @@ class DeployFilesTest {
             List<String> given = launch(launcher, bin, args, Map.of());
             assertTrue(String.join(",", given).contains(limits), launcher + ": " + given);
             assertTrue(given.contains("-Dio.netty.leakDetection.level=disabled"), launcher + ": " + given);
+            assertTrue(given.contains("-Dio.netty.tryReflectionSetAccessible=true")
+                    && given.contains("--add-opens=java.base/java.nio=ALL-UNNAMED"), launcher + ": " + given);
+            List<String> cleaner = launch(launcher, bin, args,
+                    Map.of("JAVA_OPTS", "-Dio.netty.tryReflectionSetAccessible=false"));
+            assertTrue(cleaner.stream().noneMatch(a -> a.startsWith("--add-opens")), launcher + ": " + cleaner);
             List<String> off = launch(launcher, bin, args, Map.of("FERRY_JIT_LIMITS", "off"));
             assertTrue(off.stream().noneMatch(a -> a.contains("Inline")), launcher + " with FERRY_JIT_LIMITS=off: " + off);
             List<String> own = launch(launcher, bin, args, Map.of("JAVA_OPTS", "-XX:FreqInlineSize=200"));
