@@ -69,8 +69,8 @@ final class WarmUp {
             return new Result(0, 0);
         }
         long start = System.nanoTime();
-        Traffic traffic = new Traffic(budget.toNanos());
         List<Channel> channels = Collections.synchronizedList(new ArrayList<>());
+        Traffic traffic = new Traffic(budget.toNanos(), channels);
         Upstreams upstreams = null;
         ProxyRuntime runtime = null;
         try {
@@ -90,13 +90,9 @@ final class WarmUp {
                             config.listeners().get(0)))
                     .bind("127.0.0.1", 0).syncUninterruptibly().channel();
             channels.add(listener);
-            CountDownLatch done = new CountDownLatch(CONNECTIONS);
-            Bootstrap clients = new Bootstrap().group(loops).channel(transport.socketChannel())
-                    .remoteAddress(listener.localAddress());
-            for (int i = 0; i < CONNECTIONS; i++) {
-                Client.open(clients, channels, traffic, done, i % 2 == 0);
-            }
-            if (!done.await(budget.toMillis() + SETUP_LIMIT_MS, TimeUnit.MILLISECONDS)) {
+            traffic.start(new Bootstrap().group(loops).channel(transport.socketChannel())
+                    .remoteAddress(listener.localAddress()));
+            if (!traffic.done.await(budget.toMillis() + SETUP_LIMIT_MS, TimeUnit.MILLISECONDS)) {
                 log.warn("warm-up: not all its connections finished in time; going on");
             }
             pools.retire(loops, null);
@@ -158,40 +154,14 @@ final class WarmUp {
                 .getBytes(StandardCharsets.US_ASCII);
         private static final byte[] LAST = ("GET /warm-up/pass HTTP/1.1\r\nHost: warm.up\r\nUser-Agent: ferry-warm-up\r\n"
                 + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-        private final Bootstrap bootstrap;
-        private final List<Channel> channels;
         private final Traffic traffic;
-        private final CountDownLatch done;
         private final boolean serverCloses;
         private boolean finished;
         private long sent;
 
-        private Client(Bootstrap bootstrap, List<Channel> channels, Traffic traffic, CountDownLatch done,
-                boolean serverCloses) {
-            this.bootstrap = bootstrap;
-            this.channels = channels;
+        Client(Traffic traffic, boolean serverCloses) {
             this.traffic = traffic;
-            this.done = done;
             this.serverCloses = serverCloses;
-        }
-
-        /** Opens a connection with a client on it; one that cannot connect is done. */
-        static void open(Bootstrap bootstrap, List<Channel> channels, Traffic traffic, CountDownLatch done,
-                boolean serverCloses) {
-            Client client = new Client(bootstrap, channels, traffic, done, serverCloses);
-            traffic.connections.incrementAndGet();
-            ChannelFuture connect = bootstrap.clone().handler(new ChannelInitializer<>() {
-                @Override
-                protected void initChannel(Channel ch) {
-                    ch.pipeline().addLast(new Http1ClientCodec(8192, 65536), client);
-                }
-            }).connect();
-            channels.add(connect.channel());
-            connect.addListener(f -> {
-                if (!f.isSuccess()) {
-                    client.finish();
-                }
-            });
         }
 
         @Override
@@ -220,10 +190,10 @@ final class WarmUp {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            channels.remove(ctx.channel());
+            traffic.channels.remove(ctx.channel());
             if (!finished && sent >= REQUESTS_PER_CONNECTION && !traffic.over()) {
                 finished = true; // this connection's share of the latch passes to the next one
-                open(bootstrap, channels, traffic, done, serverCloses);
+                traffic.open(serverCloses);
             } else {
                 finish();
             }
@@ -234,27 +204,59 @@ final class WarmUp {
             ctx.close();
         }
 
-        private void finish() {
+        void finish() {
             if (!finished) {
                 finished = true;
-                done.countDown();
+                traffic.done.countDown();
             }
         }
     }
 
     /**
-     * The warm-up's clock starts at the first answer: what comes before it (binding, the pools, the first
-     * request's class loading and initialisation) is paid once whatever the budget, and the budget is
-     * meant for traffic that gets the path compiled.
+     * The warm-up's clients and their clock, which starts at the first answer: what comes before it (binding,
+     * the pools, the first request's class loading and initialisation) is paid once whatever the budget, and
+     * the budget is meant for traffic that gets the path compiled.
      */
     private static final class Traffic {
         private final long budgetNanos;
         private final AtomicLong end = new AtomicLong();
         final AtomicLong answered = new AtomicLong();
         final AtomicLong connections = new AtomicLong();
+        /** Counts down once per client slot when its last connection is done. */
+        final CountDownLatch done = new CountDownLatch(CONNECTIONS);
+        /** Every channel of the warm-up, closed at its end. */
+        final List<Channel> channels;
+        private Bootstrap clients;
 
-        Traffic(long budgetNanos) {
+        Traffic(long budgetNanos, List<Channel> channels) {
             this.budgetNanos = budgetNanos;
+            this.channels = channels;
+        }
+
+        /** Opens the clients, half of whose connections Ferry closes (Connection: close). */
+        void start(Bootstrap clients) {
+            this.clients = clients;
+            for (int i = 0; i < CONNECTIONS; i++) {
+                open(i % 2 == 0);
+            }
+        }
+
+        /** Opens a connection with a client on it; one that cannot connect is done. */
+        void open(boolean serverCloses) {
+            Client client = new Client(this, serverCloses);
+            connections.incrementAndGet();
+            ChannelFuture connect = clients.clone().handler(new ChannelInitializer<>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    ch.pipeline().addLast(new Http1ClientCodec(8192, 65536), client);
+                }
+            }).connect();
+            channels.add(connect.channel());
+            connect.addListener(f -> {
+                if (!f.isSuccess()) {
+                    client.finish();
+                }
+            });
         }
 
         /** Counts an answer (the first starts the clock); true once the budget is spent. */
