@@ -147,7 +147,7 @@ final class WarmUp {
      * (deoptimised) at the first one, then compiled again under load.
      */
     private static final class Client extends SimpleChannelInboundHandler<HttpObject> {
-        private static final int REQUESTS_PER_CONNECTION = 64;
+        private static final int REQUESTS_PER_CONNECTION = 8;
         private static final byte[] HIT = "GET /warm-up/cached HTTP/1.1\r\nHost: warm.up\r\nUser-Agent: ferry-warm-up\r\n\r\n"
                 .getBytes(StandardCharsets.US_ASCII);
         private static final byte[] MISS = "GET /warm-up/pass HTTP/1.1\r\nHost: warm.up\r\nUser-Agent: ferry-warm-up\r\n\r\n"
