@@ -4,8 +4,9 @@ package io.ferry.frontend;
  * What counts as a client being active for timeouts.client, for an HTTP/1.1 connection and an HTTP/2
  * stream alike: anything it sends ({@link #touch}), progress on what it has to take, and — while a
  * response is under way with nothing pending — the server's silence, which is timeouts.server's business.
+ * It is a wheel's timer so that an HTTP/1.1 connection's {@link ConnectionTimer} is one object.
  */
-class ClientActivity {
+class ClientActivity extends TimerWheel.Timer {
     private long lastActivity;
     private long lastPending = -1;
 
@@ -18,6 +19,11 @@ class ClientActivity {
         if (then - lastActivity > 0) {
             lastActivity = then;
         }
+    }
+
+    /** An HTTP/2 stream is never on a wheel (its connection sweeps its streams); a connection's timer is. */
+    @Override
+    void expire() {
     }
 
     /**

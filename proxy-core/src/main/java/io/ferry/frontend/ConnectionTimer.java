@@ -5,9 +5,7 @@ import io.ferry.exchange.Exchange;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,12 +13,12 @@ import org.slf4j.LoggerFactory;
  * The one timer of an HTTP/1.1 connection, through its three waits in turn: for the first byte of the
  * next request (timeouts.http-keep-alive: an idle connection is closed silently), for the rest of its
  * head (timeouts.http-request: a slowloris client gets 408), and during the exchange for the client's
- * activity (timeouts.client, see {@link ClientActivity}). One task per connection, never cancelled on the
- * way: when it fires it checks the wait of the moment and re-arms itself, never further ahead than the
- * shortest of the three timeouts, so a deadline set later is never missed and a busy connection
- * schedules almost nothing per request.
+ * activity (timeouts.client, see {@link ClientActivity}). One timer per connection on its loop's
+ * {@link TimerWheel}, never cancelled on the way: when it fires it checks the wait of the moment and re-arms
+ * itself, never further ahead than the shortest of the three timeouts, so a deadline set later is never
+ * missed and a busy connection sets almost nothing per request.
  */
-final class ConnectionTimer extends ClientActivity implements Runnable {
+final class ConnectionTimer extends ClientActivity {
     private static final Logger log = LoggerFactory.getLogger(ConnectionTimer.class);
     private static final byte[] TIMEOUT_RESPONSE = ("HTTP/1.1 408 Request Timeout\r\n"
             + "Content-Type: text/plain\r\nContent-Length: 20\r\nConnection: close\r\n\r\n"
@@ -52,12 +50,13 @@ final class ConnectionTimer extends ClientActivity implements Runnable {
     private final Timeouts timeouts;
     private Wait wait = Wait.NONE;
     private long deadline;
-    private ScheduledFuture<?> future;
+    private final TimerWheel wheel;
 
     ConnectionTimer(ChannelHandlerContext ctx, Owner owner, Timeouts timeouts) {
         this.ctx = ctx;
         this.owner = owner;
         this.timeouts = timeouts;
+        this.wheel = TimerWheel.of(ctx.executor());
     }
 
     /** Carries on a head wait begun before the protocol was known (TLS handshake, protocol detection). */
@@ -98,24 +97,20 @@ final class ConnectionTimer extends ClientActivity implements Runnable {
     /** Nothing to time (a tunnel, a closing connection). */
     void stop() {
         wait = Wait.NONE;
-        if (future != null) {
-            future.cancel(false);
-            future = null;
-        }
+        wheel.cancel(this);
     }
 
     private void schedule(long delayNanos) {
-        if (future == null) {
+        if (!isSet()) {
             // never further ahead than the shortest timeout, so no deadline set later comes before it wakes
             long maxSleep = Math.min(timeouts.httpKeepAlive().toNanos(),
                     Math.min(timeouts.httpRequest().toNanos(), timeouts.client().toNanos()));
-            future = ctx.executor().schedule(this, Math.max(0, Math.min(delayNanos, maxSleep)), TimeUnit.NANOSECONDS);
+            wheel.set(this, Math.min(delayNanos, maxSleep));
         }
     }
 
     @Override
-    public void run() {
-        future = null;
+    void expire() {
         if (!ctx.channel().isActive()) {
             return;
         }

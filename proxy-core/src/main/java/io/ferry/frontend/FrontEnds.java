@@ -84,7 +84,7 @@ public final class FrontEnds {
 
     static String clientIp(Channel ch) {
         InetSocketAddress client = clientAddress(ch);
-        return client != null ? client.getAddress().getHostAddress() : "unknown";
+        return client != null ? AddressTexts.of(client.getAddress()) : "unknown";
     }
 
     /** The TLS session of a connection, or null on cleartext. */
