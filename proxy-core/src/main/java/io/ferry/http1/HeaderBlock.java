@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
+import io.netty.util.internal.PlatformDependent;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,6 +37,11 @@ public final class HeaderBlock extends HttpHeaders {
     private final byte[] raw;
     /** Per field: name start, name end, value start, value end (received fields only). */
     private int[] offsets;
+    /**
+     * Per field: its name's case-insensitive hash, the one {@link AsciiString#hashCode} caches in the
+     * proxy's name constants, so a lookup passes most fields on one int compare.
+     */
+    private int[] hashes;
     private byte[] kind;
     /** Names and values as objects: set for added fields, filled lazily for received ones. */
     private CharSequence[] names;
@@ -52,6 +58,7 @@ public final class HeaderBlock extends HttpHeaders {
         this.raw = raw;
         int n = Math.max(4, capacity);
         offsets = new int[n * 4];
+        hashes = new int[n];
         kind = new byte[n];
         names = new CharSequence[n];
         values = new CharSequence[n];
@@ -64,6 +71,7 @@ public final class HeaderBlock extends HttpHeaders {
         offsets[i * 4 + 1] = nameEnd;
         offsets[i * 4 + 2] = valueStart;
         offsets[i * 4 + 3] = valueEnd;
+        hashes[i] = PlatformDependent.hashCodeAscii(raw, nameStart, nameEnd - nameStart);
         kind[i] = RECEIVED;
         count++;
         live++;
@@ -73,6 +81,7 @@ public final class HeaderBlock extends HttpHeaders {
         if (count == kind.length) {
             int n = kind.length * 2;
             offsets = Arrays.copyOf(offsets, n * 4);
+            hashes = Arrays.copyOf(hashes, n);
             kind = Arrays.copyOf(kind, n);
             names = Arrays.copyOf(names, n);
             values = Arrays.copyOf(values, n);
@@ -124,16 +133,26 @@ public final class HeaderBlock extends HttpHeaders {
             }
             return true;
         }
-        return kind[i] == ADDED && AsciiString.contentEqualsIgnoreCase(names[i], name);
+        if (kind[i] != ADDED) {
+            return false;
+        }
+        CharSequence added = names[i];
+        return added == name || added.length() == name.length() && AsciiString.contentEqualsIgnoreCase(added, name);
     }
 
     private static int lower(byte b) {
         return b >= 'A' && b <= 'Z' ? b + 32 : b & 0xFF;
     }
 
+    /** The hash a field of this name has (names are tokens: ASCII, so the two ways agree). */
+    static int nameHash(CharSequence name) {
+        return AsciiString.hashCode(name);
+    }
+
     private int find(CharSequence name, int from) {
+        int h = nameHash(name);
         for (int i = from; i < count; i++) {
-            if (kind[i] != REMOVED && nameIs(i, name)) {
+            if (hashes[i] == h && kind[i] != REMOVED && nameIs(i, name)) {
                 return i;
             }
         }
@@ -163,6 +182,7 @@ public final class HeaderBlock extends HttpHeaders {
         checkValue(v);
         int i = grow();
         kind[i] = ADDED;
+        hashes[i] = nameHash(name);
         names[i] = name;
         values[i] = v;
         count++;
@@ -202,8 +222,9 @@ public final class HeaderBlock extends HttpHeaders {
 
     private boolean removeAll(CharSequence name) {
         boolean any = false;
+        int h = nameHash(name);
         for (int i = 0; i < count; i++) {
-            if (kind[i] != REMOVED && nameIs(i, name)) {
+            if (hashes[i] == h && kind[i] != REMOVED && nameIs(i, name)) {
                 kind[i] = REMOVED;
                 live--;
                 any = true;
