@@ -3,6 +3,7 @@ package io.ferry.http1;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
@@ -12,8 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Map;
 
-/** The bytes of an HTTP/1.1 response head and of chunk framing (RFC 9112 §4, §5, §7.1). */
-final class ResponseHeads {
+/** The bytes of HTTP/1.1 message heads and of chunk framing (RFC 9112 §3, §4, §5, §7.1). */
+final class MessageHeads {
     private static final byte[] HTTP_1_1 = "HTTP/1.1 ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] HTTP_1_0 = "HTTP/1.0 ".getBytes(StandardCharsets.US_ASCII);
     /** "200 OK\r\n" and the like, for each status Netty names, by code. */
@@ -29,7 +30,12 @@ final class ResponseHeads {
         }
     }
 
-    private ResponseHeads() {
+    private MessageHeads() {
+    }
+
+    /** The buffer size for the next head: near the recent ones', so one rarely grows. */
+    static int nextGuess(int guess, int used) {
+        return Math.max(128, Math.min(8192, (guess * 3 + used + 32) / 4));
     }
 
     /** RFC 9112 §6.3: 1xx, 204 and 304 never have a body; 205 none either (RFC 9110 §15.3.6). */
@@ -54,6 +60,23 @@ final class ResponseHeads {
             headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
             headers.setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
         }
+    }
+
+    /** Request line, fields and the empty line. */
+    static void writeRequestHead(ByteBuf out, HttpRequest request) {
+        writeText(out, request.method().asciiName());
+        out.writeByte(' ');
+        writeTarget(out, request.uri());
+        out.writeByte(' ');
+        HttpVersion version = request.protocolVersion();
+        if (version == HttpVersion.HTTP_1_1) {
+            out.writeBytes(HTTP_1_1, 0, HTTP_1_1.length - 1);
+        } else {
+            writeText(out, version.text());
+        }
+        out.writeShort(('\r' << 8) | '\n');
+        writeFields(out, request.headers());
+        out.writeShort(('\r' << 8) | '\n');
     }
 
     /** Status line, fields and the empty line. */
@@ -113,6 +136,42 @@ final class ResponseHeads {
             writeFields(out, trailers);
         }
         out.writeShort(('\r' << 8) | '\n');
+    }
+
+    /**
+     * The request target: as received (ISO-8859-1 bytes round-trip); "/" for an empty one; an absolute
+     * form without a path gets "/" before its query or end (what Netty's request encoder does); a
+     * character beyond ISO-8859-1 (a configured rewrite) in UTF-8.
+     */
+    private static void writeTarget(ByteBuf out, String uri) {
+        if (uri.isEmpty()) {
+            out.writeByte('/');
+            return;
+        }
+        int scheme = uri.indexOf("://");
+        int slashAt = -1;
+        if (scheme > 0 && uri.charAt(0) != '/') {
+            int authority = scheme + 3;
+            int query = uri.indexOf('?', authority);
+            int end = query < 0 ? uri.length() : query;
+            if (uri.lastIndexOf('/', end - 1) < authority) {
+                slashAt = end;
+            }
+        }
+        for (int i = 0; i < uri.length(); i++) {
+            if (i == slashAt) {
+                out.writeByte('/');
+            }
+            char c = uri.charAt(i);
+            if (c <= 0xFF) {
+                out.writeByte(c);
+            } else {
+                out.writeCharSequence(String.valueOf(c), StandardCharsets.UTF_8);
+            }
+        }
+        if (slashAt == uri.length()) {
+            out.writeByte('/');
+        }
     }
 
     private static void writeText(ByteBuf out, CharSequence s) {

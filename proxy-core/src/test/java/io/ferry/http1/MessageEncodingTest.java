@@ -13,12 +13,15 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.FileRegion;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
@@ -42,12 +45,13 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Ferry's response encoder against Netty's HttpServerCodec, case by case: the same request read, the same
- * response objects written, the same bytes on the wire — status lines known and unknown, fields, bodies
- * with a length (small ones joined to their head), chunked bodies with and without trailers, and the
- * responses that carry no body (HEAD, 1xx, 204, 205, 304, a 2xx to CONNECT).
+ * Ferry's HTTP/1.1 encoders against Netty's, case by case. Responses against HttpServerCodec: the same
+ * request read, the same response objects written, the same bytes on the wire — status lines known and
+ * unknown, fields, bodies with a length (small ones joined to their head), chunked bodies with and without
+ * trailers, and the responses that carry no body (HEAD, 1xx, 204, 205, 304, a 2xx to CONNECT). Requests
+ * against HttpClientCodec's encoder, the same way.
  */
-class ResponseEncodingTest {
+class MessageEncodingTest {
 
     /** The objects a front end writes for one response, made fresh for each codec. */
     record Case(String name, String request, Supplier<List<Object>> writes) {
@@ -151,6 +155,83 @@ class ResponseEncodingTest {
         assertEquals(netty, lean);
     }
 
+    static Stream<Arguments> requests() {
+        return Stream.<Case>of(
+                new Case("GET", "", () -> List.of(request(HttpMethod.GET, "/p?q=1", "Host", "a", "Accept", "*/*"),
+                        LastHttpContent.EMPTY_LAST_CONTENT)),
+                new Case("full POST, small body", "", () -> List.of(fullRequest("/form", "a=1&b=2", "Content-Length", "7"))),
+                new Case("full PUT, large body", "", () -> List.of(fullRequest("/up", BIG, "Content-Length", "5000"))),
+                new Case("POST in parts", "", () -> List.of(request(HttpMethod.POST, "/x", "Content-Length", "6"),
+                        new DefaultHttpContent(ascii("abc")), new DefaultLastHttpContent(ascii("def")))),
+                new Case("chunked upload with trailers", "", () -> List.of(
+                        request(HttpMethod.POST, "/x", "Transfer-Encoding", "chunked"),
+                        new DefaultHttpContent(ascii(BIG)), lastWithTrailers("end", "X-Checksum", "abc"))),
+                new Case("empty target", "", () -> List.of(request(HttpMethod.OPTIONS, ""), LastHttpContent.EMPTY_LAST_CONTENT)),
+                new Case("absolute form without a path", "", () -> List.of(request(HttpMethod.GET, "http://a.test"),
+                        request(HttpMethod.GET, "http://a.test?x=1"), request(HttpMethod.GET, "http://a.test/p?x=/"))),
+                new Case("extension method", "", () -> List.of(request(HttpMethod.valueOf("PURGE"), "/cached"),
+                        LastHttpContent.EMPTY_LAST_CONTENT))
+        ).map(Arguments::of);
+    }
+
+    private static DefaultHttpRequest request(HttpMethod method, String uri, String... fields) {
+        DefaultHttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, uri);
+        for (int i = 0; i < fields.length; i += 2) {
+            r.headers().add(fields[i], fields[i + 1]);
+        }
+        return r;
+    }
+
+    private static DefaultFullHttpRequest fullRequest(String uri, String body, String... fields) {
+        DefaultFullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, uri, ascii(body));
+        for (int i = 0; i < fields.length; i += 2) {
+            r.headers().add(fields[i], fields[i + 1]);
+        }
+        return r;
+    }
+
+    @ParameterizedTest
+    @MethodSource("requests")
+    void writesTheRequestBytesNettyWrites(Case c) {
+        assertEquals(requestWire(new HttpClientCodec(), c), requestWire(new Http1ClientCodec(4096, 8192), c));
+    }
+
+    private static String requestWire(ChannelHandler codec, Case c) {
+        EmbeddedChannel ch = new EmbeddedChannel(codec);
+        for (Object o : c.writes().get()) {
+            ch.write(o);
+        }
+        ch.flush();
+        String out = drain(ch);
+        ch.finishAndReleaseAll();
+        return out;
+    }
+
+    @Test
+    void aReceivedTargetGoesOutWithTheBytesItCameWith() {
+        EmbeddedChannel server = channel(new Http1ServerCodec(4096, 8192), "");
+        server.writeInbound(Unpooled.wrappedBuffer("GET /caf\u00e9?x=\u00ff HTTP/1.1\r\nHost: a\r\n\r\n"
+                .getBytes(StandardCharsets.ISO_8859_1)));
+        HttpRequest received = server.readInbound();
+        EmbeddedChannel client = new EmbeddedChannel(new Http1ClientCodec(4096, 8192));
+        client.writeOutbound(received, LastHttpContent.EMPTY_LAST_CONTENT);
+        assertEquals("GET /caf\u00e9?x=\u00ff HTTP/1.1\r\nHost: a\r\n\r\n", drain(client));
+        server.finishAndReleaseAll();
+        client.finishAndReleaseAll();
+    }
+
+    /** A PROXY protocol header written ahead of the first request is for the encoder below: passed on. */
+    @Test
+    void whatIsNoHttpMessagePassesThroughBothCodecs() {
+        for (ChannelHandler codec : new ChannelHandler[] {new Http1ClientCodec(4096, 8192), new Http1ServerCodec(4096, 8192)}) {
+            EmbeddedChannel ch = new EmbeddedChannel(codec);
+            Object marker = new Object();
+            ch.writeOutbound(marker);
+            assertTrue(ch.readOutbound() == marker);
+            ch.finishAndReleaseAll();
+        }
+    }
+
     @Test
     void aSmallBodyLeavesInOneBufferWithItsHead() {
         EmbeddedChannel ch = channel(new Http1ServerCodec(4096, 8192), GET);
@@ -205,7 +286,9 @@ class ResponseEncodingTest {
 
     private static EmbeddedChannel channel(ChannelHandler codec, String request) {
         EmbeddedChannel ch = new EmbeddedChannel(codec);
-        ch.writeInbound(ascii(request));
+        if (!request.isEmpty()) {
+            ch.writeInbound(ascii(request));
+        }
         Object in;
         while ((in = ch.readInbound()) != null) {
             ReferenceCountUtil.release(in);
