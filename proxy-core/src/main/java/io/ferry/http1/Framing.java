@@ -87,6 +87,31 @@ enum Framing {
         return body;
     }
 
+    /**
+     * Appends body bytes to {@code target} when they are few (as a chunk when chunked, with the last chunk
+     * if {@code last} ends the message) and takes their reference; false, touching nothing, when not.
+     */
+    boolean appendInline(ByteBuf target, ByteBuf bytes, LastHttpContent last) {
+        int n = bytes.readableBytes();
+        if (n > COPY_INLINE || this != LENGTH && this != CHUNKED) {
+            return false;
+        }
+        if (this == LENGTH) {
+            target.writeBytes(bytes);
+        } else {
+            if (n > 0) {
+                MessageHeads.chunkSize(target, n);
+                target.writeBytes(bytes);
+                target.writeShort(CRLF);
+            }
+            if (last != null) {
+                MessageHeads.lastChunk(target, last.trailingHeaders());
+            }
+        }
+        bytes.release();
+        return true;
+    }
+
     /** Writes body bytes (their one reference is taken); {@code last}, if any, ends the message. */
     void writeContent(ChannelHandlerContext ctx, ByteBuf bytes, LastHttpContent last, ChannelPromise promise) {
         int n = bytes.readableBytes();

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TransferEncodingNotAllowedException;
 import java.net.SocketAddress;
 
@@ -32,6 +33,11 @@ public final class Http1ServerCodec extends Http1Decoder implements ChannelOutbo
     private final MethodQueue methods = new MethodQueue();
     private HttpMethod answering;
     private Framing body = Framing.NONE_YET;
+    /**
+     * A response head written without a promise to keep, held until the next write or flush so that a
+     * small body written right after it leaves in the same buffer: one write and one iovec, not two.
+     */
+    private ByteBuf heldHead;
     /** The size of recent heads, for the next head's buffer. */
     private int headGuess = 256;
 
@@ -74,6 +80,9 @@ public final class Http1ServerCodec extends Http1Decoder implements ChannelOutbo
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (heldHead != null && joinHeldHead(ctx, msg, promise)) {
+            return;
+        }
         if (msg instanceof HttpResponse response) {
             writeHead(ctx, response, promise);
             return;
@@ -102,11 +111,52 @@ public final class Http1ServerCodec extends Http1Decoder implements ChannelOutbo
         ByteBuf head = ctx.alloc().buffer(headGuess + framing.inlineSize(content));
         MessageHeads.writeHead(head, response);
         headGuess = MessageHeads.nextGuess(headGuess, head.readableBytes());
+        if (content == null && promise.isVoid() && framing != Framing.NONE) {
+            heldHead = head; // the body's first part is likely on its way in this same turn of the loop
+            body = framing;
+            return;
+        }
         body = framing.writeHead(ctx, head, content, promise);
+    }
+
+    /** The held head goes out: with this write's bytes in its buffer if they are few, else before them. */
+    private boolean joinHeldHead(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        ByteBuf head = heldHead;
+        heldHead = null;
+        if (!(msg instanceof HttpResponse)) {
+            ByteBuf bytes = msg instanceof HttpContent c ? c.content() : msg instanceof ByteBuf b ? b : null;
+            LastHttpContent last = msg instanceof LastHttpContent l ? l : null;
+            if (bytes != null && body.appendInline(head, bytes, last)) {
+                if (last != null) {
+                    body = Framing.NONE_YET;
+                }
+                ctx.write(head, promise);
+                return true;
+            }
+        }
+        ctx.write(head, ctx.voidPromise());
+        return false;
+    }
+
+    private void releaseHeldHead() {
+        if (heldHead != null) {
+            heldHead.release();
+            heldHead = null;
+        }
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
+        releaseHeldHead(); // written and never flushed: as Netty drops unflushed writes
+        super.handlerRemoved0(ctx);
     }
 
     @Override
     public void flush(ChannelHandlerContext ctx) {
+        if (heldHead != null) {
+            ctx.write(heldHead, ctx.voidPromise());
+            heldHead = null;
+        }
         ctx.flush();
     }
 
@@ -127,11 +177,13 @@ public final class Http1ServerCodec extends Http1Decoder implements ChannelOutbo
 
     @Override
     public void disconnect(ChannelHandlerContext ctx, ChannelPromise promise) {
+        releaseHeldHead();
         ctx.disconnect(promise);
     }
 
     @Override
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        releaseHeldHead(); // written and never flushed: as the channel fails unflushed writes when it closes
         ctx.close(promise);
     }
 
