@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
-import io.netty.util.internal.PlatformDependent;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,10 +37,10 @@ public final class HeaderBlock extends HttpHeaders {
     /** Per field: name start, name end, value start, value end (received fields only). */
     private int[] offsets;
     /**
-     * Per field: its name's case-insensitive hash, the one {@link AsciiString#hashCode} caches in the
-     * proxy's name constants, so a lookup passes most fields on one int compare.
+     * Per field: its name's length and first and last byte without case, so a lookup passes nearly every
+     * other field on one int compare before comparing names byte by byte.
      */
-    private int[] hashes;
+    private int[] keys;
     private byte[] kind;
     /** Names and values as objects: set for added fields, filled lazily for received ones. */
     private CharSequence[] names;
@@ -58,7 +57,7 @@ public final class HeaderBlock extends HttpHeaders {
         this.raw = raw;
         int n = Math.max(4, capacity);
         offsets = new int[n * 4];
-        hashes = new int[n];
+        keys = new int[n];
         kind = new byte[n];
         names = new CharSequence[n];
         values = new CharSequence[n];
@@ -71,7 +70,7 @@ public final class HeaderBlock extends HttpHeaders {
         offsets[i * 4 + 1] = nameEnd;
         offsets[i * 4 + 2] = valueStart;
         offsets[i * 4 + 3] = valueEnd;
-        hashes[i] = PlatformDependent.hashCodeAscii(raw, nameStart, nameEnd - nameStart);
+        keys[i] = key(nameEnd - nameStart, raw[nameStart], raw[nameEnd - 1]);
         kind[i] = RECEIVED;
         count++;
         live++;
@@ -81,7 +80,7 @@ public final class HeaderBlock extends HttpHeaders {
         if (count == kind.length) {
             int n = kind.length * 2;
             offsets = Arrays.copyOf(offsets, n * 4);
-            hashes = Arrays.copyOf(hashes, n);
+            keys = Arrays.copyOf(keys, n);
             kind = Arrays.copyOf(kind, n);
             names = Arrays.copyOf(names, n);
             values = Arrays.copyOf(values, n);
@@ -144,15 +143,20 @@ public final class HeaderBlock extends HttpHeaders {
         return b >= 'A' && b <= 'Z' ? b + 32 : b & 0xFF;
     }
 
-    /** The hash a field of this name has (names are tokens: ASCII, so the two ways agree). */
-    static int nameHash(CharSequence name) {
-        return AsciiString.hashCode(name);
+    private static int key(int length, int first, int last) {
+        return length | lower((byte) first) << 16 | lower((byte) last) << 24;
+    }
+
+    /** The key a field of this name has. */
+    private static int key(CharSequence name) {
+        int n = name.length();
+        return n == 0 ? 0 : key(n, name.charAt(0), name.charAt(n - 1));
     }
 
     private int find(CharSequence name, int from) {
-        int h = nameHash(name);
+        int k = key(name);
         for (int i = from; i < count; i++) {
-            if (hashes[i] == h && kind[i] != REMOVED && nameIs(i, name)) {
+            if (keys[i] == k && kind[i] != REMOVED && nameIs(i, name)) {
                 return i;
             }
         }
@@ -182,7 +186,7 @@ public final class HeaderBlock extends HttpHeaders {
         checkValue(v);
         int i = grow();
         kind[i] = ADDED;
-        hashes[i] = nameHash(name);
+        keys[i] = key(name);
         names[i] = name;
         values[i] = v;
         count++;
@@ -222,9 +226,9 @@ public final class HeaderBlock extends HttpHeaders {
 
     private boolean removeAll(CharSequence name) {
         boolean any = false;
-        int h = nameHash(name);
+        int k = key(name);
         for (int i = 0; i < count; i++) {
-            if (hashes[i] == h && kind[i] != REMOVED && nameIs(i, name)) {
+            if (keys[i] == k && kind[i] != REMOVED && nameIs(i, name)) {
                 kind[i] = REMOVED;
                 live--;
                 any = true;
