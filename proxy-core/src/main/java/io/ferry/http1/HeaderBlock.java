@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
+import io.netty.util.internal.PlatformDependent;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,10 +38,10 @@ public final class HeaderBlock extends HttpHeaders {
     /** Per field: name start, name end, value start, value end (received fields only). */
     private int[] offsets;
     /**
-     * Per field: its name's length and first and last byte without case, so a lookup passes nearly every
-     * other field on one int compare before comparing names byte by byte.
+     * Per field: its name's case-insensitive hash, the one {@link AsciiString#hashCode} caches in the
+     * proxy's name constants, so a lookup passes most fields on one int compare.
      */
-    private int[] keys;
+    private int[] hashes;
     private byte[] kind;
     /** Names and values as objects: set for added fields, filled lazily for received ones. */
     private CharSequence[] names;
@@ -57,7 +58,7 @@ public final class HeaderBlock extends HttpHeaders {
         this.raw = raw;
         int n = Math.max(4, capacity);
         offsets = new int[n * 4];
-        keys = new int[n];
+        hashes = new int[n];
         kind = new byte[n];
         names = new CharSequence[n];
         values = new CharSequence[n];
@@ -70,7 +71,7 @@ public final class HeaderBlock extends HttpHeaders {
         offsets[i * 4 + 1] = nameEnd;
         offsets[i * 4 + 2] = valueStart;
         offsets[i * 4 + 3] = valueEnd;
-        keys[i] = key(nameEnd - nameStart, raw[nameStart], raw[nameEnd - 1]);
+        hashes[i] = PlatformDependent.hashCodeAscii(raw, nameStart, nameEnd - nameStart);
         kind[i] = RECEIVED;
         count++;
         live++;
@@ -80,7 +81,7 @@ public final class HeaderBlock extends HttpHeaders {
         if (count == kind.length) {
             int n = kind.length * 2;
             offsets = Arrays.copyOf(offsets, n * 4);
-            keys = Arrays.copyOf(keys, n);
+            hashes = Arrays.copyOf(hashes, n);
             kind = Arrays.copyOf(kind, n);
             names = Arrays.copyOf(names, n);
             values = Arrays.copyOf(values, n);
@@ -143,20 +144,15 @@ public final class HeaderBlock extends HttpHeaders {
         return b >= 'A' && b <= 'Z' ? b + 32 : b & 0xFF;
     }
 
-    private static int key(int length, int first, int last) {
-        return length | lower((byte) first) << 16 | lower((byte) last) << 24;
-    }
-
-    /** The key a field of this name has. */
-    private static int key(CharSequence name) {
-        int n = name.length();
-        return n == 0 ? 0 : key(n, name.charAt(0), name.charAt(n - 1));
+    /** The hash a field of this name has (names are tokens: ASCII, so the two ways agree). */
+    static int nameHash(CharSequence name) {
+        return AsciiString.hashCode(name);
     }
 
     private int find(CharSequence name, int from) {
-        int k = key(name);
+        int h = nameHash(name);
         for (int i = from; i < count; i++) {
-            if (keys[i] == k && kind[i] != REMOVED && nameIs(i, name)) {
+            if (hashes[i] == h && kind[i] != REMOVED && nameIs(i, name)) {
                 return i;
             }
         }
@@ -186,7 +182,7 @@ public final class HeaderBlock extends HttpHeaders {
         checkValue(v);
         int i = grow();
         kind[i] = ADDED;
-        keys[i] = key(name);
+        hashes[i] = nameHash(name);
         names[i] = name;
         values[i] = v;
         count++;
@@ -226,9 +222,9 @@ public final class HeaderBlock extends HttpHeaders {
 
     private boolean removeAll(CharSequence name) {
         boolean any = false;
-        int k = key(name);
+        int h = nameHash(name);
         for (int i = 0; i < count; i++) {
-            if (keys[i] == k && kind[i] != REMOVED && nameIs(i, name)) {
+            if (hashes[i] == h && kind[i] != REMOVED && nameIs(i, name)) {
                 kind[i] = REMOVED;
                 live--;
                 any = true;

@@ -21,9 +21,8 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * Field lookups pass most fields on a key of the name (its length, first and last byte without case)
- * taken as the bytes arrive; a name asked for in any case must give the same key, or a lookup would miss a
- * field that is there.
+ * Field lookups pass most fields on a hash of the name computed as the bytes arrive; the hash must be the
+ * one Netty's name constants carry, in any case, or a lookup would miss a field that is there.
  */
 class HeaderBlockLookupTest {
 
