@@ -3,6 +3,7 @@ package io.ferry.edge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferry.testing.Eventually;
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.HaproxyProcess;
 import io.ferry.testing.OriginProcess;
@@ -203,7 +204,9 @@ class ProxyProtocolTest {
                     assertEquals(200, c.read().status());
                 }
             }
-            Thread.sleep(500); // several health checks
+            // several health checks, each through HAProxy's accept-proxy to the origin
+            Eventually.until("three health checks reach the origin", () -> origin.requests().stream()
+                    .filter(r -> r.uri().equals("/health")).count() >= 3);
             var server = ferry.server().backends().get("app").servers().get(0);
             assertTrue(server.isUp(), "the health check's PROXY header is accepted");
             assertTrue(origin.requests().stream()
