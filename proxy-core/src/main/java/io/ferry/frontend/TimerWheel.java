@@ -148,7 +148,6 @@ final class TimerWheel implements Runnable {
                 processed = t;
                 expire((int) (t & mask), now);
             }
-            processed = Math.max(processed, last);
         } finally {
             running = false;
         }

@@ -27,10 +27,10 @@ enum Framing {
     private static final short CRLF = ('\r' << 8) | '\n';
     private static final byte[] CRLF_BYTES = {'\r', '\n'};
 
-    /** The part of a full message's content that goes into its head's buffer. */
+    /** The room a full message's content takes in its head's buffer (with chunk framing, if chunked). */
     int inlineSize(HttpContent content) {
         int n = content == null ? 0 : content.content().readableBytes();
-        return this == LENGTH && n <= COPY_INLINE ? n : 0;
+        return n > COPY_INLINE || this == NONE ? 0 : this == CHUNKED ? n + 16 : n;
     }
 
     /**
@@ -43,12 +43,10 @@ enum Framing {
             return this;
         }
         LastHttpContent last = content instanceof LastHttpContent l ? l : null;
-        int inline = inlineSize(content);
-        if (inline > 0 || this == NONE || this == LENGTH && !content.content().isReadable()) {
-            if (inline > 0) {
-                head.writeBytes(content.content());
-            }
-            content.release();
+        if (this == NONE) {
+            content.release(); // a message without a body sends none of its content
+            ctx.write(head, promise);
+        } else if (appendInline(head, content.content(), last)) {
             ctx.write(head, promise);
         } else {
             ctx.write(head, ctx.voidPromise());
@@ -128,15 +126,7 @@ enum Framing {
         int trailerRoom = trailers == null || trailers.isEmpty() ? 0 : 64;
         if (n <= COPY_INLINE) {
             ByteBuf chunk = ctx.alloc().buffer(n + 16 + trailerRoom);
-            if (n > 0) {
-                MessageHeads.chunkSize(chunk, n);
-                chunk.writeBytes(bytes);
-                chunk.writeShort(CRLF);
-            }
-            bytes.release();
-            if (last != null) {
-                MessageHeads.lastChunk(chunk, trailers);
-            }
+            appendInline(chunk, bytes, last);
             ctx.write(chunk, promise);
             return;
         }

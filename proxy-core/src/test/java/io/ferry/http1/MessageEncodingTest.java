@@ -194,18 +194,7 @@ class MessageEncodingTest {
     @ParameterizedTest
     @MethodSource("requests")
     void writesTheRequestBytesNettyWrites(Case c) {
-        assertEquals(requestWire(new HttpClientCodec(), c), requestWire(new Http1ClientCodec(4096, 8192), c));
-    }
-
-    private static String requestWire(ChannelHandler codec, Case c) {
-        EmbeddedChannel ch = new EmbeddedChannel(codec);
-        for (Object o : c.writes().get()) {
-            ch.write(o);
-        }
-        ch.flush();
-        String out = drain(ch);
-        ch.finishAndReleaseAll();
-        return out;
+        assertEquals(wire(HttpClientCodec::new, c, false), wire(() -> new Http1ClientCodec(4096, 8192), c, false));
     }
 
     @Test
