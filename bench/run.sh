@@ -357,15 +357,24 @@ done
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
 commit=$(cd "$here" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
 raw="$here/bench/results/$stamp-$commit.csv"
-echo "round,scenario,contender,path,connections,rps,p50_ms,p99_ms,errors" > "$raw"
+echo "round,scenario,contender,path,connections,rps,p50_ms,p99_ms,errors,gen_cpu_pct" > "$raw"
+# How busy the load generator's core was during a run (%): near 100 the generator, not the server, sets the
+# pace, and the row says little about the server.
+cpu_ticks() { awk -v c="cpu$LOAD_CPU" '$1 == c {print $2+$3+$4+$7+$8, $5+$6}' /proc/stat; }
+gen_cpu() { # "busy idle" before, "busy idle" after
+  awk -v b0="$1" -v i0="$2" -v b1="$3" -v i1="$4" 'BEGIN {t = b1 - b0 + i1 - i0; printf "%.0f", t > 0 ? 100 * (b1 - b0) / t : 0}'
+}
 run() { # scenario contender path connections round
   local out
   local ae=()
   [[ $1 == compress ]] && ae=(-H "Accept-Encoding: gzip, deflate, br, zstd")
+  local before after
+  before=$(cpu_ticks)
   out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$4" -d"$DURATION" --latency -H "Host: ${host[$2]}" "${ae[@]}" "${url[$2]}$3" 2>&1 || true)
-  python3 - "$out" "$5,$1,$2,$3,$4" >> "$raw" <<'PY'
+  after=$(cpu_ticks)
+  python3 - "$out" "$5,$1,$2,$3,$4" "$(gen_cpu $before $after)" >> "$raw" <<'PY'
 import re, sys
-out, prefix = sys.argv[1], sys.argv[2]
+out, prefix, gen = sys.argv[1], sys.argv[2], sys.argv[3]
 def ms(v):
     m = re.match(r"([\d.]+)(us|ms|s)", v)
     return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)] if m else float("nan")
@@ -375,17 +384,19 @@ p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
 non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
 sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
 errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(x) for x in sock.groups()) if sock else 0)
-print(f"{prefix},{rps.group(1) if rps else 'nan'},{ms(p50.group(1)) if p50 else 'nan'},{ms(p99.group(1)) if p99 else 'nan'},{errors}")
+print(f"{prefix},{rps.group(1) if rps else 'nan'},{ms(p50.group(1)) if p50 else 'nan'},{ms(p99.group(1)) if p99 else 'nan'},{errors},{gen}")
 PY
 }
 run_h2() { # contender path connsxstreams round
-  local c=${3%x*} m=${3#*x} out log="$work/h2load.log"
+  local c=${3%x*} m=${3#*x} out log="$work/h2load.log" before after
   rm -f "$log"
+  before=$(cpu_ticks)
   out=$(taskset -c "$LOAD_CPU" h2load -t1 -c"$c" -m"$m" -D"${DURATION%s}" --warm-up-time=1 --log-file="$log" \
     "${url[$1]}$2" 2>&1 || true)
-  python3 - "$out" "$log" "$4,h2,$1,$2,$3" >> "$raw" <<'PY'
+  after=$(cpu_ticks)
+  python3 - "$out" "$log" "$4,h2,$1,$2,$3" "$(gen_cpu $before $after)" >> "$raw" <<'PY'
 import re, sys
-out, log, prefix = sys.argv[1], sys.argv[2], sys.argv[3]
+out, log, prefix, gen = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 rps = re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out)
 req = re.search(r"requests: \d+ total, \d+ started, \d+ done, \d+ succeeded, (\d+) failed, (\d+) errored, (\d+) timeout", out)
 # a 5xx is also a "failed" request: count failed, errored and timed-out requests once each
@@ -394,7 +405,7 @@ errors = sum(int(x) for x in req.groups()) if req else 0
 times = sorted(int(l.split()[2]) for l in open(log) if len(l.split()) == 3) if log else []
 def pct(p):
     return times[min(len(times) - 1, int(len(times) * p))] / 1000 if times else float("nan")
-print(f"{prefix},{rps.group(1) if rps else 'nan'},{pct(0.5)},{pct(0.99)},{errors}")
+print(f"{prefix},{rps.group(1) if rps else 'nan'},{pct(0.5)},{pct(0.99)},{errors},{gen}")
 PY
 }
 # Every contender gets the same warm-up; it matters for Ferry, whose JIT compiles the hot path in the
@@ -590,9 +601,10 @@ for r in rows:
 ferry_name = {"proxy": "ferry", "cache": "ferry-cache", "esi": "ferry-cache", "fastcgi": "ferry-fcgi", "fastcgi-slow": "ferry-slow", "compress": "ferry-gzip",
               "h2": "ferry-h2"}
 print(f"# Benchmark {sys.argv[1].rsplit('/',1)[-1][:-4]}\n")
-print(f"wrk -t1 (h2: h2load -t1, conns as connections x streams), {sys.argv[3]} per run, {sys.argv[4]} rounds interleaved; medians, (min-max); ratio = contender / Ferry (req/s).\n")
-print("| scenario | path | conns | contender | req/s | (min-max) | p50 ms | p99 ms | errors | ratio |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print(f"wrk -t1 (h2: h2load -t1, conns as connections x streams), {sys.argv[3]} per run, {sys.argv[4]} rounds interleaved; medians, (min-max); ratio = contender / Ferry (req/s).")
+print("gen CPU = how busy the load generator's core was (median %); at 95 or more the generator set the pace, not the server (marked *).\n")
+print("| scenario | path | conns | contender | req/s | (min-max) | p50 ms | p99 ms | errors | ratio | gen CPU % |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 def conns(c):
     return tuple(int(x) for x in c.split("x"))
 for key in sorted(groups, key=lambda k: (k[0], k[1], conns(k[2]), k[3])):
@@ -603,7 +615,9 @@ for key in sorted(groups, key=lambda k: (k[0], k[1], conns(k[2]), k[3])):
     ferry = groups.get((scen, path, conns, ferry_name[scen]))
     ratio = statistics.median(rps) / statistics.median(float(r["rps"]) for r in ferry) if ferry else float("nan")
     errors = sum(int(r.get("errors") or 0) for r in groups[key])
-    print(f"| {scen} | {path} | {conns} | {who} | {statistics.median(rps):.0f} | ({min(rps):.0f}-{max(rps):.0f}) | {p50:.2f} | {p99:.2f} | {errors} | {ratio:.2f} |")
+    gens = [float(r["gen_cpu_pct"]) for r in groups[key] if r.get("gen_cpu_pct")]
+    gen = f"{statistics.median(gens):.0f}{'*' if statistics.median(gens) >= 95 else ''}" if gens else "-"
+    print(f"| {scen} | {path} | {conns} | {who} | {statistics.median(rps):.0f} | ({min(rps):.0f}-{max(rps):.0f}) | {p50:.2f} | {p99:.2f} | {errors} | {ratio:.2f} | {gen} |")
 if sys.argv[2]:
     print(f"\nIdle keepalive connections (after the load runs):{sys.argv[2]}")
 if len(sys.argv) > 5 and sys.argv[5]:

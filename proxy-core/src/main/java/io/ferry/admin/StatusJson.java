@@ -46,6 +46,8 @@ final class StatusJson {
                         .append(",\"idle_connections\":").append(s.idleConnections())
                         .append(",\"requests\":").append(s.requests())
                         .append(",\"errors\":").append(s.errors())
+                        .append(",\"checks_passed\":").append(s.health().checksPassed())
+                        .append(",\"checks_failed\":").append(s.health().checksFailed())
                         .append(",\"latency_ms\":{\"p50\":").append(ms(s.latencyMicros(50)))
                         .append(",\"p90\":").append(ms(s.latencyMicros(90)))
                         .append(",\"p99\":").append(ms(s.latencyMicros(99)))

@@ -28,6 +28,9 @@ public final class ServerHealth {
     // Active-check counters: touched only by the checker's event loop.
     private int consecutiveOk;
     private int consecutiveFail;
+    /** Totals of the active check's results (HAProxy's chkfail and its passing twin), for /status. */
+    private volatile long checksPassed;
+    private volatile long checksFailed;
 
     public ServerHealth(String backend, String server, PassiveHealthConfig passive, BackendHealth group) {
         this.backend = backend;
@@ -123,6 +126,16 @@ public final class ServerHealth {
         this.onUp = listener;
     }
 
+    /** Active checks this server passed since start (one writer: the checker's loop). */
+    public long checksPassed() {
+        return checksPassed;
+    }
+
+    /** Active checks this server failed since start. */
+    public long checksFailed() {
+        return checksFailed;
+    }
+
     public boolean countsServerErrors() {
         return passive.enabled() && passive.count5xx();
     }
@@ -130,6 +143,7 @@ public final class ServerHealth {
     /** Result of one active check; called on the checker's event loop only. */
     public void checkResult(boolean ok, String detail, int rise, int fall) {
         if (ok) {
+            checksPassed = checksPassed + 1; // one writer: no lost update
             consecutiveFail = 0;
             if (!checkUp && ++consecutiveOk >= rise) {
                 checkUp = true;
@@ -144,6 +158,7 @@ public final class ServerHealth {
                 group.recompute();
             }
         } else {
+            checksFailed = checksFailed + 1;
             consecutiveOk = 0;
             if (checkUp && ++consecutiveFail >= fall) {
                 checkUp = false;

@@ -42,6 +42,18 @@ public record Transport(String name,
                         Class<? extends Channel> domainChannel,
                         Function<String, SocketAddress> domainAddress) {
     private static final Logger log = LoggerFactory.getLogger(Transport.class);
+    static final String MULTISHOT_POLL = "io.netty.iouring.pollAddMultishotEnabled";
+
+    static {
+        // Netty's multishot POLL_ADD is edge-triggered: a wake-up that comes while a channel is not reading
+        // can be forgotten when a cancelled receive completes after autoRead turned on again, and the channel
+        // then waits for bytes that never come. A client that reset its connection during a backpressured
+        // upload went unnoticed that way (ConnectionDrillsTest, drill 5: one run in three). A one-shot poll is
+        // armed anew for each read and sees what is already there. Set before Netty reads it; -D wins.
+        if (System.getProperty(MULTISHOT_POLL) == null) {
+            System.setProperty(MULTISHOT_POLL, "false");
+        }
+    }
 
     /** Resolves the configured kind; AUTO prefers io_uring, then native epoll, then NIO. */
     public static Transport select(TransportKind kind) {

@@ -65,9 +65,12 @@ class BackendTlsTest {
         return c.read().status();
     }
 
-    private static boolean upAfterChecks(FerryHarness ferry) throws InterruptedException {
-        Thread.sleep(600);
-        return ferry.server().backends().get("app").servers().get(0).isUp();
+    /** Up after three checks ran (fall = 1: a single failed one takes the server down, and is counted). */
+    private static boolean upAfterChecks(FerryHarness ferry) {
+        var server = ferry.server().backends().get("app").servers().get(0);
+        Eventually.until("three health checks over TLS", () -> server.health().checksPassed()
+                + server.health().checksFailed() >= 3);
+        return server.isUp() && server.health().checksFailed() == 0;
     }
 
     @Test

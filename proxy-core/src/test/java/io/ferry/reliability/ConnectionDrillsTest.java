@@ -59,6 +59,7 @@ class ConnectionDrillsTest {
     void drill5ClientAbortsMidDownloadAndMidUploadFreeTheUpstream() throws Exception {
         CountDownLatch downloadCut = new CountDownLatch(1);
         CountDownLatch uploadCut = new CountDownLatch(1);
+        CountDownLatch uploadArriving = new CountDownLatch(1);
         try (RawOrigin origin = new RawOrigin((s, head) -> {
                  if (head.startsWith("GET /still-there")) {
                      s.getOutputStream().write(ascii("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
@@ -81,7 +82,7 @@ class ConnectionDrillsTest {
                  byte[] buf = new byte[64 * 1024];
                  try {
                      while (in.read(buf) >= 0) {
-                         // keep reading
+                         uploadArriving.countDown(); // the body streams through Ferry
                      }
                  } catch (IOException reset) {
                      // a reset ends the upload too
@@ -109,7 +110,7 @@ class ConnectionDrillsTest {
                 out.write(part);
             }
             out.flush();
-            Thread.sleep(200);
+            assertTrue(uploadArriving.await(20, TimeUnit.SECONDS), "the upload reaches the origin");
             abort(up);
             boolean uploadFreed = uploadCut.await(20, TimeUnit.SECONDS);
             System.out.printf("drill 5 (client aborts mid-download after %d KiB and mid-upload after 1 MiB): "

@@ -3,6 +3,7 @@ package io.ferry.reliability;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferry.testing.Eventually;
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.FerryProcess;
 import io.ferry.testing.KeepAliveLoad;
@@ -38,16 +39,19 @@ class FaultDrillsTest {
                      """, a.port(), b.port())) {
             String fromA = "origin " + a.port();
             KeepAliveLoad load = new KeepAliveLoad(ferry.port(), 4, 60, i -> get("/drill1/" + i));
-            Thread.sleep(1000);
+            Eventually.until("both servers answer", () -> load.bodies().getOrDefault(fromA, 0L) > 20
+                    && load.ok() > 100);
             a.kill();
-            Thread.sleep(2000);
+            long atKill = load.ok() + load.failed();
+            Eventually.until("500 GETs while a is dead", () -> load.ok() + load.failed() > atKill + 500);
             a.restart();
             long aAtRestart = load.bodies().getOrDefault(fromA, 0L);
-            Thread.sleep(4000); // the passive cooldown ends; a takes traffic again
+            // The passive cooldown (2 s) ends; a takes traffic again.
+            Eventually.until("the restarted server answers", () -> load.bodies().getOrDefault(fromA, 0L) > aAtRestart);
             load.stop();
             long aAfter = load.bodies().getOrDefault(fromA, 0L) - aAtRestart;
-            System.out.printf("drill 1 (SIGKILL one of two servers under keepalive GET load, restarted 2 s later): "
-                    + "%d GETs, %d failed; %d answered by the restarted server afterwards%n",
+            System.out.printf("drill 1 (SIGKILL one of two servers under keepalive GET load, restarted after 500 more "
+                    + "GETs): %d GETs, %d failed; %d answered by the restarted server afterwards%n",
                     load.ok() + load.failed(), load.failed(), aAfter);
             assertEquals(0, load.failed(), "failed GETs: " + load.someFailures());
             assertTrue(aAfter > 0, "the restarted server is back in rotation");
@@ -77,14 +81,19 @@ class FaultDrillsTest {
                 KeepAliveLoad load = new KeepAliveLoad(port, 4, 60, i -> get("/drill2/" + i));
                 int reloads = 15;
                 for (int i = 1; i <= reloads; i++) {
-                    Thread.sleep(1000);
+                    long served = load.ok();
+                    Eventually.until("100 requests between reloads", () -> load.ok() > served + 100);
                     Files.writeString(conf, i % 2 == 1 ? config(port, y.port(), "31s") : config(port, x.port(), "30s"));
                     ferry.signal("HUP");
+                    int reload = i;
+                    Eventually.until("reload " + i + " applied", () -> reloadsApplied(ferry) >= reload);
                 }
-                Thread.sleep(500);
+                long served = load.ok();
+                Eventually.until("100 requests after the last reload", () -> load.ok() > served + 100);
                 load.stop();
-                long applied = ferry.output().lines().filter(l -> l.contains("configuration reloaded")).count();
-                System.out.printf("drill 2 (SIGHUP every second for %d s, config alternating, keepalive load): "
+                long applied = reloadsApplied(ferry);
+                System.out.printf("drill 2 (SIGHUP %d times under keepalive load, each after 100 requests on the last "
+                        + "config, config alternating): "
                         + "%d reloads applied, %d requests, %d failed, %d connections dropped; answers %s%n",
                         reloads, applied, load.ok() + load.failed(), load.failed(), load.dropped(), load.bodies());
                 assertEquals(0, load.failed(), "failures: " + load.someFailures());
@@ -94,6 +103,10 @@ class FaultDrillsTest {
                         "both configurations served: " + load.bodies());
             }
         }
+    }
+
+    private static long reloadsApplied(FerryProcess ferry) throws java.io.IOException {
+        return ferry.output().lines().filter(l -> l.contains("configuration reloaded")).count();
     }
 
     @Test
@@ -109,10 +122,13 @@ class FaultDrillsTest {
             KeepAliveLoad gets = new KeepAliveLoad(ferry.port(), 3, 60, i -> get("/ping.php?g=" + i));
             KeepAliveLoad posts = new KeepAliveLoad(ferry.port(), 1, 60,
                     i -> "POST /ping.php HTTP/1.1\r\nHost: drill\r\nContent-Length: 5\r\n\r\nhello");
-            Thread.sleep(1000);
+            Eventually.until("GETs and POSTs answered", () -> gets.ok() > 50 && posts.ok() > 10);
             fpm.stop();
             fpm.start();
-            Thread.sleep(1500);
+            long getsAtStart = gets.ok();
+            long postsAtStart = posts.ok();
+            Eventually.until("the restarted php-fpm answers GETs and POSTs",
+                    () -> gets.ok() > getsAtStart + 100 && posts.ok() > postsAtStart + 20);
             gets.stop();
             posts.stop();
             System.out.printf("drill 3 (php-fpm restarted under GET and POST load): %d GETs, %d failed; "
@@ -133,20 +149,19 @@ class FaultDrillsTest {
                      access-log { enabled = true, path = "/dev/full" }
                      """, origin.port())) {
             KeepAliveLoad load = new KeepAliveLoad(ferry.port(), 2, 60, i -> get("/drill4/" + i));
-            Thread.sleep(2000);
+            Eventually.until("500 requests", () -> load.ok() + load.failed() > 500);
             load.stop();
-            String dropped = "";
-            for (int i = 0; i < 50 && dropped.isEmpty(); i++) {
-                dropped = ferry.server().metrics().scrape().lines()
+            String[] dropped = {""};
+            Eventually.until("the lost lines counted", () -> {
+                dropped[0] = ferry.server().metrics().scrape().lines()
                         .filter(l -> l.startsWith("ferry_access_log_dropped_lines_total ") && !l.endsWith(" 0.0"))
                         .findFirst().orElse("");
-                Thread.sleep(100);
-            }
+                return !dropped[0].isEmpty();
+            });
             System.out.printf("drill 4 (access log on a full disk, /dev/full): %d requests, %d failed; %s%n",
-                    load.ok() + load.failed(), load.failed(), dropped);
+                    load.ok() + load.failed(), load.failed(), dropped[0]);
             assertEquals(0, load.failed(), "requests keep flowing: " + load.someFailures());
             assertTrue(load.ok() > 100);
-            assertTrue(!dropped.isEmpty(), "the lost lines are counted");
         }
     }
 }

@@ -3,6 +3,7 @@ package io.ferry.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferry.testing.Eventually;
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.RawClient;
 import io.ferry.testing.TestOrigin;
@@ -104,7 +105,9 @@ class ClientTimeoutsTest {
             client.send("GET /2 HTTP/1.1\r\nHost: t\r\n\r\n");
             assertEquals(200, client.read().status());
             assertEquals(1, origin.connectionsAccepted());
-            Thread.sleep(700);
+            var pool = ferry.server().backends().get("app").servers().get(0);
+            Eventually.until("the idle upstream connection closed after pool.idle-timeout",
+                    () -> pool.openConnections() == 0);
             client.send("GET /3 HTTP/1.1\r\nHost: t\r\n\r\n");
             assertEquals(200, client.read().status());
             assertEquals(2, origin.connectionsAccepted(), "the idle upstream connection was closed and replaced");

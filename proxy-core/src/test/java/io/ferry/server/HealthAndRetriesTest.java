@@ -210,10 +210,11 @@ class HealthAndRetriesTest {
              });
              FerryHarness ferry = FerryHarness.start(config("retries = 0", origin.port()));
              RawClient c = new RawClient(ferry.port())) {
+            var pool = ferry.server().backends().get("app").servers().get(0);
             for (int i = 0; i < 3; i++) {
                 c.send("POST /p" + i + " HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
                 assertEquals(200, c.read().status(), "request " + i);
-                Thread.sleep(300);
+                waitUntil(() -> pool.openConnections() == 0); // the server closed it; the pool saw the close
             }
             assertEquals(3, origin.heads().size(), "each request sent once, on a live connection");
         }
@@ -229,9 +230,13 @@ class HealthAndRetriesTest {
              FerryHarness ferry = FerryHarness.start(config(
                      "health-check { path = \"/health\", interval = 100ms, timeout = 500ms, rise = 2, fall = 2 }",
                      a.port(), b.port()))) {
+            var health = ferry.server().backends().get("app").servers().get(0).health();
             assertTrue(servesFrom(ferry, "a"), "a is in rotation while healthy");
+            waitUntil(() -> health.checksPassed() >= 2);
+            assertEquals(0, health.checksFailed());
             healthy.set(false);
             waitUntil(() -> !servesFrom(ferry, "a"));
+            assertTrue(health.checksFailed() >= 2, "fall = 2: two failed checks counted, " + health.checksFailed());
             for (int i = 0; i < 10; i++) {
                 assertEquals("b", get(ferry, "GET", "/x").bodyText(), "a is out after failing checks");
             }
