@@ -362,7 +362,7 @@ echo "round,scenario,contender,path,connections,rps,p50_ms,p99_ms,errors,gen_cpu
 # pace, and the row says little about the server.
 cpu_ticks() { awk -v c="cpu$LOAD_CPU" '$1 == c {print $2+$3+$4+$7+$8, $5+$6}' /proc/stat; }
 gen_cpu() { # "busy idle" before, "busy idle" after
-  awk -v b0="$1" -v i0="$2" -v b1="$3" -v i1="$4" 'BEGIN {t = b1 - b0 + i1 - i0; printf "%.0f", t > 0 ? 100 * (b1 - b0) / t : 0}'
+  awk -v b0="$1" -v i0="$2" -v b1="$3" -v i1="$4" 'BEGIN {t = b1 - b0 + i1 - i0; printf "%.0f", (t > 0 ? 100 * (b1 - b0) / t : 0)}'
 }
 run() { # scenario contender path connections round
   local out
