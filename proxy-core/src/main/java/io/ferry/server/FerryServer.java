@@ -16,7 +16,6 @@ import io.ferry.exchange.ProxyRuntime;
 import io.ferry.frontend.Drain;
 import io.ferry.metrics.ProxyMetrics;
 import io.ferry.tls.ServerTls;
-import io.ferry.tls.SessionTickets;
 import io.ferry.tls.TlsContexts;
 import io.ferry.transport.Transport;
 import io.ferry.upstream.Upstreams;
@@ -64,8 +63,7 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
     private DemoOrigin demo;
     private AdminServer admin;
     private volatile boolean stopped;
-    /** Session ticket keys per TLS listener: they outlive a reload, so tickets issued before it still resume. */
-    private final Map<String, SessionTickets> tickets = new java.util.concurrent.ConcurrentHashMap<>();
+    private final TicketKeys tickets = new TicketKeys(this::runtime);
 
     /** Servers added or removed over the admin API: applied again on every reload. */
     private final RuntimeServers runtimeServers = new RuntimeServers();
@@ -124,22 +122,11 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
                     tracing.flushInterval());
         }
         CacheFiles.load(runtime, cacheFrom);
-        for (ListenerConfig l : config.listeners()) {
-            if (l.isTls()) {
-                SessionTickets t = new SessionTickets(l.tls().tickets(), l.name());
-                t.applyTo(tls.get(l.name()));
-                tickets.put(l.name(), t);
-                long every = t.rotateMillis();
-                workers.next().scheduleAtFixedRate(() -> {
-                    t.rotate();
-                    t.applyTo(runtime.tls.get(l.name()));
-                }, every, every, TimeUnit.MILLISECONDS);
-            }
-        }
+        tickets.start(config.listeners(), tls, workers);
         this.logFormat = new LogFormat(config.accessLog().format());
         this.accessLog = config.accessLog().enabled() ? openAccessLog(config) : null;
         this.listeners = new Listeners(transport, acceptors, workers, connections, this::runtime, metrics, accessLog,
-                logFormat, this::openTickets, handedOver);
+                logFormat, tickets::opened, handedOver);
         ServerGauges.register(metrics.registry(), this::runtime, connections::count,
                 () -> accessLog == null ? 0 : accessLog.dropped());
     }
@@ -287,15 +274,6 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
         SystemLimits.check(config.global().maxConnections(), largestBacklog);
     }
 
-    /** A TLS listener opened by a reload gets its session-ticket keys. */
-    private void openTickets(ListenerConfig l) {
-        if (l.isTls() && !tickets.containsKey(l.name())) {
-            SessionTickets t = new SessionTickets(l.tls().tickets(), l.name());
-            t.applyTo(runtime.tls.get(l.name()));
-            tickets.put(l.name(), t);
-        }
-    }
-
     private DemoOrigin startDemo(FerryConfig config) {
         try {
             DemoOrigin d = DemoOrigin.start(transport, config.demo().bind(), config.demo().port(), handedOver);
@@ -369,13 +347,7 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
         FerryConfig current = runtime.config;
         warnRestartOnly(current, next);
         Map<String, ServerTls> tls = tlsContexts(next);
-        tls.forEach((name, t) -> {
-            SessionTickets keys = tickets.get(name);
-            if (keys != null) { // a new TLS listener gets its keys when it opens
-                keys.reload();
-                keys.applyTo(t);
-            }
-        });
+        tickets.reload(tls);
         ProxyRuntime old = runtime;
         Map<String, Channel> moved = listeners.takeMoved(current, next);
         List<Channel> added;
