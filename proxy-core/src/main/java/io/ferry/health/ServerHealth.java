@@ -136,6 +136,11 @@ public final class ServerHealth {
         return checksFailed;
     }
 
+    /** Active checks run against this server since start, passed or failed. */
+    public long checksRun() {
+        return checksPassed + checksFailed;
+    }
+
     public boolean countsServerErrors() {
         return passive.enabled() && passive.count5xx();
     }

@@ -67,9 +67,8 @@ class BackendTlsTest {
 
     /** Up after three checks ran (fall = 1: a single failed one takes the server down, and is counted). */
     private static boolean upAfterChecks(FerryHarness ferry) {
-        var server = ferry.server().backends().get("app").servers().get(0);
-        Eventually.until("three health checks over TLS", () -> server.health().checksPassed()
-                + server.health().checksFailed() >= 3);
+        var server = ferry.firstServer("app");
+        Eventually.until("three health checks over TLS", () -> server.health().checksRun() >= 3);
         return server.isUp() && server.health().checksFailed() == 0;
     }
 

@@ -105,7 +105,7 @@ class ClientTimeoutsTest {
             client.send("GET /2 HTTP/1.1\r\nHost: t\r\n\r\n");
             assertEquals(200, client.read().status());
             assertEquals(1, origin.connectionsAccepted());
-            var pool = ferry.server().backends().get("app").servers().get(0);
+            var pool = ferry.firstServer("app");
             Eventually.until("the idle upstream connection closed after pool.idle-timeout",
                     () -> pool.openConnections() == 0);
             client.send("GET /3 HTTP/1.1\r\nHost: t\r\n\r\n");

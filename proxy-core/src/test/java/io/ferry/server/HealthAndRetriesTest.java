@@ -210,7 +210,7 @@ class HealthAndRetriesTest {
              });
              FerryHarness ferry = FerryHarness.start(config("retries = 0", origin.port()));
              RawClient c = new RawClient(ferry.port())) {
-            var pool = ferry.server().backends().get("app").servers().get(0);
+            var pool = ferry.firstServer("app");
             for (int i = 0; i < 3; i++) {
                 c.send("POST /p" + i + " HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
                 assertEquals(200, c.read().status(), "request " + i);
@@ -230,7 +230,7 @@ class HealthAndRetriesTest {
              FerryHarness ferry = FerryHarness.start(config(
                      "health-check { path = \"/health\", interval = 100ms, timeout = 500ms, rise = 2, fall = 2 }",
                      a.port(), b.port()))) {
-            var health = ferry.server().backends().get("app").servers().get(0).health();
+            var health = ferry.firstServer("app").health();
             assertTrue(servesFrom(ferry, "a"), "a is in rotation while healthy");
             waitUntil(() -> health.checksPassed() >= 2);
             assertEquals(0, health.checksFailed());

@@ -71,6 +71,11 @@ public final class FerryHarness implements AutoCloseable {
         return server;
     }
 
+    /** The first server of a backend of the running configuration (its pool, health and counters). */
+    public io.ferry.upstream.ServerPool firstServer(String backend) {
+        return server.backends().get(backend).servers().get(0);
+    }
+
     public int port() {
         return server.port("http");
     }
