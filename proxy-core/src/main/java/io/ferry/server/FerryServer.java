@@ -347,7 +347,6 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
         FerryConfig current = runtime.config;
         warnRestartOnly(current, next);
         Map<String, ServerTls> tls = tlsContexts(next);
-        tickets.reload(tls);
         ProxyRuntime old = runtime;
         Map<String, Channel> moved = listeners.takeMoved(current, next);
         List<Channel> added;
@@ -357,6 +356,7 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
             listeners.putBack(moved);
             throw e;
         }
+        tickets.reload(next.listeners(), tls);
         Upstreams upstreams = new Upstreams(next, transport, old.upstreams.states());
         ProxyRuntime replacement = new ProxyRuntime(next, upstreams, tls, old, cacheClock);
         old.upstreams.stopChecks(); // the kept servers' checks go on in the new configuration

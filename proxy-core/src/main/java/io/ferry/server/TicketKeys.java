@@ -8,54 +8,77 @@ import io.netty.channel.EventLoopGroup;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Session-ticket keys per TLS listener. They outlive a reload, so tickets issued before it still resume;
- * the running configuration's TLS contexts get them whenever they change or rotate.
+ * Session-ticket keys per TLS listener, each rotated every {@code session-tickets.rotate} on one of the
+ * loops. They outlive a reload, so tickets issued before it still resume; the running configuration's
+ * TLS contexts get them whenever they change or rotate. A listener a reload removes keeps its keys (and
+ * their rotation) so one that brings it back resumes its sessions.
  */
 final class TicketKeys {
-    private final Map<String, SessionTickets> byListener = new ConcurrentHashMap<>();
+    private record Rotating(SessionTickets keys, ScheduledFuture<?> task) {
+    }
+
+    private final Map<String, Rotating> byListener = new ConcurrentHashMap<>();
     private final Supplier<ProxyRuntime> runtime;
+    private volatile EventLoopGroup loops;
 
     TicketKeys(Supplier<ProxyRuntime> runtime) {
         this.runtime = runtime;
     }
 
-    /** At start: keys for every TLS listener, rotated every {@code session-tickets.rotate} on one of the loops. */
+    /** At start: keys for every TLS listener. */
     void start(List<ListenerConfig> listeners, Map<String, ServerTls> tls, EventLoopGroup loops) {
+        this.loops = loops;
         for (ListenerConfig l : listeners) {
             if (l.isTls()) {
-                SessionTickets t = new SessionTickets(l.tls().tickets(), l.name());
-                t.applyTo(tls.get(l.name()));
-                byListener.put(l.name(), t);
-                long every = t.rotateMillis();
-                loops.next().scheduleAtFixedRate(() -> {
-                    t.rotate();
-                    t.applyTo(runtime.get().tls.get(l.name()));
-                }, every, every, TimeUnit.MILLISECONDS);
+                add(l, tls.get(l.name()));
             }
         }
     }
 
-    /** A TLS listener opened by a reload gets its keys. */
+    /** A TLS listener opened by a reload gets its keys (the ones it had, if it is back). */
     void opened(ListenerConfig l) {
         if (l.isTls() && !byListener.containsKey(l.name())) {
-            SessionTickets t = new SessionTickets(l.tls().tickets(), l.name());
-            t.applyTo(runtime.get().tls.get(l.name()));
-            byListener.put(l.name(), t);
+            add(l, runtime.get().tls.get(l.name()));
         }
     }
 
-    /** A reload: key files are read again and the new TLS contexts get the keys (new listeners theirs when they open). */
-    void reload(Map<String, ServerTls> tls) {
-        tls.forEach((name, t) -> {
-            SessionTickets keys = byListener.get(name);
-            if (keys != null) {
-                keys.reload();
-                keys.applyTo(t);
+    /**
+     * A reload: key files are read again and the new TLS contexts get the keys; a listener whose
+     * {@code session-tickets} changed gets new ones (new listeners get theirs when they open).
+     */
+    void reload(List<ListenerConfig> listeners, Map<String, ServerTls> tls) {
+        for (ListenerConfig l : listeners) {
+            Rotating r = l.isTls() ? byListener.get(l.name()) : null;
+            if (r == null) {
+                continue;
             }
-        });
+            if (!r.keys().settings().equals(l.tls().tickets())) {
+                r.task().cancel(false);
+                add(l, tls.get(l.name()));
+            } else {
+                r.keys().reload();
+                r.keys().applyTo(tls.get(l.name()));
+            }
+        }
+    }
+
+    private void add(ListenerConfig l, ServerTls tls) {
+        String name = l.name();
+        SessionTickets keys = new SessionTickets(l.tls().tickets(), name);
+        keys.applyTo(tls);
+        long every = keys.rotateMillis();
+        ScheduledFuture<?> task = loops.next().scheduleAtFixedRate(() -> {
+            keys.rotate();
+            ServerTls current = runtime.get().tls.get(name);
+            if (current != null) { // null while a reload has removed the listener
+                keys.applyTo(current);
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
+        byListener.put(name, new Rotating(keys, task));
     }
 }

@@ -37,6 +37,11 @@ public final class SessionTickets {
         this.keys = config.keyFile() != null ? fromFile() : next();
     }
 
+    /** What these keys were made from: a reload that changes it gets new ones. */
+    public TlsConfig.Tickets settings() {
+        return config;
+    }
+
     /** How often {@link #rotate} should run; it does nothing with a key file. */
     public long rotateMillis() {
         return config.rotate().toMillis();

@@ -236,6 +236,81 @@ class TlsCertificatesTest {
         }
     }
 
+    /** The key itself changes every period (not only old tickets expiring, which their lifetime also does). */
+    @Test
+    void ticketKeysRotate() throws Exception {
+        try (TestOrigin origin = TestOrigin.echoUri();
+             FerryHarness ferry = ferry(origin.port(), "cert = \"%s\", key = \"%s\", protocols = [ TLSv1.2 ], session-tickets.rotate = 1s"
+                     .formatted(pem("a.crt"), pem("a.key")))) {
+            assertRotates(ferry.port("https"));
+        }
+    }
+
+    /** A TLS listener a reload adds rotates its keys too; so does one a reload removes and a later one brings back. */
+    @Test
+    void ticketKeysOfListenersAReloadAddsRotate() throws Exception {
+        String config = """
+                ferry {
+                  listeners = [ { name = http, bind = "127.0.0.1", port = 0 } %s ]
+                  backends.app.servers = [ "127.0.0.1:%d" ]
+                  routes = [ { backend = app } ]
+                  timeouts.shutdown = 1s
+                }
+                """;
+        String https = (", { name = https, bind = \"127.0.0.1\", port = 0, protocols = [ \"http/1.1\" ], tls { cert = \"%s\", "
+                + "key = \"%s\", protocols = [ TLSv1.2 ], session-tickets.rotate = 1s } }").formatted(pem("a.crt"), pem("a.key"));
+        try (TestOrigin origin = TestOrigin.echoUri();
+             FerryHarness ferry = FerryHarness.start(config.formatted("", origin.port()))) {
+            ferry.server().reload(ConfigLoader.parse(config.formatted(https, origin.port()), Path.of(".")));
+            assertRotates(ferry.port("https"));
+            ferry.server().reload(ConfigLoader.parse(config.formatted("", origin.port()), Path.of(".")));
+            ferry.server().reload(ConfigLoader.parse(config.formatted(https, origin.port()), Path.of(".")));
+            assertRotates(ferry.port("https"));
+        }
+    }
+
+    /** A reload that shortens {@code session-tickets.rotate} takes effect (the keys were made for an hour). */
+    @Test
+    void aReloadChangesTheRotationPeriod() throws Exception {
+        String tls = "cert = \"%s\", key = \"%s\", protocols = [ TLSv1.2 ], session-tickets.rotate = %s";
+        String config = """
+                ferry {
+                  listeners = [ { name = https, bind = "127.0.0.1", port = 0, protocols = [ "http/1.1" ], tls { %s } } ]
+                  backends.app.servers = [ "127.0.0.1:%d" ]
+                  routes = [ { backend = app } ]
+                  timeouts.shutdown = 1s
+                }
+                """;
+        try (TestOrigin origin = TestOrigin.echoUri();
+             FerryHarness ferry = FerryHarness.start(config.formatted(tls.formatted(pem("a.crt"), pem("a.key"), "1h"),
+                     origin.port()))) {
+            ferry.server().reload(ConfigLoader.parse(config.formatted(tls.formatted(pem("a.crt"), pem("a.key"), "1s"),
+                    origin.port()), Path.of(".")));
+            assertRotates(ferry.port("https"));
+        }
+    }
+
+    /** A fresh ticket's key name changes: the listener encrypts with a new key. */
+    private void assertRotates(int port) throws Exception {
+        String first = ticketKeyName(port);
+        Eventually.until("a ticket encrypted under a new key", () -> !ticketKeyName(port).equals(first));
+    }
+
+    /** The name of the key a fresh TLS 1.2 ticket from the listener is encrypted with: the ticket's first 16 bytes. */
+    private String ticketKeyName(int port) throws Exception {
+        Path session = Files.createTempFile(dir, "ticket", ".pem");
+        assertTrue(sClient(port, null, "-tls1_2", "-sess_out", session.toString()).contains("New, TLSv1.2"));
+        Process p = new ProcessBuilder("openssl", "sess_id", "-in", session.toString(), "-noout", "-text")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0, out);
+        int at = out.indexOf("TLS session ticket:");
+        assertTrue(at >= 0, "no ticket: " + out);
+        String[] lines = out.substring(at).split("\n");
+        // "    0000 - 20 63 c9 3b 62 be 58 ad-86 b1 fa b9 32 36 44 29    c.;b.X.....26D)"
+        return lines[1].trim().substring(7, 54);
+    }
+
     @Test
     void aVerifiedClientCertificateReachesBackendsAndPhpAsApacheNamesIt() throws Exception {
         Path root = Files.createDirectories(dir.resolve("site"));
