@@ -5,8 +5,10 @@ import io.ferry.exchange.ProxyRuntime;
 import io.ferry.tls.ServerTls;
 import io.ferry.tls.SessionTickets;
 import io.netty.channel.EventLoopGroup;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -15,8 +17,8 @@ import java.util.function.Supplier;
 /**
  * Session-ticket keys per TLS listener, each rotated every {@code session-tickets.rotate} on one of the
  * loops. They outlive a reload, so tickets issued before it still resume; the running configuration's
- * TLS contexts get them whenever they change or rotate. A listener a reload removes keeps its keys (and
- * their rotation) so one that brings it back resumes its sessions.
+ * TLS contexts get them whenever they change or rotate (SessionTickets serialises the two). A listener a
+ * reload removes keeps its keys (and their rotation) so one that brings it back resumes its sessions.
  */
 final class TicketKeys {
     private record Rotating(SessionTickets keys, ScheduledFuture<?> task) {
@@ -52,11 +54,13 @@ final class TicketKeys {
      * {@code session-tickets} changed gets new ones (new listeners get theirs when they open).
      */
     void reload(List<ListenerConfig> listeners, Map<String, ServerTls> tls) {
+        Set<String> kept = new HashSet<>();
         for (ListenerConfig l : listeners) {
             Rotating r = l.isTls() ? byListener.get(l.name()) : null;
             if (r == null) {
                 continue;
             }
+            kept.add(l.name());
             if (!r.keys().settings().equals(l.tls().tickets())) {
                 r.task().cancel(false);
                 add(l, tls.get(l.name()));
@@ -65,20 +69,18 @@ final class TicketKeys {
                 r.keys().applyTo(tls.get(l.name()));
             }
         }
+        byListener.forEach((name, r) -> {
+            if (!kept.contains(name)) {
+                r.keys().detach();
+            }
+        });
     }
 
     private void add(ListenerConfig l, ServerTls tls) {
-        String name = l.name();
-        SessionTickets keys = new SessionTickets(l.tls().tickets(), name);
+        SessionTickets keys = new SessionTickets(l.tls().tickets(), l.name());
         keys.applyTo(tls);
         long every = keys.rotateMillis();
-        ScheduledFuture<?> task = loops.next().scheduleAtFixedRate(() -> {
-            keys.rotate();
-            ServerTls current = runtime.get().tls.get(name);
-            if (current != null) { // null while a reload has removed the listener
-                keys.applyTo(current);
-            }
-        }, every, every, TimeUnit.MILLISECONDS);
-        byListener.put(name, new Rotating(keys, task));
+        ScheduledFuture<?> task = loops.next().scheduleAtFixedRate(keys::rotate, every, every, TimeUnit.MILLISECONDS);
+        byListener.put(l.name(), new Rotating(keys, task));
     }
 }

@@ -30,6 +30,7 @@ public final class SessionTickets {
     private final SecureRandom random = new SecureRandom();
     private final Deque<OpenSslSessionTicketKey> generated = new ArrayDeque<>();
     private volatile OpenSslSessionTicketKey[] keys;
+    private ServerTls serving; // the contexts a rotation updates: the ones the latest applyTo named
 
     public SessionTickets(TlsConfig.Tickets config, String listener) {
         this.config = config;
@@ -47,26 +48,45 @@ public final class SessionTickets {
         return config.rotate().toMillis();
     }
 
-    /** A new encryption key; the oldest kept one is dropped. */
+    /**
+     * A new encryption key, put into the contexts the latest {@link #applyTo} named; the oldest kept one is
+     * dropped. One lock with applyTo: a reload that hands new contexts over while a rotation runs cannot
+     * leave them with the keys from before it.
+     */
     public synchronized void rotate() {
         if (config.keyFile() == null) {
             keys = next();
+            if (serving != null) {
+                put(serving);
+            }
         }
     }
 
+    /** The listener is gone (a reload removed it): rotations go on for its return but update no contexts. */
+    public synchronized void detach() {
+        serving = null;
+    }
+
     /** Re-reads the key file (a reload). */
-    public void reload() {
+    public synchronized void reload() {
         if (config.keyFile() != null) {
             keys = fromFile();
         }
     }
 
-    /** Puts the current keys into each of the listener's contexts (BoringSSL; the JDK provider has no tickets API). */
-    public void applyTo(ServerTls tls) {
-        OpenSslSessionTicketKey[] current = keys;
+    /**
+     * Puts the current keys into each of the listener's contexts (BoringSSL; the JDK provider has no tickets
+     * API), and every later rotation's keys too.
+     */
+    public synchronized void applyTo(ServerTls tls) {
+        serving = tls;
+        put(tls);
+    }
+
+    private void put(ServerTls tls) {
         for (SslContext ctx : tls.contexts()) {
             if (ctx.sessionContext() instanceof OpenSslSessionContext openssl) {
-                openssl.setTicketKeys(current);
+                openssl.setTicketKeys(keys);
                 // A ticket is worth no more than the keys that can still decrypt it.
                 ctx.sessionContext().setSessionTimeout((int) Math.min(Integer.MAX_VALUE,
                         config.rotate().toSeconds() * KEPT));

@@ -1,5 +1,6 @@
 package io.ferry.edge;
 
+import static io.ferry.testing.OpenSslClient.sClient;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ferry.config.ConfigLoader;
 import io.ferry.testing.Eventually;
 import io.ferry.testing.FerryHarness;
+import io.ferry.testing.OpenSslClient;
 import io.ferry.testing.RawClient;
 import io.ferry.testing.PhpFpm;
 import io.ferry.testing.TestOrigin;
@@ -76,21 +78,6 @@ class TlsCertificatesTest {
                   timeouts.shutdown = 1s
                 }
                 """.formatted(tls, origin));
-    }
-
-    /** openssl s_client against 127.0.0.1:port with {@code args}, sending {@code request} (or nothing). */
-    private static String sClient(int port, String request, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port));
-        if (request != null) {
-            cmd.add("-ign_eof"); // wait for the response (Connection: close ends it); without a request, end at once
-        }
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getOutputStream().write((request == null ? "" : request).getBytes(StandardCharsets.US_ASCII));
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(20, TimeUnit.SECONDS), "s_client did not end");
-        return out;
     }
 
     private static String subject(String sClientOutput) {
@@ -296,19 +283,8 @@ class TlsCertificatesTest {
         Eventually.until("a ticket encrypted under a new key", () -> !ticketKeyName(port).equals(first));
     }
 
-    /** The name of the key a fresh TLS 1.2 ticket from the listener is encrypted with: the ticket's first 16 bytes. */
     private String ticketKeyName(int port) throws Exception {
-        Path session = Files.createTempFile(dir, "ticket", ".pem");
-        assertTrue(sClient(port, null, "-tls1_2", "-sess_out", session.toString()).contains("New, TLSv1.2"));
-        Process p = new ProcessBuilder("openssl", "sess_id", "-in", session.toString(), "-noout", "-text")
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0, out);
-        int at = out.indexOf("TLS session ticket:");
-        assertTrue(at >= 0, "no ticket: " + out);
-        String[] lines = out.substring(at).split("\n");
-        // "    0000 - 20 63 c9 3b 62 be 58 ad-86 b1 fa b9 32 36 44 29    c.;b.X.....26D)"
-        return lines[1].trim().substring(7, 54);
+        return OpenSslClient.ticketKeyName(port, dir);
     }
 
     @Test
