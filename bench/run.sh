@@ -22,8 +22,9 @@
 # ferry-base-fcgi, ferry-base-slow), same config, own php-fpm pool (the slow one shares ferry-slow's, the runs
 # being one after another): before/after numbers for a change from one run. It runs through bin/ferry with the
 # JVM's own inlining (BASELINE_JIT_LIMITS=on gives it bin/ferry's limits); BASELINE_JAVA_OPTS adds JVM options.
-# The startup scenario restarts Ferry twice: on the JVM's own inlining (ferry-jvm-inlining) and as bin/ferry
-# runs it (ferry).
+# The startup scenario restarts Ferry three times: on the JVM's own inlining (ferry-jvm-inlining), with the
+# compiler threads left at the process's priority (ferry-jit-priority-0: global.jit-priority = 0) and as
+# bin/ferry runs it (ferry).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROUNDS=${ROUNDS:-3}
@@ -547,15 +548,17 @@ if want startup; then
     case $1 in
       haproxy) stopped "$haproxy_pid" "$port"; t0=$(date +%s.%N); pin haproxy -f "$work/haproxy.cfg" -db & started_pid=$! ;;
       nginx)   stopped "$nginx_pid" "$port"; t0=$(date +%s.%N); pin nginx -c "$work/nginx.conf" & started_pid=$! ;;
-      ferry|ferry-jvm-inlining) # the second: bin/ferry without its inlining limits (the JVM's defaults)
+      ferry|ferry-jvm-inlining|ferry-jit-priority-0) # bin/ferry without its inlining limits (the JVM's defaults),
+               # without global.jit-priority (the compilers at the process's priority), and as it runs
                stopped "$ferry_pid" "$port"; t0=$(date +%s.%N)
-               FERRY_JIT_LIMITS=$([[ $1 == ferry ]] && echo on || echo off) JAVA_OPTS="$FERRY_JAVA_OPTS" \
+               opts="$FERRY_JAVA_OPTS"; [[ $1 == ferry-jit-priority-0 ]] && opts="$opts -Dferry.global.jit-priority=0"
+               FERRY_JIT_LIMITS=$([[ $1 == ferry-jvm-inlining ]] && echo off || echo on) JAVA_OPTS="$opts" \
                  taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/ferry.conf" >> "$work/logs/ferry.out" 2>&1 & started_pid=$! ;;
     esac
     pids+=("$started_pid")
   }
-  url[ferry-jvm-inlining]=${url[ferry]}; host[ferry-jvm-inlining]=${host[ferry]}
-  for c in haproxy nginx ferry-jvm-inlining ferry; do
+  for v in ferry-jvm-inlining ferry-jit-priority-0; do url[$v]=${url[ferry]}; host[$v]=${host[ferry]}; done
+  for c in haproxy nginx ferry-jvm-inlining ferry-jit-priority-0 ferry; do
     port=${url[$c]##*:}
     restart "$c" # sets t0 when the stopped one is gone and the new one starts
     until (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null; do sleep 0.01; done

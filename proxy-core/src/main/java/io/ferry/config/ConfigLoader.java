@@ -174,6 +174,7 @@ public final class ConfigLoader {
             if (warmUp.compareTo(java.time.Duration.ofSeconds(30)) > 0) {
                 throw s.error("warm-up", "must be at most 30s (it delays opening the listeners); got " + warmUp);
             }
+            int jitPriority = s.integer("jit-priority", -10, -20, 19);
             String handover = s.string("handover-socket", "");
             if (!handover.isEmpty()) {
                 java.nio.file.Path dir = java.nio.file.Path.of(handover).toAbsolutePath().getParent();
@@ -186,7 +187,8 @@ public final class ConfigLoader {
                 }
             }
             s.rejectUnknownKeys();
-            return new GlobalSettings(ioThreads, transport, maxConnections, via, stateFile, warmUp, handover);
+            return new GlobalSettings(ioThreads, transport, maxConnections, via, stateFile, warmUp, jitPriority,
+                    handover);
         }
 
         private Timeouts timeouts(Section s) {

@@ -61,6 +61,7 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
     private final AccessLog accessLog;
     private final LogFormat logFormat;
     private DemoOrigin demo;
+    private java.util.concurrent.CompletableFuture<JitPriority.Result> jitPriority;
     private AdminServer admin;
     private volatile boolean stopped;
     private final TicketKeys tickets = new TicketKeys(this::runtime);
@@ -272,6 +273,12 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
         log.info("Ferry started: transport {}, {} io threads, {} backends, {} routes", transport.name(),
                 ioThreads(config), config.backends().size(), config.routes().size());
         SystemLimits.check(config.global().maxConnections(), largestBacklog);
+        jitPriority = JitPriority.apply(config.global().jitPriority());
+    }
+
+    /** What global.jit-priority did at the start. */
+    java.util.concurrent.CompletableFuture<JitPriority.Result> jitPriority() {
+        return jitPriority;
     }
 
     private DemoOrigin startDemo(FerryConfig config) {

@@ -57,6 +57,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void jitPriorityDefaultsToMinus10AndIsANiceValue() {
+        assertEquals(-10, parse("").global().jitPriority());
+        assertEquals(-10, ConfigLoader.load(Path.of("../conf/ferry.conf")).global().jitPriority(), "the file shows it");
+        assertEquals(0, parse("global.jit-priority = 0").global().jitPriority(), "0 leaves the compilers alone");
+        assertEquals(19, parse("global.jit-priority = 19").global().jitPriority());
+        ConfigError low = error("global.jit-priority = -21");
+        assertEquals("ferry.global.jit-priority", low.key());
+        assertTrue(low.getMessage().contains("between -20 and 19"), low.getMessage());
+        assertEquals("ferry.global.jit-priority", error("global.jit-priority = high").key());
+    }
+
+    @Test
     void tracingIsOffByDefaultAndValidated() {
         assertEquals(TracingConfig.OFF, parse("").tracing());
         assertEquals(TracingConfig.OFF, ConfigLoader.load(Path.of("../conf/ferry.conf")).tracing(), "the file shows the defaults");

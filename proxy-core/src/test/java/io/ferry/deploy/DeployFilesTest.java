@@ -173,6 +173,8 @@ class DeployFilesTest {
         assertEquals("/opt/ferry/bin/ferry upgrade /opt/ferry/conf/ferry.conf", unit.get("ExecReload"));
         assertEquals("all", unit.get("NotifyAccess"), "MAINPID comes from the reload's process, not the main one");
         assertEquals("notify", unit.get("Type"), "Ferry says READY=1 once its listeners are open");
+        assertEquals(String.valueOf(ConfigLoader.load(ROOT.resolve("conf/ferry.conf")).global().jitPriority()),
+                unit.get("LimitNICE"), "the unprivileged user may give the compilers global.jit-priority's nice");
         String socket = unit.get("Environment").replaceAll(".*-Dferry.global.handover-socket=(\\S+).*", "$1");
         assertEquals("/run/" + unit.get("RuntimeDirectory") + "/handover.sock", socket);
         Path conf = dir.resolve("unit.conf"); // the unit's config with the socket where this machine lets us put it

@@ -21,8 +21,10 @@ public final class FerryHarness implements AutoCloseable {
 
     /** The same, with the cache on {@code cacheClock} (epoch millis): the test moves time, nothing sleeps. */
     public static FerryHarness start(String config, java.util.function.LongSupplier cacheClock) {
-        // No warm-up unless the test asks for one: hundreds of starts would each spend it.
-        FerryConfig parsed = ConfigLoader.parse("ferry.global.warm-up = 0s\n" + config, Path.of("."));
+        // No warm-up unless the test asks for one: hundreds of starts would each spend it. Nor a renice of the
+        // test JVM's compiler threads (JitPriorityTest asks for one).
+        FerryConfig parsed = ConfigLoader.parse("ferry.global.warm-up = 0s\nferry.global.jit-priority = 0\n" + config,
+                Path.of("."));
         return new FerryHarness(FerryServer.start(parsed, cacheClock));
     }
 

@@ -1,0 +1,75 @@
+package io.ferry.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ferry.testing.FerryHarness;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code global.jit-priority}: once the listeners are open, this JVM's JIT compiler threads (read from
+ * /proc/self/task) carry the nice value asked for — where the process may lower a nice value; where it may
+ * not, the start reports why and the threads keep theirs.
+ */
+class JitPriorityTest {
+    @Test
+    void theCompilerThreadsGetTheNiceValueOnceTheListenersOpen() throws Exception {
+        List<String> before = JitPriority.compilerThreads();
+        assertFalse(before.isEmpty(), "a JVM with C1 and C2 has compiler threads");
+        // -7: a value no other start in this JVM asks for, so this start applies it
+        try (FerryHarness ferry = FerryHarness.start(FerryHarness.siteConfig("""
+                global.jit-priority = -7
+                backends { app { servers = [ "127.0.0.1:9" ] } }
+                routes = [ { backend = app } ]
+                """))) {
+            JitPriority.Result result = ferry.server().jitPriority().get(30, TimeUnit.SECONDS);
+            assertEquals(-7, result.nice());
+            assertTrue(result.compilers() > 0, result.toString());
+            if (mayLowerNice()) {
+                assertTrue(result.applied(), result.toString());
+                for (String tid : JitPriority.compilerThreads()) {
+                    assertEquals(-7, JitPriority.niceOf(tid), "nice of compiler thread " + tid);
+                }
+            } else {
+                assertFalse(result.applied(), result.toString());
+                assertFalse(result.problem().isEmpty(), "an unprivileged start says why: " + result);
+            }
+        }
+    }
+
+    @Test
+    void zeroLeavesTheCompilersAlone() throws Exception {
+        try (FerryHarness ferry = FerryHarness.start(FerryHarness.siteConfig("""
+                backends { app { servers = [ "127.0.0.1:9" ] } }
+                routes = [ { backend = app } ]
+                """))) {
+            assertEquals(JitPriority.Result.NOTHING_TO_DO, ferry.server().jitPriority().get(30, TimeUnit.SECONDS));
+        }
+    }
+
+    /** Root, CAP_SYS_NICE (bit 23) among the effective capabilities, or a nice limit that reaches -7. */
+    private static boolean mayLowerNice() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+            if (line.startsWith("Max nice priority")) {
+                String soft = line.substring("Max nice priority".length()).trim().split("\\s+")[0];
+                if (soft.equals("unlimited") || Long.parseLong(soft) >= 20 + 7) {
+                    return true;
+                }
+            }
+        }
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("Uid:") && line.split("\\s+")[2].equals("0")) {
+                return true;
+            }
+            if (line.startsWith("CapEff:") && (Long.parseUnsignedLong(line.split("\\s+")[1], 16) & (1L << 23)) != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
