@@ -53,7 +53,8 @@ final class JitPriority {
         return done;
     }
 
-    private static Result renice(int nice) {
+    /** Gives the compiler threads {@code nice} now, on the calling thread (a test restores its JVM's with it). */
+    static Result renice(int nice) {
         List<String> compilers = compilerThreads();
         if (compilers.isEmpty()) {
             return new Result(nice, 0, 0, "no JIT compiler threads found (an interpreter-only JVM?)");
@@ -93,6 +94,11 @@ final class JitPriority {
                     + " start then takes a little longer.", nice, problem.isEmpty() ? "unchanged" : problem, nice);
         }
         return result;
+    }
+
+    /** Forgets what was asked, so the next {@link #apply} acts again. */
+    static void forget() {
+        asked.set(0);
     }
 
     /** Thread ids of this JVM's C1 and C2 compiler threads (their names, cut to 15 characters by the kernel). */

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,6 +18,14 @@ import org.junit.jupiter.api.Test;
  * not, the start reports why and the threads keep theirs.
  */
 class JitPriorityTest {
+    /** The suite's other tests run in this JVM: compilers left at -7 would take the cores from them. */
+    @AfterEach
+    void restoreTheCompilers() {
+        JitPriority.forget();
+        JitPriority.Result restored = JitPriority.renice(0);
+        assertEquals(restored.compilers(), restored.reached(), "back at nice 0: " + restored);
+    }
+
     @Test
     void theCompilerThreadsGetTheNiceValueOnceTheListenersOpen() throws Exception {
         List<String> before = JitPriority.compilerThreads();

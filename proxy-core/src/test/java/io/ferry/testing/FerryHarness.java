@@ -36,7 +36,9 @@ public final class FerryHarness implements AutoCloseable {
      * inside {@code ferry { }}. The one way tests write a site, so the listener block is not copied around.
      */
     public static String siteConfig(String body) {
-        return "ferry {\n  " + LISTENER + "\n  access-log.enabled = false\n" + body + "\n}\n";
+        // jit-priority 0: the suite's JVM compiles all the time, and compilers at -10 would take the cores from
+        // the tests (a body may set it: JitPriorityTest)
+        return "ferry {\n  " + LISTENER + "\n  access-log.enabled = false\n  global.jit-priority = 0\n" + body + "\n}\n";
     }
 
     /** Starts Ferry on {@link #siteConfig}. */
