@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * {@code global.jit-priority}: gives the JVM's JIT compiler threads a nice value once the listeners are open.
  * Right after a start C2 still has most of the request path to compile, and on a core shared with full load the
  * scheduler gives it no more than an event loop, so full speed waits for it; at a higher priority it finishes in
- * the first seconds (BENCHMARKS.md, "The first seconds after a start"). Compiler threads are idle once the code
- * is compiled, so the steady state does not change. The JVM's own {@code -XX:CompilerThreadPriority} would
+ * the first seconds (BENCHMARKS.md, "The JIT compilers' priority after a start"). Compiler threads are idle once
+ * the code is compiled, so the steady state does not change. The JVM's own {@code -XX:CompilerThreadPriority} would
  * apply from the JVM's start and delay the port instead; Java has no call for another thread's nice, so the
  * util-linux {@code renice} does it, once, on a thread of its own. Linux only; elsewhere, or without the
  * permission to lower a nice value (root, CAP_SYS_NICE, or RLIMIT_NICE), the compilers stay as they are.
