@@ -260,7 +260,8 @@ class DeployFilesTest {
     /**
      * The JVM options bin/ferry and the container's entrypoint give Ferry, read from a {@code java} on PATH that
      * writes its arguments down: the inlining limits (unless FERRY_JIT_LIMITS=off or JAVA_OPTS sets either
-     * flag), Netty's direct memory without the JDK's Cleaner (unless JAVA_OPTS decides) and the leak detector off.
+     * flag), Netty's direct memory without the JDK's Cleaner (unless JAVA_OPTS decides), the leak detector and Netty's
+     * allocator JFR events off.
      */
     @Test
     void bothLaunchersPassTheirJvmOptionsUnlessToldOtherwise() throws Exception {
@@ -274,6 +275,10 @@ class DeployFilesTest {
             List<String> given = launch(launcher, bin, args, Map.of());
             assertTrue(String.join(",", given).contains(limits), launcher + ": " + given);
             assertTrue(given.contains("-Dio.netty.leakDetection.level=disabled"), launcher + ": " + given);
+            assertTrue(given.contains("-Dio.netty.jfr.enabled=false"), launcher + ": " + given);
+            List<String> jfr = launch(launcher, bin, args, Map.of("JAVA_OPTS", "-Dio.netty.jfr.enabled=true"));
+            assertTrue(jfr.contains("-Dio.netty.jfr.enabled=true") && !jfr.contains("-Dio.netty.jfr.enabled=false"),
+                    launcher + " with JAVA_OPTS: " + jfr);
             assertTrue(given.contains("-Dio.netty.tryReflectionSetAccessible=true")
                     && given.contains("--add-opens=java.base/java.nio=ALL-UNNAMED"), launcher + ": " + given);
             List<String> cleaner = launch(launcher, bin, args,
