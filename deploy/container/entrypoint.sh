@@ -2,7 +2,8 @@
 # Starts Ferry in the container (or anywhere): the JVM replaces this shell, so SIGTERM reaches it and
 # drains. FERRY_CONF: the config (default /etc/ferry/ferry.conf); FERRY_JAR: the jar (default
 # /opt/ferry/ferry.jar), or FERRY_CLASSPATH to run from a build's classes; JAVA_OPTS: JVM options (a
-# container's memory limit is honoured by the JVM; -XX:MaxRAMPercentage=70 by default).
+# container's memory limit is honoured by the JVM; -XX:MaxRAMPercentage=70 by default); FERRY_LOGBACK: a Logback
+# file (default /opt/ferry/logback.xml when it exists; else the built-in log, conf/logback-example.xml).
 set -eu
 conf="${FERRY_CONF:-/etc/ferry/ferry.conf}"
 logback="${FERRY_LOGBACK:-/opt/ferry/logback.xml}"

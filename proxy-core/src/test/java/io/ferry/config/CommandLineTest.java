@@ -113,7 +113,7 @@ class CommandLineTest {
             Path conf = dir.resolve("live.conf");
             Files.writeString(conf, template.formatted(port, a.port()));
             List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Dlogback.configurationFile=../conf/logback.xml",
+                    "-Dlogback.configurationFile=../conf/logback-example.xml",
                     "-cp", System.getProperty("java.class.path"), Ferry.class.getName(), conf.toString());
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("ferry.log").toFile()).start();

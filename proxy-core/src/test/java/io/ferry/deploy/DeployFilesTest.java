@@ -111,7 +111,7 @@ class DeployFilesTest {
                 }
             }
         }
-        assertEquals(4, copies);
+        assertEquals(3, copies); // the jar, ferry.conf, the entrypoint (the application log is built in)
         assertTrue(lines.contains("USER ferry"), "not root");
         assertTrue(lines.contains("STOPSIGNAL SIGTERM"));
     }
@@ -134,7 +134,7 @@ class DeployFilesTest {
                 .redirectOutput(dir.resolve("out.log").toFile());
         pb.environment().put("FERRY_CONF", conf.toString());
         pb.environment().put("FERRY_CLASSPATH", System.getProperty("java.class.path"));
-        pb.environment().put("FERRY_LOGBACK", ROOT.resolve("conf/logback.xml").toString());
+        pb.environment().put("FERRY_LOGBACK", ROOT.resolve("conf/logback-example.xml").toString());
         pb.environment().put("JAVA_OPTS", "-Xmx256m");
         Process p = pb.start();
         try {

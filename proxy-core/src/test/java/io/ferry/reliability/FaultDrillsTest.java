@@ -77,7 +77,7 @@ class FaultDrillsTest {
             Path conf = dir.resolve("ferry.conf");
             Files.writeString(conf, config(port, x.port(), "30s"));
             try (FerryProcess ferry = FerryProcess.start(conf, port, "-Xmx256m",
-                    "-Dlogback.configurationFile=" + Path.of("../conf/logback.xml").toAbsolutePath())) {
+                    "-Dlogback.configurationFile=" + Path.of("../conf/logback-example.xml").toAbsolutePath())) {
                 KeepAliveLoad load = new KeepAliveLoad(port, 4, 60, i -> get("/drill2/" + i));
                 int reloads = 15;
                 for (int i = 1; i <= reloads; i++) {
