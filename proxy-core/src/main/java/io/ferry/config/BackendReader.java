@@ -163,8 +163,14 @@ final class BackendReader {
                 tls, sendProxy, sticky, hashCookie);
     }
 
-    /** The sticky cookies' key when the config sets none: one per process, so reloads keep sessions. */
-    private static final byte[] PROCESS_SECRET = new java.security.SecureRandom().generateSeed(32);
+    /**
+     * The sticky cookies' key when the config sets none: one per process, so reloads keep sessions. In a holder of
+     * its own because the JDK's security providers take ~20 ms to set up on a cold JVM, paid only by a config that
+     * needs the key.
+     */
+    private static final class ProcessSecret {
+        static final byte[] KEY = new java.security.SecureRandom().generateSeed(32);
+    }
 
     /** {@code sticky { cookie = SERVERID, secret, indirect, nocache, secure, max-age }}. */
     private static BackendConfig.Sticky sticky(Section t, String backend) {
@@ -175,7 +181,7 @@ final class BackendReader {
         String secretText = t.string("secret", null);
         byte[] secret;
         if (secretText == null) {
-            secret = PROCESS_SECRET; // kept across reloads; cookies from before a restart fall back to balancing
+            secret = ProcessSecret.KEY; // kept across reloads; cookies from before a restart fall back to balancing
         } else if (secretText.length() < 16) {
             throw t.error("secret", "at least 16 characters (it keeps clients from naming a server themselves)");
         } else {
