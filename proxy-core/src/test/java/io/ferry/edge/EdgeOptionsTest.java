@@ -79,7 +79,13 @@ class EdgeOptionsTest {
                      }
                      """.formatted(origin.port()));
              RawClient plain = new RawClient(ferry.port());
-             RawClient tls = new RawClient(tlsSocket(ferry.port("https")))) {
+             SSLSocket socket = tlsSocket(ferry.port("https"));
+             RawClient tls = new RawClient(socket)) {
+            // The generated certificate has an EC key (quick to make at start; an RSA-2048 one took ~0.4 s).
+            java.security.cert.X509Certificate cert =
+                    (java.security.cert.X509Certificate) socket.getSession().getPeerCertificates()[0];
+            assertEquals("EC", cert.getPublicKey().getAlgorithm());
+            assertEquals("SHA256withECDSA", cert.getSigAlgName());
             plain.send("POST /admin/save?x=1 HTTP/1.1\r\nHost: shop.example\r\nContent-Length: 2\r\n\r\nok");
             RawClient.Response r = plain.read();
             assertEquals(308, r.status());
