@@ -24,7 +24,9 @@
 # JVM's own inlining (BASELINE_JIT_LIMITS=on gives it bin/ferry's limits); BASELINE_JAVA_OPTS adds JVM options.
 # The startup scenario restarts Ferry three times: on the JVM's own inlining (ferry-jvm-inlining), with the
 # compiler threads left at the process's priority (ferry-jit-priority-0: global.jit-priority = 0) and as
-# bin/ferry runs it (ferry).
+# bin/ferry runs it (ferry). BASELINE_TREE=/path/to/an/older/checkout (built, and its bin/ferry run and stopped
+# once so its class-data archive exists) adds ferry-base to it, started by that checkout's own bin/ferry on the
+# ferry-base config: before/after for a change to the start, launcher included (needs BASELINE_JAR too).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROUNDS=${ROUNDS:-3}
@@ -258,6 +260,7 @@ if [[ -n "${BASELINE_JAR:-}" ]]; then
   FERRY_CLASSPATH="$BASELINE_JAR" FERRY_JIT_LIMITS="${BASELINE_JIT_LIMITS:-off}" \
     JAVA_OPTS="$FERRY_JAVA_OPTS ${BASELINE_JAVA_OPTS:-}" \
     taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/ferry-base.conf" > "$work/logs/ferry-base.out" 2>&1 & pids+=($!)
+  base_pid=$!
 fi
 if [[ -n "${RULES:-}" ]]; then
   # The same build and config with a WordPress site's rule set (conf/examples/wordpress.conf's kind, and a
@@ -554,11 +557,17 @@ if want startup; then
                opts="$FERRY_JAVA_OPTS"; [[ $1 == ferry-jit-priority-0 ]] && opts="$opts -Dferry.global.jit-priority=0"
                FERRY_JIT_LIMITS=$([[ $1 == ferry-jvm-inlining ]] && echo off || echo on) JAVA_OPTS="$opts" \
                  taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/ferry.conf" >> "$work/logs/ferry.out" 2>&1 & started_pid=$! ;;
+      ferry-base) # the older checkout as its own bin/ferry starts it (BASELINE_TREE)
+               stopped "$base_pid" "$port"; t0=$(date +%s.%N)
+               JAVA_OPTS="$FERRY_JAVA_OPTS" taskset -c "$SERVER_CPU" "$BASELINE_TREE/bin/ferry" "$work/ferry-base.conf" \
+                 >> "$work/logs/ferry-base.out" 2>&1 & started_pid=$!; base_pid=$started_pid ;;
     esac
     pids+=("$started_pid")
   }
   for v in ferry-jvm-inlining ferry-jit-priority-0; do url[$v]=${url[ferry]}; host[$v]=${host[ferry]}; done
-  for c in haproxy nginx ferry-jvm-inlining ferry-jit-priority-0 ferry; do
+  startups="haproxy nginx ferry-jvm-inlining ferry-jit-priority-0"
+  [[ -n "${BASELINE_TREE:-}" && -n "${BASELINE_JAR:-}" ]] && startups="$startups ferry-base"
+  for c in $startups ferry; do
     port=${url[$c]##*:}
     restart "$c" # sets t0 when the stopped one is gone and the new one starts
     until (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null; do sleep 0.01; done
