@@ -575,7 +575,7 @@ if want startup; then
     rates=$(each_second "$c")
     echo "$c startup: port open after ${open} s; req/s in seconds 1..: $rates" >&2
     startup="$startup<br>$c: port open after $(printf '%.2f' "$open") s; req/s in each second:$rates"
-    case $c in haproxy) haproxy_pid=$started_pid ;; nginx) nginx_pid=$started_pid ;; ferry*) ferry_pid=$started_pid ;; esac
+    case $c in haproxy) haproxy_pid=$started_pid ;; nginx) nginx_pid=$started_pid ;; ferry-base) ;; ferry*) ferry_pid=$started_pid ;; esac
   done
   # An upgrade (bin/ferry upgrade) of the Ferry just measured, under the same load: the new process starts and
   # warms up (global.warm-up) while the old one serves, takes the sockets over, then the old one stops. Each of UPGRADE_VARIANTS sets one global key for the new
