@@ -266,11 +266,8 @@ class DeployFilesTest {
      */
     @Test
     void bothLaunchersPassTheirJvmOptionsUnlessToldOtherwise() throws Exception {
-        Path bin = Files.createDirectories(dir.resolve("fake-bin"));
         Path args = dir.resolve("args");
-        Path java = bin.resolve("java");
-        Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\" > '" + args + "'\n");
-        assertTrue(java.toFile().setExecutable(true));
+        Path bin = fakeJava(args);
         String limits = "-XX:FreqInlineSize=150,-XX:InlineSmallCode=1000";
         for (String launcher : List.of("bin/ferry", "deploy/container/entrypoint.sh")) {
             List<String> given = launch(launcher, bin, args, Map.of());
@@ -300,11 +297,8 @@ class DeployFilesTest {
      */
     @Test
     void binFerryPutsTheBuildsNativeLibrariesOnTheLibraryPath() throws Exception {
-        Path bin = Files.createDirectories(dir.resolve("fake-bin"));
         Path args = dir.resolve("args");
-        Path java = bin.resolve("java");
-        Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\" > '" + args + "'\n");
-        assertTrue(java.toFile().setExecutable(true));
+        Path bin = fakeJava(args);
         Path tree = dir.resolve("ferry");
         Files.createDirectories(tree.resolve("bin"));
         Files.copy(ROOT.resolve("bin/ferry"), tree.resolve("bin/ferry"));
@@ -330,6 +324,15 @@ class DeployFilesTest {
         List<String> stale = launchCopy(tree, bin, args, Map.of());
         assertTrue(stale.stream().noneMatch(a -> a.startsWith("-Djava.library.path")),
                 "libraries from an older build are not used: " + stale);
+    }
+
+    /** A directory with a {@code java} that writes its arguments to {@code args}, one per line, for PATH. */
+    private Path fakeJava(Path args) throws Exception {
+        Path bin = Files.createDirectories(dir.resolve("fake-bin"));
+        Path java = bin.resolve("java");
+        Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\" > '" + args + "'\n");
+        assertTrue(java.toFile().setExecutable(true));
+        return bin;
     }
 
     private List<String> launchCopy(Path tree, Path bin, Path args, Map<String, String> env) throws Exception {
