@@ -43,6 +43,18 @@ class DeployFilesTest {
         }
     }
 
+    /** A config with one HTTP listener on the port and one backend on a closed port (its requests answer 502). */
+    static String oneListenerConf(int port) {
+        return """
+                ferry {
+                  listeners = [ { name = http, bind = "127.0.0.1", port = %d } ]
+                  backends.demo.servers = [ "127.0.0.1:9" ]
+                  routes = [ { backend = demo } ]
+                  timeouts.shutdown = 2s
+                }
+                """.formatted(port);
+    }
+
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> manifests() throws Exception {
         List<Map<String, Object>> docs = new ArrayList<>();
@@ -122,14 +134,7 @@ class DeployFilesTest {
     void theEntrypointRunsFerryAndSigtermStopsIt() throws Exception {
         int port = freePort();
         Path conf = dir.resolve("ferry.conf");
-        Files.writeString(conf, """
-                ferry {
-                  listeners = [ { name = http, bind = "127.0.0.1", port = %d } ]
-                  backends.demo.servers = [ "127.0.0.1:9" ]
-                  routes = [ { backend = demo } ]
-                  timeouts.shutdown = 2s
-                }
-                """.formatted(port));
+        Files.writeString(conf, oneListenerConf(port));
         ProcessBuilder pb = new ProcessBuilder("sh", ROOT.resolve("deploy/container/entrypoint.sh").toString())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("out.log").toFile());
