@@ -27,6 +27,10 @@
 # bin/ferry runs it (ferry). BASELINE_TREE=/path/to/an/older/checkout (built, and its bin/ferry run and stopped
 # once so its class-data archive exists) adds ferry-base to it, started by that checkout's own bin/ferry on the
 # ferry-base config: before/after for a change to the start, launcher included (needs BASELINE_JAR too).
+# Where a JDK 25+ is installed (FERRY_JDK25=/its/home, else the first under /usr/lib/jvm; FERRY_JDK25=none for
+# none) the startup scenario adds ferry-aot: bin/ferry on that JDK with its AOT cache, made first (when the jar has
+# none newer than itself) by a training run: a start, AOT_TRAINING (20s) of the same load, a clean stop.
+# STARTUP_REPEATS=5 starts every startup contender five times, round after round, and adds the medians.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROUNDS=${ROUNDS:-3}
@@ -557,6 +561,19 @@ if want startup; then
                opts="$FERRY_JAVA_OPTS"; [[ $1 == ferry-jit-priority-0 ]] && opts="$opts -Dferry.global.jit-priority=0"
                FERRY_JIT_LIMITS=$([[ $1 == ferry-jvm-inlining ]] && echo off || echo on) JAVA_OPTS="$opts" \
                  taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/ferry.conf" >> "$work/logs/ferry.out" 2>&1 & started_pid=$! ;;
+      ferry-aot) # bin/ferry on JDK 25+ with its AOT cache; a training run makes the cache when there is none
+               stopped "$ferry_pid" "$port"
+               if [[ ! "$here/proxy-core/target/ferry.jar.aot" -nt "$here/proxy-core/target/ferry.jar" ]]; then
+                 JAVA_HOME="$FERRY_JDK25" JAVA_OPTS="$FERRY_JAVA_OPTS" taskset -c "$SERVER_CPU" "$here/bin/ferry" \
+                   "$work/ferry.conf" >> "$work/logs/ferry.out" 2>&1 & training=$!
+                 for _ in $(seq 1 600); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+                 taskset -c "$LOAD_CPU" wrk -t1 -c50 -d"${AOT_TRAINING:-20s}" -H "Host: ${host[ferry]}" "${url[ferry]}/1k" > /dev/null
+                 stopped "$training" "$port" # the JVM writes the cache before it exits
+                 echo "ferry-aot: AOT cache $(stat -c %s "$here/proxy-core/target/ferry.jar.aot" 2>/dev/null || echo missing) bytes" >&2
+               fi
+               t0=$(date +%s.%N)
+               JAVA_HOME="$FERRY_JDK25" JAVA_OPTS="$FERRY_JAVA_OPTS" taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/ferry.conf" \
+                 >> "$work/logs/ferry.out" 2>&1 & started_pid=$! ;;
       ferry-base) # the older checkout as its own bin/ferry starts it (BASELINE_TREE)
                stopped "$base_pid" "$port"; t0=$(date +%s.%N)
                JAVA_OPTS="$FERRY_JAVA_OPTS" taskset -c "$SERVER_CPU" "$BASELINE_TREE/bin/ferry" "$work/ferry-base.conf" \
@@ -564,19 +581,48 @@ if want startup; then
     esac
     pids+=("$started_pid")
   }
-  for v in ferry-jvm-inlining ferry-jit-priority-0; do url[$v]=${url[ferry]}; host[$v]=${host[ferry]}; done
+  for v in ferry-jvm-inlining ferry-jit-priority-0 ferry-aot; do url[$v]=${url[ferry]}; host[$v]=${host[ferry]}; done
   startups="haproxy nginx ferry-jvm-inlining ferry-jit-priority-0"
   [[ -n "${BASELINE_TREE:-}" && -n "${BASELINE_JAR:-}" ]] && startups="$startups ferry-base"
-  for c in $startups ferry; do
-    port=${url[$c]##*:}
-    restart "$c" # sets t0 when the stopped one is gone and the new one starts
-    until (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null; do sleep 0.01; done
-    open=$(echo "$(date +%s.%N) - $t0" | bc)
-    rates=$(each_second "$c")
-    echo "$c startup: port open after ${open} s; req/s in seconds 1..: $rates" >&2
-    startup="$startup<br>$c: port open after $(printf '%.2f' "$open") s; req/s in each second:$rates"
-    case $c in haproxy) haproxy_pid=$started_pid ;; nginx) nginx_pid=$started_pid ;; ferry-base) ;; ferry*) ferry_pid=$started_pid ;; esac
+  if [[ -z "${FERRY_JDK25:-}" ]]; then
+    for h in /usr/lib/jvm/*; do
+      v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$h/release" 2>/dev/null || true)
+      if [[ -n "$v" && "$v" -ge 25 && -x "$h/bin/java" ]]; then FERRY_JDK25=$h; break; fi
+    done
+  fi
+  [[ -n "${FERRY_JDK25:-}" && "$FERRY_JDK25" != none ]] && startups="$startups ferry-aot"
+  # STARTUP_REPEATS starts of every contender, round after round (one start's first seconds vary by half on a
+  # shared machine); with more than one, each contender's median port time and req/s of each second follow.
+  for r in $(seq 1 "${STARTUP_REPEATS:-1}"); do
+    for c in $startups ferry; do
+      port=${url[$c]##*:}
+      restart "$c" # sets t0 when the stopped one is gone and the new one starts
+      until (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null; do sleep 0.01; done
+      open=$(echo "$(date +%s.%N) - $t0" | bc)
+      rates=$(each_second "$c")
+      echo "$c startup: port open after ${open} s; req/s in seconds 1..: $rates" >&2
+      echo "$c $open $rates" >> "$work/startups.txt"
+      startup="$startup<br>$c: port open after $(printf '%.2f' "$open") s; req/s in each second:$rates"
+      case $c in haproxy) haproxy_pid=$started_pid ;; nginx) nginx_pid=$started_pid ;; ferry-base) ;; ferry*) ferry_pid=$started_pid ;; esac
+    done
   done
+  if (( ${STARTUP_REPEATS:-1} > 1 )); then
+    medians=$(python3 - "$work/startups.txt" <<'PY'
+import sys, statistics
+runs = {}
+for line in open(sys.argv[1]):
+    name, *values = line.split()
+    runs.setdefault(name, []).append([float(v) for v in values])
+for name, starts in runs.items():
+    port = statistics.median(s[0] for s in starts)
+    seconds = [round(statistics.median(col)) for col in zip(*(s[1:] for s in starts))]
+    print(f"{name} (median of {len(starts)} starts): port open after {port:.2f} s; req/s in each second: "
+          + " ".join(str(v) for v in seconds))
+PY
+)
+    echo "$medians" >&2
+    while IFS= read -r line; do startup="$startup<br>$line"; done <<< "$medians"
+  fi
   # An upgrade (bin/ferry upgrade) of the Ferry just measured, under the same load: the new process starts and
   # warms up (global.warm-up) while the old one serves, takes the sockets over, then the old one stops. Each of UPGRADE_VARIANTS sets one global key for the new
   # process. req/s in each second from the moment bin/ferry upgrade began, and when it returned.
