@@ -22,9 +22,9 @@
 # ferry-base-fcgi, ferry-base-slow), same config, own php-fpm pool (the slow one shares ferry-slow's, the runs
 # being one after another): before/after numbers for a change from one run. It runs through bin/ferry with the
 # JVM's own inlining (BASELINE_JIT_LIMITS=on gives it bin/ferry's limits); BASELINE_JAVA_OPTS adds JVM options.
-# The startup scenario restarts Ferry three times: on the JVM's own inlining (ferry-jvm-inlining), with the
-# compiler threads left at the process's priority (ferry-jit-priority-0: global.jit-priority = 0) and as
-# bin/ferry runs it (ferry). BASELINE_TREE=/path/to/an/older/checkout (built, and its bin/ferry run and stopped
+# The startup scenario restarts Ferry four times: on the JVM's own inlining (ferry-jvm-inlining), with the
+# compiler threads left at the process's priority (ferry-jit-priority-0: global.jit-priority = 0), warming up
+# on a cold start too (ferry-warm-up-200ms: global.warm-up = 200ms) and as bin/ferry runs it (ferry). BASELINE_TREE=/path/to/an/older/checkout (built, and its bin/ferry run and stopped
 # once so its class-data archive exists) adds ferry-base to it, started by that checkout's own bin/ferry on the
 # ferry-base config: before/after for a change to the start, launcher included (needs BASELINE_JAR too).
 # Where a JDK 25+ is installed (FERRY_JDK25=/its/home, else the first under /usr/lib/jvm; FERRY_JDK25=none for
@@ -555,10 +555,12 @@ if want startup; then
     case $1 in
       haproxy) stopped "$haproxy_pid" "$port"; t0=$(date +%s.%N); pin haproxy -f "$work/haproxy.cfg" -db & started_pid=$! ;;
       nginx)   stopped "$nginx_pid" "$port"; t0=$(date +%s.%N); pin nginx -c "$work/nginx.conf" & started_pid=$! ;;
-      ferry|ferry-jvm-inlining|ferry-jit-priority-0) # bin/ferry without its inlining limits (the JVM's defaults),
-               # without global.jit-priority (the compilers at the process's priority), and as it runs
+      ferry|ferry-jvm-inlining|ferry-jit-priority-0|ferry-warm-up-200ms) # bin/ferry without its inlining limits
+               # (the JVM's defaults), without global.jit-priority (the compilers at the process's priority), with
+               # a warm-up on a cold start too (global.warm-up = 200ms; auto warms up upgrades only), and as it runs
                stopped "$ferry_pid" "$port"; t0=$(date +%s.%N)
                opts="$FERRY_JAVA_OPTS"; [[ $1 == ferry-jit-priority-0 ]] && opts="$opts -Dferry.global.jit-priority=0"
+               [[ $1 == ferry-warm-up-200ms ]] && opts="$opts -Dferry.global.warm-up=200ms"
                FERRY_JIT_LIMITS=$([[ $1 == ferry-jvm-inlining ]] && echo off || echo on) JAVA_OPTS="$opts" \
                  taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/ferry.conf" >> "$work/logs/ferry.out" 2>&1 & started_pid=$! ;;
       ferry-aot) # bin/ferry on JDK 25+ with its AOT cache; a training run makes the cache when there is none
@@ -581,8 +583,8 @@ if want startup; then
     esac
     pids+=("$started_pid")
   }
-  for v in ferry-jvm-inlining ferry-jit-priority-0 ferry-aot; do url[$v]=${url[ferry]}; host[$v]=${host[ferry]}; done
-  startups="haproxy nginx ferry-jvm-inlining ferry-jit-priority-0"
+  for v in ferry-jvm-inlining ferry-jit-priority-0 ferry-warm-up-200ms ferry-aot; do url[$v]=${url[ferry]}; host[$v]=${host[ferry]}; done
+  startups="haproxy nginx ferry-jvm-inlining ferry-jit-priority-0 ferry-warm-up-200ms"
   [[ -n "${BASELINE_TREE:-}" && -n "${BASELINE_JAR:-}" ]] && startups="$startups ferry-base"
   if [[ -z "${FERRY_JDK25:-}" ]]; then
     for h in /usr/lib/jvm/*; do

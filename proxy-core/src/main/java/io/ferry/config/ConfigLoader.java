@@ -170,9 +170,19 @@ public final class ConfigLoader {
                             + " replaced by a rename)");
                 }
             }
-            java.time.Duration warmUp = Durations.nonNegative(s, "warm-up", java.time.Duration.ofMillis(200));
-            if (warmUp.compareTo(java.time.Duration.ofSeconds(30)) > 0) {
-                throw s.error("warm-up", "must be at most 30s (it delays opening the listeners); got " + warmUp);
+            WarmUpSetting warmUp = WarmUpSetting.AUTO;
+            String givenWarmUp = s.string("warm-up", "auto").trim();
+            if (!givenWarmUp.equals("auto")) {
+                java.time.Duration d;
+                try {
+                    d = Durations.nonNegative(s, "warm-up", WarmUpSetting.UPGRADE_DEFAULT);
+                } catch (ConfigError e) {
+                    throw s.error("warm-up", "expected auto or a duration such as 200ms or 0s, got " + givenWarmUp);
+                }
+                if (d.compareTo(java.time.Duration.ofSeconds(30)) > 0) {
+                    throw s.error("warm-up", "must be at most 30s (it delays opening the listeners); got " + d);
+                }
+                warmUp = WarmUpSetting.always(d);
             }
             int jitPriority = s.integer("jit-priority", -10, -20, 19);
             String handover = s.string("handover-socket", "");

@@ -9,14 +9,14 @@ package io.ferry.config;
  * @param via            the pseudonym this proxy adds to {@code Via} headers
  * @param stateFile      where server state (drain, health, servers added or removed over the admin API) is
  *                       kept across restarts (HAProxy's server-state-file); empty for none
- * @param warmUp         how long Ferry runs its own request path on loopback before the listeners open,
- *                       so the first clients meet compiled code; zero for none
+ * @param warmUp         how long Ferry runs its own request path on loopback before the listeners open, on a
+ *                       cold start and on an upgrade, so the first clients meet loaded, partly compiled code
  * @param jitPriority    the nice value the JVM's JIT compiler threads get once the listeners are open, so they
  *                       finish compiling the request path sooner under load; 0 leaves them alone
  * @param handoverSocket a unix socket on which a successor ({@code ferry --upgrade}) takes the listening sockets
  *                       and a copy of the cache, then stops this process; empty for none
  */
 public record GlobalSettings(int ioThreads, TransportKind transport, int maxConnections, String via,
-                             String stateFile, java.time.Duration warmUp, int jitPriority,
+                             String stateFile, WarmUpSetting warmUp, int jitPriority,
                              String handoverSocket) {
 }

@@ -23,16 +23,28 @@ public final class HandedOverSockets {
     private static final Logger log = LoggerFactory.getLogger(HandedOverSockets.class);
 
     private final Map<InetSocketAddress, FileDescriptor> free = new LinkedHashMap<>();
+    private final boolean fromPredecessor;
 
+    /** The sockets a predecessor handed over (an upgrade). */
     public HandedOverSockets(List<FileDescriptor> sockets) {
+        this(sockets, true);
+    }
+
+    private HandedOverSockets(List<FileDescriptor> sockets, boolean fromPredecessor) {
         for (FileDescriptor fd : sockets) {
             free.put(ListeningSockets.localAddress(fd), fd);
         }
+        this.fromPredecessor = fromPredecessor;
+    }
+
+    /** Whether a predecessor handed its sockets over: this start is an upgrade. */
+    public boolean fromPredecessor() {
+        return fromPredecessor;
     }
 
     /** None: every bind binds. */
     public static HandedOverSockets none() {
-        return new HandedOverSockets(List.of());
+        return new HandedOverSockets(List.of(), false);
     }
 
     /** The handed-over socket on {@code host:port}, now the caller's; null when none (or the port is 0: any). */

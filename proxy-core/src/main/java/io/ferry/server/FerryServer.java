@@ -50,6 +50,8 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
     private final Listeners listeners;
     /** Sockets a predecessor handed over (an upgrade); empty otherwise. */
     private final io.ferry.handover.HandedOverSockets handedOver;
+    /** What this start's warm-up did (global.warm-up). */
+    private WarmUp.Result warmedUp;
     /** global.handover-socket, once open. */
     private io.ferry.handover.HandoverServer handover;
     /** Set when a successor took the sockets over: its copies of the state and cache are the ones kept. */
@@ -255,12 +257,17 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
         afterHandOver.run();
     }
 
+    /** What this start's warm-up did before the listeners opened: nothing on a cold start with warm-up = auto. */
+    WarmUp.Result warmedUp() {
+        return warmedUp;
+    }
+
     private void bindAll(FerryConfig config) {
         if (config.demo().enabled()) {
             demo = startDemo(config);
         }
         runtime.upstreams.start(workers, transport);
-        WarmUp.run(transport, workers, config.global().warmUp());
+        warmedUp = WarmUp.run(transport, workers, config.global().warmUp().forStart(handedOver.fromPredecessor()));
         int largestBacklog = 0;
         for (int i = 0; i < config.listeners().size(); i++) {
             ListenerConfig l = config.listeners().get(i);

@@ -49,11 +49,20 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void warmUpDefaultsTo200msAndIsBounded() {
-        assertEquals(Duration.ofMillis(200), parse("").global().warmUp());
-        assertEquals(Duration.ZERO, parse("global.warm-up = 0s").global().warmUp(), "0s turns it off");
+    void warmUpIsAutoByDefaultAndADurationAppliesToEveryStart() {
+        WarmUpSetting auto = parse("").global().warmUp();
+        assertEquals(Duration.ZERO, auto.forStart(false), "auto: none on a cold start");
+        assertEquals(Duration.ofMillis(200), auto.forStart(true), "auto: 200ms on an upgrade");
+        assertEquals(auto, parse("global.warm-up = auto").global().warmUp());
+        assertEquals(WarmUpSetting.always(Duration.ZERO), parse("global.warm-up = 0s").global().warmUp(), "0s: never");
+        WarmUpSetting given = parse("global.warm-up = 500ms").global().warmUp();
+        assertEquals(Duration.ofMillis(500), given.forStart(false));
+        assertEquals(Duration.ofMillis(500), given.forStart(true));
         assertEquals("ferry.global.warm-up", error("global.warm-up = 31s").key());
-        assertEquals("ferry.global.warm-up", error("global.warm-up = soon").key());
+        ConfigError soon = error("global.warm-up = soon");
+        assertEquals("ferry.global.warm-up", soon.key());
+        assertTrue(soon.getMessage().contains("expected auto or a duration") && soon.getMessage().contains("soon"),
+                soon.getMessage());
     }
 
     @Test

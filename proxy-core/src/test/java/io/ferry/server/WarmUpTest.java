@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ferry.config.ConfigLoader;
+import io.ferry.config.FerryConfig;
 import io.ferry.config.TransportKind;
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.TestOrigin;
 import io.ferry.transport.Transport;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,10 +20,12 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code global.warm-up}: requests really go through the request path before the listeners open, and
- * nothing of the warm-up is left in the server: not in its metrics, not in its cache.
+ * nothing of the warm-up is left in the server: not in its metrics, not in its cache; on {@code auto} only an
+ * upgrade warms up.
  */
 class WarmUpTest {
     @Test
@@ -37,6 +41,44 @@ class WarmUpTest {
             assertEquals(new WarmUp.Result(0, 0), WarmUp.run(transport, loops, Duration.ZERO), "0s is off");
         } finally {
             loops.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    /**
+     * warm-up = auto (the default): a cold start opens its listeners without a warm-up (nothing serves until then),
+     * an upgrade warms up while its predecessor serves.
+     */
+    @Test
+    void onAutoAColdStartDoesNotWarmUpAndAnUpgradeDoes(@TempDir Path dir) throws Exception {
+        try (TestOrigin origin = TestOrigin.echoUri()) {
+            int port;
+            try (ServerSocket s = new ServerSocket(0)) {
+                port = s.getLocalPort();
+            }
+            FerryConfig config = ConfigLoader.parse("""
+                    ferry {
+                      listeners = [ { name = http, bind = "127.0.0.1", port = %d } ]
+                      access-log.enabled = false
+                      global { jit-priority = 0, handover-socket = "%s" }
+                      backends { app { servers = [ "127.0.0.1:%d" ] } }
+                      routes = [ { host = "*", backend = app } ]
+                    }
+                    """.formatted(port, dir.resolve("ferry.sock"), origin.port()), Path.of("."));
+            FerryServer cold = FerryServer.start(config);
+            FerryServer successor = null;
+            try {
+                assertEquals(new WarmUp.Result(0, 0), cold.warmedUp(), "no warm-up on a cold start");
+                successor = FerryServer.takeOver(config);
+                assertTrue(successor.warmedUp().answered() > 0, "the upgrade warmed up: " + successor.warmedUp());
+                HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/after")).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals("hello /after", r.body(), "the successor serves on the port it took over");
+            } finally {
+                if (successor != null) {
+                    successor.close();
+                }
+                cold.close();
+            }
         }
     }
 
