@@ -13,7 +13,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -295,42 +294,6 @@ class DeployFilesTest {
         }
     }
 
-    /**
-     * bin/ferry puts the native libraries the build unpacked on java.library.path while they are from the jar's build
-     * (their stamp not older than the jar), and leaves a java.library.path of JAVA_OPTS alone. Run on a copy of the
-     * script in a tree of its own, with a fake jar, so the stamp's age is the test's to set.
-     */
-    @Test
-    void binFerryPutsTheBuildsNativeLibrariesOnTheLibraryPath() throws Exception {
-        Path args = dir.resolve("args");
-        Path bin = fakeJava(args);
-        Path tree = dir.resolve("ferry");
-        Files.createDirectories(tree.resolve("bin"));
-        Files.copy(ROOT.resolve("bin/ferry"), tree.resolve("bin/ferry"));
-        Path jar = Files.createDirectories(tree.resolve("proxy-core/target")).resolve("ferry.jar");
-        Files.writeString(jar, "not a jar");
-        Path natives = Files.createDirectories(tree.resolve("proxy-core/target/native"));
-        Path stamp = natives.resolve("built-with-ferry.jar");
-        Files.writeString(stamp, "");
-        long built = Files.getLastModifiedTime(jar).toMillis();
-        Files.setLastModifiedTime(stamp, FileTime.fromMillis(built + 1000));
-
-        String expected = "-Djava.library.path=" + natives + ":";
-        List<String> given = launchCopy(tree, bin, args, Map.of());
-        assertEquals(1, given.stream().filter(a -> a.startsWith(expected)).count(), given.toString());
-        assertTrue(given.stream().anyMatch(a -> a.startsWith(expected) && a.endsWith(":/usr/lib64:/lib64:/lib:/usr/lib")),
-                "the JVM's own directories follow: " + given);
-
-        List<String> own = launchCopy(tree, bin, args, Map.of("JAVA_OPTS", "-Djava.library.path=/opt/libs"));
-        assertEquals(List.of("-Djava.library.path=/opt/libs"),
-                own.stream().filter(a -> a.startsWith("-Djava.library.path")).toList(), own.toString());
-
-        Files.setLastModifiedTime(stamp, FileTime.fromMillis(built - 1000));
-        List<String> stale = launchCopy(tree, bin, args, Map.of());
-        assertTrue(stale.stream().noneMatch(a -> a.startsWith("-Djava.library.path")),
-                "libraries from an older build are not used: " + stale);
-    }
-
     /** A directory with a {@code java} that writes its arguments to {@code args}, one per line, for PATH. */
     private Path fakeJava(Path args) throws Exception {
         Path bin = Files.createDirectories(dir.resolve("fake-bin"));
@@ -338,22 +301,6 @@ class DeployFilesTest {
         Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\" > '" + args + "'\n");
         assertTrue(java.toFile().setExecutable(true));
         return bin;
-    }
-
-    private List<String> launchCopy(Path tree, Path bin, Path args, Map<String, String> env) throws Exception {
-        Files.deleteIfExists(args);
-        ProcessBuilder pb = new ProcessBuilder("bash", tree.resolve("bin/ferry").toString(), "--check")
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("launch.log").toFile());
-        pb.environment().put("PATH", bin + File.pathSeparator + System.getenv("PATH"));
-        pb.environment().remove("JAVA_OPTS");
-        pb.environment().remove("FERRY_CLASSPATH");
-        pb.environment().remove("LD_LIBRARY_PATH");
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "bin/ferry returns");
-        assertEquals(0, p.exitValue(), Files.readString(dir.resolve("launch.log")));
-        return Files.readAllLines(args);
     }
 
     private List<String> launch(String launcher, Path bin, Path args, Map<String, String> env) throws Exception {

@@ -16,13 +16,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * How bin/ferry chooses the class-data archive for the JVM it runs: an AppCDS archive ({@code ferry.jar.jsa}) on
- * Java 17-24, an AOT cache ({@code ferry.jar.aot}) on Java 25+, made by the first run and used by later ones while it
- * is newer than the jar. Run on a copy of the script in a tree of its own (a fake jar whose age the test sets) with
- * fake JDKs (a {@code java} that writes its arguments down, and the {@code release} file the script reads the
- * version from). {@link AotCacheProcessTest} runs a real JDK 25.
+ * What bin/ferry gives the JVM from what its tree holds, run on a copy of the script in a tree of its own (a fake jar,
+ * whose age and whose neighbours' the test sets) with fake JDKs (a {@code java} that writes its arguments down, and
+ * the {@code release} file the script reads the version from): the class-data archive for the JVM it runs (an AppCDS
+ * archive, {@code ferry.jar.jsa}, on Java 17-24, an AOT cache, {@code ferry.jar.aot}, on Java 25+, made by the first
+ * run and used by later ones while it is newer than the jar), and the native libraries the build unpacked.
+ * {@link AotCacheProcessTest} runs a real JDK 25.
  */
-class LauncherArchiveTest {
+class BinFerryTreeTest {
     @TempDir
     Path dir;
     private Path tree;
@@ -58,6 +59,7 @@ class LauncherArchiveTest {
         pb.environment().remove("JAVA_OPTS");
         pb.environment().remove("FERRY_CLASSPATH");
         pb.environment().remove("FERRY_CDS");
+        pb.environment().remove("LD_LIBRARY_PATH");
         pb.environment().putAll(env);
         Process p = pb.start();
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "bin/ferry returns");
@@ -65,9 +67,10 @@ class LauncherArchiveTest {
         return Files.readAllLines(args);
     }
 
-    private void age(Path archive, long secondsAfterTheJar) throws Exception {
+    /** Sets the file's modification time this many seconds after (negative: before) the jar's. */
+    private void age(Path file, long secondsAfterTheJar) throws Exception {
         long built = Files.getLastModifiedTime(jar).toMillis();
-        Files.setLastModifiedTime(archive, FileTime.fromMillis(built + secondsAfterTheJar * 1000));
+        Files.setLastModifiedTime(file, FileTime.fromMillis(built + secondsAfterTheJar * 1000));
     }
 
     private static long count(List<String> given, String prefix) {
@@ -116,6 +119,33 @@ class LauncherArchiveTest {
         List<String> later = launch(jdk, Map.of());
         assertTrue(later.contains("-XX:SharedArchiveFile=" + jsa) && later.contains("-Xshare:auto"), later.toString());
         assertFalse(Files.exists(Path.of(jar + ".aot")));
+    }
+
+    /**
+     * bin/ferry puts the native libraries the build unpacked on java.library.path while they are from the jar's build
+     * (their stamp not older than the jar), and leaves a java.library.path of JAVA_OPTS alone.
+     */
+    @Test
+    void theBuildsNativeLibrariesGoOnTheLibraryPath() throws Exception {
+        Path jdk = fakeJdk("jdk17", "17.0.15");
+        Path natives = Files.createDirectories(tree.resolve("proxy-core/target/native"));
+        Path stamp = natives.resolve("built-with-ferry.jar");
+        Files.writeString(stamp, "");
+        age(stamp, 1);
+
+        String expected = "-Djava.library.path=" + natives + ":";
+        List<String> given = launch(jdk, Map.of());
+        assertEquals(1, count(given, expected), given.toString());
+        assertTrue(given.stream().anyMatch(a -> a.startsWith(expected) && a.endsWith(":/usr/lib64:/lib64:/lib:/usr/lib")),
+                "the JVM's own directories follow: " + given);
+
+        List<String> own = launch(jdk, Map.of("JAVA_OPTS", "-Djava.library.path=/opt/libs"));
+        assertEquals(List.of("-Djava.library.path=/opt/libs"),
+                own.stream().filter(a -> a.startsWith("-Djava.library.path")).toList(), own.toString());
+
+        age(stamp, -1);
+        List<String> stale = launch(jdk, Map.of());
+        assertEquals(0, count(stale, "-Djava.library.path"), "libraries from an older build are not used: " + stale);
     }
 
     @Test
