@@ -51,8 +51,14 @@ class BinFerryTreeTest {
     }
 
     private List<String> launch(Path javaHome, Map<String, String> env) throws Exception {
+        return launch(javaHome, env, List.of("some.conf"));
+    }
+
+    private List<String> launch(Path javaHome, Map<String, String> env, List<String> arguments) throws Exception {
         Files.deleteIfExists(args);
-        ProcessBuilder pb = new ProcessBuilder("bash", tree.resolve("bin/ferry").toString(), "some.conf")
+        List<String> command = new java.util.ArrayList<>(List.of("bash", tree.resolve("bin/ferry").toString()));
+        command.addAll(arguments);
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("launch.log").toFile());
         pb.environment().put("JAVA_HOME", javaHome.toString());
@@ -101,6 +107,13 @@ class BinFerryTreeTest {
         age(aot, -10);
         List<String> rebuilt = launch(jdk, Map.of());
         assertTrue(rebuilt.contains("-XX:AOTCacheOutput=" + aot), "a rebuilt jar makes a new cache: " + rebuilt);
+
+        // An upgrade uses a cache but does not make one: its warm-up would be in the profiles.
+        List<String> upgrade = launch(jdk, Map.of(), List.of("upgrade", "some.conf"));
+        assertTrue(upgrade.contains("--upgrade"), upgrade.toString());
+        assertEquals(0, count(upgrade, "-XX:AOT"), upgrade.toString());
+        age(aot, 10);
+        assertTrue(launch(jdk, Map.of(), List.of("upgrade", "some.conf")).contains("-XX:AOTCache=" + aot));
     }
 
     @Test
@@ -113,6 +126,9 @@ class BinFerryTreeTest {
         assertTrue(first.contains("-XX:ArchiveClassesAtExit=" + jsa), first.toString());
         assertEquals(0, count(first, "-XX:AOT") + count(first, "--sun-misc") + count(first, "--enable-native-access"),
                 "no option Java 17 does not know: " + first);
+
+        List<String> upgrade = launch(jdk, Map.of(), List.of("upgrade", "some.conf"));
+        assertTrue(upgrade.contains("-XX:ArchiveClassesAtExit=" + jsa), "an AppCDS archive has no profiles: " + upgrade);
 
         Files.writeString(jsa, "archive");
         age(jsa, 10);
