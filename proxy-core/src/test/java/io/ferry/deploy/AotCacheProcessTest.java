@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ferry.testing.Eventually;
+import io.ferry.testing.OriginProcess;
 import io.ferry.testing.RawClient;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,10 +46,7 @@ class AotCacheProcessTest {
         Files.copy(Path.of("..").toAbsolutePath().normalize().resolve("bin/ferry"), tree.resolve("bin/ferry"));
         Path jar = buildJar(tree.resolve("proxy-core/target"));
         Path aot = Path.of(jar + ".aot");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = OriginProcess.freePort();
         Path conf = dir.resolve("ferry.conf");
         Files.writeString(conf, DeployFilesTest.oneListenerConf(port));
 

@@ -8,11 +8,11 @@ import io.ferry.config.ConfigLoader;
 import io.ferry.config.FerryConfig;
 import io.ferry.config.TransportKind;
 import io.ferry.testing.FerryHarness;
+import io.ferry.testing.OriginProcess;
 import io.ferry.testing.TestOrigin;
 import io.ferry.transport.Transport;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -51,10 +51,7 @@ class WarmUpTest {
     @Test
     void onAutoAColdStartDoesNotWarmUpAndAnUpgradeDoes(@TempDir Path dir) throws Exception {
         try (TestOrigin origin = TestOrigin.echoUri()) {
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
+            int port = OriginProcess.freePort();
             FerryConfig config = ConfigLoader.parse("""
                     ferry {
                       listeners = [ { name = http, bind = "127.0.0.1", port = %d } ]
