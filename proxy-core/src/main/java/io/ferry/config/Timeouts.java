@@ -13,8 +13,9 @@ import java.time.Duration;
  * @param queue         a request may wait this long for a server slot when all are at max-conns
  * @param tunnel        inactivity of an upgraded (WebSocket) connection in either direction
  * @param shutdown      how long in-flight requests may run after SIGTERM before connections are cut
- * @param lingeringClose after answering a request whose body is still arriving: how long the rest is read
- *                      and dropped before the connection closes, so the answer is not lost to a reset
+ * @param lingeringClose after answering a request whose body is still arriving, or an HTTP/2 GOAWAY: how
+ *                      long what the client still sends is read and dropped before the connection closes,
+ *                      so the answer is not lost to a reset
  */
 public record Timeouts(
         Duration connect,

@@ -2,6 +2,7 @@ package io.ferry.frontend;
 
 import io.ferry.exchange.ProxySettings;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -21,8 +22,10 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +66,9 @@ final class Http2ConnectionFrontEnd extends Http2ConnectionHandler
     private long lastConnectionWindowUpdate = lastActivity;
     private ScheduledFuture<?> idleTimer;
     private boolean draining;
+    /** A connection error was answered with GOAWAY: whatever the client still sends is read and dropped. */
+    private boolean failed;
+    private boolean lingering;
     private boolean reading;
     private boolean flushScheduled;
 
@@ -127,8 +133,21 @@ final class Http2ConnectionFrontEnd extends Http2ConnectionHandler
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (failed) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
         reading = true;
         super.channelRead(ctx, msg);
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+        if (failed) {
+            in.skipBytes(in.readableBytes()); // frames after the error, already read with it
+            return;
+        }
+        super.decode(ctx, in, out);
     }
 
     @Override
@@ -303,7 +322,7 @@ final class Http2ConnectionFrontEnd extends Http2ConnectionHandler
     private void streamClosed(Http2StreamFrontEnd stream) {
         streams.remove(stream);
         lastActivity = System.nanoTime();
-        if (draining && streams.isEmpty()) {
+        if (draining && !failed && streams.isEmpty()) {
             closeAfterGoAway();
         }
     }
@@ -323,7 +342,7 @@ final class Http2ConnectionFrontEnd extends Http2ConnectionHandler
 
     /** GOAWAY NO_ERROR: no new streams; close now if none is open, else when the last one ends. */
     private void goAway() {
-        if (draining) {
+        if (draining || failed) {
             return;
         }
         draining = true;
@@ -346,15 +365,66 @@ final class Http2ConnectionFrontEnd extends Http2ConnectionHandler
      * So: FIN after what was written, read on until the client closes, for timeouts.lingering-close at most.
      */
     private void closeAfterGoAway() {
+        if (lingering) {
+            return;
+        }
         if (!(ctx.channel() instanceof DuplexChannel duplex) || duplex.isOutputShutdown()) {
             ctx.close();
             return;
         }
+        lingering = true;
         flush(ctx);
         duplex.shutdownOutput();
         ctx.executor().schedule(() -> {
             ctx.close();
         }, lingerNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * A connection error (a flood, a protocol violation): GOAWAY with its code, the streams end at once, and
+     * the close lingers like {@link #closeAfterGoAway} — closing with the client's flood unread would answer
+     * it with a TCP reset, and the reset destroys the GOAWAY before the client reads why it was sent away.
+     * Nothing read after the error is decoded, so nothing is counted or answered twice.
+     */
+    @Override
+    protected void onConnectionError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
+            Http2Exception http2Ex) {
+        if (failed) {
+            return;
+        }
+        if (outbound || http2Ex == null || !ctx.channel().isActive()) {
+            super.onConnectionError(ctx, outbound, cause, http2Ex);
+            return;
+        }
+        failed = true;
+        // Not goAway(): with an error code it closes the channel as soon as the frame is written.
+        int lastStreamId = connection().remote().lastStreamCreated();
+        ByteBuf debugData = ByteBufUtil.writeUtf8(ctx.alloc(), String.valueOf(http2Ex.getMessage()));
+        try {
+            connection().goAwaySent(lastStreamId, http2Ex.error().code(), debugData);
+        } catch (Http2Exception alreadyNamedAnEarlierStream) {
+            debugData.release();
+            ctx.close();
+            return;
+        }
+        ChannelPromise sent = ctx.newPromise();
+        encoder().frameWriter().writeGoAway(ctx, lastStreamId, http2Ex.error().code(), debugData, sent);
+        flush(ctx);
+        try {
+            connection().forEachActiveStream(stream -> {
+                stream.close();
+                return true;
+            });
+        } catch (Http2Exception cannotHappen) {
+            throw new IllegalStateException(cannotHappen);
+        }
+        sent.addListener(f -> {
+            if (f.isSuccess()) {
+                closeAfterGoAway();
+            } else {
+                ctx.close();
+            }
+        });
     }
 
     @Override

@@ -207,6 +207,28 @@ class ProtectionsTest {
         assertOriginGotNothing();
     }
 
+    /**
+     * Closing while the client's flood is still arriving would answer it with a TCP reset, and a reset can
+     * destroy the GOAWAY still in the server's send queue: the close lingers (output shut, input read and
+     * dropped), so a client still writing meets no reset, and what it sends after the error is never decoded
+     * (counted once, no PING answered past the budget).
+     */
+    @Test
+    void afterAFloodTheCloseLingersAndWhatFollowsIsDropped() throws Exception {
+        double before = protections("control_flood");
+        try (RawH2Client c = RawH2Client.connect(ferry.port())) {
+            c.repeated(20_000, RawH2Client.PING, 0, 0, new byte[8]);
+            assertCalmedDown(c, "control_flood", before);
+            for (int i = 0; i < 200; i++) {
+                c.frame(RawH2Client.PING, 0, 0, new byte[8]); // a reset would fail one of these writes
+            }
+            c.repeated(20_000, RawH2Client.PING, 0, 0, new byte[8]);
+            long acks = c.framesOn(0).stream().filter(f -> f.type() == RawH2Client.PING).count();
+            assertTrue(acks <= 100, "PINGs answered past the budget: " + acks);
+            assertEquals(before + 1, protections("control_flood"), "counted once");
+        }
+    }
+
     @Test
     void emptyDataFloodEndsTheConnection() throws Exception {
         double before = protections("empty_data_flood");

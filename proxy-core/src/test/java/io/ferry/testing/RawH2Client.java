@@ -158,6 +158,25 @@ public final class RawH2Client implements AutoCloseable {
         out.flush();
     }
 
+    /** {@code count} copies of one frame in a single write, as a flood arrives: many frames per read. */
+    public synchronized void repeated(int count, int type, int flags, int stream, byte[] payload) throws IOException {
+        ByteArrayOutputStream all = new ByteArrayOutputStream(count * (9 + payload.length));
+        for (int i = 0; i < count; i++) {
+            all.write(payload.length >> 16);
+            all.write(payload.length >> 8);
+            all.write(payload.length);
+            all.write(type);
+            all.write(flags);
+            all.write(stream >> 24);
+            all.write(stream >> 16);
+            all.write(stream >> 8);
+            all.write(stream);
+            all.write(payload, 0, payload.length);
+        }
+        out.write(all.toByteArray());
+        out.flush();
+    }
+
     /** Literal header fields without indexing, new names, no Huffman (RFC 7541 §6.2.2). */
     public static byte[] hpack(List<String[]> fields) {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
@@ -196,6 +215,11 @@ public final class RawH2Client implements AutoCloseable {
     /** The next frame of stream {@code stream} (0: connection frames), or null after {@code seconds}. */
     public Frame next(int stream, double seconds) throws InterruptedException {
         return queue(stream).poll((long) (seconds * 1000), TimeUnit.MILLISECONDS);
+    }
+
+    /** The frames of stream {@code stream} received and not yet taken with {@link #next}. */
+    public List<Frame> framesOn(int stream) {
+        return List.copyOf(queue(stream));
     }
 
     /**
