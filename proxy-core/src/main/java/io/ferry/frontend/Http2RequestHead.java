@@ -1,5 +1,6 @@
 package io.ferry.frontend;
 
+import io.ferry.http1.HeaderBlock;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -35,6 +36,9 @@ final class Http2RequestHead {
     private static final AsciiString PATH = AsciiString.cached(":path");
     private static final AsciiString AUTHORITY = AsciiString.cached(":authority");
 
+    /** Fields the exchange usually adds (X-Forwarded-*, Via, a request id). */
+    private static final int EDIT_ROOM = 6;
+
     private Http2RequestHead() {
     }
 
@@ -49,8 +53,9 @@ final class Http2RequestHead {
         CharSequence authority = null;
         boolean regularSeen = false;
         StringBuilder cookies = null;
-        DefaultHttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
-        HttpHeaders headers = req.headers();
+        // A HeaderBlock, as an HTTP/1.1 head gets: values were checked below, and there is room for the edits.
+        HttpHeaders headers = new HeaderBlock(h2.size() + EDIT_ROOM);
+        DefaultHttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/", headers);
         for (Map.Entry<CharSequence, CharSequence> field : h2) {
             CharSequence name = field.getKey();
             CharSequence value = field.getValue();

@@ -1,5 +1,6 @@
 package io.ferry.frontend;
 
+import io.ferry.http1.HeaderBlock;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
@@ -17,7 +18,7 @@ import java.util.Set;
  * A response head or trailers as the exchange made them, as HTTP/2 fields: names lower-cased, and the
  * connection-specific fields HTTP/2 forbids left out (RFC 9113 §8.2.2).
  */
-final class Http2ResponseHeaders {
+public final class Http2ResponseHeaders {
     private static final FastThreadLocal<HashMap<CharSequence, AsciiString>> LOWER_CASE_NAMES =
             new FastThreadLocal<>() {
                 @Override
@@ -34,7 +35,7 @@ final class Http2ResponseHeaders {
     }
 
     /** :status and the fields. */
-    static Http2Headers head(HttpResponse res) {
+    public static Http2Headers head(HttpResponse res) {
         HttpHeaders in = res.headers();
         DefaultHttp2Headers out = new DefaultHttp2Headers(false, in.size() + 1);
         out.status(res.status().codeAsText());
@@ -51,6 +52,10 @@ final class Http2ResponseHeaders {
     }
 
     private static Http2Headers fields(HttpHeaders in, Http2Headers out) {
+        if (in instanceof HeaderBlock block) { // a proxied response: its names and values without copies
+            block.forEachLowerCase(out, Http2ResponseHeaders::addUnlessConnectionSpecific);
+            return out;
+        }
         Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence();
         while (it.hasNext()) {
             Map.Entry<CharSequence, CharSequence> field = it.next();
@@ -60,6 +65,12 @@ final class Http2ResponseHeaders {
             }
         }
         return out;
+    }
+
+    private static void addUnlessConnectionSpecific(Http2Headers out, AsciiString name, CharSequence value) {
+        if (!CONNECTION_SPECIFIC.contains(name)) {
+            out.add(name, value);
+        }
     }
 
     /**

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.internal.PlatformDependent;
 import java.util.AbstractMap;
 import java.util.ArrayList;
@@ -32,10 +33,11 @@ public final class HeaderBlock extends HttpHeaders {
     private static final byte ADDED = 1;
     private static final byte REMOVED = 2;
     private static final byte[] CRLF = {'\r', '\n'};
+    private static final int[] NO_OFFSETS = {};
 
     /** The head's bytes; received fields point into it. */
     private final byte[] raw;
-    /** Per field: name start, name end, value start, value end (received fields only). */
+    /** Per field: name start, name end, value start, value end (received fields only: empty without a head). */
     private int[] offsets;
     /**
      * Per field: its name's case-insensitive hash, the one {@link AsciiString#hashCode} caches in the
@@ -54,10 +56,15 @@ public final class HeaderBlock extends HttpHeaders {
         this(null, 8);
     }
 
+    /** An empty block with room for {@code capacity} fields before it grows. */
+    public HeaderBlock(int capacity) {
+        this(null, capacity);
+    }
+
     HeaderBlock(byte[] raw, int capacity) {
         this.raw = raw;
         int n = Math.max(4, capacity);
-        offsets = new int[n * 4];
+        offsets = raw == null ? NO_OFFSETS : new int[n * 4];
         hashes = new int[n];
         kind = new byte[n];
         names = new CharSequence[n];
@@ -80,7 +87,9 @@ public final class HeaderBlock extends HttpHeaders {
     private int grow() {
         if (count == kind.length) {
             int n = kind.length * 2;
-            offsets = Arrays.copyOf(offsets, n * 4);
+            if (raw != null) {
+                offsets = Arrays.copyOf(offsets, n * 4);
+            }
             hashes = Arrays.copyOf(hashes, n);
             kind = Arrays.copyOf(kind, n);
             names = Arrays.copyOf(names, n);
@@ -175,6 +184,57 @@ public final class HeaderBlock extends HttpHeaders {
             v = values[i] = new String(raw, start, offsets[i * 4 + 3] - start, java.nio.charset.StandardCharsets.ISO_8859_1);
         }
         return v;
+    }
+
+    /** Receives a block's live fields, in order, with lower-cased names. */
+    @FunctionalInterface
+    public interface LowerCaseFieldSink<T> {
+        void field(T target, AsciiString name, CharSequence value);
+    }
+
+    /** Lower-cased names by the low bits of their hash, per thread: a bounded cache of the usual few dozen. */
+    private static final FastThreadLocal<AsciiString[]> LOWER_CASE_NAMES = new FastThreadLocal<>() {
+        @Override
+        protected AsciiString[] initialValue() {
+            return new AsciiString[256];
+        }
+    };
+
+    /**
+     * Hands every live field to {@code sink} the way HTTP/2 spells fields (RFC 9113 §8.2.1): names lower-cased,
+     * taken from a per-thread cache so the usual names cost no allocation; a received value as an
+     * {@link AsciiString} over the head's bytes, not a copy (the bytes are never written once parsed).
+     */
+    public <T> void forEachLowerCase(T target, LowerCaseFieldSink<T> sink) {
+        AsciiString[] cache = LOWER_CASE_NAMES.get();
+        for (int i = 0; i < count; i++) {
+            if (kind[i] == REMOVED) {
+                continue;
+            }
+            int slot = hashes[i] & (cache.length - 1);
+            AsciiString name = cache[slot];
+            if (name == null || name.hashCode() != hashes[i] || !nameIs(i, name)) {
+                name = cache[slot] = lowerCaseName(i);
+            }
+            CharSequence value = values[i];
+            if (value == null) {
+                int start = offsets[i * 4 + 2];
+                value = new AsciiString(raw, start, offsets[i * 4 + 3] - start, false);
+            }
+            sink.field(target, name, value);
+        }
+    }
+
+    private AsciiString lowerCaseName(int i) {
+        if (kind[i] != RECEIVED) {
+            return AsciiString.of(names[i]).toLowerCase();
+        }
+        int start = offsets[i * 4];
+        byte[] lower = new byte[offsets[i * 4 + 1] - start];
+        for (int k = 0; k < lower.length; k++) {
+            lower[k] = (byte) lower(raw[start + k]);
+        }
+        return new AsciiString(lower, false);
     }
 
     private void append(CharSequence name, Object value) {

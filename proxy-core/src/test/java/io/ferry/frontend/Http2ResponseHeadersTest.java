@@ -1,0 +1,83 @@
+package io.ferry.frontend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.ferry.http1.Http1ClientCodec;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A proxied response head as HTTP/2 fields: names lower-cased (from a per-thread cache indexed by the
+ * name's hash, so names that share a slot must never be mixed up), values byte for byte as received
+ * (obs-text too), fields removed by the exchange left out, its additions in, connection-specific fields
+ * dropped.
+ */
+class Http2ResponseHeadersTest {
+
+    @Test
+    void namesAreLowerCasedValuesKeptRemovalsAndAdditionsFollowed() {
+        HttpResponse res = backendResponse("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Drop: 1\r\n"
+                + "X-Latin: caf\u00e9 \u00ff\r\nSet-Cookie: a=1\r\nSET-COOKIE: b=2\r\nKeep-Alive: timeout=5\r\n"
+                + "Content-Length: 0\r\n\r\n");
+        res.headers().remove("x-drop");
+        res.headers().add("X-Added-By-Rule", "yes");
+        res.headers().add(io.netty.handler.codec.http.HttpHeaderNames.VIA, "1.1 ferry");
+        assertEquals(List.of(":status=200", "content-type=text/html", "x-latin=caf\u00e9 \u00ff", "set-cookie=a=1",
+                "set-cookie=b=2", "content-length=0", "x-added-by-rule=yes", "via=1.1 ferry"),
+                fields(Http2ResponseHeaders.head(res)));
+    }
+
+    /** 600 names through a cache of 256 slots: every slot is shared, and each name still comes out as sent. */
+    @Test
+    void namesSharingACacheSlotAreNeverMixedUp() {
+        for (int round = 0; round < 2; round++) { // the second round meets the cache the first one filled
+            StringBuilder head = new StringBuilder("HTTP/1.1 204 No Content\r\n");
+            List<String> expected = new ArrayList<>(List.of(":status=204"));
+            for (int i = 0; i < 600; i++) {
+                String name = (i % 2 == 0 ? "X-Field-" : "x-FIELD-") + i;
+                head.append(name).append(": v").append(i).append("\r\n");
+                expected.add("x-field-" + i + "=v" + i);
+            }
+            assertEquals(expected, fields(Http2ResponseHeaders.head(backendResponse(head + "\r\n"))));
+        }
+    }
+
+    private static List<String> fields(Http2Headers h2) {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<CharSequence, CharSequence> f : h2) {
+            out.add(f.getKey() + "=" + f.getValue());
+        }
+        return out;
+    }
+
+    private static HttpResponse backendResponse(String head) {
+        EmbeddedChannel ch = new EmbeddedChannel(new Http1ClientCodec(8192, 65536));
+        try {
+            ch.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/"));
+            Object sent;
+            while ((sent = ch.readOutbound()) != null) {
+                ReferenceCountUtil.release(sent);
+            }
+            ch.writeInbound(Unpooled.copiedBuffer(head, StandardCharsets.ISO_8859_1));
+            HttpResponse res = ch.readInbound();
+            Object rest;
+            while ((rest = ch.readInbound()) != null) {
+                ReferenceCountUtil.release(rest);
+            }
+            return res;
+        } finally {
+            ch.finishAndReleaseAll();
+        }
+    }
+}
