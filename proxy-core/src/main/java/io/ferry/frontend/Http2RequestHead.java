@@ -36,9 +36,6 @@ final class Http2RequestHead {
     private static final AsciiString PATH = AsciiString.cached(":path");
     private static final AsciiString AUTHORITY = AsciiString.cached(":authority");
 
-    /** Fields the exchange usually adds (X-Forwarded-*, Via, a request id). */
-    private static final int EDIT_ROOM = 6;
-
     private Http2RequestHead() {
     }
 
@@ -53,8 +50,8 @@ final class Http2RequestHead {
         CharSequence authority = null;
         boolean regularSeen = false;
         StringBuilder cookies = null;
-        // A HeaderBlock, as an HTTP/1.1 head gets: values were checked below, and there is room for the edits.
-        HttpHeaders headers = new HeaderBlock(h2.size() + EDIT_ROOM);
+        // A HeaderBlock, as an HTTP/1.1 head gets, with room for the exchange's edits.
+        HttpHeaders headers = new HeaderBlock(h2.size() + HeaderBlock.EDIT_ROOM);
         DefaultHttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/", headers);
         for (Map.Entry<CharSequence, CharSequence> field : h2) {
             CharSequence name = field.getKey();

@@ -34,6 +34,11 @@ public final class HeaderBlock extends HttpHeaders {
     private static final byte REMOVED = 2;
     private static final byte[] CRLF = {'\r', '\n'};
     private static final int[] NO_OFFSETS = {};
+    /**
+     * Room for the fields a proxy adds to a head it forwards (X-Forwarded-*, Via, a request ID, a few
+     * rules): the field arrays are sized once instead of doubled on the first edit.
+     */
+    public static final int EDIT_ROOM = 6;
 
     /** The head's bytes; received fields point into it. */
     private final byte[] raw;

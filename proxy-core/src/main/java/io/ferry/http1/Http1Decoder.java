@@ -30,11 +30,6 @@ import java.util.List;
  * after is dropped, as Netty's decoders do, so the front end answers 400 and closes.
  */
 public abstract class Http1Decoder extends ByteToMessageDecoder {
-    /**
-     * Room for the fields a proxy adds to a head it forwards (X-Forwarded-*, Via, a request ID, a few
-     * rules): the field arrays are sized once instead of doubled on the first edit.
-     */
-    private static final int EDIT_ROOM = 6;
     /** The longest chunk-size line (with extensions) accepted. */
     private static final int MAX_CHUNK_LINE = 4096;
 
@@ -120,7 +115,7 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
         }
         byte[] raw = new byte[length];
         in.readBytes(raw);
-        int hint = fieldLines + EDIT_ROOM;
+        int hint = fieldLines + HeaderBlock.EDIT_ROOM;
         resetScan();
         HeadParser head;
         HttpMessage msg;
