@@ -8,8 +8,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
-import io.netty.util.concurrent.FastThreadLocal;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -19,13 +17,6 @@ import java.util.Set;
  * connection-specific fields HTTP/2 forbids left out (RFC 9113 §8.2.2).
  */
 public final class Http2ResponseHeaders {
-    private static final FastThreadLocal<HashMap<CharSequence, AsciiString>> LOWER_CASE_NAMES =
-            new FastThreadLocal<>() {
-                @Override
-                protected HashMap<CharSequence, AsciiString> initialValue() {
-                    return new HashMap<>();
-                }
-            };
     /** The exchange has removed hop-by-hop fields; Ferry's own answers may still carry these. */
     private static final Set<AsciiString> CONNECTION_SPECIFIC = Set.of(HttpHeaderNames.CONNECTION,
             HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_CONNECTION, HttpHeaderNames.TRANSFER_ENCODING,
@@ -59,10 +50,7 @@ public final class Http2ResponseHeaders {
         Iterator<Map.Entry<CharSequence, CharSequence>> it = in.iteratorCharSequence();
         while (it.hasNext()) {
             Map.Entry<CharSequence, CharSequence> field = it.next();
-            AsciiString name = lowerCase(field.getKey());
-            if (!CONNECTION_SPECIFIC.contains(name)) {
-                out.add(name, field.getValue());
-            }
+            addUnlessConnectionSpecific(out, HeaderBlock.lowerCase(field.getKey()), field.getValue());
         }
         return out;
     }
@@ -71,25 +59,5 @@ public final class Http2ResponseHeaders {
         if (!CONNECTION_SPECIFIC.contains(name)) {
             out.add(name, value);
         }
-    }
-
-    /**
-     * HTTP/2 field names are lower case. Names parsed from an upstream response are Strings: their
-     * lower-cased form is kept per thread, so the usual few dozen names cost a map lookup, not two copies.
-     */
-    private static AsciiString lowerCase(CharSequence name) {
-        if (name instanceof AsciiString ascii) {
-            return ascii.toLowerCase();
-        }
-        HashMap<CharSequence, AsciiString> names = LOWER_CASE_NAMES.get();
-        AsciiString lower = names.get(name);
-        if (lower == null) {
-            lower = AsciiString.of(name).toLowerCase();
-            if (names.size() >= 512) {
-                names.clear(); // bounded: a client of odd field names cannot grow it
-            }
-            names.put(name.toString(), lower);
-        }
-        return lower;
     }
 }

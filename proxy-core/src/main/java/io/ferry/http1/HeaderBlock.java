@@ -230,6 +230,24 @@ public final class HeaderBlock extends HttpHeaders {
         }
     }
 
+    /**
+     * {@code name} lower-cased: an AsciiString by its own means, any other name from the per-thread cache
+     * {@link #forEachLowerCase} uses, so the usual names cost a slot lookup, not two copies.
+     */
+    public static AsciiString lowerCase(CharSequence name) {
+        if (name instanceof AsciiString ascii) {
+            return ascii.toLowerCase();
+        }
+        AsciiString[] cache = LOWER_CASE_NAMES.get();
+        int hash = nameHash(name);
+        int slot = hash & (cache.length - 1);
+        AsciiString lower = cache[slot];
+        if (lower == null || lower.hashCode() != hash || !AsciiString.contentEqualsIgnoreCase(lower, name)) {
+            lower = cache[slot] = AsciiString.of(name).toLowerCase();
+        }
+        return lower;
+    }
+
     private AsciiString lowerCaseName(int i) {
         if (kind[i] != RECEIVED) {
             return AsciiString.of(names[i]).toLowerCase();
