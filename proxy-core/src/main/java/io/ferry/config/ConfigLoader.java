@@ -185,6 +185,9 @@ public final class ConfigLoader {
                 warmUp = WarmUpSetting.always(d);
             }
             int jitPriority = s.integer("jit-priority", -10, -20, 19);
+            java.time.Duration jitPriorityFor =
+                    Durations.nonNegative(s, "jit-priority-for", java.time.Duration.ofSeconds(30));
+            int jitSteadyPriority = s.integer("jit-steady-priority", 10, -20, 19);
             String handover = s.string("handover-socket", "");
             if (!handover.isEmpty()) {
                 java.nio.file.Path dir = java.nio.file.Path.of(handover).toAbsolutePath().getParent();
@@ -198,7 +201,7 @@ public final class ConfigLoader {
             }
             s.rejectUnknownKeys();
             return new GlobalSettings(ioThreads, transport, maxConnections, via, stateFile, warmUp, jitPriority,
-                    handover);
+                    jitPriorityFor, jitSteadyPriority, handover);
         }
 
         private Timeouts timeouts(Section s) {

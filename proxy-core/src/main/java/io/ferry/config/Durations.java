@@ -17,16 +17,6 @@ final class Durations {
 
     /** A duration that may be zero (grace = 0s turns grace off). */
     static Duration nonNegative(Section s, String key, Duration defaultValue) {
-        if (!s.has(key)) {
-            return defaultValue;
-        }
-        try {
-            return s.duration(key, defaultValue);
-        } catch (ConfigError e) {
-            if (e.getMessage().contains("positive")) {
-                return Duration.ZERO;
-            }
-            throw e;
-        }
+        return s.durationOrZero(key, defaultValue);
     }
 }

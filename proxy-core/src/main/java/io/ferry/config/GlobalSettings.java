@@ -13,10 +13,14 @@ package io.ferry.config;
  *                       cold start and on an upgrade, so the first clients meet loaded, partly compiled code
  * @param jitPriority    the nice value the JVM's JIT compiler threads get once the listeners are open, so they
  *                       finish compiling the request path sooner under load; 0 leaves them alone
+ * @param jitPriorityFor how long the compilers keep {@code jitPriority}; zero for good
+ * @param jitSteadyPriority the nice value the compilers get after that, so a recompilation (a new kind of
+ *                       traffic) does not take the core from the event loops; 0 with {@code jitPriority} 0
+ *                       leaves them alone
  * @param handoverSocket a unix socket on which a successor ({@code ferry --upgrade}) takes the listening sockets
  *                       and a copy of the cache, then stops this process; empty for none
  */
 public record GlobalSettings(int ioThreads, TransportKind transport, int maxConnections, String via,
                              String stateFile, WarmUpSetting warmUp, int jitPriority,
-                             String handoverSocket) {
+                             java.time.Duration jitPriorityFor, int jitSteadyPriority, String handoverSocket) {
 }

@@ -107,6 +107,15 @@ final class Section {
     }
 
     Duration duration(String key, Duration defaultValue) {
+        Duration value = durationOrZero(key, defaultValue);
+        if (value.isZero() && has(key)) { // a zero default is the caller's to give
+            throw error(key, "must be a positive duration, got " + describe(key));
+        }
+        return value;
+    }
+
+    /** A duration that may be zero (grace = 0s turns grace off), never negative. */
+    Duration durationOrZero(String key, Duration defaultValue) {
         if (!has(key)) {
             return defaultValue;
         }
@@ -116,8 +125,8 @@ final class Section {
         } catch (ConfigException.BadValue | ConfigException.WrongType e) {
             throw error(key, "expected a duration such as 500ms, 5s or 2m, got " + describe(key));
         }
-        if (value.isNegative() || value.isZero()) {
-            throw error(key, "must be a positive duration, got " + describe(key));
+        if (value.isNegative()) {
+            throw error(key, "must not be negative, got " + describe(key));
         }
         return value;
     }

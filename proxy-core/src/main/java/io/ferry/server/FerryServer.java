@@ -63,7 +63,7 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
     private final AccessLog accessLog;
     private final LogFormat logFormat;
     private DemoOrigin demo;
-    private java.util.concurrent.CompletableFuture<JitPriority.Result> jitPriority;
+    private JitPriority.Plan jitPriority;
     private AdminServer admin;
     private volatile boolean stopped;
     private final TicketKeys tickets = new TicketKeys(this::runtime);
@@ -280,11 +280,12 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
         log.info("Ferry started: transport {}, {} io threads, {} backends, {} routes", transport.name(),
                 ioThreads(config), config.backends().size(), config.routes().size());
         SystemLimits.check(config.global().maxConnections(), largestBacklog);
-        jitPriority = JitPriority.apply(config.global().jitPriority());
+        jitPriority = JitPriority.apply(config.global().jitPriority(), config.global().jitPriorityFor(),
+                config.global().jitSteadyPriority());
     }
 
-    /** What global.jit-priority did at the start. */
-    java.util.concurrent.CompletableFuture<JitPriority.Result> jitPriority() {
+    /** What global.jit-priority did at the start, and jit-steady-priority after jit-priority-for. */
+    JitPriority.Plan jitPriority() {
         return jitPriority;
     }
 
@@ -614,6 +615,9 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
     }
 
     private void closeNow() {
+        if (jitPriority != null) {
+            jitPriority.cancel();
+        }
         if (discovery != null) {
             discovery.close();
         }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -14,14 +15,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code global.jit-priority}: gives the JVM's JIT compiler threads a nice value once the listeners are open.
- * Right after a start C2 still has most of the request path to compile, and on a core shared with full load the
- * scheduler gives it no more than an event loop, so full speed waits for it; at a higher priority it finishes in
- * the first seconds (BENCHMARKS.md, "The JIT compilers' priority after a start"). Compiler threads are idle once
- * the code is compiled, so the steady state does not change. The JVM's own {@code -XX:CompilerThreadPriority} would
- * apply from the JVM's start and delay the port instead; Java has no call for another thread's nice, so the
- * util-linux {@code renice} does it, once, on a thread of its own. Linux only; elsewhere, or without the
- * permission to lower a nice value (root, CAP_SYS_NICE, or RLIMIT_NICE), the compilers stay as they are.
+ * {@code global.jit-priority}: gives the JVM's JIT compiler threads a nice value once the listeners are open, and
+ * {@code global.jit-steady-priority} once {@code global.jit-priority-for} has passed. Right after a start C2 still
+ * has most of the request path to compile, and on a core shared with full load the scheduler gives it no more than
+ * an event loop, so full speed waits for it; at a higher priority it finishes in the first seconds (BENCHMARKS.md,
+ * "The JIT compilers' priority after a start"). Later a new kind of traffic (large bodies after small ones, many
+ * connections after few) makes C2 recompile what its profile had not seen; at that priority each compilation then
+ * takes the core from the event loops for tens of milliseconds, and the clients see it as a tail (BENCHMARKS.md,
+ * "The tail after a change of traffic"), so once started the compilers run below the event loops instead. The
+ * JVM's own {@code -XX:CompilerThreadPriority} would apply from the JVM's start and delay the port; Java has no
+ * call for another thread's nice, so the util-linux {@code renice} does it, on a thread of its own. Linux only;
+ * lowering a nice value needs root, CAP_SYS_NICE or RLIMIT_NICE (raising one does not); without it the compilers
+ * keep theirs.
  */
 final class JitPriority {
     private static final Logger log = LoggerFactory.getLogger(JitPriority.class);
@@ -41,16 +46,68 @@ final class JitPriority {
         }
     }
 
-    /** Gives the compiler threads {@code nice} (0: leaves them alone), off the calling thread. */
-    static CompletableFuture<Result> apply(int nice) {
-        if (nice == 0 || asked.getAndSet(nice) == nice || !Files.isDirectory(TASKS)) {
-            return CompletableFuture.completedFuture(Result.NOTHING_TO_DO);
+    /** What a start asked for: the start's nice value, then the steady one; {@link #cancel} stops the second. */
+    static final class Plan {
+        private final CompletableFuture<Result> started = new CompletableFuture<>();
+        private final CompletableFuture<Result> steady = new CompletableFuture<>();
+        private volatile Thread worker;
+
+        /** What the start's nice value did. */
+        CompletableFuture<Result> started() {
+            return started;
         }
-        CompletableFuture<Result> done = new CompletableFuture<>();
-        Thread t = new Thread(() -> done.complete(renice(nice)), "ferry-jit-priority");
+
+        /** What the steady nice value did, once {@code global.jit-priority-for} has passed. */
+        CompletableFuture<Result> steady() {
+            return steady;
+        }
+
+        /** The server stops: the steady value is not applied (it would act on a JVM the server has left). */
+        void cancel() {
+            Thread t = worker;
+            if (t != null) {
+                t.interrupt();
+            }
+            steady.complete(Result.NOTHING_TO_DO);
+        }
+    }
+
+    /**
+     * Gives the compiler threads {@code nice} now and {@code steadyNice} after {@code window}, off the calling
+     * thread. {@code nice} 0 leaves them alone at the start; a zero window keeps {@code nice} for good; both values
+     * 0 leave them alone throughout.
+     */
+    static Plan apply(int nice, Duration window, int steadyNice) {
+        Plan plan = new Plan();
+        boolean steadyStep = !window.isZero() && (nice != 0 || steadyNice != 0) && steadyNice != nice;
+        if ((nice == 0 && !steadyStep) || !Files.isDirectory(TASKS)) {
+            plan.started.complete(Result.NOTHING_TO_DO);
+            plan.steady.complete(Result.NOTHING_TO_DO);
+            return plan;
+        }
+        Thread t = new Thread(() -> {
+            plan.started.complete(nice == 0 ? Result.NOTHING_TO_DO : reniceOnce(nice));
+            if (!steadyStep) {
+                plan.steady.complete(Result.NOTHING_TO_DO);
+                return;
+            }
+            try {
+                Thread.sleep(window.toMillis()); // a thread of its own that does nothing else
+            } catch (InterruptedException e) {
+                plan.steady.complete(Result.NOTHING_TO_DO);
+                return;
+            }
+            plan.steady.complete(reniceOnce(steadyNice));
+        }, "ferry-jit-priority");
         t.setDaemon(true);
+        plan.worker = t;
         t.start();
-        return done;
+        return plan;
+    }
+
+    /** Renices unless this JVM's compilers were last asked for {@code nice} already (several servers in one JVM). */
+    private static Result reniceOnce(int nice) {
+        return asked.getAndSet(nice) == nice ? Result.NOTHING_TO_DO : renice(nice);
     }
 
     /** Gives the compiler threads {@code nice} now, on the calling thread (a test restores its JVM's with it). */
@@ -87,7 +144,10 @@ final class JitPriority {
         }
         Result result = new Result(nice, compilers.size(), reached, problem);
         if (result.applied()) {
-            log.info("JIT compiler threads at nice {} (global.jit-priority)", nice);
+            log.info("JIT compiler threads at nice {}", nice);
+        } else if (nice >= 0) {
+            log.info("the JIT compiler threads could not be given nice {} ({})", nice,
+                    problem.isEmpty() ? "unchanged" : problem);
         } else {
             log.info("global.jit-priority: the JIT compiler threads could not be given nice {} ({}); lowering a nice"
                     + " value needs root, CAP_SYS_NICE or a nice limit (systemd: LimitNICE={}). Full speed after a"

@@ -78,6 +78,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theCompilersGoBelowTheEventLoopsThirtySecondsAfterAStart() {
+        FerryConfig file = ConfigLoader.load(Path.of("../conf/ferry.conf"));
+        assertEquals(Duration.ofSeconds(30), parse("").global().jitPriorityFor());
+        assertEquals(Duration.ofSeconds(30), file.global().jitPriorityFor(), "the file shows it");
+        assertEquals(10, parse("").global().jitSteadyPriority());
+        assertEquals(10, file.global().jitSteadyPriority(), "the file shows it");
+        assertEquals(Duration.ZERO, parse("global.jit-priority-for = 0s").global().jitPriorityFor(), "0s: for good");
+        assertEquals(Duration.ofMinutes(2), parse("global.jit-priority-for = 2m").global().jitPriorityFor());
+        assertEquals(0, parse("global.jit-steady-priority = 0").global().jitSteadyPriority());
+        assertEquals("ferry.global.jit-priority-for", error("global.jit-priority-for = -1s").key());
+        ConfigError later = error("global.jit-priority-for = later");
+        assertEquals("ferry.global.jit-priority-for", later.key());
+        assertTrue(later.getMessage().contains("expected a duration"), later.getMessage());
+        ConfigError high = error("global.jit-steady-priority = 20");
+        assertEquals("ferry.global.jit-steady-priority", high.key());
+        assertTrue(high.getMessage().contains("between -20 and 19"), high.getMessage());
+    }
+
+    @Test
     void tracingIsOffByDefaultAndValidated() {
         assertEquals(TracingConfig.OFF, parse("").tracing());
         assertEquals(TracingConfig.OFF, ConfigLoader.load(Path.of("../conf/ferry.conf")).tracing(), "the file shows the defaults");

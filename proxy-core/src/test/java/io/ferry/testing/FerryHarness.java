@@ -23,8 +23,8 @@ public final class FerryHarness implements AutoCloseable {
     public static FerryHarness start(String config, java.util.function.LongSupplier cacheClock) {
         // No warm-up unless the test asks for one: hundreds of starts would each spend it. Nor a renice of the
         // test JVM's compiler threads (JitPriorityTest asks for one).
-        FerryConfig parsed = ConfigLoader.parse("ferry.global.warm-up = 0s\nferry.global.jit-priority = 0\n" + config,
-                Path.of("."));
+        FerryConfig parsed = ConfigLoader.parse("ferry.global.warm-up = 0s\nferry.global.jit-priority = 0\n"
+                + "ferry.global.jit-steady-priority = 0\n" + config, Path.of("."));
         return new FerryHarness(FerryServer.start(parsed, cacheClock));
     }
 
@@ -37,8 +37,9 @@ public final class FerryHarness implements AutoCloseable {
      */
     public static String siteConfig(String body) {
         // jit-priority 0: the suite's JVM compiles all the time, and compilers at -10 would take the cores from
-        // the tests (a body may set it: JitPriorityTest)
-        return "ferry {\n  " + LISTENER + "\n  access-log.enabled = false\n  global.jit-priority = 0\n" + body + "\n}\n";
+        // the tests, at 10 leave them waiting (a body may set them: JitPriorityTest)
+        return "ferry {\n  " + LISTENER + "\n  access-log.enabled = false\n  global.jit-priority = 0\n"
+                + "  global.jit-steady-priority = 0\n" + body + "\n}\n";
     }
 
     /** Starts Ferry on {@link #siteConfig}. */
