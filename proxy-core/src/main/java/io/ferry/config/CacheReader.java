@@ -15,10 +15,10 @@ final class CacheReader {
         boolean enabled = s.bool("enabled", false);
         long size = s.bytes("size", 256L * 1024 * 1024, 1024 * 1024, 1L << 40);
         long maxObject = s.bytes("max-object-size", 8L * 1024 * 1024, 1024, 1L << 31);
-        Duration ttl = Durations.nonNegative(s, "default-ttl", Duration.ofSeconds(120));
-        Duration grace = Durations.nonNegative(s, "grace", Duration.ofSeconds(10));
-        Duration keep = Durations.nonNegative(s, "keep", Duration.ZERO);
-        Duration staleIfError = Durations.nonNegative(s, "stale-if-error", Duration.ZERO);
+        Duration ttl = s.durationOrZero("default-ttl", Duration.ofSeconds(120));
+        Duration grace = s.durationOrZero("grace", Duration.ofSeconds(10));
+        Duration keep = s.durationOrZero("keep", Duration.ZERO);
+        Duration staleIfError = s.durationOrZero("stale-if-error", Duration.ZERO);
         Duration hitForMiss = s.duration("hit-for-miss", Duration.ofSeconds(120));
         Duration wait = s.duration("wait-timeout", Duration.ofSeconds(10));
         String header = s.string("header", "X-Cache");
@@ -29,7 +29,7 @@ final class CacheReader {
         for (String e : exts) {
             extensions.add(e.toLowerCase(java.util.Locale.ROOT).replaceFirst("^\\.", ""));
         }
-        Duration staticMin = Durations.nonNegative(st, "min-ttl", Duration.ofHours(1));
+        Duration staticMin = st.durationOrZero("min-ttl", Duration.ofHours(1));
         st.rejectUnknownKeys();
         Section an = s.section("anonymous");
         boolean anonymous = an.bool("enabled", true);
@@ -55,7 +55,7 @@ final class CacheReader {
         boolean exposeTags = s.bool("expose-tags", false);
         Section h = s.section("heuristic");
         double fraction = h.has("fraction") ? BackendReader.share(h, "fraction") : 0.1;
-        Duration heuristicMax = Durations.nonNegative(h, "max", Duration.ofDays(1));
+        Duration heuristicMax = h.durationOrZero("max", Duration.ofDays(1));
         h.rejectUnknownKeys();
         String targeted = s.string("targeted-field", "Ferry-Cache-Control");
         boolean honourNoCache = s.bool("honour-client-no-cache", false);

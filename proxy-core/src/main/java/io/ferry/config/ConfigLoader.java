@@ -175,7 +175,7 @@ public final class ConfigLoader {
             if (!givenWarmUp.equals("auto")) {
                 java.time.Duration d;
                 try {
-                    d = Durations.nonNegative(s, "warm-up", WarmUpSetting.UPGRADE_DEFAULT);
+                    d = s.durationOrZero("warm-up", WarmUpSetting.UPGRADE_DEFAULT);
                 } catch (ConfigError e) {
                     throw s.error("warm-up", "expected auto or a duration such as 200ms or 0s, got " + givenWarmUp);
                 }
@@ -186,7 +186,7 @@ public final class ConfigLoader {
             }
             int jitPriority = s.integer("jit-priority", -10, -20, 19);
             java.time.Duration jitPriorityFor =
-                    Durations.nonNegative(s, "jit-priority-for", java.time.Duration.ofSeconds(30));
+                    s.durationOrZero("jit-priority-for", java.time.Duration.ofSeconds(30));
             int jitSteadyPriority = s.integer("jit-steady-priority", 10, -20, 19);
             String handover = s.string("handover-socket", "");
             if (!handover.isEmpty()) {
@@ -237,9 +237,9 @@ public final class ConfigLoader {
                     (int) s.bytes("max-frame-size", 16_384, 16_384, 16_777_215),
                     s.bytes("max-header-list-size", limits.maxHeaderSize(), 256, 16 * 1024 * 1024),
                     s.integer("max-resets", 200, 1, 1_000_000),
-                    Durations.positive(s, "reset-window", Duration.ofSeconds(30)),
+                    s.duration("reset-window", Duration.ofSeconds(30)),
                     s.integer("max-control-frames", 1000, 1, 10_000_000),
-                    Durations.positive(s, "control-frame-window", Duration.ofSeconds(10)),
+                    s.duration("control-frame-window", Duration.ofSeconds(10)),
                     s.integer("max-continuation-frames", 16, 1, 10_000),
                     s.integer("max-empty-data-frames", 4, 1, 10_000),
                     s.integer("max-queued-control-frames", 10_000, 1, 10_000_000));

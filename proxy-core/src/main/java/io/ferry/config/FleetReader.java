@@ -19,13 +19,7 @@ final class FleetReader {
         String secret = s.string("secret", "");
         Duration fanoutTimeout = s.duration("fanout-timeout", Duration.ofSeconds(2));
         Duration retryFor = s.duration("retry-for", Duration.ofMinutes(10));
-        if (fanoutTimeout.isNegative() || fanoutTimeout.isZero()) {
-            throw s.error("fanout-timeout", "must be positive");
-        }
         Duration localTtl = s.duration("local-ttl", Duration.ZERO);
-        if (localTtl.isNegative()) {
-            throw s.error("local-ttl", "must be 0 (no local copies) or positive");
-        }
         return new ClusterConfig(selfAddress, self, shard, fanout, secret, fanoutTimeout, retryFor, localTtl);
     }
 
