@@ -19,7 +19,7 @@ final class FleetReader {
         String secret = s.string("secret", "");
         Duration fanoutTimeout = s.duration("fanout-timeout", Duration.ofSeconds(2));
         Duration retryFor = s.duration("retry-for", Duration.ofMinutes(10));
-        Duration localTtl = s.duration("local-ttl", Duration.ZERO);
+        Duration localTtl = s.durationOrZero("local-ttl", Duration.ZERO); // 0s: no local copies, as conf/ shows
         return new ClusterConfig(selfAddress, self, shard, fanout, secret, fanoutTimeout, retryFor, localTtl);
     }
 

@@ -120,6 +120,9 @@ class ConfigLoaderTest {
         assertEquals("ferry.cluster.self", error("cluster { peers = [ \"127.0.0.3:8000\" ] }").key());
         assertEquals("ferry.cluster.peers", error("cluster { self = \"127.0.0.2:8000\", peers = [ \"127.0.0.2:8000\" ] }").key());
         assertEquals("ferry.cluster.shards", error("cluster { self = \"127.0.0.2:8000\", peers = [ \"127.0.0.3:8000\" ], shards = 3 }").key());
+        String fleet = "cluster { self = \"127.0.0.2:8000\", peers = [ \"127.0.0.3:8000\" ], local-ttl = %s }";
+        assertEquals(Duration.ZERO, parse(fleet.formatted("0s")).cluster().localTtl(), "conf/ shows 0s: no local copies");
+        assertEquals("ferry.cluster.local-ttl", error(fleet.formatted("-1s")).key());
     }
 
     @Test
