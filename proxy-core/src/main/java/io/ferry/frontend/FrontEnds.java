@@ -79,6 +79,7 @@ public final class FrontEnds {
                 clientIp(p.channel())).build();
         // Many streams' responses share the connection: room for several frames of each before it pushes back.
         p.channel().config().setWriteBufferWaterMark(new WriteBufferWaterMark(128 * 1024, 256 * 1024));
+        p.addLast("coalesce", new WriteCoalescer()); // a flush of a hundred streams' frames: one buffer
         p.addLast("h2", connection);
     }
 

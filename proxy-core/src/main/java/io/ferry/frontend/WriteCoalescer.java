@@ -1,0 +1,105 @@
+package io.ferry.frontend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import java.util.ArrayList;
+
+/**
+ * Copies the small buffers written between two flushes into one, so that a flush of many small frames
+ * (an HTTP/2 connection answering a hundred streams: a HEADERS frame, a DATA frame header and a 1 KiB body
+ * each) hands the socket, or TLS, one buffer instead of hundreds of outbound entries, promises and iovecs,
+ * the way HAProxy's HTTP/2 mux writes its frames into one buffer.
+ *
+ * <p>Buffers larger than {@link #MAX_COPY} go through as they are, after what was batched before them, so
+ * order is kept. A batch is handed on when full, so the channel's writability, which the HTTP/2 flow
+ * controller reads, lags the frames by one batch at most. A write's promise completes when its batch has
+ * been written, and fails with it: the encoder's control-frame limit counts on that.
+ */
+final class WriteCoalescer extends ChannelDuplexHandler {
+    /** Larger buffers are cheaper to pass on than to copy. */
+    static final int MAX_COPY = 4096;
+    static final int BATCH = 32 * 1024;
+    private static final int MIN_BATCH = 256;
+
+    private ByteBuf batch;
+    /** How large the last batch grew: the next starts there, so a 9-byte frame header does not take 32 KiB. */
+    private int lastBatch = MIN_BATCH;
+    /** The promises of the writes in the batch; null while none needs telling. */
+    private ArrayList<ChannelPromise> waiting;
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (msg instanceof ByteBuf buf && buf.readableBytes() <= MAX_COPY && ctx.channel().isActive()) {
+            int n = buf.readableBytes();
+            if (batch != null && batch.maxWritableBytes() < n) {
+                handOn(ctx);
+            }
+            if (batch == null) {
+                batch = ctx.alloc().ioBuffer(Math.max(lastBatch, n), BATCH);
+            }
+            batch.writeBytes(buf, buf.readerIndex(), n);
+            buf.release();
+            if (!promise.isVoid()) {
+                if (waiting == null) {
+                    waiting = new ArrayList<>();
+                }
+                waiting.add(promise);
+            }
+            return;
+        }
+        handOn(ctx);
+        ctx.write(msg, promise);
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        handOn(ctx);
+        ctx.flush();
+    }
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        handOn(ctx); // unflushed, as it would have been without the batch: the close decides its fate
+        ctx.close(promise);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        handOn(ctx); // the write fails, and with it the batch's promises
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        handOn(ctx);
+    }
+
+    private void handOn(ChannelHandlerContext ctx) {
+        ByteBuf b = batch;
+        if (b == null) {
+            return;
+        }
+        batch = null;
+        lastBatch = Math.max(MIN_BATCH, b.readableBytes());
+        ArrayList<ChannelPromise> w = waiting;
+        waiting = null;
+        if (w == null) {
+            ctx.write(b, ctx.voidPromise());
+        } else if (w.size() == 1) {
+            ctx.write(b, w.get(0));
+        } else {
+            ctx.write(b).addListener(f -> {
+                Throwable cause = f.cause();
+                for (int i = 0; i < w.size(); i++) {
+                    if (cause == null) {
+                        w.get(i).trySuccess();
+                    } else {
+                        w.get(i).tryFailure(cause);
+                    }
+                }
+            });
+        }
+    }
+}
