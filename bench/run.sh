@@ -12,6 +12,8 @@
 #            (gzip level 6; brotli; and the page uncompressed), the client sending a browser's Accept-Encoding
 #   h2:      HAProxy, nginx and Ferry with HTTP/2 front ends (cleartext, prior knowledge), HTTP/1.1 to the
 #            origin, loaded by h2load: 1 KiB and 100 KiB, 10 connections x 100 streams and 1000 x 10
+#   h2tls:   the same over TLS 1.3 (one self-signed EC P-256 certificate, ALPN h2), as browsers and the issue's
+#            own measurement reach a front end; each run's connections make their handshakes in it
 # at 50, 500 and 2000 connections, ROUNDS rounds interleaved; medians, min-max and ratios to Ferry.
 # Servers run on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU (taskset). See BENCHMARKS.md.
 # Usage: bench/run.sh   (env: ROUNDS=3 DURATION=10s CONNS="50 500 2000" SCENARIOS="proxy cache fastcgi h2" SKIP_IDLE=1 IDLE_CONNS=9000 WARMUP=20s
@@ -34,7 +36,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROUNDS=${ROUNDS:-3}
-SCENARIOS=${SCENARIOS:-"proxy cache fastcgi fastcgi-slow h2 compress esi startup"}
+SCENARIOS=${SCENARIOS:-"proxy cache fastcgi fastcgi-slow h2 h2tls compress esi startup"}
 SLOW_CONNS=${SLOW_CONNS:-"50"}
 H2_LOADS=${H2_LOADS:-"10x100 1000x10"}   # connections x concurrent streams per connection
 DURATION=${DURATION:-10s}
@@ -53,13 +55,13 @@ cleanup() {
 trap cleanup EXIT
 
 need=()
-for bin in nginx haproxy varnishd wrk h2load /usr/sbin/php-fpm8.2 python3; do
+for bin in nginx haproxy varnishd wrk h2load /usr/sbin/php-fpm8.2 python3 openssl; do
   command -v "$bin" >/dev/null 2>&1 || [[ -x "$bin" ]] || need+=("$bin")
 done
 if (( ${#need[@]} )); then
-  echo "installing nginx-light haproxy varnish wrk nghttp2-client php8.2-fpm" >&2
+  echo "installing nginx-light haproxy varnish wrk nghttp2-client php8.2-fpm openssl" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light haproxy varnish wrk \
-    nghttp2-client php8.2-fpm >/dev/null
+    nghttp2-client php8.2-fpm openssl >/dev/null
 fi
 [[ -f "$here/proxy-core/target/ferry.jar" ]] || (cd "$here" && mvn -q -DskipTests package)
 ulimit -n 20000 || true
@@ -120,6 +122,12 @@ header('Content-Type: text/plain');
 echo str_repeat('x', 1024);
 PHP
 
+# ---- one certificate for every TLS front end (h2tls): EC P-256, its key as PKCS#8 (Ferry) and with it (HAProxy)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/tls.key" -out "$work/tls.crt" \
+  -days 2 -subj /CN=localhost 2>/dev/null
+openssl pkcs8 -topk8 -nocrypt -in "$work/tls.key" -out "$work/tls.pk8"
+cat "$work/tls.crt" "$work/tls.key" > "$work/tls.pem"
+
 # ---- origin: nginx serving the files
 cat > "$work/origin.conf" <<EOF2
 worker_processes 1; daemon off; pid $work/origin.pid; error_log $work/logs/origin.err;
@@ -148,6 +156,9 @@ frontend fe
 frontend fe_h2
   bind 127.0.0.1:18088 backlog 1024 proto h2
   default_backend be
+frontend fe_h2tls
+  bind 127.0.0.1:18488 backlog 1024 ssl crt $work/tls.pem alpn h2
+  default_backend be
 frontend fe_gzip
   bind 127.0.0.1:18181 backlog 1024
   compression algo gzip
@@ -173,6 +184,9 @@ http { access_log off; keepalive_requests 1000000; keepalive_timeout 60s;
     gzip_proxied any; gzip_min_length 256; gzip_vary on;
     location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; } }
   server { listen 127.0.0.1:18089 backlog=1024 http2; http2_max_concurrent_streams 128;
+    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+  server { listen 127.0.0.1:18489 backlog=1024 ssl http2; http2_max_concurrent_streams 128;
+    ssl_certificate $work/tls.crt; ssl_certificate_key $work/tls.key; ssl_protocols TLSv1.2 TLSv1.3;
     location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; } }
   server { listen 127.0.0.1:18086 backlog=1024; root $work/php;
     location ~ \.php\$ { fastcgi_pass php; fastcgi_keep_conn on; include /etc/nginx/fastcgi_params;
@@ -217,7 +231,11 @@ EOF2
 pin varnishd -F -a 127.0.0.1:18084 -f "$work/default.vcl" -s malloc,256m -n "$work/varnish" -p thread_pools=1 \
   > "$work/logs/varnish.out" 2>&1 & pids+=($!)
 
-# ---- Ferry: proxy, cache, FastCGI (one process, three listeners' worth of routes)
+# ---- Ferry: proxy, cache, FastCGI (one process, three listeners' worth of routes); the TLS listener only
+# for h2tls, so the startup scenario's starts stay comparable with earlier runs
+tls_listener=""
+[[ " $SCENARIOS " == *" h2tls "* ]] && \
+  tls_listener="    { name = tls, bind = \"127.0.0.1\", port = 18483, tls { cert = \"$work/tls.crt\", key = \"$work/tls.pk8\" } }"
 cat > "$work/ferry.conf" <<EOF2
 ferry {
   global { io-threads = 1, max-connections = 12000${FERRY_WARMUP:+, warm-up = $FERRY_WARMUP}, handover-socket = "$work/handover.sock" }
@@ -225,6 +243,7 @@ ferry {
     { name = proxy, bind = "127.0.0.1", port = 18083 }
     { name = cache, bind = "127.0.0.1", port = 18085 }
     { name = fastcgi, bind = "127.0.0.1", port = 18087 }
+$tls_listener
   ]
   backends {
     origin { servers = [ "127.0.0.1:18080" ], pool { max-idle = 1024 } }
@@ -258,7 +277,8 @@ JAVA_OPTS="$FERRY_JAVA_OPTS" taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/f
 ferry_pid=$!
 if [[ -n "${BASELINE_JAR:-}" ]]; then
   # The same config for the older build, on ports ten higher and with its own php-fpm pool.
-  sed -e 's/port = 1808\([357]\)/port = 1809\1/' -e 's/127.0.0.1:19002/127.0.0.1:19003/' -e 's/handover\.sock/handover-base.sock/' "$work/ferry.conf" > "$work/ferry-base.conf"
+  sed -e 's/port = 1808\([357]\)/port = 1809\1/' -e 's/port = 18483/port = 18493/' -e 's/127.0.0.1:19002/127.0.0.1:19003/' \
+    -e 's/handover\.sock/handover-base.sock/' "$work/ferry.conf" > "$work/ferry-base.conf"
   # Through bin/ferry as the current build (leak detector off; no CDS archive, which only changes the start),
   # with the JVM's own inlining unless BASELINE_JIT_LIMITS=on (bin/ferry sets its limits since 2026-12-03).
   FERRY_CLASSPATH="$BASELINE_JAR" FERRY_JIT_LIMITS="${BASELINE_JIT_LIMITS:-off}" \
@@ -275,7 +295,7 @@ with open(sys.argv[1], "w") as f:
     for i in range(100000):
         f.write(f"/legacy/page-{i}.html https://www.example.org/articles/{i}-a-title-of-some-length/\n")
 PY
-  sed -e 's/port = 1808\([357]\)/port = 1818\1/' -e 's/127.0.0.1:19002/127.0.0.1:19005/' -e 's/handover\.sock/handover-rules.sock/' "$work/ferry.conf" | sed '$d' > "$work/ferry-rules.conf"
+  sed -e 's/port = 1808\([357]\)/port = 1818\1/' -e 's/port = 18483/port = 18583/' -e 's/127.0.0.1:19002/127.0.0.1:19005/' -e 's/handover\.sock/handover-rules.sock/' "$work/ferry.conf" | sed '$d' > "$work/ferry-rules.conf"
   cat >> "$work/ferry-rules.conf" <<EOF2
   rules {
     limits.login { rate = 5, per = 1m, burst = 5 }
@@ -332,11 +352,14 @@ compressors="haproxy-gzip nginx-gzip ferry-gzip ferry-br ferry-identity ferry-gz
 # HTTP/2 with prior knowledge: Ferry's proxy listener speaks both protocols.
 url[haproxy-h2]=http://127.0.0.1:18088; url[nginx-h2]=http://127.0.0.1:18089; url[ferry-h2]=http://127.0.0.1:18083
 h2s="haproxy-h2 nginx-h2 ferry-h2"
+url[haproxy-h2tls]=https://127.0.0.1:18488; url[nginx-h2tls]=https://127.0.0.1:18489; url[ferry-h2tls]=https://127.0.0.1:18483
+url[ferry-base-h2tls]=https://127.0.0.1:18493
+h2tlss="haproxy-h2tls nginx-h2tls ferry-h2tls"
 proxies="origin haproxy nginx ferry"; caches="varnish ferry-cache"; fcgis="nginx-fcgi ferry-fcgi ferry-fcgi-default"
 slows="nginx-slow ferry-slow ferry-slow-tuned"
 if [[ -n "${BASELINE_JAR:-}" ]]; then
   proxies="$proxies ferry-base"; caches="$caches ferry-base-cache"; fcgis="$fcgis ferry-base-fcgi"
-  slows="$slows ferry-base-slow"; h2s="$h2s ferry-base-h2"
+  slows="$slows ferry-base-slow"; h2s="$h2s ferry-base-h2"; h2tlss="$h2tlss ferry-base-h2tls"
 fi
 [[ -n "${RULES:-}" ]] && proxies="$proxies ferry-rules"
 
@@ -351,6 +374,9 @@ done
 for c in $fcgis; do curl -sf -H "Host: ${host[$c]}" "${url[$c]}/bench.php" -o /dev/null || { echo "$c not answering" >&2; exit 1; }; done
 for c in $slows; do curl -sf -H "Host: ${host[$c]}" "${url[$c]}/slow.php" -o /dev/null || { echo "$c not answering" >&2; exit 1; }; done
 for c in $h2s; do curl -sf --http2-prior-knowledge "${url[$c]}/1k" -o /dev/null || { echo "$c not answering h2" >&2; exit 1; }; done
+[[ " $SCENARIOS " == *" h2tls "* ]] && for c in $h2tlss; do
+  [[ $(curl -skf --http2 -w '%{http_version}' "${url[$c]}/1k" -o /dev/null) == 2 ]] || { echo "$c not answering h2 over TLS" >&2; exit 1; }
+done
 esis="varnish ferry-cache"   # the baseline build may predate ESI
 [[ " $SCENARIOS " == *" esi "* ]] && for c in $esis; do # each assembles the page to the plain file's bytes
   curl -sf -H "Host: ${host[$c]}" "${url[$c]}/esi/page.html" -o "$work/esi.$c"
@@ -395,14 +421,14 @@ errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(x) for x in sock.gro
 print(f"{prefix},{rps.group(1) if rps else 'nan'},{ms(p50.group(1)) if p50 else 'nan'},{ms(p99.group(1)) if p99 else 'nan'},{errors},{gen}")
 PY
 }
-run_h2() { # contender path connsxstreams round
+run_h2() { # contender path connsxstreams round [scenario]
   local c=${3%x*} m=${3#*x} out log="$work/h2load.log" before after
   rm -f "$log"
   before=$(cpu_ticks)
   out=$(taskset -c "$LOAD_CPU" h2load -t1 -c"$c" -m"$m" -D"${DURATION%s}" --warm-up-time=1 --log-file="$log" \
     "${url[$1]}$2" 2>&1 || true)
   after=$(cpu_ticks)
-  python3 - "$out" "$log" "$4,h2,$1,$2,$3" "$(gen_cpu $before $after)" >> "$raw" <<'PY'
+  python3 - "$out" "$log" "$4,${5:-h2},$1,$2,$3" "$(gen_cpu $before $after)" >> "$raw" <<'PY'
 import re, sys
 out, log, prefix, gen = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 rps = re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out)
@@ -439,6 +465,9 @@ done
 want h2 && for c in $h2s; do
   taskset -c "$LOAD_CPU" h2load -t1 -c10 -m100 -D"${WARMUP%s}" "${url[$c]}/1k" >/dev/null
 done
+want h2tls && for c in $h2tlss; do
+  taskset -c "$LOAD_CPU" h2load -t1 -c10 -m100 -D"${WARMUP%s}" "${url[$c]}/1k" >/dev/null
+done
 # Each wrk run opens all its connections anew, and at 1000 connections their first requests are about
 # 1 % of a run: the accept and connect paths count in p99. A JVM compiles those only after they have
 # run often, so every contender also gets the same bursts of connections (WARMUP_BURSTS one-second runs
@@ -466,6 +495,10 @@ for r in $(seq 1 "$ROUNDS"); do
   if want h2; then
     for l in $H2_LOADS; do for p in /1k /100k; do for c in $h2s; do run_h2 "$c" "$p" "$l" "$r"; done; done; done
     echo "round $r, HTTP/2 done" >&2
+  fi
+  if want h2tls; then
+    for l in $H2_LOADS; do for p in /1k /100k; do for c in $h2tlss; do run_h2 "$c" "$p" "$l" "$r" h2tls; done; done; done
+    echo "round $r, HTTP/2 over TLS done" >&2
   fi
   if want fastcgi-slow; then
     for n in $SLOW_CONNS; do for c in $slows; do run fastcgi-slow "$c" /slow.php "$n" "$r"; done; done
@@ -659,7 +692,7 @@ groups = defaultdict(list)
 for r in rows:
     groups[(r["scenario"], r["path"], r["connections"], r["contender"])].append(r)
 ferry_name = {"proxy": "ferry", "cache": "ferry-cache", "esi": "ferry-cache", "fastcgi": "ferry-fcgi", "fastcgi-slow": "ferry-slow", "compress": "ferry-gzip",
-              "h2": "ferry-h2"}
+              "h2": "ferry-h2", "h2tls": "ferry-h2tls"}
 print(f"# Benchmark {sys.argv[1].rsplit('/',1)[-1][:-4]}\n")
 print(f"wrk -t1 (h2: h2load -t1, conns as connections x streams), {sys.argv[3]} per run, {sys.argv[4]} rounds interleaved; medians, (min-max); ratio = contender / Ferry (req/s).")
 print("gen CPU = how busy the load generator's core was (median %); at 95 or more the generator set the pace, not the server (marked *).\n")
