@@ -13,7 +13,8 @@ import java.util.ArrayList;
  * the way HAProxy's HTTP/2 mux writes its frames into one buffer.
  *
  * <p>Buffers larger than {@link #MAX_COPY} go through as they are, after what was batched before them, so
- * order is kept. A batch is handed on when full, so the channel's writability, which the HTTP/2 flow
+ * order is kept; so does a small buffer that nothing small joins before the next flush or large buffer (a
+ * DATA frame's header before its 16 KiB payload is not copied). A batch is handed on when full, so the channel's writability, which the HTTP/2 flow
  * controller reads, lags the frames by one batch at most. A write's promise completes when its batch has
  * been written, and fails with it: the encoder's control-frame limit counts on that.
  */
@@ -23,34 +24,50 @@ final class WriteCoalescer extends ChannelDuplexHandler {
     static final int BATCH = 32 * 1024;
     private static final int MIN_BATCH = 256;
 
+    /** A small write with nothing batched before it: copied only if another follows before a flush. */
+    private ByteBuf lone;
+    private ChannelPromise lonePromise;
     private ByteBuf batch;
-    /** How large the last batch grew: the next starts there, so a 9-byte frame header does not take 32 KiB. */
+    /** How large the last batch grew: the next starts there. */
     private int lastBatch = MIN_BATCH;
     /** The promises of the writes in the batch; null while none needs telling. */
     private ArrayList<ChannelPromise> waiting;
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (msg instanceof ByteBuf buf && buf.readableBytes() <= MAX_COPY && ctx.channel().isActive()) {
-            int n = buf.readableBytes();
-            if (batch != null && batch.maxWritableBytes() < n) {
-                handOn(ctx);
-            }
-            if (batch == null) {
-                batch = ctx.alloc().ioBuffer(Math.max(lastBatch, n), BATCH);
-            }
-            batch.writeBytes(buf, buf.readerIndex(), n);
-            buf.release();
-            if (!promise.isVoid()) {
-                if (waiting == null) {
-                    waiting = new ArrayList<>();
-                }
-                waiting.add(promise);
-            }
+        if (!(msg instanceof ByteBuf buf) || buf.readableBytes() > MAX_COPY || !ctx.channel().isActive()) {
+            handOn(ctx);
+            ctx.write(msg, promise);
             return;
         }
-        handOn(ctx);
-        ctx.write(msg, promise);
+        if (batch != null && batch.maxWritableBytes() < buf.readableBytes()) {
+            handOn(ctx);
+        }
+        if (batch == null && lone == null) {
+            // Held as it is: a DATA frame's 9-byte header followed by its large payload costs no copy.
+            lone = buf;
+            lonePromise = promise;
+            return;
+        }
+        if (batch == null) {
+            batch = ctx.alloc().ioBuffer(Math.max(lastBatch, lone.readableBytes() + buf.readableBytes()), BATCH);
+            ByteBuf first = lone;
+            lone = null;
+            append(first, lonePromise);
+            lonePromise = null;
+        }
+        append(buf, promise);
+    }
+
+    private void append(ByteBuf buf, ChannelPromise promise) {
+        batch.writeBytes(buf, buf.readerIndex(), buf.readableBytes());
+        buf.release();
+        if (!promise.isVoid()) {
+            if (waiting == null) {
+                waiting = new ArrayList<>();
+            }
+            waiting.add(promise);
+        }
     }
 
     @Override
@@ -77,6 +94,13 @@ final class WriteCoalescer extends ChannelDuplexHandler {
     }
 
     private void handOn(ChannelHandlerContext ctx) {
+        if (lone != null) { // nothing batched with it
+            ByteBuf l = lone;
+            lone = null;
+            ctx.write(l, lonePromise);
+            lonePromise = null;
+            return;
+        }
         ByteBuf b = batch;
         if (b == null) {
             return;

@@ -80,11 +80,22 @@ class WriteCoalescerTest {
         ch.writeAndFlush(after);
         List<ByteBuf> out = drain(ch);
         assertEquals(3, out.size());
-        assertEquals(9, out.get(0).readableBytes());
+        assertSame(header, out.get(0), "a small write alone before a large one is not copied");
         assertSame(large, out.get(1), "not copied");
         assertEquals(9, out.get(2).readableBytes());
         assertEquals(7, out.get(2).getByte(0));
         out.forEach(ByteBuf::release);
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void aSmallWriteAloneBeforeTheFlushIsNotCopied() {
+        EmbeddedChannel ch = new EmbeddedChannel(new WriteCoalescer());
+        ByteBuf only = bytes(20, 4);
+        ChannelFuture f = ch.writeAndFlush(only);
+        assertSame(only, ch.readOutbound());
+        assertTrue(f.isSuccess());
+        only.release();
         assertFalse(ch.finish());
     }
 
