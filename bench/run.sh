@@ -17,7 +17,7 @@
 # at 50, 500 and 2000 connections, ROUNDS rounds interleaved; medians, min-max and ratios to Ferry.
 # Servers run on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU (taskset). See BENCHMARKS.md.
 # Usage: bench/run.sh   (env: ROUNDS=3 DURATION=10s CONNS="50 500 2000" SCENARIOS="proxy cache fastcgi h2" SKIP_IDLE=1 IDLE_CONNS=9000 WARMUP=20s
-#                       WARMUP_BURSTS=10 BASELINE_JAR=/path/to/an/older/ferry.jar FERRY_WARMUP=200ms)
+#                       WARMUP_LARGE=5s WARMUP_BURSTS=10 BASELINE_JAR=/path/to/an/older/ferry.jar FERRY_WARMUP=200ms)
 # RULES=1 adds ferry-rules to the proxy scenario: this build with a WordPress site's rules (8 rules, a
 # 100 000-line redirect map, request IDs) against the same build without any (ferry).
 # BASELINE_JAR adds an older Ferry build as one more contender in every scenario (ferry-base, ferry-base-cache,
@@ -447,8 +447,13 @@ PY
 WARMUP=${WARMUP:-20s}
 echo "warming up ($WARMUP each)" >&2
 want() { [[ " $SCENARIOS " == *" $1 "* ]]; }
+# Then WARMUP_LARGE (5s) of the 100 KiB file: without it the first 100 KiB run was also the one in which
+# Ferry's JIT recompiled for large bodies (its p99 paid for the compiles; BENCHMARKS.md, "The tail after a
+# change of traffic").
+WARMUP_LARGE=${WARMUP_LARGE:-5s}
 want proxy && for c in $proxies; do
   taskset -c "$LOAD_CPU" wrk -t1 -c50 -d"$WARMUP" -H "Host: ${host[$c]}" "${url[$c]}/1k" >/dev/null
+  taskset -c "$LOAD_CPU" wrk -t1 -c50 -d"$WARMUP_LARGE" -H "Host: ${host[$c]}" "${url[$c]}/100k" >/dev/null
 done
 want cache && for c in $caches; do
   taskset -c "$LOAD_CPU" wrk -t1 -c50 -d"$WARMUP" -H "Host: ${host[$c]}" "${url[$c]}/1k" >/dev/null
@@ -464,9 +469,11 @@ want compress && for c in $compressors; do
 done
 want h2 && for c in $h2s; do
   taskset -c "$LOAD_CPU" h2load -t1 -c10 -m100 -D"${WARMUP%s}" "${url[$c]}/1k" >/dev/null
+  taskset -c "$LOAD_CPU" h2load -t1 -c10 -m100 -D"${WARMUP_LARGE%s}" "${url[$c]}/100k" >/dev/null
 done
 want h2tls && for c in $h2tlss; do
   taskset -c "$LOAD_CPU" h2load -t1 -c10 -m100 -D"${WARMUP%s}" "${url[$c]}/1k" >/dev/null
+  taskset -c "$LOAD_CPU" h2load -t1 -c10 -m100 -D"${WARMUP_LARGE%s}" "${url[$c]}/100k" >/dev/null
 done
 # Each wrk run opens all its connections anew, and at 1000 connections their first requests are about
 # 1 % of a run: the accept and connect paths count in p99. A JVM compiles those only after they have
