@@ -467,11 +467,8 @@ done
 want compress && for c in $compressors; do
   taskset -c "$LOAD_CPU" wrk -t1 -c50 -d"$WARMUP" -H "Host: ${host[$c]}" -H "Accept-Encoding: gzip, br" "${url[$c]}/page.html" >/dev/null
 done
-want h2 && for c in $h2s; do
-  taskset -c "$LOAD_CPU" h2load -t1 -c10 -m100 -D"${WARMUP%s}" "${url[$c]}/1k" >/dev/null
-  taskset -c "$LOAD_CPU" h2load -t1 -c10 -m100 -D"${WARMUP_LARGE%s}" "${url[$c]}/100k" >/dev/null
-done
-want h2tls && for c in $h2tlss; do
+h2_contenders() { want h2 && echo "$h2s"; want h2tls && echo "$h2tlss"; true; }
+for c in $(h2_contenders); do
   taskset -c "$LOAD_CPU" h2load -t1 -c10 -m100 -D"${WARMUP%s}" "${url[$c]}/1k" >/dev/null
   taskset -c "$LOAD_CPU" h2load -t1 -c10 -m100 -D"${WARMUP_LARGE%s}" "${url[$c]}/100k" >/dev/null
 done
@@ -499,14 +496,12 @@ for r in $(seq 1 "$ROUNDS"); do
     if want esi; then for c in $esis; do for p in /esi/page.html /esi/plain.html; do run esi "$c" "$p" "$n" "$r"; done; done; fi
     echo "round $r, $n connections done" >&2
   done
-  if want h2; then
-    for l in $H2_LOADS; do for p in /1k /100k; do for c in $h2s; do run_h2 "$c" "$p" "$l" "$r"; done; done; done
-    echo "round $r, HTTP/2 done" >&2
-  fi
-  if want h2tls; then
-    for l in $H2_LOADS; do for p in /1k /100k; do for c in $h2tlss; do run_h2 "$c" "$p" "$l" "$r" h2tls; done; done; done
-    echo "round $r, HTTP/2 over TLS done" >&2
-  fi
+  for scenario in h2 h2tls; do
+    want "$scenario" || continue
+    [[ $scenario == h2 ]] && contenders=$h2s || contenders=$h2tlss
+    for l in $H2_LOADS; do for p in /1k /100k; do for c in $contenders; do run_h2 "$c" "$p" "$l" "$r" "$scenario"; done; done; done
+    echo "round $r, $scenario done" >&2
+  done
   if want fastcgi-slow; then
     for n in $SLOW_CONNS; do for c in $slows; do run fastcgi-slow "$c" /slow.php "$n" "$r"; done; done
   fi

@@ -44,6 +44,12 @@ class WriteCoalescerTest {
         return out;
     }
 
+    /** Releases what the test read and checks nothing else was left in the channel. */
+    private static void releaseAndFinish(EmbeddedChannel ch, List<ByteBuf> out) {
+        out.forEach(ByteBuf::release);
+        assertFalse(ch.finish());
+    }
+
     @Test
     void smallWritesBetweenFlushesLeaveAsOneBufferInOrder() {
         EmbeddedChannel ch = new EmbeddedChannel(new WriteCoalescer());
@@ -65,8 +71,7 @@ class WriteCoalescerTest {
         assertEquals(1, out.size());
         assertArrayEquals(expected, array(out.get(0)));
         assertTrue(fa.isSuccess() && fb.isSuccess());
-        out.forEach(ByteBuf::release);
-        assertFalse(ch.finish());
+        releaseAndFinish(ch, out);
     }
 
     @Test
@@ -84,8 +89,7 @@ class WriteCoalescerTest {
         assertSame(large, out.get(1), "not copied");
         assertEquals(9, out.get(2).readableBytes());
         assertEquals(7, out.get(2).getByte(0));
-        out.forEach(ByteBuf::release);
-        assertFalse(ch.finish());
+        releaseAndFinish(ch, out);
     }
 
     @Test
@@ -118,8 +122,7 @@ class WriteCoalescerTest {
             total += b.readableBytes();
         }
         assertEquals(frames * 1000, total);
-        out.forEach(ByteBuf::release);
-        assertFalse(ch.finish());
+        releaseAndFinish(ch, out);
     }
 
     @Test
