@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -69,6 +70,7 @@ public final class RawH2Client implements AutoCloseable {
     /** Frames by stream (0: the connection's own). */
     private final Map<Integer, LinkedBlockingQueue<Frame>> frames = new ConcurrentHashMap<>();
     private volatile Frame goAway;
+    private final CountDownLatch goAwaySeen = new CountDownLatch(1);
     private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
     private final Set<Integer> stalled = ConcurrentHashMap.newKeySet();
     private final Thread reader;
@@ -274,10 +276,7 @@ public final class RawH2Client implements AutoCloseable {
 
     /** Waits for a GOAWAY; null after {@code seconds}. */
     public Frame goAway(double seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + (long) (seconds * 1e9);
-        while (goAway == null && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        goAwaySeen.await((long) (seconds * 1e9), TimeUnit.NANOSECONDS);
         return goAway;
     }
 
@@ -336,6 +335,7 @@ public final class RawH2Client implements AutoCloseable {
                 Frame f = new Frame(type, flags, stream, payload, null);
                 if (type == GOAWAY) {
                     goAway = f;
+                    goAwaySeen.countDown();
                 }
                 queue(stream).add(f);
             }
