@@ -137,6 +137,7 @@ http { access_log off; keepalive_requests 1000000; keepalive_timeout 60s;
     location /esi/page.html { add_header Surrogate-Control 'content="ESI/1.0"'; } } }
 EOF2
 pin nginx -c "$work/origin.conf" & pids+=($!)
+origin_pid=$!
 
 # ---- HAProxy (http mode, server keepalive)
 cat > "$work/haproxy.cfg" <<EOF2
@@ -230,6 +231,7 @@ sub vcl_backend_response {
 EOF2
 pin varnishd -F -a 127.0.0.1:18084 -f "$work/default.vcl" -s malloc,256m -n "$work/varnish" -p thread_pools=1 \
   > "$work/logs/varnish.out" 2>&1 & pids+=($!)
+varnish_pid=$!
 
 # ---- Ferry: proxy, cache, FastCGI (one process, three listeners' worth of routes); the TLS listener only
 # for h2tls, so the startup scenario's starts stay comparable with earlier runs
@@ -317,6 +319,7 @@ PY
 }
 EOF2
   JAVA_OPTS="$FERRY_JAVA_OPTS" taskset -c "$SERVER_CPU" "$here/bin/ferry" "$work/ferry-rules.conf" > "$work/logs/ferry-rules.out" 2>&1 & pids+=($!)
+  rules_pid=$!
 fi
 sleep 6
 
@@ -391,24 +394,46 @@ done
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
 commit=$(cd "$here" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
 raw="$here/bench/results/$stamp-$commit.csv"
-echo "round,scenario,contender,path,connections,rps,p50_ms,p99_ms,errors,gen_cpu_pct" > "$raw"
+echo "round,scenario,contender,path,connections,rps,p50_ms,p99_ms,errors,gen_cpu_pct,server_us_per_req" > "$raw"
 # How busy the load generator's core was during a run (%): near 100 the generator, not the server, sets the
 # pace, and the row says little about the server.
 cpu_ticks() { awk -v c="cpu$LOAD_CPU" '$1 == c {print $2+$3+$4+$7+$8, $5+$6}' /proc/stat; }
 gen_cpu() { # "busy idle" before, "busy idle" after
   awk -v b0="$1" -v i0="$2" -v b1="$3" -v i1="$4" 'BEGIN {t = b1 - b0 + i1 - i0; printf "%.0f", (t > 0 ? 100 * (b1 - b0) / t : 0)}'
 }
+# The CPU time a contender's server spent per request (µs, user + system): where the generator's core is
+# saturated (gen CPU near 100 %) throughput cannot tell the servers apart, their cost per request still can.
+# The server's process and its descendants (nginx's and Varnish's workers, the JVM under bin/ferry); not the
+# origin behind a proxy, nor php-fpm.
+server_pid() { # contender
+  case $1 in
+    origin) echo "$origin_pid" ;; haproxy*) echo "$haproxy_pid" ;; nginx*) echo "$nginx_pid" ;;
+    varnish*) echo "$varnish_pid" ;; ferry-base*) echo "${base_pid:-}" ;; ferry-rules*) echo "${rules_pid:-}" ;;
+    ferry*) echo "$ferry_pid" ;;
+  esac
+}
+family() { local p; echo "$1"; for p in $(pgrep -P "$1"); do family "$p"; done; }
+server_ticks() { # contender: clock ticks of CPU used so far by its server's processes
+  local pid t=0 p
+  pid=$(server_pid "$1")
+  [[ -n "$pid" ]] || { echo 0; return; }
+  for p in $(family "$pid"); do
+    t=$((t + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$t"
+}
+tick_hz=$(getconf CLK_TCK)
 run() { # scenario contender path connections round
   local out
   local ae=()
   [[ $1 == compress ]] && ae=(-H "Accept-Encoding: gzip, deflate, br, zstd")
-  local before after
-  before=$(cpu_ticks)
+  local before after s0 s1
+  before=$(cpu_ticks); s0=$(server_ticks "$2")
   out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$4" -d"$DURATION" --latency -H "Host: ${host[$2]}" "${ae[@]}" "${url[$2]}$3" 2>&1 || true)
-  after=$(cpu_ticks)
-  python3 - "$out" "$5,$1,$2,$3,$4" "$(gen_cpu $before $after)" >> "$raw" <<'PY'
+  after=$(cpu_ticks); s1=$(server_ticks "$2")
+  python3 - "$out" "$5,$1,$2,$3,$4" "$(gen_cpu $before $after)" "$((s1 - s0))" "$tick_hz" >> "$raw" <<'PY'
 import re, sys
-out, prefix, gen = sys.argv[1], sys.argv[2], sys.argv[3]
+out, prefix, gen, ticks, hz = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 def ms(v):
     m = re.match(r"([\d.]+)(us|ms|s)", v)
     return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)] if m else float("nan")
@@ -418,7 +443,9 @@ p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
 non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
 sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
 errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(x) for x in sock.groups()) if sock else 0)
-print(f"{prefix},{rps.group(1) if rps else 'nan'},{ms(p50.group(1)) if p50 else 'nan'},{ms(p99.group(1)) if p99 else 'nan'},{errors},{gen}")
+done = re.search(r"(\d+) requests in", out)
+us = f"{ticks * 1e6 / hz / int(done.group(1)):.1f}" if done and int(done.group(1)) > 0 and ticks > 0 else ""
+print(f"{prefix},{rps.group(1) if rps else 'nan'},{ms(p50.group(1)) if p50 else 'nan'},{ms(p99.group(1)) if p99 else 'nan'},{errors},{gen},{us}")
 PY
 }
 run_h2() { # contender path connsxstreams round [scenario]
@@ -439,7 +466,8 @@ errors = sum(int(x) for x in req.groups()) if req else 0
 times = sorted(int(l.split()[2]) for l in open(log) if len(l.split()) == 3) if log else []
 def pct(p):
     return times[min(len(times) - 1, int(len(times) * p))] / 1000 if times else float("nan")
-print(f"{prefix},{rps.group(1) if rps else 'nan'},{pct(0.5)},{pct(0.99)},{errors},{gen}")
+# no server CPU per request: h2load's warm-up second (connections, handshakes) is not in its count
+print(f"{prefix},{rps.group(1) if rps else 'nan'},{pct(0.5)},{pct(0.99)},{errors},{gen},")
 PY
 }
 # Every contender gets the same warm-up; it matters for Ferry, whose JIT compiles the hot path in the
@@ -697,9 +725,11 @@ ferry_name = {"proxy": "ferry", "cache": "ferry-cache", "esi": "ferry-cache", "f
               "h2": "ferry-h2", "h2tls": "ferry-h2tls"}
 print(f"# Benchmark {sys.argv[1].rsplit('/',1)[-1][:-4]}\n")
 print(f"wrk -t1 (h2: h2load -t1, conns as connections x streams), {sys.argv[3]} per run, {sys.argv[4]} rounds interleaved; medians, (min-max); ratio = contender / Ferry (req/s).")
-print("gen CPU = how busy the load generator's core was (median %); at 95 or more the generator set the pace, not the server (marked *).\n")
-print("| scenario | path | conns | contender | req/s | (min-max) | p50 ms | p99 ms | errors | ratio | gen CPU % |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("gen CPU = how busy the load generator's core was (median %); at 95 or more the generator set the pace, not the server (marked *).")
+print("server µs/req = the CPU time (user + system) the contender's server processes spent per request (median); it still compares")
+print("servers where the generator set the pace. A proxy's excludes its origin's; HTTP/2 rows have none (h2load's warm-up is not counted).\n")
+print("| scenario | path | conns | contender | req/s | (min-max) | p50 ms | p99 ms | errors | ratio | gen CPU % | server µs/req |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 def conns(c):
     return tuple(int(x) for x in c.split("x"))
 for key in sorted(groups, key=lambda k: (k[0], k[1], conns(k[2]), k[3])):
@@ -712,7 +742,9 @@ for key in sorted(groups, key=lambda k: (k[0], k[1], conns(k[2]), k[3])):
     errors = sum(int(r.get("errors") or 0) for r in groups[key])
     gens = [float(r["gen_cpu_pct"]) for r in groups[key] if r.get("gen_cpu_pct")]
     gen = f"{statistics.median(gens):.0f}{'*' if statistics.median(gens) >= 95 else ''}" if gens else "-"
-    print(f"| {scen} | {path} | {conns} | {who} | {statistics.median(rps):.0f} | ({min(rps):.0f}-{max(rps):.0f}) | {p50:.2f} | {p99:.2f} | {errors} | {ratio:.2f} | {gen} |")
+    uses = [float(r["server_us_per_req"]) for r in groups[key] if r.get("server_us_per_req")]
+    us = f"{statistics.median(uses):.1f}" if uses else "-"
+    print(f"| {scen} | {path} | {conns} | {who} | {statistics.median(rps):.0f} | ({min(rps):.0f}-{max(rps):.0f}) | {p50:.2f} | {p99:.2f} | {errors} | {ratio:.2f} | {gen} | {us} |")
 if sys.argv[2]:
     print(f"\nIdle keepalive connections (after the load runs):{sys.argv[2]}")
 if len(sys.argv) > 5 and sys.argv[5]:
