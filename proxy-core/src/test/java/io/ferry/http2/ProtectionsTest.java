@@ -26,6 +26,8 @@ import org.junit.jupiter.api.Test;
 class ProtectionsTest {
     private static final long ENHANCE_YOUR_CALM = 0xb;
     private static TestOrigin origin;
+    /** The backend of the attacks whose requests must never be forwarded; no other test sends it anything. */
+    private static TestOrigin guarded;
     private static FerryHarness ferry;
 
     @BeforeAll
@@ -33,8 +35,12 @@ class ProtectionsTest {
         origin = TestOrigin.start(r -> r.uri().startsWith("/hang") ? null
                 : r.uri().startsWith("/big") ? new TestOrigin.Reply(200, Map.of(), new byte[256 * 1024])
                 : TestOrigin.Reply.ok("ok " + r.uri()));
+        guarded = TestOrigin.start(r -> r.uri().startsWith("/guarded/hang") ? null : TestOrigin.Reply.ok("ok " + r.uri()));
         ferry = FerryHarness.proxyTo("""
                 backends.app.max-conns = 1
+                # One request at a time, in order: a marker answered after an attack went after anything it let through.
+                backends.guarded { servers = [ "127.0.0.1:%d" ], max-conns = 1 }
+                routes = [ { path = "/guarded/", backend = guarded }, { backend = app } ]
                 timeouts.client = 1s
                 http2 {
                   max-concurrent-streams = 5
@@ -44,20 +50,35 @@ class ProtectionsTest {
                   max-continuation-frames = 8
                   max-empty-data-frames = 4
                 }
-                """, origin.port());
+                """.formatted(guarded.port()), origin.port());
     }
 
     @AfterAll
     static void stop() {
         ferry.close();
         origin.close();
+        guarded.close();
     }
 
-    /** Requests of other tests may still arrive (hanging ones queue behind max-conns 1): only /flood counts. */
-    private static void assertOriginGotNothing() throws InterruptedException {
-        Thread.sleep(100);
-        assertTrue(origin.requests().stream().noneMatch(r -> r.uri().startsWith("/flood")),
-                "the backend received nothing");
+    /**
+     * Sends a marker request to the guarded backend, then checks what it received besides markers. The backend
+     * serves one request at a time (max-conns 1, its queue in order), and an attack's requests entered it before
+     * Ferry answered the attack, so anything the attack let through reached the origin before the marker's
+     * answer came back. Returns the backend's requests other than markers.
+     */
+    private static List<String> guardedBackendRequestsAfterAMarker(String attack) throws Exception {
+        try (RawH2Client c = RawH2Client.connect(ferry.port())) {
+            int id = c.request(RawH2Client.get("/guarded/marker/" + attack), true);
+            assertEquals(200, c.response(id, 5).status(), "the marker is answered");
+        }
+        return guarded.requests().stream().map(TestOrigin.Received::uri)
+                .filter(u -> !u.startsWith("/guarded/marker/")).toList();
+    }
+
+    private static void assertNothingForwarded(String attack) throws Exception {
+        List<String> forwarded = guardedBackendRequestsAfterAMarker(attack);
+        assertTrue(forwarded.stream().noneMatch(u -> u.startsWith("/guarded/" + attack)),
+                "the backend received nothing of the attack: " + forwarded);
     }
 
     private double protections(String kind) {
@@ -122,14 +143,15 @@ class ProtectionsTest {
         double before = protections("rapid_reset");
         try (RawH2Client c = RawH2Client.connect(ferry.port())) {
             for (int i = 0; i < 50; i++) {
-                int id = c.request(RawH2Client.get("/hang/reset-" + i), true);
+                int id = c.request(RawH2Client.get("/guarded/hang/reset-" + i), true);
                 c.rst(id, 0x8);
             }
             assertCalmedDown(c, "rapid_reset", before);
         }
-        Thread.sleep(300);
         // max-conns is 1: at most the first stream got the slot before its reset; the rest never left the queue.
-        long reached = origin.requests().stream().filter(r -> r.uri().startsWith("/hang/reset-")).count();
+        // One left in it wrongly would take the slot before the marker and hang until the connection's close.
+        long reached = guardedBackendRequestsAfterAMarker("hang").stream().filter(u -> u.startsWith("/guarded/hang/reset-"))
+                .count();
         assertTrue(reached <= 1, "reset streams reached the backend: " + reached);
     }
 
@@ -138,7 +160,7 @@ class ProtectionsTest {
         double before = protections("continuation_flood");
         try (RawH2Client c = RawH2Client.connect(ferry.port())) {
             int id = c.nextStreamId();
-            c.frame(RawH2Client.HEADERS, 0, id, RawH2Client.hpack(RawH2Client.get("/flood")));
+            c.frame(RawH2Client.HEADERS, 0, id, RawH2Client.hpack(RawH2Client.get("/guarded/flood")));
             byte[] oneField = RawH2Client.hpack(List.<String[]>of(new String[] {"x-a", "1"}));
             for (int i = 0; i < 50 && !c.closedByServer(); i++) {
                 c.frame(RawH2Client.CONTINUATION, 0, id, oneField);
@@ -147,7 +169,7 @@ class ProtectionsTest {
         } catch (java.net.SocketException closedWhileWriting) {
             assertEquals(before + 1, protections("continuation_flood"));
         }
-        assertOriginGotNothing();
+        assertNothingForwarded("flood");
     }
 
     @Test
@@ -155,7 +177,7 @@ class ProtectionsTest {
         double before = protections("header_list_size");
         try (RawH2Client c = RawH2Client.connect(ferry.port())) {
             int id = c.nextStreamId();
-            c.frame(RawH2Client.HEADERS, 0, id, RawH2Client.hpack(RawH2Client.get("/flood")));
+            c.frame(RawH2Client.HEADERS, 0, id, RawH2Client.hpack(RawH2Client.get("/guarded/flood")));
             byte[] big = RawH2Client.hpack(List.<String[]>of(new String[] {"x-big", "b".repeat(9000)}));
             for (int i = 0; i < 20 && !c.closedByServer(); i++) {
                 c.frame(RawH2Client.CONTINUATION, 0, id, big);
@@ -167,7 +189,7 @@ class ProtectionsTest {
             // the server cut the connection while the flood was still being written
         }
         assertEquals(before + 1, protections("header_list_size"), "counted");
-        assertOriginGotNothing();
+        assertNothingForwarded("flood");
     }
 
     @Test
@@ -204,7 +226,6 @@ class ProtectionsTest {
         } catch (java.net.SocketException closedWhileWriting) {
             assertEquals(before + 1, protections("control_flood"), what);
         }
-        assertOriginGotNothing();
     }
 
     /**
