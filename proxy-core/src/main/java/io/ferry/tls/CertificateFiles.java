@@ -73,19 +73,48 @@ final class CertificateFiles {
     }
 
     static PrivateKey privateKey(Path pem, String key) {
-        String text;
-        try {
-            text = Files.readString(pem);
-        } catch (IOException e) {
-            throw new ConfigError(key, "cannot read the key " + pem + ": " + e.getMessage());
-        }
-        int begin = text.indexOf("-----BEGIN PRIVATE KEY-----");
-        int end = text.indexOf("-----END PRIVATE KEY-----");
-        if (begin < 0 || end < begin) {
+        String text = read(pem, key);
+        if (!text.contains(PKCS8_BEGIN)) {
             throw new ConfigError(key, pem + " is not a PEM PKCS#8 key (BEGIN PRIVATE KEY); convert it with "
                     + "openssl pkcs8 -topk8 -nocrypt");
         }
-        byte[] der = Base64.getMimeDecoder().decode(text.substring(begin + 27, end));
+        PrivateKey parsed = pkcs8(text);
+        if (parsed == null) {
+            throw new ConfigError(key, "unsupported key type in " + pem + " (RSA, EC or Ed25519)");
+        }
+        return parsed;
+    }
+
+    /**
+     * The key when the file is an unencrypted PEM PKCS#8 key of a type the JDK reads (RSA, EC, Ed25519), else
+     * null: the caller hands other forms (BEGIN EC PRIVATE KEY, BEGIN RSA PRIVATE KEY) to Netty's reader.
+     */
+    static PrivateKey pkcs8OrNull(Path pem, String key) {
+        return pkcs8(read(pem, key));
+    }
+
+    private static final String PKCS8_BEGIN = "-----BEGIN PRIVATE KEY-----";
+
+    private static String read(Path pem, String key) {
+        try {
+            return Files.readString(pem, java.nio.charset.StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            throw new ConfigError(key, "cannot read the key " + pem + ": " + e.getMessage());
+        }
+    }
+
+    private static PrivateKey pkcs8(String text) {
+        int begin = text.indexOf(PKCS8_BEGIN);
+        int end = text.indexOf("-----END PRIVATE KEY-----");
+        if (begin < 0 || end < begin) {
+            return null;
+        }
+        byte[] der;
+        try {
+            der = Base64.getMimeDecoder().decode(text.substring(begin + PKCS8_BEGIN.length(), end));
+        } catch (IllegalArgumentException notBase64) {
+            return null;
+        }
         for (String algorithm : List.of("RSA", "EC", "Ed25519")) {
             try {
                 return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
@@ -93,6 +122,6 @@ final class CertificateFiles {
                 // not this algorithm
             }
         }
-        throw new ConfigError(key, "unsupported key type in " + pem + " (RSA, EC or Ed25519)");
+        return null;
     }
 }

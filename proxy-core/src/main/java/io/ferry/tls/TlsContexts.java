@@ -90,7 +90,14 @@ public final class TlsContexts {
         TlsConfig.Certificate first = group.get(0);
         try {
             if (group.size() == 1) {
-                return SslContextBuilder.forServer(first.cert().toFile(), first.key().toFile());
+                // Read with the JDK's parsers when the key is PKCS#8: Netty's file reader goes through
+                // BouncyCastle, whose provider set-up alone took ~0.1 s of a start (BENCHMARKS.md).
+                PrivateKey key = CertificateFiles.pkcs8OrNull(first.key(), first.keyPath() + ".key");
+                if (key == null) { // BEGIN EC / RSA PRIVATE KEY and other PEM forms: Netty's reader takes them
+                    return SslContextBuilder.forServer(first.cert().toFile(), first.key().toFile());
+                }
+                return SslContextBuilder.forServer(key,
+                        CertificateFiles.chain(first.cert(), first.keyPath() + ".cert").toArray(X509Certificate[]::new));
             }
             List<List<X509Certificate>> chains = new ArrayList<>();
             List<PrivateKey> keys = new ArrayList<>();
@@ -124,6 +131,10 @@ public final class TlsContexts {
             } catch (IllegalArgumentException e) {
                 throw new ConfigError(tls.keyPath() + ".client-ca", "cannot load the CA certificates: " + rootMessage(e));
             }
+        } else {
+            // No client certificates asked for, so none to verify: without a trust manager of its own the
+            // context would load the JVM's trusted roots and hand them to BoringSSL (~0.1 s of a start).
+            builder.trustManager(TrustingNone.FACTORY);
         }
         try {
             return builder.build();
@@ -190,10 +201,11 @@ public final class TlsContexts {
             // An EC P-256 key: generating an RSA-2048 one took ~0.4 s of the start, this takes milliseconds, and every
             // TLS client that connects to a self-signed listener (curl -k, a browser told to go on) accepts ECDSA.
             SelfSignedCertificate cert = new SelfSignedCertificate(tls.selfSignedHost(), "EC", 256);
+            cert.delete(); // its temporary PEM files: the objects are what the context takes
             log.warn("listener {}: no tls.cert configured; using a generated SELF-SIGNED certificate for {} "
                     + "(clients will not trust it; set tls.cert and tls.key for production)",
                     listenerName, tls.selfSignedHost());
-            return SslContextBuilder.forServer(cert.certificate(), cert.privateKey());
+            return SslContextBuilder.forServer(cert.key(), cert.cert());
         } catch (Exception e) {
             throw new ConfigError(tls.keyPath(), "cannot generate a self-signed certificate: " + rootMessage(e));
         }

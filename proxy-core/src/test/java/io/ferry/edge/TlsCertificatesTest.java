@@ -65,6 +65,35 @@ class TlsCertificatesTest {
         assertTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, out);
     }
 
+    private static void openssl(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("openssl"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, out);
+    }
+
+    /**
+     * One certificate's key is read with the JDK's parsers when it is PKCS#8 (what openssl writes today);
+     * OpenSSL's traditional forms (BEGIN EC PRIVATE KEY, BEGIN RSA PRIVATE KEY, as older tools wrote them) go
+     * to Netty's reader and serve alike.
+     */
+    @Test
+    void traditionalPemKeysServeAsPkcs8OnesDo() throws Exception {
+        openssl("ec", "-in", pem("b.key"), "-out", pem("b-traditional.key"));
+        openssl("rsa", "-traditional", "-in", pem("a.key"), "-out", pem("a-traditional.key"));
+        try (TestOrigin origin = TestOrigin.echoUri()) {
+            for (String[] pair : new String[][] {{"b", "b-traditional.key", "EC PRIVATE KEY"}, {"b", "b.key", "PRIVATE KEY"},
+                    {"a", "a-traditional.key", "RSA PRIVATE KEY"}, {"a", "a.key", "PRIVATE KEY"}}) {
+                assertTrue(Files.readString(certs.resolve(pair[1])).startsWith("-----BEGIN " + pair[2] + "-----"), pair[1]);
+                try (FerryHarness ferry = ferry(origin.port(), "cert = \"" + pem(pair[0] + ".crt") + "\", key = \""
+                        + pem(pair[1]) + "\"")) {
+                    assertEquals("CN=" + pair[0] + ".example", jdkSubject(ferry.port("https"), pair[0] + ".example"), pair[1]);
+                }
+            }
+        }
+    }
+
     private static String pem(String name) {
         return certs.resolve(name).toString();
     }
