@@ -9,12 +9,18 @@ import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
+import io.netty.handler.ssl.util.SimpleKeyManagerFactory;
+import java.security.KeyStore;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.ManagerFactoryParameters;
 import io.netty.util.DomainWildcardMappingBuilder;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -96,8 +102,8 @@ public final class TlsContexts {
                 if (key == null) { // BEGIN EC / RSA PRIVATE KEY and other PEM forms: Netty's reader takes them
                     return SslContextBuilder.forServer(first.cert().toFile(), first.key().toFile());
                 }
-                return SslContextBuilder.forServer(key,
-                        CertificateFiles.chain(first.cert(), first.keyPath() + ".cert").toArray(X509Certificate[]::new));
+                List<X509Certificate> chain = CertificateFiles.chain(first.cert(), first.keyPath() + ".cert");
+                return keyManagers(List.of(chain), List.of(key));
             }
             List<List<X509Certificate>> chains = new ArrayList<>();
             List<PrivateKey> keys = new ArrayList<>();
@@ -105,10 +111,41 @@ public final class TlsContexts {
                 chains.add(CertificateFiles.chain(c.cert(), c.keyPath() + ".cert"));
                 keys.add(CertificateFiles.privateKey(c.key(), c.keyPath() + ".key"));
             }
-            return SslContextBuilder.forServer(new SignatureAwareKeyManager(chains, keys));
+            return keyManagers(chains, keys);
         } catch (IllegalArgumentException e) {
             throw new ConfigError(first.keyPath() + ".cert", "cannot load certificate or key: " + rootMessage(e));
         }
+    }
+
+    /**
+     * A server builder for certificates and their keys through {@link SignatureAwareKeyManager}, wrapped in Netty's
+     * caching factory: BoringSSL gets each certificate's key material once, not at every handshake, and a start
+     * skips the JDK key store and SunX509 key manager Netty otherwise builds from a chain and key (~90 ms,
+     * BENCHMARKS.md "A TLS listener's start"). Keys other than RSA and EC keep Netty's own path.
+     */
+    private static SslContextBuilder keyManagers(List<List<X509Certificate>> chains, List<PrivateKey> keys) {
+        if (keys.size() == 1 && !List.of("RSA", "EC").contains(keys.get(0).getAlgorithm())) {
+            return SslContextBuilder.forServer(keys.get(0), chains.get(0).toArray(X509Certificate[]::new));
+        }
+        KeyManager manager = new SignatureAwareKeyManager(chains, keys);
+        KeyManagerFactory factory = new SimpleKeyManagerFactory() {
+            @Override
+            protected void engineInit(KeyStore keyStore, char[] password) {
+                // the key material is given, not read from a store
+            }
+
+            @Override
+            protected void engineInit(ManagerFactoryParameters parameters) {
+                // as above
+            }
+
+            @Override
+            protected KeyManager[] engineGetKeyManagers() {
+                return new KeyManager[] {manager};
+            }
+        };
+        return SslContextBuilder.forServer(provider() == SslProvider.OPENSSL
+                ? new OpenSslCachingX509KeyManagerFactory(factory) : factory);
     }
 
     /** Versions, ciphers, ALPN and client certificates, the same for each of a listener's contexts. */
@@ -205,7 +242,7 @@ public final class TlsContexts {
             log.warn("listener {}: no tls.cert configured; using a generated SELF-SIGNED certificate for {} "
                     + "(clients will not trust it; set tls.cert and tls.key for production)",
                     listenerName, tls.selfSignedHost());
-            return SslContextBuilder.forServer(cert.key(), cert.cert());
+            return keyManagers(List.of(List.of(cert.cert())), List.of(cert.key()));
         } catch (Exception e) {
             throw new ConfigError(tls.keyPath(), "cannot generate a self-signed certificate: " + rootMessage(e));
         }
