@@ -15,7 +15,6 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
-import io.netty.handler.ssl.util.SelfSignedCertificate;
 import io.netty.handler.ssl.util.SimpleKeyManagerFactory;
 import java.security.KeyStore;
 import javax.net.ssl.KeyManager;
@@ -23,6 +22,7 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.ManagerFactoryParameters;
 import io.netty.util.DomainWildcardMappingBuilder;
 import java.security.PrivateKey;
+import java.time.Instant;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -235,14 +235,13 @@ public final class TlsContexts {
 
     private static SslContextBuilder selfSigned(TlsConfig tls, String listenerName) {
         try {
-            // An EC P-256 key: generating an RSA-2048 one took ~0.4 s of the start, this takes milliseconds, and every
-            // TLS client that connects to a self-signed listener (curl -k, a browser told to go on) accepts ECDSA.
-            SelfSignedCertificate cert = new SelfSignedCertificate(tls.selfSignedHost(), "EC", 256);
-            cert.delete(); // its temporary PEM files: the objects are what the context takes
+            // EC P-256: an RSA-2048 key took ~0.4 s of the start, and every TLS client that connects to a
+            // self-signed listener (curl -k, a browser told to go on) accepts ECDSA.
+            SelfSignedCertificates.Generated cert = SelfSignedCertificates.forHost(tls.selfSignedHost(), Instant.now());
             log.warn("listener {}: no tls.cert configured; using a generated SELF-SIGNED certificate for {} "
                     + "(clients will not trust it; set tls.cert and tls.key for production)",
                     listenerName, tls.selfSignedHost());
-            return keyManagers(List.of(List.of(cert.cert())), List.of(cert.key()));
+            return keyManagers(List.of(List.of(cert.certificate())), List.of(cert.key()));
         } catch (Exception e) {
             throw new ConfigError(tls.keyPath(), "cannot generate a self-signed certificate: " + rootMessage(e));
         }

@@ -105,6 +105,30 @@ class TlsListenerTest {
     }
 
     @Test
+    void generatedCertificateIsSignedByItsOwnKeyForTheConfiguredHost() throws Exception {
+        try (TestOrigin origin = TestOrigin.echoUri();
+             FerryHarness ferry = FerryHarness.start(config(origin.port(), "self-signed-host = ferry.test"));
+             SSLSocket socket = (SSLSocket) TrustAll.context().getSocketFactory()
+                     .createSocket(InetAddress.getLoopbackAddress(), ferry.port("https"))) {
+            socket.startHandshake();
+            java.security.cert.Certificate[] chain = socket.getSession().getPeerCertificates();
+            assertEquals(1, chain.length);
+            X509Certificate cert = (X509Certificate) chain[0];
+            cert.verify(cert.getPublicKey()); // throws unless its own key signed it
+            assertEquals("EC", cert.getPublicKey().getAlgorithm());
+            assertEquals("SHA256withECDSA", cert.getSigAlgName());
+            assertEquals("CN=ferry.test", cert.getSubjectX500Principal().getName());
+            assertEquals(cert.getSubjectX500Principal(), cert.getIssuerX500Principal());
+            assertEquals(java.util.List.of(java.util.List.of(2, "ferry.test")),
+                    java.util.List.copyOf(cert.getSubjectAlternativeNames()), "one dNSName (type 2)");
+            assertEquals(3, cert.getVersion());
+            assertEquals(1, cert.getSerialNumber().signum());
+            cert.checkValidity(); // valid now
+            assertEquals("9999-12-31T23:59:59Z", cert.getNotAfter().toInstant().toString());
+        }
+    }
+
+    @Test
     void protocolsSettingRestrictsVersions() throws Exception {
         try (TestOrigin origin = TestOrigin.echoUri();
              FerryHarness ferry = FerryHarness.start(config(origin.port(), "protocols = [ \"TLSv1.2\" ]"))) {
