@@ -71,6 +71,7 @@ public final class RawH2Client implements AutoCloseable {
     private final Map<Integer, LinkedBlockingQueue<Frame>> frames = new ConcurrentHashMap<>();
     private volatile Frame goAway;
     private final CountDownLatch goAwaySeen = new CountDownLatch(1);
+    private final CountDownLatch settingsAcknowledged = new CountDownLatch(1);
     private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
     private final Set<Integer> stalled = ConcurrentHashMap.newKeySet();
     private final Thread reader;
@@ -95,6 +96,17 @@ public final class RawH2Client implements AutoCloseable {
         reader = new Thread(this::readLoop, "raw-h2-reader");
         reader.setDaemon(true);
         reader.start();
+    }
+
+    /**
+     * Waits until the reader has acknowledged the server's SETTINGS. A test that leaves a header block open
+     * across frames must: the acknowledgement written in the middle of the block is a connection error
+     * (PROTOCOL_ERROR, RFC 9113 §6.10), not the one the test is after.
+     */
+    public void awaitSettingsAcknowledged(int seconds) throws InterruptedException {
+        if (!settingsAcknowledged.await(seconds, TimeUnit.SECONDS)) {
+            throw new AssertionError("the server's SETTINGS did not arrive within " + seconds + " s");
+        }
     }
 
     public static RawH2Client connect(int port) throws IOException {
@@ -300,6 +312,7 @@ public final class RawH2Client implements AutoCloseable {
                 in.readFully(payload);
                 if (type == SETTINGS && (flags & 1) == 0) {
                     frame(SETTINGS, 1, 0, new byte[0]);
+                    settingsAcknowledged.countDown();
                 } else if (type == PING && (flags & 1) == 0) {
                     frame(PING, 1, 0, payload);
                 } else if (type == DATA && len > 0) {
