@@ -380,6 +380,11 @@ public final class ConfigLoader {
                 }
             }
             String host = s.string("self-signed-host", "localhost");
+            if (!host.matches("(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?") // a name, or IPv4
+                    && !host.matches("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) { // IPv6
+                throw s.error("self-signed-host", "expected a host name (letters, digits, '-' and '.'), a wildcard "
+                        + "such as *.example.test, or an IP address; got \"" + host + '"');
+            }
             String hsts = s.string("hsts", "");
             if (!hsts.isEmpty() && !hsts.matches("max-age=\\d+(\\s*;\\s*(includeSubDomains|preload))*")) {
                 throw s.error("hsts", "expected a Strict-Transport-Security value such as "

@@ -27,10 +27,11 @@ import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.operator.ContentSigner;
+import org.bouncycastle.util.IPAddress;
 
 /**
- * A listener's generated self-signed certificate: an EC P-256 key and a certificate for one host name (subject
- * CN and subjectAltName, RFC 5280 §4.2.1.6; clients ignore the CN), valid from a day ago to the end of 9999
+ * A listener's generated self-signed certificate: an EC P-256 key and a certificate for one host name or IP address
+ * (subject CN and subjectAltName, RFC 5280 §4.2.1.6; clients ignore the CN), valid from a day ago to the end of 9999
  * (RFC 5280 §4.1.2.5: no well-defined expiry, so a long-running process never outlives it).
  *
  * <p>Why not Netty's {@code SelfSignedCertificate}: it goes through BouncyCastle's JCA provider (set up on first
@@ -60,8 +61,9 @@ public final class SelfSignedCertificates {
                 Date.from(now.minus(Duration.ofDays(1))), NOT_AFTER, name,
                 SubjectPublicKeyInfo.getInstance(pair.getPublic().getEncoded()));
         try {
-            builder.addExtension(Extension.subjectAlternativeName, false,
-                    new GeneralNames(new GeneralName(GeneralName.dNSName, host)));
+            // An address is named as one (iPAddress): clients match an https://127.0.0.1/ URL against those only.
+            int kind = IPAddress.isValid(host) ? GeneralName.iPAddress : GeneralName.dNSName;
+            builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(kind, host)));
             byte[] der = builder.build(new EcdsaSha256Signer(pair.getPrivate())).getEncoded();
             X509Certificate certificate = (X509Certificate) CertificateFactory.getInstance("X.509")
                     .generateCertificate(new ByteArrayInputStream(der));

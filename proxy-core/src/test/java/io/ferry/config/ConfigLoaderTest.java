@@ -230,6 +230,12 @@ class ConfigLoaderTest {
         assertEquals("max-age=600", parse("listeners = [ { port = 8000, tls.hsts = \"max-age=600\" } ]")
                 .listeners().get(0).tls().hsts());
         assertEquals("ferry.listeners[0].tls.hsts", error("listeners = [ { port = 8000, tls.hsts = \"forever\" } ]").key());
+        assertEquals("ferry.listeners[0].tls.self-signed-host",
+                error("listeners = [ { port = 8000, tls.self-signed-host = \"my host\" } ]").key());
+        assertEquals("::1", parse("listeners = [ { port = 8000, tls.self-signed-host = \"::1\" } ]")
+                .listeners().get(0).tls().selfSignedHost());
+        assertEquals("*.site.test", parse("listeners = [ { port = 8000, tls.self-signed-host = \"*.site.test\" } ]")
+                .listeners().get(0).tls().selfSignedHost());
         assertEquals(List.of("10.0.0.0/8"), parse("real-ip.from = [ \"10.0.0.0/8\" ]").realIp().from());
         assertEquals("X-Forwarded-For", parse("real-ip.from = [ \"10.0.0.0/8\" ]").realIp().header());
         assertEquals("ferry.real-ip.from", error("real-ip { header = X-Real-IP }").key());

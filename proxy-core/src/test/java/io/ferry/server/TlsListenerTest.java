@@ -129,6 +129,19 @@ class TlsListenerTest {
     }
 
     @Test
+    void generatedCertificateForAnAddressNamesItAsOne() throws Exception {
+        try (TestOrigin origin = TestOrigin.echoUri();
+             FerryHarness ferry = FerryHarness.start(config(origin.port(), "self-signed-host = \"127.0.0.1\""));
+             SSLSocket socket = (SSLSocket) TrustAll.context().getSocketFactory()
+                     .createSocket(InetAddress.getLoopbackAddress(), ferry.port("https"))) {
+            socket.startHandshake();
+            X509Certificate cert = (X509Certificate) socket.getSession().getPeerCertificates()[0];
+            assertEquals(java.util.List.of(java.util.List.of(7, "127.0.0.1")),
+                    java.util.List.copyOf(cert.getSubjectAlternativeNames()), "one iPAddress (type 7)");
+        }
+    }
+
+    @Test
     void protocolsSettingRestrictsVersions() throws Exception {
         try (TestOrigin origin = TestOrigin.echoUri();
              FerryHarness ferry = FerryHarness.start(config(origin.port(), "protocols = [ \"TLSv1.2\" ]"))) {
