@@ -2,6 +2,7 @@ package io.ferry.tls;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
@@ -68,7 +69,7 @@ public final class SelfSignedCertificates {
             X509Certificate certificate = (X509Certificate) CertificateFactory.getInstance("X.509")
                     .generateCertificate(new ByteArrayInputStream(der));
             return new Generated(certificate, pair.getPrivate());
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             throw new GeneralSecurityException("cannot encode the certificate: " + e.getMessage(), e);
         }
     }

@@ -16,8 +16,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
@@ -104,41 +106,40 @@ class TlsListenerTest {
         }
     }
 
-    @Test
-    void generatedCertificateIsSignedByItsOwnKeyForTheConfiguredHost() throws Exception {
+    /** The certificate chain a listener with these tls settings (and a generated certificate) presents. */
+    private static Certificate[] generatedChain(String tls) throws Exception {
         try (TestOrigin origin = TestOrigin.echoUri();
-             FerryHarness ferry = FerryHarness.start(config(origin.port(), "self-signed-host = ferry.test"));
+             FerryHarness ferry = FerryHarness.start(config(origin.port(), tls));
              SSLSocket socket = (SSLSocket) TrustAll.context().getSocketFactory()
                      .createSocket(InetAddress.getLoopbackAddress(), ferry.port("https"))) {
             socket.startHandshake();
-            java.security.cert.Certificate[] chain = socket.getSession().getPeerCertificates();
-            assertEquals(1, chain.length);
-            X509Certificate cert = (X509Certificate) chain[0];
-            cert.verify(cert.getPublicKey()); // throws unless its own key signed it
-            assertEquals("EC", cert.getPublicKey().getAlgorithm());
-            assertEquals("SHA256withECDSA", cert.getSigAlgName());
-            assertEquals("CN=ferry.test", cert.getSubjectX500Principal().getName());
-            assertEquals(cert.getSubjectX500Principal(), cert.getIssuerX500Principal());
-            assertEquals(java.util.List.of(java.util.List.of(2, "ferry.test")),
-                    java.util.List.copyOf(cert.getSubjectAlternativeNames()), "one dNSName (type 2)");
-            assertEquals(3, cert.getVersion());
-            assertEquals(1, cert.getSerialNumber().signum());
-            cert.checkValidity(); // valid now
-            assertEquals("9999-12-31T23:59:59Z", cert.getNotAfter().toInstant().toString());
+            return socket.getSession().getPeerCertificates();
         }
     }
 
     @Test
+    void generatedCertificateIsSignedByItsOwnKeyForTheConfiguredHost() throws Exception {
+        Certificate[] chain = generatedChain("self-signed-host = ferry.test");
+        assertEquals(1, chain.length);
+        X509Certificate cert = (X509Certificate) chain[0];
+        cert.verify(cert.getPublicKey()); // throws unless its own key signed it
+        assertEquals("EC", cert.getPublicKey().getAlgorithm());
+        assertEquals("SHA256withECDSA", cert.getSigAlgName());
+        assertEquals("CN=ferry.test", cert.getSubjectX500Principal().getName());
+        assertEquals(cert.getSubjectX500Principal(), cert.getIssuerX500Principal());
+        assertEquals(List.of(List.of(2, "ferry.test")), List.copyOf(cert.getSubjectAlternativeNames()),
+                "one dNSName (type 2)");
+        assertEquals(3, cert.getVersion());
+        assertEquals(1, cert.getSerialNumber().signum());
+        cert.checkValidity(); // valid now
+        assertEquals("9999-12-31T23:59:59Z", cert.getNotAfter().toInstant().toString());
+    }
+
+    @Test
     void generatedCertificateForAnAddressNamesItAsOne() throws Exception {
-        try (TestOrigin origin = TestOrigin.echoUri();
-             FerryHarness ferry = FerryHarness.start(config(origin.port(), "self-signed-host = \"127.0.0.1\""));
-             SSLSocket socket = (SSLSocket) TrustAll.context().getSocketFactory()
-                     .createSocket(InetAddress.getLoopbackAddress(), ferry.port("https"))) {
-            socket.startHandshake();
-            X509Certificate cert = (X509Certificate) socket.getSession().getPeerCertificates()[0];
-            assertEquals(java.util.List.of(java.util.List.of(7, "127.0.0.1")),
-                    java.util.List.copyOf(cert.getSubjectAlternativeNames()), "one iPAddress (type 7)");
-        }
+        X509Certificate cert = (X509Certificate) generatedChain("self-signed-host = \"127.0.0.1\"")[0];
+        assertEquals(List.of(List.of(7, "127.0.0.1")), List.copyOf(cert.getSubjectAlternativeNames()),
+                "one iPAddress (type 7)");
     }
 
     @Test
