@@ -112,6 +112,9 @@ final class OriginResponder implements Responder, UpstreamExchange, ConnectionWa
             useServer(s);
         } else if (backend.anyUp() && backend.config().maxQueue() > 0) {
             enqueue();
+            if (state == State.QUEUED) {
+                acquireAfterQueueing(avoid);
+            }
         } else {
             ex.giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "no server available (all down or at their limit)");
         }
@@ -127,11 +130,26 @@ final class OriginResponder implements Responder, UpstreamExchange, ConnectionWa
         if (s == null) {
             if (!queueSlot.enqueue(true)) {
                 ex.giveUp(HttpResponseStatus.SERVICE_UNAVAILABLE, "backend queue full (max-queue)");
+                return;
             }
+            acquireAfterQueueing(null);
             return;
         }
         queueSlot.cancelTimer();
         useServer(s);
+    }
+
+    /**
+     * A slot freed between the failed acquire and joining the queue woke nobody (the queue looked
+     * empty to its release): look once more now that the queue holds this request, and leave it if
+     * that finds one. A wake-up that came meanwhile is passed on by {@link QueueSlot#cancel}.
+     */
+    private void acquireAfterQueueing(ServerPool avoid) {
+        ServerPool s = backend.acquire(ex.ctx.hashKey, avoid, ex.ctx.stickyServer);
+        if (s != null) {
+            queueSlot.cancel();
+            useServer(s);
+        }
     }
 
     /** Waiting in the backend's queue: nothing was sent to any server yet. */

@@ -378,7 +378,7 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
         upstreams.start(workers, transport);
         runtime = replacement;
         listeners.applyChanges(current, next, added, moved);
-        old.upstreams.retire(workers, upstreams);
+        old.upstreams.retire(workers);
         saveState();
         if (old.cache != null && (replacement.cache == null || replacement.cache.cache != old.cache.cache)) {
             old.cache.cache.clear(); // a new size or lifetimes: start with an empty cache
@@ -637,7 +637,7 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
         if (!succeeded) { // else the successor read them already; what this process knows now is older
             saveState();
         }
-        runtime.upstreams.retire(workers, null);
+        runtime.upstreams.retire(workers);
         if (runtime.cache != null && !succeeded) {
             CacheFiles.save(runtime);
         }

@@ -95,14 +95,14 @@ final class WarmUp {
             if (!traffic.done.await(budget.toMillis() + SETUP_LIMIT_MS, TimeUnit.MILLISECONDS)) {
                 log.warn("warm-up: not all its connections finished in time; going on");
             }
-            pools.retire(loops, null);
+            pools.retire(loops);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             // A warm-up that cannot run costs speed at start, nothing else: say so and start.
             log.warn("warm-up skipped: {}", e.toString());
             if (upstreams != null) {
-                upstreams.retire(loops, null);
+                upstreams.retire(loops);
             }
         } finally {
             List<Channel> open;

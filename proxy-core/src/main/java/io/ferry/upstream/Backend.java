@@ -25,13 +25,8 @@ public final class Backend {
     private final FastCgiSite site;
     private final BackendHealth health;
     private final ClientTls tls;
-    /**
-     * The same backend in the configuration that replaced this one, and the one this replaced: a kept
-     * server's slots are shared between them, so a slot freed on either side wakes a waiter on both.
-     * The link back is dropped once that queue is empty, so old configurations are not kept alive.
-     */
-    private volatile Backend successor;
-    private volatile Backend predecessor;
+    /** Replaced by a reload (or stopped): its queue stops listening to its servers once empty. */
+    private volatile boolean retired;
     /** sticky: each server's cookie token, and the server of each token; empty when not sticky. */
     private final Map<ServerPool, String> tokenOf;
     private final Map<String, ServerPool> serverOf;
@@ -136,28 +131,54 @@ public final class Backend {
         return null;
     }
 
-    /** Gives a request slot back and lets the longest-waiting live request try for it. */
+    /**
+     * Gives a request slot back and lets the longest-waiting live request of each queue the server
+     * serves try for it: this configuration's, and across a reload the other one's, since a kept
+     * server's slots are shared between them.
+     */
     public void release(ServerPool server) {
         server.releaseSlot();
-        wakeOne();
-        Backend next = successor;
-        if (next != null) {
-            next.wakeOne(); // a kept server's slots are shared with the new configuration
-        }
-        Backend previous = predecessor;
-        if (previous != null) {
-            if (previous.queueLength() > 0) {
-                previous.wakeOne(); // its waiters lost the race for a shared slot: they get the next one too
-            } else {
-                predecessor = null;
+        ServerState state = server.state();
+        for (Backend b : state.queues()) {
+            if (b.queued.get() > 0) {
+                b.wakeOne();
+            } else if (b.retired) {
+                b.stopListening(state);
             }
         }
     }
 
-    void succeededBy(Backend next) {
-        this.successor = next;
-        if (next != null) {
-            next.predecessor = this;
+    /** Listens to its servers' freed slots (see {@link #release}): when built, and when a replaced one queues again. */
+    void listen() {
+        for (ServerPool s : servers) {
+            s.state().addQueue(this);
+        }
+    }
+
+    /**
+     * Replaced by a reload, or stopped. Its queued requests are still served by slots freed on its
+     * servers by either configuration; once its queue is empty it stops listening, so replaced
+     * configurations are not kept alive by the servers they share with the running one.
+     */
+    void retire() {
+        retired = true;
+        if (queued.get() == 0) {
+            for (ServerPool s : servers) {
+                stopListening(s.state());
+            }
+        }
+    }
+
+    /**
+     * Leaves a server's wake list, unless a request was queued meanwhile: {@link #enqueue} raises the
+     * count before it reads {@code retired}, this reads the count after leaving, so one of the two
+     * always sees the other and a queued request never goes unheard.
+     */
+    private void stopListening(ServerState state) {
+        state.removeQueue(this);
+        if (queued.get() > 0) {
+            state.addQueue(this);
+            wakeOne();
         }
     }
 
@@ -181,6 +202,9 @@ public final class Backend {
         } else {
             waiters.addLast(waiter);
         }
+        if (retired) {
+            listen(); // a replaced configuration that had stopped listening queues again (a retry)
+        }
         return true;
     }
 
@@ -189,8 +213,10 @@ public final class Backend {
      * Unless a wake-up took it first, in which case that already did. Linear, but only on leaving.
      */
     public void leave(SlotWaiter waiter) {
-        if (waiters.remove(waiter)) {
-            queued.decrementAndGet();
+        if (waiters.remove(waiter) && queued.decrementAndGet() == 0 && retired) {
+            for (ServerPool s : servers) {
+                stopListening(s.state());
+            }
         }
     }
 

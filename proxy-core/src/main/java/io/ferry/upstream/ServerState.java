@@ -26,6 +26,12 @@ public final class ServerState {
     volatile boolean drained;
     /** FCGI_MAX_CONNS as the server announced it; 0 while unknown. */
     volatile int learnedMaxConns;
+    /**
+     * The backends whose queued requests a slot freed here may serve: the running configuration's, and
+     * a replaced one's while requests still wait in its queue. Copied on write: changed only at a
+     * reload and when a replaced queue empties, read on every release.
+     */
+    private volatile Backend[] queues = new Backend[0];
 
     public ServerState(ServerHealth health) {
         this.health = health;
@@ -42,6 +48,35 @@ public final class ServerState {
     /** Sets the operator's drain (also as read back from a state file). */
     public void drain(boolean drain) {
         this.drained = drain;
+    }
+
+    Backend[] queues() {
+        return queues;
+    }
+
+    synchronized void addQueue(Backend b) {
+        Backend[] now = queues;
+        for (Backend q : now) {
+            if (q == b) {
+                return;
+            }
+        }
+        Backend[] next = java.util.Arrays.copyOf(now, now.length + 1);
+        next[now.length] = b;
+        queues = next;
+    }
+
+    synchronized void removeQueue(Backend b) {
+        Backend[] now = queues;
+        for (int i = 0; i < now.length; i++) {
+            if (now[i] == b) {
+                Backend[] next = new Backend[now.length - 1];
+                System.arraycopy(now, 0, next, 0, i);
+                System.arraycopy(now, i + 1, next, i, now.length - i - 1);
+                queues = next;
+                return;
+            }
+        }
     }
 
     /** Key of a server's state: its backend and its address as configured. */

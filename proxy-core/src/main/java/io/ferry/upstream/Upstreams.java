@@ -51,7 +51,9 @@ public final class Upstreams {
                 pools.add(new ServerPool(s, b.pool(), state, remote, connector(b, s, transport, config, tls, remote)));
             }
             group.recompute();
-            map.put(b.name(), new Backend(b, pools, group, tls));
+            Backend backend = new Backend(b, pools, group, tls);
+            backend.listen();
+            map.put(b.name(), backend);
         }
         this.backends = Map.copyOf(map);
         this.states = java.util.Collections.unmodifiableMap(kept);
@@ -128,13 +130,13 @@ public final class Upstreams {
     }
 
     /**
-     * Replaced by a reload (or stopped: {@code successor} null): stop checking, close idle connections;
-     * busy ones close after their exchange, and the slots they free wake requests queued in the successor.
+     * Replaced by a reload, or stopped: stop checking, close idle connections; busy ones close after
+     * their exchange, and the slots they free wake requests queued in either configuration.
      */
-    public void retire(EventLoopGroup loops, Upstreams successor) {
+    public void retire(EventLoopGroup loops) {
         stopChecks();
-        if (successor != null) {
-            backends.forEach((name, b) -> b.succeededBy(successor.backends.get(name)));
+        for (Backend b : backends.values()) {
+            b.retire();
         }
         List<io.netty.util.concurrent.EventExecutor> executors = new ArrayList<>();
         loops.forEach(executors::add);
