@@ -35,6 +35,14 @@ public final class ServerState {
 
     public ServerState(ServerHealth health) {
         this.health = health;
+        health.onServerUp(this::serverUp);
+    }
+
+    /** Back UP after failed checks: each queue it serves may go on (requests queue only while some server is up). */
+    private void serverUp() {
+        for (Backend b : queues) {
+            b.wakeOne();
+        }
     }
 
     public ServerHealth health() {

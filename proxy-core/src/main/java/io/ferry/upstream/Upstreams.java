@@ -97,7 +97,6 @@ public final class Upstreams {
             List<HealthChecker.Target> targets = new ArrayList<>();
             for (ServerPool s : b.servers()) {
                 targets.add(new HealthChecker.Target(s.name(), s.remoteAddress(), s.health()));
-                s.health().onServerUp(b::wakeOne);
             }
             HealthChecker.Protocol protocol = b.fastCgiSite() != null ? new FastCgiHealthCheck(b.fastCgiSite())
                     : b.config().protocol().multiplexed() ? new Http2HealthCheck(b.tls())

@@ -106,6 +106,23 @@ class QueueAcrossReloadsTest {
     }
 
     @Test
+    void aServerBackUpWakesTheQueuesOfBothConfigurations() {
+        Upstreams first = new Upstreams(CONFIG, transport);
+        Backend old = first.backend("app");
+        old.acquire("/", null);
+        Waiter before = new Waiter();
+        assertTrue(old.enqueue(before, false));
+        Upstreams second = reload(first);
+        Waiter after = new Waiter();
+        assertTrue(second.backend("app").enqueue(after, false));
+        ServerState state = only(old).state();
+        state.health().checkResult(false, "test", 1, 1);
+        state.health().checkResult(true, "test", 1, 1);
+        assertEquals(1, before.wakes, "the replaced configuration's waiter");
+        assertEquals(1, after.wakes, "the running configuration's waiter");
+    }
+
+    @Test
     void aReplacedConfigurationWithAnEmptyQueueIsNoLongerHeldByItsServers() {
         Upstreams first = new Upstreams(CONFIG, transport);
         Backend old = first.backend("app");
