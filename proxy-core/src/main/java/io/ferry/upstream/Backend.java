@@ -163,9 +163,13 @@ public final class Backend {
     void retire() {
         retired = true;
         if (queued.get() == 0) {
-            for (ServerPool s : servers) {
-                stopListening(s.state());
-            }
+            stopListening();
+        }
+    }
+
+    private void stopListening() {
+        for (ServerPool s : servers) {
+            stopListening(s.state());
         }
     }
 
@@ -214,9 +218,7 @@ public final class Backend {
      */
     public void leave(SlotWaiter waiter) {
         if (waiters.remove(waiter) && queued.decrementAndGet() == 0 && retired) {
-            for (ServerPool s : servers) {
-                stopListening(s.state());
-            }
+            stopListening();
         }
     }
 
