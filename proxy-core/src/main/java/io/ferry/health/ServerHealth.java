@@ -121,7 +121,10 @@ public final class ServerHealth {
         }
     }
 
-    /** Called when active checks bring the server back, so queued requests can try it. */
+    /**
+     * Called when active checks bring the server back (UP again, or a passive cooldown ended early), so
+     * queued requests can try it.
+     */
     public void onServerUp(Runnable listener) {
         this.onUp = listener;
     }
@@ -161,6 +164,7 @@ public final class ServerHealth {
                 downUntil.set(0); // a passing check ends a passive cooldown early
                 log.info("backend {} server {} back in rotation: health checks pass", backend, server);
                 group.recompute();
+                onUp.run();
             }
         } else {
             checksFailed = checksFailed + 1;

@@ -44,17 +44,6 @@ class QueueAcrossReloadsTest {
         loops.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
     }
 
-    /** A queued request: counts its wake-ups, as an exchange's QueueSlot would be scheduled by them. */
-    private static final class Waiter implements SlotWaiter {
-        int wakes;
-
-        @Override
-        public boolean wake() {
-            wakes++;
-            return true;
-        }
-    }
-
     private Upstreams reload(Upstreams old) {
         Upstreams next = new Upstreams(CONFIG, transport, old.states());
         old.retire(loops);
@@ -71,7 +60,7 @@ class QueueAcrossReloadsTest {
         Backend old = first.backend("app");
         ServerPool held = old.acquire("/", null);
         assertNotNull(held, "the one slot");
-        Waiter w = new Waiter();
+        CountingWaiter w = new CountingWaiter();
         assertTrue(old.enqueue(w, false));
 
         Upstreams second = reload(first);
@@ -99,7 +88,7 @@ class QueueAcrossReloadsTest {
         Upstreams second = reload(first);
         Backend current = second.backend("app");
         assertNull(current.acquire("/", null), "the old request's slot counts in the new configuration");
-        Waiter w = new Waiter();
+        CountingWaiter w = new CountingWaiter();
         assertTrue(current.enqueue(w, false));
         old.release(held);
         assertEquals(1, w.wakes);
@@ -110,10 +99,10 @@ class QueueAcrossReloadsTest {
         Upstreams first = new Upstreams(CONFIG, transport);
         Backend old = first.backend("app");
         old.acquire("/", null);
-        Waiter before = new Waiter();
+        CountingWaiter before = new CountingWaiter();
         assertTrue(old.enqueue(before, false));
         Upstreams second = reload(first);
-        Waiter after = new Waiter();
+        CountingWaiter after = new CountingWaiter();
         assertTrue(second.backend("app").enqueue(after, false));
         ServerState state = only(old).state();
         state.health().checkResult(false, "test", 1, 1);
@@ -126,7 +115,7 @@ class QueueAcrossReloadsTest {
     void aReplacedConfigurationWithAnEmptyQueueIsNoLongerHeldByItsServers() {
         Upstreams first = new Upstreams(CONFIG, transport);
         Backend old = first.backend("app");
-        Waiter w = new Waiter();
+        CountingWaiter w = new CountingWaiter();
         ServerPool held = old.acquire("/", null);
         assertTrue(old.enqueue(w, false));
         Upstreams second = reload(first);
