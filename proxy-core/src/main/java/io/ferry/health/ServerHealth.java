@@ -1,6 +1,9 @@
 package io.ferry.health;
 
 import io.ferry.config.PassiveHealthConfig;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -112,18 +115,43 @@ public final class ServerHealth {
                         + "kept in rotation", backend, server, n, reason);
                 return;
             }
-            long until = System.nanoTime() + passive.cooldown().toNanos();
-            if (downUntil.compareAndSet(0, until == 0 ? 1 : until)) {
+            long end = System.nanoTime() + passive.cooldown().toNanos();
+            long until = end == 0 ? 1 : end; // 0 means "not down"
+            if (downUntil.compareAndSet(0, until)) {
                 log.warn("backend {} server {} marked DOWN for {} ms after {} consecutive failures (last: {})",
                         backend, server, passive.cooldown().toMillis(), n, reason);
                 group.recompute();
+                wakeAt(until);
             }
         }
     }
 
     /**
-     * Called when active checks bring the server back (UP again, or a passive cooldown ended early), so
-     * queued requests can try it.
+     * A cooldown that runs out by itself brings the server back as a passing check does: the queue is told
+     * then, not at the next pick (which, with every other server full, may be a queued request's timeout).
+     * On Netty's global timer thread: an ejection is rare, and no event loop is tied to a server.
+     */
+    private void wakeAt(long until) {
+        try {
+            GlobalEventExecutor.INSTANCE.schedule(() -> cooldownOver(until), Math.max(0, until - System.nanoTime()),
+                    TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            log.debug("backend {} server {}: no timer for the end of its cooldown; the next pick ends it", backend, server);
+        }
+    }
+
+    private void cooldownOver(long until) {
+        long now = downUntil.get();
+        if (now == until && System.nanoTime() - until < 0) {
+            wakeAt(until); // the timer's clock ran a little ahead of this one
+        } else if ((now == until || now == 0) && upOnItsOwn()) {
+            onUp.run(); // also when a pick or a check ended it first: one more wake-up is harmless
+        }
+    }
+
+    /**
+     * Called when the server comes back into rotation (UP again, a passive cooldown ended early by a check
+     * or run out), so queued requests can try it.
      */
     public void onServerUp(Runnable listener) {
         this.onUp = listener;

@@ -2,7 +2,7 @@ package io.ferry.upstream;
 
 /** A queued request in a test: counts its wake-ups, as an exchange's QueueSlot would be scheduled by them. */
 final class CountingWaiter implements SlotWaiter {
-    int wakes;
+    volatile int wakes; // a timer thread may wake it
 
     @Override
     public boolean wake() {
