@@ -46,12 +46,14 @@ final class HeadParser {
 
     /**
      * {@code raw} holds the head from the start line to the empty line's CRLF; every line ends in CRLF
-     * (the decoder has checked). A trailer section is given with an empty line in front, as its start line.
+     * (the decoder has checked), and has {@code fieldLines} field lines (the decoder has counted them); the
+     * block gets room for {@code editRoom} fields more. A trailer section is given with an empty line in
+     * front, as its start line.
      */
-    HeadParser(byte[] raw, int fieldCountHint) {
+    HeadParser(byte[] raw, int fieldLines, int editRoom) {
         this.raw = raw;
         this.startLineEnd = lineEnd(0);
-        this.fields = new HeaderBlock(raw, fieldCountHint);
+        this.fields = new HeaderBlock(raw, fieldLines, fieldLines + editRoom);
     }
 
     // ---------------------------------------------------------------- the start line

@@ -43,7 +43,10 @@ public final class HeaderBlock extends HttpHeaders {
 
     /** The head's bytes; received fields point into it. */
     private final byte[] raw;
-    /** Per field: name start, name end, value start, value end (received fields only: empty without a head). */
+    /**
+     * Per received field: name start, name end, value start, value end. Sized to the fields the head
+     * has (received fields come first, so an added one never needs a slot here); empty without a head.
+     */
     private int[] offsets;
     /**
      * Per field: its name's case-insensitive hash, the one {@link AsciiString#hashCode} caches in the
@@ -51,35 +54,40 @@ public final class HeaderBlock extends HttpHeaders {
      */
     private int[] hashes;
     private byte[] kind;
-    /** Names and values as objects: set for added fields, filled lazily for received ones. */
-    private CharSequence[] names;
-    private CharSequence[] values;
+    /**
+     * Per field, its name at {@code 2i} and its value at {@code 2i + 1} as objects (one array, not two):
+     * set for added fields, filled lazily for received ones.
+     */
+    private CharSequence[] text;
     private int count;
     private int live;
 
     /** An empty block, for headers Ferry builds itself. */
     public HeaderBlock() {
-        this(null, 8);
+        this(null, 0, 8);
     }
 
     /** An empty block with room for {@code capacity} fields before it grows. */
     public HeaderBlock(int capacity) {
-        this(null, capacity);
+        this(null, 0, capacity);
     }
 
-    HeaderBlock(byte[] raw, int capacity) {
+    /** A block over a head of {@code received} field lines, with room for {@code capacity} fields in all. */
+    HeaderBlock(byte[] raw, int received, int capacity) {
         this.raw = raw;
-        int n = Math.max(4, capacity);
-        offsets = raw == null ? NO_OFFSETS : new int[n * 4];
+        int n = Math.max(4, Math.max(received, capacity));
+        offsets = raw == null ? NO_OFFSETS : new int[received * 4];
         hashes = new int[n];
         kind = new byte[n];
-        names = new CharSequence[n];
-        values = new CharSequence[n];
+        text = new CharSequence[n * 2];
     }
 
     /** Records a received field; the parser has validated it. */
     void addReceived(int nameStart, int nameEnd, int valueStart, int valueEnd) {
         int i = grow();
+        if (i * 4 == offsets.length) { // more lines than announced: not from the decoder, which counts them
+            offsets = Arrays.copyOf(offsets, Math.max(16, offsets.length * 2));
+        }
         offsets[i * 4] = nameStart;
         offsets[i * 4 + 1] = nameEnd;
         offsets[i * 4 + 2] = valueStart;
@@ -93,13 +101,9 @@ public final class HeaderBlock extends HttpHeaders {
     private int grow() {
         if (count == kind.length) {
             int n = kind.length * 2;
-            if (raw != null) {
-                offsets = Arrays.copyOf(offsets, n * 4);
-            }
             hashes = Arrays.copyOf(hashes, n);
             kind = Arrays.copyOf(kind, n);
-            names = Arrays.copyOf(names, n);
-            values = Arrays.copyOf(values, n);
+            text = Arrays.copyOf(text, n * 2);
         }
         return count;
     }
@@ -113,9 +117,9 @@ public final class HeaderBlock extends HttpHeaders {
                 int start = offsets[i * 4];
                 out.writeBytes(raw, start, offsets[i * 4 + 3] - start).writeBytes(CRLF);
             } else if (kind[i] == ADDED) {
-                writeText(out, names[i]);
+                writeText(out, text[2 * i]);
                 out.writeByte(':').writeByte(' ');
-                writeText(out, values[i]);
+                writeText(out, text[2 * i + 1]);
                 out.writeBytes(CRLF);
             }
         }
@@ -147,7 +151,7 @@ public final class HeaderBlock extends HttpHeaders {
         if (kind[i] != ADDED) {
             return false;
         }
-        CharSequence added = names[i];
+        CharSequence added = text[2 * i];
         return added == name || added.length() == name.length() && AsciiString.contentEqualsIgnoreCase(added, name);
     }
 
@@ -171,19 +175,19 @@ public final class HeaderBlock extends HttpHeaders {
     }
 
     private CharSequence nameAt(int i) {
-        CharSequence n = names[i];
+        CharSequence n = text[2 * i];
         if (n == null) {
             int start = offsets[i * 4];
-            n = names[i] = new String(raw, start, offsets[i * 4 + 1] - start, java.nio.charset.StandardCharsets.ISO_8859_1);
+            n = text[2 * i] = new String(raw, start, offsets[i * 4 + 1] - start, java.nio.charset.StandardCharsets.ISO_8859_1);
         }
         return n;
     }
 
     private CharSequence valueAt(int i) {
-        CharSequence v = values[i];
+        CharSequence v = text[2 * i + 1];
         if (v == null) {
             int start = offsets[i * 4 + 2];
-            v = values[i] = new String(raw, start, offsets[i * 4 + 3] - start, java.nio.charset.StandardCharsets.ISO_8859_1);
+            v = text[2 * i + 1] = new String(raw, start, offsets[i * 4 + 3] - start, java.nio.charset.StandardCharsets.ISO_8859_1);
         }
         return v;
     }
@@ -218,7 +222,7 @@ public final class HeaderBlock extends HttpHeaders {
             if (name == null || name.hashCode() != hashes[i] || !nameIs(i, name)) {
                 name = cache[slot] = lowerCaseName(i);
             }
-            CharSequence value = values[i];
+            CharSequence value = text[2 * i + 1];
             if (value == null) {
                 int start = offsets[i * 4 + 2];
                 value = new AsciiString(raw, start, offsets[i * 4 + 3] - start, false);
@@ -247,7 +251,7 @@ public final class HeaderBlock extends HttpHeaders {
 
     private AsciiString lowerCaseName(int i) {
         if (kind[i] != RECEIVED) {
-            return AsciiString.of(names[i]).toLowerCase();
+            return AsciiString.of(text[2 * i]).toLowerCase();
         }
         int start = offsets[i * 4];
         byte[] lower = new byte[offsets[i * 4 + 1] - start];
@@ -263,8 +267,8 @@ public final class HeaderBlock extends HttpHeaders {
         int i = grow();
         kind[i] = ADDED;
         hashes[i] = nameHash(name);
-        names[i] = name;
-        values[i] = v;
+        text[2 * i] = name;
+        text[2 * i + 1] = v;
         count++;
         live++;
     }
@@ -630,7 +634,7 @@ public final class HeaderBlock extends HttpHeaders {
 
     @Override
     public HttpHeaders copy() {
-        HeaderBlock copy = new HeaderBlock(null, live);
+        HeaderBlock copy = new HeaderBlock(null, 0, live);
         for (int i = 0; i < count; i++) {
             if (kind[i] != REMOVED) {
                 copy.append(nameAt(i), valueAt(i));

@@ -115,12 +115,12 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
         }
         byte[] raw = new byte[length];
         in.readBytes(raw);
-        int hint = fieldLines + HeaderBlock.EDIT_ROOM;
+        int lines = fieldLines;
         resetScan();
         HeadParser head;
         HttpMessage msg;
         try {
-            head = new HeadParser(raw, hint);
+            head = new HeadParser(raw, lines, HeaderBlock.EDIT_ROOM);
             msg = startLine(head);
         } catch (RuntimeException e) {
             out.add(fail(in, invalidMessage(), e));
@@ -318,7 +318,7 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
         if (length < 0) {
             return;
         }
-        int hint = fieldLines;
+        int lines = fieldLines;
         resetScan();
         if (length == 2) {
             in.skipBytes(2);
@@ -331,7 +331,7 @@ public abstract class Http1Decoder extends ByteToMessageDecoder {
         raw[1] = '\n'; // an empty start line, so the section parses as a head
         in.readBytes(raw, 2, length);
         try {
-            HeadParser section = new HeadParser(raw, hint);
+            HeadParser section = new HeadParser(raw, lines, 0);
             section.readFields(true);
             out.add(new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, section.fields));
             messageDone();

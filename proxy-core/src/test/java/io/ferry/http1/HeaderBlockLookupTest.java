@@ -57,6 +57,36 @@ class HeaderBlockLookupTest {
         assertNull(headers.get("x-not-sent"));
     }
 
+    /**
+     * The decoder tells the parser how many field lines a head has, and the block keeps exactly that room for
+     * their offsets; told fewer, it grows rather than lose one, and edits never need that room.
+     */
+    @Test
+    void fieldsBeyondTheAnnouncedCountAndEditsAreAllKept() {
+        StringBuilder head = new StringBuilder("GET / HTTP/1.1\r\n");
+        for (int i = 0; i < 40; i++) {
+            head.append("X-F").append(i).append(": v").append(i).append("\r\n");
+        }
+        HeadParser parser = new HeadParser(head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1), 3, 0);
+        parser.readFields(false);
+        HeaderBlock fields = parser.fields;
+        for (int i = 0; i < 20; i++) {
+            fields.add("X-Added" + i, "a" + i);
+        }
+        fields.remove("X-F7");
+        assertEquals(59, fields.size());
+        for (int i = 0; i < 40; i++) {
+            assertEquals(i == 7 ? null : "v" + i, fields.get("x-f" + i));
+        }
+        assertEquals("a19", fields.get("X-ADDED19"));
+        io.netty.buffer.ByteBuf out = Unpooled.buffer();
+        fields.writeTo(out);
+        String written = out.toString(StandardCharsets.ISO_8859_1);
+        out.release();
+        assertTrue(written.startsWith("X-F0: v0\r\nX-F1: v1\r\n") && written.endsWith("X-Added19: a19\r\n"), written);
+        assertFalse(written.contains("X-F7:"));
+    }
+
     private static String value(AsciiString name) {
         return name.contentEquals(HttpHeaderNames.CONTENT_LENGTH) ? "0" : "v-" + name;
     }
