@@ -114,10 +114,11 @@ enum Framing {
     /**
      * Copies {@code n} readable bytes of {@code bytes} to the end of {@code target}. Between two direct
      * buffers by address: Netty's own copy into a pooled buffer makes a ByteBuffer view of it first, one
-     * object per response on the proxy's commonest path.
+     * object per response on the proxy's commonest path. A released buffer goes Netty's way, which refuses it
+     * (a copy by address would read memory another buffer may own by now).
      */
     private static void append(ByteBuf target, ByteBuf bytes, int n) {
-        if (n == 0 || !target.hasMemoryAddress() || !bytes.hasMemoryAddress()) {
+        if (n == 0 || bytes.refCnt() == 0 || !target.hasMemoryAddress() || !bytes.hasMemoryAddress()) {
             target.writeBytes(bytes);
             return;
         }

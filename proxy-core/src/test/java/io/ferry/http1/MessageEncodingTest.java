@@ -149,6 +149,20 @@ class MessageEncodingTest {
         ).map(Arguments::of);
     }
 
+    /** A body already released is refused as Netty refuses it, never copied by its (freed) address. */
+    @Test
+    void aReleasedSmallBodyIsRefusedNotCopied() {
+        ByteBuf head = Unpooled.directBuffer(64);
+        ByteBuf body = ascii("gone");
+        body.release();
+        try {
+            assertThrows(io.netty.util.IllegalReferenceCountException.class, () -> Framing.LENGTH.appendInline(head, body, null));
+            assertEquals(0, head.readableBytes());
+        } finally {
+            head.release();
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("cases")
     void writesTheBytesNettyWrites(Case c) {
