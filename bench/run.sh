@@ -2,6 +2,9 @@
 # Side-by-side benchmark of Ferry against the real peers on this machine, in one run:
 #   proxy:   origin direct (upper bound), HAProxy, nginx, Ferry        - 1 KiB and 100 KiB files
 #   cache:   Varnish and Ferry serving hits                            - 1 KiB and 100 KiB
+#   cache-load: the same hits driven by Ferry's own load generator (bench/load.sh) instead of wrk: wrk reads
+#            8 KiB at a time and its core saturates on 100 KiB hits before either server does; this one reads
+#            up to 64 KiB and reports its own CPU while measuring (LOAD_WARMUP, 3s, of its JVM's warm-up first)
 #   fastcgi: nginx fastcgi_pass and Ferry, each with its own identical php-fpm pool (4 children, a fast
 #            1 KiB page): both tuned (keepalive 4 / max-conns = 4), and Ferry on its defaults
 #   startup: each of HAProxy, nginx and Ferry restarted: seconds until its port accepts, then req/s in each
@@ -36,7 +39,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROUNDS=${ROUNDS:-3}
-SCENARIOS=${SCENARIOS:-"proxy cache fastcgi fastcgi-slow h2 h2tls compress esi startup"}
+SCENARIOS=${SCENARIOS:-"proxy cache cache-load fastcgi fastcgi-slow h2 h2tls compress esi startup"}
 SLOW_CONNS=${SLOW_CONNS:-"50"}
 H2_LOADS=${H2_LOADS:-"10x100 1000x10"}   # connections x concurrent streams per connection
 DURATION=${DURATION:-10s}
@@ -63,7 +66,7 @@ if (( ${#need[@]} )); then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light haproxy varnish wrk \
     nghttp2-client php8.2-fpm openssl >/dev/null
 fi
-[[ -f "$here/proxy-core/target/ferry.jar" ]] || (cd "$here" && mvn -q -DskipTests package)
+[[ -f "$here/proxy-core/target/ferry.jar" && -f "$here/proxy-bench/target/benchmarks.jar" ]] || (cd "$here" && mvn -q -DskipTests package)
 ulimit -n 20000 || true
 # Listen backlogs are capped by net.core.somaxconn; at 1000 connections a small cap turns into SYN
 # retries (1 s stalls) for every contender.
@@ -448,6 +451,26 @@ us = f"{ticks * 1e6 / hz / int(done.group(1)):.1f}" if done and int(done.group(1
 print(f"{prefix},{rps.group(1) if rps else 'nan'},{ms(p50.group(1)) if p50 else 'nan'},{ms(p99.group(1)) if p99 else 'nan'},{errors},{gen},{us}")
 PY
 }
+run_load() { # scenario contender path connections round: as run, with Ferry's own load generator instead of wrk.
+  # Both CPU columns are read by the generator over its measurement alone: its own JVM's, and the server's
+  # processes' (with their descendants).
+  local out
+  out=$(taskset -c "$LOAD_CPU" java -cp "$here/proxy-bench/target/benchmarks.jar" io.ferry.bench.load.LoadMain "${url[$2]}$3" \
+    -c "$4" -d "$DURATION" --warmup "${LOAD_WARMUP:-3s}" -H "Host: ${host[$2]}" --server-pid "$(server_pid "$2")" 2>&1 || true)
+  python3 - "$out" "$5,$1,$2,$3,$4" >> "$raw" <<'PY'
+import re, sys
+out, prefix = sys.argv[1], sys.argv[2]
+done = re.search(r"requests (\d+) in [\d.]+ s: ([\d.]+) req/s", out)
+lat = re.search(r"latency ms: p50 ([\d.]+)\s+p90 [\d.]+\s+p99 ([\d.]+)", out)
+gen = re.search(r"generator CPU while measuring: (\d+) %", out)
+server = re.search(r"server CPU while measuring: \d+ % of one core, ([\d.]+) µs per request", out)
+errs = re.search(r"errors: (.*)", out)
+errors = sum(int(x) for x in re.findall(r"=(\d+)", errs.group(1))) if errs else 0
+us = server.group(1) if server else ""
+print(f"{prefix},{done.group(2) if done else 'nan'},{lat.group(1) if lat else 'nan'},{lat.group(2) if lat else 'nan'},"
+      f"{errors},{gen.group(1) if gen else ''},{us}")
+PY
+}
 run_h2() { # contender path connsxstreams round [scenario]
   local c=${3%x*} m=${3#*x} out log="$work/h2load.log" before after
   rm -f "$log"
@@ -483,7 +506,7 @@ want proxy && for c in $proxies; do
   taskset -c "$LOAD_CPU" wrk -t1 -c50 -d"$WARMUP" -H "Host: ${host[$c]}" "${url[$c]}/1k" >/dev/null
   taskset -c "$LOAD_CPU" wrk -t1 -c50 -d"$WARMUP_LARGE" -H "Host: ${host[$c]}" "${url[$c]}/100k" >/dev/null
 done
-want cache && for c in $caches; do
+{ want cache || want cache-load; } && for c in $caches; do
   taskset -c "$LOAD_CPU" wrk -t1 -c50 -d"$WARMUP" -H "Host: ${host[$c]}" "${url[$c]}/1k" >/dev/null
 done
 want fastcgi && for c in $fcgis; do
@@ -508,7 +531,7 @@ maxconns=$(printf '%s\n' $CONNS | sort -n | tail -1)
 bursts() { for _ in $(seq 1 "${WARMUP_BURSTS:-10}"); do
   taskset -c "$LOAD_CPU" wrk -t1 -c"$maxconns" -d1s -H "Host: ${host[$1]}" "${url[$1]}$2" >/dev/null; done; }
 want proxy && for c in $proxies; do bursts "$c" /1k; done
-want cache && for c in $caches; do bursts "$c" /1k; done
+{ want cache || want cache-load; } && for c in $caches; do bursts "$c" /1k; done
 want fastcgi && for c in $fcgis; do bursts "$c" /bench.php; done
 want fastcgi-slow && for c in $slows; do
   taskset -c "$LOAD_CPU" wrk -t1 -c20 -d5s -H "Host: ${host[$c]}" "${url[$c]}/slow.php" >/dev/null
@@ -518,6 +541,7 @@ for r in $(seq 1 "$ROUNDS"); do
     for p in /1k /100k; do
       if want proxy; then for c in $proxies; do run proxy "$c" "$p" "$n" "$r"; done; fi
       if want cache; then for c in $caches; do run cache "$c" "$p" "$n" "$r"; done; fi
+      if want cache-load; then for c in $caches; do run_load cache-load "$c" "$p" "$n" "$r"; done; fi
     done
     if want fastcgi; then for c in $fcgis; do run fastcgi "$c" /bench.php "$n" "$r"; done; fi
     if want compress; then for c in $compressors; do run compress "$c" /page.html "$n" "$r"; done; fi
@@ -721,10 +745,10 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 groups = defaultdict(list)
 for r in rows:
     groups[(r["scenario"], r["path"], r["connections"], r["contender"])].append(r)
-ferry_name = {"proxy": "ferry", "cache": "ferry-cache", "esi": "ferry-cache", "fastcgi": "ferry-fcgi", "fastcgi-slow": "ferry-slow", "compress": "ferry-gzip",
+ferry_name = {"proxy": "ferry", "cache": "ferry-cache", "cache-load": "ferry-cache", "esi": "ferry-cache", "fastcgi": "ferry-fcgi", "fastcgi-slow": "ferry-slow", "compress": "ferry-gzip",
               "h2": "ferry-h2", "h2tls": "ferry-h2tls"}
 print(f"# Benchmark {sys.argv[1].rsplit('/',1)[-1][:-4]}\n")
-print(f"wrk -t1 (h2: h2load -t1, conns as connections x streams), {sys.argv[3]} per run, {sys.argv[4]} rounds interleaved; medians, (min-max); ratio = contender / Ferry (req/s).")
+print(f"wrk -t1 (h2: h2load -t1, conns as connections x streams; cache-load: Ferry's own generator, bench/load.sh), {sys.argv[3]} per run, {sys.argv[4]} rounds interleaved; medians, (min-max); ratio = contender / Ferry (req/s).")
 print("gen CPU = how busy the load generator's core was (median %); at 95 or more the generator set the pace, not the server (marked *).")
 print("server µs/req = the CPU time (user + system) the contender's server processes spent per request (median); it still compares")
 print("servers where the generator set the pace. A proxy's excludes its origin's; HTTP/2 rows have none (h2load's warm-up is not counted).\n")

@@ -15,9 +15,11 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
@@ -26,7 +28,9 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -46,9 +50,20 @@ import org.HdrHistogram.Recorder;
  * is not counted against the measurement.
  */
 public final class LoadGenerator {
-    /** What to run. {@code rate} 0 means closed loop; {@code warmupNanos} of unrecorded load go first. */
+    /**
+     * What to run. {@code rate} 0 means closed loop; {@code warmupNanos} of unrecorded load go first. {@code headers}
+     * are sent with every request, after and instead of the defaults of the same name (Host, User-Agent): a
+     * virtual host to reach on an address, as wrk's {@code -H}. {@code serverPids}: processes (with their
+     * descendants) whose CPU use while measuring is reported, the server under load when it runs here.
+     */
     public record Options(URI uri, int connections, int threads, long durationNanos, long maxRequests, double rate,
-                          long timeoutNanos, long warmupNanos) {
+                          long timeoutNanos, long warmupNanos, HttpHeaders headers, List<Long> serverPids) {
+        public Options(URI uri, int connections, int threads, long durationNanos, long maxRequests, double rate,
+                       long timeoutNanos, long warmupNanos) {
+            this(uri, connections, threads, durationNanos, maxRequests, rate, timeoutNanos, warmupNanos,
+                    EmptyHttpHeaders.INSTANCE, List.of());
+        }
+
         public Options(URI uri, int connections, int threads, long durationNanos, long maxRequests, double rate,
                        long timeoutNanos) {
             this(uri, connections, threads, durationNanos, maxRequests, rate, timeoutNanos, 0);
@@ -59,9 +74,13 @@ public final class LoadGenerator {
      * What happened. Latencies in microseconds. {@code perConnection}: for each connection, how many
      * requests it completed (a histogram over connections) and its own p99 (likewise), so an unfair
      * server — some connections served far less often than others — shows up beside the overall latency.
+     * {@code warmupRequests} were answered before the measurement; {@code cpuShare} is the CPU this process used
+     * while measuring, in cores (1.0 = one core busy throughout): near the cores it may use, the generator and not
+     * the server set the pace. NaN when the JVM cannot tell. {@code serverCpuShare} likewise for the processes
+     * named in the options (NaN when none).
      */
     public record Result(long requests, double seconds, Histogram latency, Map errors, Histogram requestsPerConnection,
-                         Histogram p99PerConnection) {
+                         Histogram p99PerConnection, long warmupRequests, double cpuShare, double serverCpuShare) {
         public double throughput() {
             return requests / seconds;
         }
@@ -87,6 +106,9 @@ public final class LoadGenerator {
     private final Map errors = new Map();
     private final AtomicLong issued = new AtomicLong();
     private final LongAdder completed = new LongAdder();
+    private final LongAdder warmedUp = new LongAdder();
+    private volatile long cpuAtStart = -1;
+    private volatile long serverCpuAtStart = -1;
     private final java.util.List<Connection> connections = new java.util.ArrayList<>();
     private volatile boolean stopping;
     private long measureStart;
@@ -111,6 +133,8 @@ public final class LoadGenerator {
         long start = begin + options.warmupNanos();
         measureStart = start;
         long end = options.durationNanos() > 0 ? start + options.durationNanos() : Long.MAX_VALUE;
+        long cpuAtEnd = -1;
+        long serverCpuAtEnd = -1;
         // Open loop: each connection sends every `interval`, connections staggered over one interval.
         long interval = options.rate() > 0 ? (long) (1e9 * options.connections() / options.rate()) : 0;
         try {
@@ -137,17 +161,28 @@ public final class LoadGenerator {
                     }
                 });
             }
+            long untilStart = start - System.nanoTime();
+            if (untilStart > 0) {
+                group.next().schedule(this::measurementStarts, untilStart, TimeUnit.NANOSECONDS);
+            } else {
+                measurementStarts();
+            }
             long budget = options.warmupNanos() + (options.durationNanos() > 0
                     ? options.durationNanos() + options.timeoutNanos() + 5_000_000_000L : TimeUnit.HOURS.toNanos(1));
             if (!done.await(budget, TimeUnit.NANOSECONDS)) {
                 stopping = true;
                 errors.count("timeout");
             }
+            cpuAtEnd = processCpuNanos();
+            serverCpuAtEnd = ProcessCpu.nanos(options.serverPids());
         } finally {
             stopping = true;
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
         double seconds = Math.max(1, System.nanoTime() - start) / 1e9;
+        double cpuShare = cpuAtStart < 0 || cpuAtEnd < 0 ? Double.NaN : (cpuAtEnd - cpuAtStart) / 1e9 / seconds;
+        double serverCpuShare = serverCpuAtStart < 0 || serverCpuAtEnd < 0 ? Double.NaN
+                : (serverCpuAtEnd - serverCpuAtStart) / 1e9 / seconds;
         Histogram counts = new Histogram(3);
         Histogram p99s = new Histogram(3_600_000_000L, 3);
         for (Connection c : connections) {
@@ -156,7 +191,19 @@ public final class LoadGenerator {
                 p99s.recordValue(c.latency.getValueAtPercentile(99));
             }
         }
-        return new Result(completed.sum(), seconds, recorder.getIntervalHistogram(), errors, counts, p99s);
+        return new Result(completed.sum(), seconds, recorder.getIntervalHistogram(), errors, counts, p99s,
+                warmedUp.sum(), cpuShare, serverCpuShare);
+    }
+
+    private void measurementStarts() {
+        cpuAtStart = processCpuNanos();
+        serverCpuAtStart = ProcessCpu.nanos(options.serverPids());
+    }
+
+    /** CPU time of this process (all its threads: event loops, JIT, GC); -1 when the JVM does not say. */
+    private static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
     }
 
     /** One keepalive connection issuing requests in sequence. */
@@ -228,7 +275,8 @@ public final class LoadGenerator {
             sentReally = System.nanoTime();
             inFlight = true;
             FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path, Unpooled.EMPTY_BUFFER);
-            req.headers().set(HttpHeaderNames.HOST, host).set(HttpHeaderNames.USER_AGENT, "ferry-load");
+            req.headers().set(HttpHeaderNames.HOST, host).set(HttpHeaderNames.USER_AGENT, "ferry-load")
+                    .setAll(options.headers());
             ctx.writeAndFlush(req);
         }
 
@@ -257,6 +305,8 @@ public final class LoadGenerator {
                         recorder.recordValue(micros);
                         latency.recordValue(micros);
                         completed.increment();
+                    } else {
+                        warmedUp.increment();
                     }
                     intended += interval;
                     schedule();

@@ -1,5 +1,7 @@
 package io.ferry.bench.load;
 
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -7,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
@@ -18,7 +22,7 @@ import org.HdrHistogram.HistogramIterationValue;
  * <pre>
  * java -cp proxy-bench/target/benchmarks.jar io.ferry.bench.load.LoadMain URL
  *      [-c connections] [-t threads] [-d 30s | -n requests] [-R rate/s] [--timeout 10s]
- *      [--warmup 10s] [--hgrm file.hgrm] [--html plot.html]
+ *      [--warmup 10s] [-H "Name: value"]... [--server-pid PID]... [--hgrm file.hgrm] [--html plot.html]
  * </pre>
  * Prints throughput, errors by kind and latency percentiles; optionally writes HdrHistogram's
  * percentile distribution and a self-contained HTML plot of it.
@@ -30,7 +34,7 @@ public final class LoadMain {
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
             System.out.println("usage: LoadMain URL [-c 50] [-t 1] [-d 10s | -n N] [-R rate] [--timeout 10s] "
-                    + "[--warmup 0s] [--hgrm out.hgrm] [--html out.html]");
+                    + "[--warmup 0s] [-H \"Name: value\"]... [--server-pid PID]... [--hgrm out.hgrm] [--html out.html]");
             return;
         }
         URI uri = URI.create(args[0]);
@@ -43,6 +47,8 @@ public final class LoadMain {
         long warmup = 0;
         Path hgrm = null;
         Path html = null;
+        HttpHeaders headers = new DefaultHttpHeaders();
+        List<Long> serverPids = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
             String v = i + 1 < args.length ? args[i + 1] : null;
             switch (args[i]) {
@@ -61,12 +67,14 @@ public final class LoadMain {
                 case "--warmup" -> warmup = parseDuration(v);
                 case "--hgrm" -> hgrm = Path.of(v);
                 case "--html" -> html = Path.of(v);
+                case "-H", "--header" -> addHeader(headers, v);
+                case "--server-pid" -> serverPids.add(Long.parseLong(v));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
             i++;
         }
         LoadGenerator.Result r = new LoadGenerator(new LoadGenerator.Options(uri, connections, threads, duration, requests,
-                rate, timeout, warmup)).run();
+                rate, timeout, warmup, headers, serverPids)).run();
         report(r, rate, System.out);
         if (hgrm != null) {
             writeHgrm(r.latency(), hgrm);
@@ -74,6 +82,15 @@ public final class LoadMain {
         if (html != null) {
             writeHtml(r.latency(), html, uri + " · " + connections + " connections" + (rate > 0 ? " · " + rate + " req/s" : ""));
         }
+    }
+
+    /** "Name: value", as curl's and wrk's -H take it. */
+    static void addHeader(HttpHeaders headers, String line) {
+        int colon = line == null ? -1 : line.indexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("-H wants \"Name: value\", got " + line);
+        }
+        headers.add(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
     }
 
     static long parseDuration(String v) {
@@ -94,6 +111,14 @@ public final class LoadMain {
         Histogram h = r.latency();
         out.printf(Locale.ROOT, "requests %d in %.2f s: %.1f req/s%s%n", r.requests(), r.seconds(), r.throughput(),
                 rate > 0 ? String.format(Locale.ROOT, " (target %.0f req/s, latency corrected for coordinated omission)", rate) : "");
+        if (!Double.isNaN(r.cpuShare())) {
+            out.printf(Locale.ROOT, "generator CPU while measuring: %.0f %% of one core%s%n", 100 * r.cpuShare(),
+                    r.warmupRequests() > 0 ? "; " + r.warmupRequests() + " more requests in the warm-up" : "");
+        }
+        if (!Double.isNaN(r.serverCpuShare())) {
+            out.printf(Locale.ROOT, "server CPU while measuring: %.0f %% of one core, %.1f µs per request%n",
+                    100 * r.serverCpuShare(), r.requests() > 0 ? r.serverCpuShare() * r.seconds() * 1e6 / r.requests() : 0.0);
+        }
         out.printf(Locale.ROOT, "latency ms: p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f%n",
                 h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(90) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
                 h.getValueAtPercentile(99.9) / 1000.0, h.getMaxValue() / 1000.0);
