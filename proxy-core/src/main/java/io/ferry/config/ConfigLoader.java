@@ -188,6 +188,7 @@ public final class ConfigLoader {
             java.time.Duration jitPriorityFor =
                     s.durationOrZero("jit-priority-for", java.time.Duration.ofSeconds(30));
             int jitSteadyPriority = s.integer("jit-steady-priority", 10, -20, 19);
+            int gcPriority = s.integer("gc-priority", -10, -20, 19);
             String handover = s.string("handover-socket", "");
             if (!handover.isEmpty()) {
                 java.nio.file.Path dir = java.nio.file.Path.of(handover).toAbsolutePath().getParent();
@@ -201,7 +202,7 @@ public final class ConfigLoader {
             }
             s.rejectUnknownKeys();
             return new GlobalSettings(ioThreads, transport, maxConnections, via, stateFile, warmUp, jitPriority,
-                    jitPriorityFor, jitSteadyPriority, handover);
+                    jitPriorityFor, jitSteadyPriority, gcPriority, handover);
         }
 
         private Timeouts timeouts(Section s) {

@@ -17,10 +17,13 @@ package io.ferry.config;
  * @param jitSteadyPriority the nice value the compilers get after that, so a recompilation (a new kind of
  *                       traffic) does not take the core from the event loops; 0 with {@code jitPriority} 0
  *                       leaves them alone
+ * @param gcPriority     the nice value of the threads doing the JVM's stop-the-world work (collector workers, the
+ *                       VM thread): no event loop runs while they do; 0 leaves them alone
  * @param handoverSocket a unix socket on which a successor ({@code ferry --upgrade}) takes the listening sockets
  *                       and a copy of the cache, then stops this process; empty for none
  */
 public record GlobalSettings(int ioThreads, TransportKind transport, int maxConnections, String via,
                              String stateFile, WarmUpSetting warmUp, int jitPriority,
-                             java.time.Duration jitPriorityFor, int jitSteadyPriority, String handoverSocket) {
+                             java.time.Duration jitPriorityFor, int jitSteadyPriority, int gcPriority,
+                             String handoverSocket) {
 }

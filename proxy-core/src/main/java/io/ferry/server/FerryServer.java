@@ -64,6 +64,7 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
     private final LogFormat logFormat;
     private DemoOrigin demo;
     private JitPriority.Plan jitPriority;
+    private java.util.concurrent.CompletableFuture<ThreadNice.Result> gcPriority;
     private AdminServer admin;
     private volatile boolean stopped;
     private final TicketKeys tickets = new TicketKeys(this::runtime);
@@ -282,6 +283,12 @@ public final class FerryServer implements ProxyControl, io.ferry.handover.Handov
         SystemLimits.check(config.global().maxConnections(), largestBacklog);
         jitPriority = JitPriority.apply(config.global().jitPriority(), config.global().jitPriorityFor(),
                 config.global().jitSteadyPriority());
+        gcPriority = GcPriority.apply(config.global().gcPriority());
+    }
+
+    /** What global.gc-priority did at the start. */
+    java.util.concurrent.CompletableFuture<ThreadNice.Result> gcPriority() {
+        return gcPriority;
     }
 
     /** What global.jit-priority did at the start, and jit-steady-priority after jit-priority-for. */

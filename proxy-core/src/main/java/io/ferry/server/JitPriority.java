@@ -1,18 +1,9 @@
 package io.ferry.server;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code global.jit-priority}: gives the JVM's JIT compiler threads a nice value once the listeners are open, and
@@ -23,14 +14,13 @@ import org.slf4j.LoggerFactory;
  * connections after few) makes C2 recompile what its profile had not seen; at that priority each compilation then
  * takes the core from the event loops for tens of milliseconds, and the clients see it as a tail (BENCHMARKS.md,
  * "The tail after a change of traffic"), so once started the compilers run below the event loops instead. The
- * JVM's own {@code -XX:CompilerThreadPriority} would apply from the JVM's start and delay the port; Java has no
- * call for another thread's nice, so the util-linux {@code renice} does it, on a thread of its own. Linux only;
- * lowering a nice value needs root, CAP_SYS_NICE or RLIMIT_NICE (raising one does not); without it the compilers
+ * JVM's own {@code -XX:CompilerThreadPriority} would apply from the JVM's start and delay the port, so
+ * {@link ThreadNice} does it, on a thread of its own; without the permission to lower a nice value the compilers
  * keep theirs.
  */
 final class JitPriority {
-    private static final Logger log = LoggerFactory.getLogger(JitPriority.class);
-    private static final Path TASKS = Path.of("/proc/self/task");
+    /** The compiler threads' names, cut to 15 characters by the kernel. */
+    private static final String[] COMPILERS = {"C1 CompilerThre", "C2 CompilerThre"};
     /** The nice value last asked for in this JVM; 0 while none was (several servers in one JVM ask once). */
     private static final AtomicInteger asked = new AtomicInteger();
 
@@ -80,7 +70,7 @@ final class JitPriority {
     static Plan apply(int nice, Duration window, int steadyNice) {
         Plan plan = new Plan();
         boolean steadyStep = !window.isZero() && (nice != 0 || steadyNice != 0) && steadyNice != nice;
-        if ((nice == 0 && !steadyStep) || !Files.isDirectory(TASKS)) {
+        if ((nice == 0 && !steadyStep) || !ThreadNice.available()) {
             plan.started.complete(Result.NOTHING_TO_DO);
             plan.steady.complete(Result.NOTHING_TO_DO);
             return plan;
@@ -112,48 +102,9 @@ final class JitPriority {
 
     /** Gives the compiler threads {@code nice} now, on the calling thread (a test restores its JVM's with it). */
     static Result renice(int nice) {
-        List<String> compilers = compilerThreads();
-        if (compilers.isEmpty()) {
-            return new Result(nice, 0, 0, "no JIT compiler threads found (an interpreter-only JVM?)");
-        }
-        String problem = "";
-        List<String> command = new ArrayList<>(List.of("renice", "-n", Integer.toString(nice), "-p"));
-        command.addAll(compilers);
-        try {
-            ProcessBuilder renice = new ProcessBuilder(command).redirectErrorStream(true);
-            renice.environment().remove("POSIXLY_CORRECT"); // it would make -n an increment
-            Process p = renice.start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                problem = "renice did not finish within 10 s";
-            } else if (p.exitValue() != 0) {
-                problem = output.lines().reduce((a, b) -> b).orElse("renice exited with " + p.exitValue());
-            }
-        } catch (IOException e) {
-            problem = "cannot run renice: " + e.getMessage();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            problem = "interrupted";
-        }
-        int reached = 0;
-        for (String tid : compilers) {
-            if (niceOf(tid) == nice) {
-                reached++;
-            }
-        }
-        Result result = new Result(nice, compilers.size(), reached, problem);
-        if (result.applied()) {
-            log.info("JIT compiler threads at nice {}", nice);
-        } else if (nice >= 0) {
-            log.info("the JIT compiler threads could not be given nice {} ({})", nice,
-                    problem.isEmpty() ? "unchanged" : problem);
-        } else {
-            log.info("global.jit-priority: the JIT compiler threads could not be given nice {} ({}); lowering a nice"
-                    + " value needs root, CAP_SYS_NICE or a nice limit (systemd: LimitNICE={}). Full speed after a"
-                    + " start then takes a little longer.", nice, problem.isEmpty() ? "unchanged" : problem, nice);
-        }
-        return result;
+        ThreadNice.Result r = ThreadNice.renice(nice, "JIT compiler threads", "global.jit-priority", COMPILERS);
+        return new Result(nice, r.threads(), r.reached(), r.threads() == 0
+                ? "no JIT compiler threads found (an interpreter-only JVM?)" : r.problem());
     }
 
     /** Forgets what was asked, so the next {@link #apply} acts again. */
@@ -161,38 +112,13 @@ final class JitPriority {
         asked.set(0);
     }
 
-    /** Thread ids of this JVM's C1 and C2 compiler threads (their names, cut to 15 characters by the kernel). */
+    /** Thread ids of this JVM's C1 and C2 compiler threads. */
     static List<String> compilerThreads() {
-        List<String> ids = new ArrayList<>();
-        try (Stream<Path> tasks = Files.list(TASKS)) {
-            for (Path task : (Iterable<Path>) tasks::iterator) {
-                String name = read(task.resolve("comm"));
-                if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
-                    ids.add(task.getFileName().toString());
-                }
-            }
-        } catch (IOException e) {
-            log.debug("cannot list {}: {}", TASKS, e.toString());
-        }
-        return ids;
+        return ThreadNice.threads(COMPILERS);
     }
 
-    /** A thread's nice value (field 19 of its stat line), or Integer.MIN_VALUE when it is gone. */
+    /** A thread's nice value, or Integer.MIN_VALUE when it is gone. */
     static int niceOf(String tid) {
-        String stat = read(TASKS.resolve(tid).resolve("stat"));
-        int end = stat.lastIndexOf(')'); // the name in parentheses may hold spaces
-        if (end < 0) {
-            return Integer.MIN_VALUE;
-        }
-        String[] fields = stat.substring(end + 2).trim().split(" ");
-        return fields.length > 16 ? Integer.parseInt(fields[16]) : Integer.MIN_VALUE;
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.readString(file, StandardCharsets.US_ASCII).trim();
-        } catch (IOException e) {
-            return "";
-        }
+        return ThreadNice.niceOf(tid);
     }
 }

@@ -78,6 +78,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void gcPriorityDefaultsToMinus10AndIsANiceValue() {
+        assertEquals(-10, parse("").global().gcPriority());
+        assertEquals(-10, ConfigLoader.load(Path.of("../conf/ferry.conf")).global().gcPriority(), "the file shows it");
+        assertEquals(0, parse("global.gc-priority = 0").global().gcPriority(), "0 leaves the collector alone");
+        ConfigError low = error("global.gc-priority = -21");
+        assertEquals("ferry.global.gc-priority", low.key());
+        assertTrue(low.getMessage().contains("between -20 and 19"), low.getMessage());
+        assertEquals("ferry.global.gc-priority", error("global.gc-priority = urgent").key());
+    }
+
+    @Test
     void theCompilersGoBelowTheEventLoopsThirtySecondsAfterAStart() {
         FerryConfig file = ConfigLoader.load(Path.of("../conf/ferry.conf"));
         assertEquals(Duration.ofSeconds(30), parse("").global().jitPriorityFor());

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ferry.testing.FerryHarness;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -41,7 +39,7 @@ class JitPriorityTest {
             JitPriority.Result result = ferry.server().jitPriority().started().get(30, TimeUnit.SECONDS);
             assertEquals(-7, result.nice());
             assertTrue(result.compilers() > 0, result.toString());
-            if (mayLowerNice()) {
+            if (NicePermission.mayLowerTo(-7)) {
                 assertTrue(result.applied(), result.toString());
                 for (String tid : JitPriority.compilerThreads()) {
                     assertEquals(-7, JitPriority.niceOf(tid), "nice of compiler thread " + tid);
@@ -104,24 +102,5 @@ class JitPriorityTest {
             assertEquals(JitPriority.Result.NOTHING_TO_DO, ferry.server().jitPriority().steady().get(30, TimeUnit.SECONDS),
                     "the harness sets both to 0");
         }
-    }
-
-    /** CAP_SYS_NICE (bit 23) among the effective capabilities (root has it, unless a container took it away), or a
-     * nice limit that reaches -7. */
-    private static boolean mayLowerNice() throws Exception {
-        for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
-            if (line.startsWith("Max nice priority")) {
-                String soft = line.substring("Max nice priority".length()).trim().split("\\s+")[0];
-                if (soft.equals("unlimited") || Long.parseLong(soft) >= 20 + 7) {
-                    return true;
-                }
-            }
-        }
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("CapEff:") && (Long.parseUnsignedLong(line.split("\\s+")[1], 16) & (1L << 23)) != 0) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -22,9 +22,9 @@ public final class FerryHarness implements AutoCloseable {
     /** The same, with the cache on {@code cacheClock} (epoch millis): the test moves time, nothing sleeps. */
     public static FerryHarness start(String config, java.util.function.LongSupplier cacheClock) {
         // No warm-up unless the test asks for one: hundreds of starts would each spend it. Nor a renice of the
-        // test JVM's compiler threads (JitPriorityTest asks for one).
+        // test JVM's compiler or collector threads (JitPriorityTest and GcPriorityTest ask for one).
         FerryConfig parsed = ConfigLoader.parse("ferry.global.warm-up = 0s\nferry.global.jit-priority = 0\n"
-                + "ferry.global.jit-steady-priority = 0\n" + config, Path.of("."));
+                + "ferry.global.jit-steady-priority = 0\nferry.global.gc-priority = 0\n" + config, Path.of("."));
         return new FerryHarness(FerryServer.start(parsed, cacheClock));
     }
 
@@ -39,7 +39,7 @@ public final class FerryHarness implements AutoCloseable {
         // jit-priority 0: the suite's JVM compiles all the time, and compilers at -10 would take the cores from
         // the tests, at 10 leave them waiting (a body may set them: JitPriorityTest)
         return "ferry {\n  " + LISTENER + "\n  access-log.enabled = false\n  global.jit-priority = 0\n"
-                + "  global.jit-steady-priority = 0\n" + body + "\n}\n";
+                + "  global.jit-steady-priority = 0\n  global.gc-priority = 0\n" + body + "\n}\n";
     }
 
     /** Starts Ferry on {@link #siteConfig}. */
