@@ -135,6 +135,7 @@ public final class LoadGenerator {
         long end = options.durationNanos() > 0 ? start + options.durationNanos() : Long.MAX_VALUE;
         long cpuAtEnd = -1;
         long serverCpuAtEnd = -1;
+        long stoppedAt = 0;
         // Open loop: each connection sends every `interval`, connections staggered over one interval.
         long interval = options.rate() > 0 ? (long) (1e9 * options.connections() / options.rate()) : 0;
         try {
@@ -173,13 +174,15 @@ public final class LoadGenerator {
                 stopping = true;
                 errors.count("timeout");
             }
+            stoppedAt = System.nanoTime();
             cpuAtEnd = processCpuNanos();
             serverCpuAtEnd = ProcessCpu.nanos(options.serverPids());
         } finally {
             stopping = true;
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
-        double seconds = Math.max(1, System.nanoTime() - start) / 1e9;
+        // the measurement ends when the last connection is done, not when the event loops have shut down
+        double seconds = Math.max(1, (stoppedAt != 0 ? stoppedAt : System.nanoTime()) - start) / 1e9;
         double cpuShare = cpuAtStart < 0 || cpuAtEnd < 0 ? Double.NaN : (cpuAtEnd - cpuAtStart) / 1e9 / seconds;
         double serverCpuShare = serverCpuAtStart < 0 || serverCpuAtEnd < 0 ? Double.NaN
                 : (serverCpuAtEnd - serverCpuAtStart) / 1e9 / seconds;
