@@ -738,41 +738,6 @@ PY
 fi
 
 summary="$here/bench/results/$stamp-$commit.md"
-python3 - "$raw" "$idle" "$DURATION" "$ROUNDS" "$startup" > "$summary" <<'PY'
-import csv, statistics, sys
-from collections import defaultdict
-rows = list(csv.DictReader(open(sys.argv[1])))
-groups = defaultdict(list)
-for r in rows:
-    groups[(r["scenario"], r["path"], r["connections"], r["contender"])].append(r)
-ferry_name = {"proxy": "ferry", "cache": "ferry-cache", "cache-load": "ferry-cache", "esi": "ferry-cache", "fastcgi": "ferry-fcgi", "fastcgi-slow": "ferry-slow", "compress": "ferry-gzip",
-              "h2": "ferry-h2", "h2tls": "ferry-h2tls"}
-print(f"# Benchmark {sys.argv[1].rsplit('/',1)[-1][:-4]}\n")
-print(f"wrk -t1 (h2: h2load -t1, conns as connections x streams; cache-load: Ferry's own generator, bench/load.sh), {sys.argv[3]} per run, {sys.argv[4]} rounds interleaved; medians, (min-max); ratio = contender / Ferry (req/s).")
-print("gen CPU = how busy the load generator's core was (median %); at 95 or more the generator set the pace, not the server (marked *).")
-print("server µs/req = the CPU time (user + system) the contender's server processes spent per request (median); it still compares")
-print("servers where the generator set the pace. A proxy's excludes its origin's; HTTP/2 rows have none (h2load's warm-up is not counted).\n")
-print("| scenario | path | conns | contender | req/s | (min-max) | p50 ms | p99 ms | errors | ratio | gen CPU % | server µs/req |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-def conns(c):
-    return tuple(int(x) for x in c.split("x"))
-for key in sorted(groups, key=lambda k: (k[0], k[1], conns(k[2]), k[3])):
-    scen, path, conns, who = key
-    rps = [float(r["rps"]) for r in groups[key]]
-    p50 = statistics.median(float(r["p50_ms"]) for r in groups[key])
-    p99 = statistics.median(float(r["p99_ms"]) for r in groups[key])
-    ferry = groups.get((scen, path, conns, ferry_name[scen]))
-    ratio = statistics.median(rps) / statistics.median(float(r["rps"]) for r in ferry) if ferry else float("nan")
-    errors = sum(int(r.get("errors") or 0) for r in groups[key])
-    gens = [float(r["gen_cpu_pct"]) for r in groups[key] if r.get("gen_cpu_pct")]
-    gen = f"{statistics.median(gens):.0f}{'*' if statistics.median(gens) >= 95 else ''}" if gens else "-"
-    uses = [float(r["server_us_per_req"]) for r in groups[key] if r.get("server_us_per_req")]
-    us = f"{statistics.median(uses):.1f}" if uses else "-"
-    print(f"| {scen} | {path} | {conns} | {who} | {statistics.median(rps):.0f} | ({min(rps):.0f}-{max(rps):.0f}) | {p50:.2f} | {p99:.2f} | {errors} | {ratio:.2f} | {gen} | {us} |")
-if sys.argv[2]:
-    print(f"\nIdle keepalive connections (after the load runs):{sys.argv[2]}")
-if len(sys.argv) > 5 and sys.argv[5]:
-    print(f"\nStartup (each restarted, 1 KiB, 50 connections, one wrk second at a time):{sys.argv[5]}")
-PY
+python3 "$here/bench/summarize.py" "$raw" "$idle" "$DURATION" "$ROUNDS" "$startup" > "$summary"
 cat "$summary"
 echo "results: $raw, $summary"
