@@ -27,28 +27,19 @@ final class JitPriority {
     private JitPriority() {
     }
 
-    /** What an attempt did: the compiler threads it found and how many now have the nice value. */
-    record Result(int nice, int compilers, int reached, String problem) {
-        static final Result NOTHING_TO_DO = new Result(0, 0, 0, "");
-
-        boolean applied() {
-            return compilers > 0 && reached == compilers;
-        }
-    }
-
     /** What a start asked for: the start's nice value, then the steady one; {@link #cancel} stops the second. */
     static final class Plan {
-        private final CompletableFuture<Result> started = new CompletableFuture<>();
-        private final CompletableFuture<Result> steady = new CompletableFuture<>();
+        private final CompletableFuture<ThreadNice.Result> started = new CompletableFuture<>();
+        private final CompletableFuture<ThreadNice.Result> steady = new CompletableFuture<>();
         private volatile Thread worker;
 
         /** What the start's nice value did. */
-        CompletableFuture<Result> started() {
+        CompletableFuture<ThreadNice.Result> started() {
             return started;
         }
 
         /** What the steady nice value did, once {@code global.jit-priority-for} has passed. */
-        CompletableFuture<Result> steady() {
+        CompletableFuture<ThreadNice.Result> steady() {
             return steady;
         }
 
@@ -58,7 +49,7 @@ final class JitPriority {
             if (t != null) {
                 t.interrupt();
             }
-            steady.complete(Result.NOTHING_TO_DO);
+            steady.complete(ThreadNice.Result.NOTHING_TO_DO);
         }
     }
 
@@ -71,20 +62,20 @@ final class JitPriority {
         Plan plan = new Plan();
         boolean steadyStep = !window.isZero() && (nice != 0 || steadyNice != 0) && steadyNice != nice;
         if ((nice == 0 && !steadyStep) || !ThreadNice.available()) {
-            plan.started.complete(Result.NOTHING_TO_DO);
-            plan.steady.complete(Result.NOTHING_TO_DO);
+            plan.started.complete(ThreadNice.Result.NOTHING_TO_DO);
+            plan.steady.complete(ThreadNice.Result.NOTHING_TO_DO);
             return plan;
         }
         Thread t = new Thread(() -> {
-            plan.started.complete(nice == 0 ? Result.NOTHING_TO_DO : reniceOnce(nice));
+            plan.started.complete(nice == 0 ? ThreadNice.Result.NOTHING_TO_DO : reniceOnce(nice));
             if (!steadyStep) {
-                plan.steady.complete(Result.NOTHING_TO_DO);
+                plan.steady.complete(ThreadNice.Result.NOTHING_TO_DO);
                 return;
             }
             try {
                 Thread.sleep(window.toMillis()); // a thread of its own that does nothing else
             } catch (InterruptedException e) {
-                plan.steady.complete(Result.NOTHING_TO_DO);
+                plan.steady.complete(ThreadNice.Result.NOTHING_TO_DO);
                 return;
             }
             plan.steady.complete(reniceOnce(steadyNice));
@@ -96,15 +87,13 @@ final class JitPriority {
     }
 
     /** Renices unless this JVM's compilers were last asked for {@code nice} already (several servers in one JVM). */
-    private static Result reniceOnce(int nice) {
-        return asked.getAndSet(nice) == nice ? Result.NOTHING_TO_DO : renice(nice);
+    private static ThreadNice.Result reniceOnce(int nice) {
+        return asked.getAndSet(nice) == nice ? ThreadNice.Result.NOTHING_TO_DO : renice(nice);
     }
 
     /** Gives the compiler threads {@code nice} now, on the calling thread (a test restores its JVM's with it). */
-    static Result renice(int nice) {
-        ThreadNice.Result r = ThreadNice.renice(nice, "JIT compiler threads", "global.jit-priority", COMPILERS);
-        return new Result(nice, r.threads(), r.reached(), r.threads() == 0
-                ? "no JIT compiler threads found (an interpreter-only JVM?)" : r.problem());
+    static ThreadNice.Result renice(int nice) {
+        return ThreadNice.renice(nice, "JIT compiler threads", "global.jit-priority", COMPILERS);
     }
 
     /** Forgets what was asked, so the next {@link #apply} acts again. */

@@ -21,8 +21,8 @@ class JitPriorityTest {
     @AfterEach
     void restoreTheCompilers() {
         JitPriority.forget();
-        JitPriority.Result restored = JitPriority.renice(0);
-        assertEquals(restored.compilers(), restored.reached(), "back at nice 0: " + restored);
+        ThreadNice.Result restored = JitPriority.renice(0);
+        assertEquals(restored.threads(), restored.reached(), "back at nice 0: " + restored);
     }
 
     @Test
@@ -36,9 +36,9 @@ class JitPriorityTest {
                 backends { app { servers = [ "127.0.0.1:9" ] } }
                 routes = [ { backend = app } ]
                 """))) {
-            JitPriority.Result result = ferry.server().jitPriority().started().get(30, TimeUnit.SECONDS);
+            ThreadNice.Result result = ferry.server().jitPriority().started().get(30, TimeUnit.SECONDS);
             assertEquals(-7, result.nice());
-            assertTrue(result.compilers() > 0, result.toString());
+            assertTrue(result.threads() > 0, result.toString());
             if (NicePermission.mayLowerTo(-7)) {
                 assertTrue(result.applied(), result.toString());
                 for (String tid : JitPriority.compilerThreads()) {
@@ -48,7 +48,7 @@ class JitPriorityTest {
                 assertFalse(result.applied(), result.toString());
                 assertFalse(result.problem().isEmpty(), "an unprivileged start says why: " + result);
             }
-            assertEquals(JitPriority.Result.NOTHING_TO_DO, ferry.server().jitPriority().steady().get(30, TimeUnit.SECONDS),
+            assertEquals(ThreadNice.Result.NOTHING_TO_DO, ferry.server().jitPriority().steady().get(30, TimeUnit.SECONDS),
                     "jit-priority-for = 0s keeps the start's value for good");
         }
     }
@@ -63,7 +63,7 @@ class JitPriorityTest {
                 routes = [ { backend = app } ]
                 """))) {
             assertEquals(-6, ferry.server().jitPriority().started().get(30, TimeUnit.SECONDS).nice());
-            JitPriority.Result steady = ferry.server().jitPriority().steady().get(30, TimeUnit.SECONDS);
+            ThreadNice.Result steady = ferry.server().jitPriority().steady().get(30, TimeUnit.SECONDS);
             assertEquals(4, steady.nice());
             assertTrue(steady.applied(), "raising a nice value needs no privilege: " + steady);
             for (String tid : JitPriority.compilerThreads()) {
@@ -83,10 +83,10 @@ class JitPriorityTest {
                 routes = [ { backend = app } ]
                 """))) {
             plan = ferry.server().jitPriority();
-            assertEquals(JitPriority.Result.NOTHING_TO_DO, plan.started().get(30, TimeUnit.SECONDS), "0: left alone");
+            assertEquals(ThreadNice.Result.NOTHING_TO_DO, plan.started().get(30, TimeUnit.SECONDS), "0: left alone");
             assertFalse(plan.steady().isDone(), "an hour to go");
         }
-        assertEquals(JitPriority.Result.NOTHING_TO_DO, plan.steady().get(30, TimeUnit.SECONDS));
+        assertEquals(ThreadNice.Result.NOTHING_TO_DO, plan.steady().get(30, TimeUnit.SECONDS));
         for (String tid : JitPriority.compilerThreads()) {
             assertEquals(0, JitPriority.niceOf(tid), "nice of compiler thread " + tid);
         }
@@ -98,8 +98,8 @@ class JitPriorityTest {
                 backends { app { servers = [ "127.0.0.1:9" ] } }
                 routes = [ { backend = app } ]
                 """))) {
-            assertEquals(JitPriority.Result.NOTHING_TO_DO, ferry.server().jitPriority().started().get(30, TimeUnit.SECONDS));
-            assertEquals(JitPriority.Result.NOTHING_TO_DO, ferry.server().jitPriority().steady().get(30, TimeUnit.SECONDS),
+            assertEquals(ThreadNice.Result.NOTHING_TO_DO, ferry.server().jitPriority().started().get(30, TimeUnit.SECONDS));
+            assertEquals(ThreadNice.Result.NOTHING_TO_DO, ferry.server().jitPriority().steady().get(30, TimeUnit.SECONDS),
                     "the harness sets both to 0");
         }
     }
