@@ -36,6 +36,8 @@
 # none) the startup scenario adds ferry-aot: bin/ferry on that JDK with its AOT cache, made first (when the jar has
 # none newer than itself) by a training run: a start, AOT_TRAINING (20s) of the same load, a clean stop.
 # STARTUP_REPEATS=5 starts every startup contender five times, round after round, and adds the medians.
+# H2_LOG_DIR=/some/dir keeps h2load's per-request log of every HTTP/2 run there (start in µs since the epoch,
+# status, µs), named round-scenario-contender-path-load.log, for a look at when the slow requests came.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROUNDS=${ROUNDS:-3}
@@ -478,6 +480,7 @@ run_h2() { # contender path connsxstreams round [scenario]
   out=$(taskset -c "$LOAD_CPU" h2load -t1 -c"$c" -m"$m" -D"${DURATION%s}" --warm-up-time=1 --log-file="$log" \
     "${url[$1]}$2" 2>&1 || true)
   after=$(cpu_ticks)
+  [[ -n "${H2_LOG_DIR:-}" ]] && mkdir -p "$H2_LOG_DIR" && cp "$log" "$H2_LOG_DIR/$4-${5:-h2}-$1-${2#/}-$3.log"
   python3 - "$out" "$log" "$4,${5:-h2},$1,$2,$3" "$(gen_cpu $before $after)" >> "$raw" <<'PY'
 import re, sys
 out, log, prefix, gen = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
