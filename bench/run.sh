@@ -399,7 +399,7 @@ done
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
 commit=$(cd "$here" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
 raw="$here/bench/results/$stamp-$commit.csv"
-echo "round,scenario,contender,path,connections,rps,p50_ms,p99_ms,errors,gen_cpu_pct,server_us_per_req" > "$raw"
+echo "round,scenario,contender,path,connections,rps,p50_ms,p99_ms,errors,gen_cpu_pct,server_us_per_req,origin_us_per_req" > "$raw"
 # How busy the load generator's core was during a run (%): near 100 the generator, not the server, sets the
 # pace, and the row says little about the server.
 cpu_ticks() { awk -v c="cpu$LOAD_CPU" '$1 == c {print $2+$3+$4+$7+$8, $5+$6}' /proc/stat; }
@@ -428,17 +428,22 @@ server_ticks() { # contender: clock ticks of CPU used so far by its server's pro
   echo "$t"
 }
 tick_hz=$(getconf CLK_TCK)
+# The origin's CPU per request behind a proxy (scenarios proxy, compress, h2, h2tls; empty elsewhere): the origin
+# shares the servers' core, so a proxy's throughput is capped by the sum of the two costs, not by its own alone.
+origin_ticks() { # scenario contender: the origin's clock ticks so far, or nothing where the row has no origin share
+  case $1 in proxy|compress|h2|h2tls) [[ $2 == origin ]] || server_ticks origin ;; esac
+}
 run() { # scenario contender path connections round
   local out
   local ae=()
   [[ $1 == compress ]] && ae=(-H "Accept-Encoding: gzip, deflate, br, zstd")
-  local before after s0 s1
-  before=$(cpu_ticks); s0=$(server_ticks "$2")
+  local before after s0 s1 o0 o1
+  before=$(cpu_ticks); s0=$(server_ticks "$2"); o0=$(origin_ticks "$1" "$2")
   out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$4" -d"$DURATION" --latency -H "Host: ${host[$2]}" "${ae[@]}" "${url[$2]}$3" 2>&1 || true)
-  after=$(cpu_ticks); s1=$(server_ticks "$2")
-  python3 - "$out" "$5,$1,$2,$3,$4" "$(gen_cpu $before $after)" "$((s1 - s0))" "$tick_hz" >> "$raw" <<'PY'
+  after=$(cpu_ticks); s1=$(server_ticks "$2"); o1=$(origin_ticks "$1" "$2")
+  python3 - "$out" "$5,$1,$2,$3,$4" "$(gen_cpu $before $after)" "$((s1 - s0))" "$tick_hz" "${o0:+$((o1 - o0))}" >> "$raw" <<'PY'
 import re, sys
-out, prefix, gen, ticks, hz = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+out, prefix, gen, ticks, hz, oticks = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
 def ms(v):
     m = re.match(r"([\d.]+)(us|ms|s)", v)
     return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)] if m else float("nan")
@@ -449,8 +454,10 @@ non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
 sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
 errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(int(x) for x in sock.groups()) if sock else 0)
 done = re.search(r"(\d+) requests in", out)
-us = f"{ticks * 1e6 / hz / int(done.group(1)):.1f}" if done and int(done.group(1)) > 0 and ticks > 0 else ""
-print(f"{prefix},{rps.group(1) if rps else 'nan'},{ms(p50.group(1)) if p50 else 'nan'},{ms(p99.group(1)) if p99 else 'nan'},{errors},{gen},{us}")
+n = int(done.group(1)) if done else 0
+us = f"{ticks * 1e6 / hz / n:.1f}" if n > 0 and ticks > 0 else ""
+ous = f"{int(oticks) * 1e6 / hz / n:.1f}" if n > 0 and oticks else ""
+print(f"{prefix},{rps.group(1) if rps else 'nan'},{ms(p50.group(1)) if p50 else 'nan'},{ms(p99.group(1)) if p99 else 'nan'},{errors},{gen},{us},{ous}")
 PY
 }
 run_load() { # scenario contender path connections round: as run, with Ferry's own load generator instead of wrk.
@@ -470,30 +477,49 @@ errs = re.search(r"errors: (.*)", out)
 errors = sum(int(x) for x in re.findall(r"=(\d+)", errs.group(1))) if errs else 0
 us = server.group(1) if server else ""
 print(f"{prefix},{done.group(2) if done else 'nan'},{lat.group(1) if lat else 'nan'},{lat.group(2) if lat else 'nan'},"
-      f"{errors},{gen.group(1) if gen else ''},{us}")
+      f"{errors},{gen.group(1) if gen else ''},{us},")
 PY
 }
 run_h2() { # contender path connsxstreams round [scenario]
-  local c=${3%x*} m=${3#*x} out log="$work/h2load.log" before after
-  rm -f "$log"
+  local c=${3%x*} m=${3#*x} out log="$work/h2load.log" before after d=${DURATION%s} sampler=""
+  rm -f "$log" "$work/h2cpu"
+  # h2load counts no requests of its warm-up second, so the servers' CPU is read twice inside the measured
+  # stretch (wall clock and ticks, seconds 2 and d-1 after the start) and set against the requests the
+  # log shows completing between the two readings.
+  if (( d >= 5 )); then
+    { sleep 2; echo "$(date +%s%N) $(server_ticks "$1") $(origin_ticks "${5:-h2}" "$1")"
+      sleep $((d - 3)); echo "$(date +%s%N) $(server_ticks "$1") $(origin_ticks "${5:-h2}" "$1")"; } > "$work/h2cpu" &
+    sampler=$!
+  fi
   before=$(cpu_ticks)
-  out=$(taskset -c "$LOAD_CPU" h2load -t1 -c"$c" -m"$m" -D"${DURATION%s}" --warm-up-time=1 --log-file="$log" \
+  out=$(taskset -c "$LOAD_CPU" h2load -t1 -c"$c" -m"$m" -D"$d" --warm-up-time=1 --log-file="$log" \
     "${url[$1]}$2" 2>&1 || true)
   after=$(cpu_ticks)
+  [[ -z "$sampler" ]] || wait "$sampler" || true
   [[ -n "${H2_LOG_DIR:-}" ]] && mkdir -p "$H2_LOG_DIR" && cp "$log" "$H2_LOG_DIR/$4-${5:-h2}-$1-${2#/}-$3.log"
-  python3 - "$out" "$log" "$4,${5:-h2},$1,$2,$3" "$(gen_cpu $before $after)" >> "$raw" <<'PY'
-import re, sys
-out, log, prefix, gen = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+  python3 - "$out" "$log" "$4,${5:-h2},$1,$2,$3" "$(gen_cpu $before $after)" "$work/h2cpu" "$tick_hz" >> "$raw" <<'PY'
+import os, re, sys
+out, log, prefix, gen, cpu_file, hz = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6])
 rps = re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out)
 req = re.search(r"requests: \d+ total, \d+ started, \d+ done, \d+ succeeded, (\d+) failed, (\d+) errored, (\d+) timeout", out)
 # a 5xx is also a "failed" request: count failed, errored and timed-out requests once each
 errors = sum(int(x) for x in req.groups()) if req else 0
 # h2load reports no percentiles; its log has one line per request: start, status, microseconds.
-times = sorted(int(l.split()[2]) for l in open(log) if len(l.split()) == 3) if log else []
+lines = [tuple(map(int, l.split())) for l in open(log) if len(l.split()) == 3] if os.path.exists(log) else []
+times = sorted(took for _start, _status, took in lines)
 def pct(p):
     return times[min(len(times) - 1, int(len(times) * p))] / 1000 if times else float("nan")
-# no server CPU per request: h2load's warm-up second (connections, handshakes) is not in its count
-print(f"{prefix},{rps.group(1) if rps else 'nan'},{pct(0.5)},{pct(0.99)},{errors},{gen},")
+us = ous = ""
+readings = [l.split() for l in open(cpu_file)] if os.path.exists(cpu_file) else []
+if len(readings) == 2:
+    (t0, *c0), (t1, *c1) = readings
+    lo, hi = int(t0) // 1000, int(t1) // 1000  # the log's clock: microseconds since the epoch
+    n = sum(1 for start, _status, took in lines if lo <= start + took < hi)
+    if n > 0:
+        us = f"{(int(c1[0]) - int(c0[0])) * 1e6 / hz / n:.1f}"
+        if len(c0) > 1 and len(c1) > 1:
+            ous = f"{(int(c1[1]) - int(c0[1])) * 1e6 / hz / n:.1f}"
+print(f"{prefix},{rps.group(1) if rps else 'nan'},{pct(0.5)},{pct(0.99)},{errors},{gen},{us},{ous}")
 PY
 }
 # Every contender gets the same warm-up; it matters for Ferry, whose JIT compiles the hot path in the

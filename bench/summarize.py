@@ -18,9 +18,11 @@ print("per round = the median over rounds of the ratio within each round: the co
 print("change in the machine's speed between rounds (BENCHMARKS.md, session 30) moves it less than the ratio of medians.")
 print("gen CPU = how busy the load generator's core was (median %); at 95 or more the generator set the pace, not the server (marked *).")
 print("server µs/req = the CPU time (user + system) the contender's server processes spent per request (median); it still compares")
-print("servers where the generator set the pace. A proxy's excludes its origin's; HTTP/2 rows have none (h2load's warm-up is not counted).\n")
-print("| scenario | path | conns | contender | req/s | (min-max) | p50 ms | p99 ms | errors | ratio | per round | gen CPU % | server µs/req |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("servers where the generator set the pace. A proxy's excludes its origin's; HTTP/2 rows read both inside the measured stretch.")
+print("origin µs/req = the same for the nginx origin behind a proxy (proxy, compress, h2, h2tls): it shares the servers' core, so a")
+print("proxy's req/s is capped near 1e6 / (server + origin µs/req) and a ratio between proxies moves less than their own costs.\n")
+print("| scenario | path | conns | contender | req/s | (min-max) | p50 ms | p99 ms | errors | ratio | per round | gen CPU % | server µs/req | origin µs/req |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 def conns(c):
     return tuple(int(x) for x in c.split("x"))
 for key in sorted(groups, key=lambda k: (k[0], k[1], conns(k[2]), k[3])):
@@ -39,7 +41,9 @@ for key in sorted(groups, key=lambda k: (k[0], k[1], conns(k[2]), k[3])):
     gen = f"{statistics.median(gens):.0f}{'*' if statistics.median(gens) >= 95 else ''}" if gens else "-"
     uses = [float(r["server_us_per_req"]) for r in groups[key] if r.get("server_us_per_req")]
     us = f"{statistics.median(uses):.1f}" if uses else "-"
-    print(f"| {scen} | {path} | {conns} | {who} | {statistics.median(rps):.0f} | ({min(rps):.0f}-{max(rps):.0f}) | {p50:.2f} | {p99:.2f} | {errors} | {ratio:.2f} | {per_round} | {gen} | {us} |")
+    origin_uses = [float(r["origin_us_per_req"]) for r in groups[key] if r.get("origin_us_per_req")]
+    ous = f"{statistics.median(origin_uses):.1f}" if origin_uses else "-"
+    print(f"| {scen} | {path} | {conns} | {who} | {statistics.median(rps):.0f} | ({min(rps):.0f}-{max(rps):.0f}) | {p50:.2f} | {p99:.2f} | {errors} | {ratio:.2f} | {per_round} | {gen} | {us} | {ous} |")
 if idle:
     print(f"\nIdle keepalive connections (after the load runs):{idle}")
 if startup:
