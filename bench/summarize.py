@@ -23,6 +23,10 @@ print("origin µs/req = the same for the nginx origin behind a proxy (proxy, com
 print("proxy's req/s is capped near 1e6 / (server + origin µs/req) and a ratio between proxies moves less than their own costs.\n")
 print("| scenario | path | conns | contender | req/s | (min-max) | p50 ms | p99 ms | errors | ratio | per round | gen CPU % | server µs/req | origin µs/req |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+def median_us(group, column):
+    """A CPU-per-request column's median over the rounds that have it ("-" for none; older CSVs lack the column)."""
+    values = [float(r[column]) for r in group if r.get(column)]
+    return f"{statistics.median(values):.1f}" if values else "-"
 def conns(c):
     return tuple(int(x) for x in c.split("x"))
 for key in sorted(groups, key=lambda k: (k[0], k[1], conns(k[2]), k[3])):
@@ -39,10 +43,7 @@ for key in sorted(groups, key=lambda k: (k[0], k[1], conns(k[2]), k[3])):
     errors = sum(int(r.get("errors") or 0) for r in groups[key])
     gens = [float(r["gen_cpu_pct"]) for r in groups[key] if r.get("gen_cpu_pct")]
     gen = f"{statistics.median(gens):.0f}{'*' if statistics.median(gens) >= 95 else ''}" if gens else "-"
-    uses = [float(r["server_us_per_req"]) for r in groups[key] if r.get("server_us_per_req")]
-    us = f"{statistics.median(uses):.1f}" if uses else "-"
-    origin_uses = [float(r["origin_us_per_req"]) for r in groups[key] if r.get("origin_us_per_req")]
-    ous = f"{statistics.median(origin_uses):.1f}" if origin_uses else "-"
+    us, ous = median_us(groups[key], "server_us_per_req"), median_us(groups[key], "origin_us_per_req")
     print(f"| {scen} | {path} | {conns} | {who} | {statistics.median(rps):.0f} | ({min(rps):.0f}-{max(rps):.0f}) | {p50:.2f} | {p99:.2f} | {errors} | {ratio:.2f} | {per_round} | {gen} | {us} | {ous} |")
 if idle:
     print(f"\nIdle keepalive connections (after the load runs):{idle}")
