@@ -480,6 +480,9 @@ print(f"{prefix},{done.group(2) if done else 'nan'},{lat.group(1) if lat else 'n
       f"{errors},{gen.group(1) if gen else ''},{us},")
 PY
 }
+cpu_reading() { # contender scenario: "wall-clock-ns server-ticks [origin-ticks]"
+  echo "$(date +%s%N) $(server_ticks "$1") $(origin_ticks "$2" "$1")"
+}
 run_h2() { # contender path connsxstreams round [scenario]
   local c=${3%x*} m=${3#*x} out log="$work/h2load.log" before after d=${DURATION%s} sampler=""
   rm -f "$log" "$work/h2cpu"
@@ -487,8 +490,7 @@ run_h2() { # contender path connsxstreams round [scenario]
   # stretch (wall clock and ticks, seconds 2 and d-1 after the start) and set against the requests the
   # log shows completing between the two readings.
   if (( d >= 5 )); then
-    { sleep 2; echo "$(date +%s%N) $(server_ticks "$1") $(origin_ticks "${5:-h2}" "$1")"
-      sleep $((d - 3)); echo "$(date +%s%N) $(server_ticks "$1") $(origin_ticks "${5:-h2}" "$1")"; } > "$work/h2cpu" &
+    { sleep 2; cpu_reading "$1" "${5:-h2}"; sleep $((d - 3)); cpu_reading "$1" "${5:-h2}"; } > "$work/h2cpu" &
     sampler=$!
   fi
   before=$(cpu_ticks)
