@@ -4,6 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2Flags;
+import io.netty.handler.codec.http2.Http2FrameTypes;
 import java.util.ArrayList;
 
 /**
@@ -32,6 +35,34 @@ final class WriteCoalescer extends ChannelDuplexHandler {
     private int lastBatch = MIN_BATCH;
     /** The promises of the writes in the batch; null while none needs telling. */
     private ArrayList<ChannelPromise> waiting;
+    private ChannelHandlerContext ctx;
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /**
+     * An HTTP/2 DATA frame of at most {@link #MAX_COPY} bytes, its header written in place in the batch and
+     * its payload copied after it: no header buffer, promise or pipeline pass of its own. In order with
+     * everything written through the pipeline, being the handler those writes reach first. Releases data.
+     */
+    void writeDataFrame(int streamId, boolean endStream, ByteBuf data) {
+        int length = data.readableBytes();
+        int size = Http2CodecUtil.FRAME_HEADER_LENGTH + length;
+        if (batch != null && batch.maxWritableBytes() < size) {
+            handOn(ctx);
+        }
+        if (batch == null) {
+            openBatch(ctx, size);
+        }
+        batch.writeMedium(length);
+        batch.writeByte(Http2FrameTypes.DATA);
+        batch.writeByte(endStream ? Http2Flags.END_STREAM : 0);
+        batch.writeInt(streamId);
+        batch.writeBytes(data, data.readerIndex(), length);
+        data.release();
+    }
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
@@ -50,13 +81,20 @@ final class WriteCoalescer extends ChannelDuplexHandler {
             return;
         }
         if (batch == null) {
-            batch = ctx.alloc().ioBuffer(Math.max(lastBatch, lone.readableBytes() + buf.readableBytes()), BATCH);
+            openBatch(ctx, buf.readableBytes());
+        }
+        append(buf, promise);
+    }
+
+    /** A new batch with room for more bytes, holding the lone write if there is one. */
+    private void openBatch(ChannelHandlerContext ctx, int more) {
+        batch = ctx.alloc().ioBuffer(Math.max(lastBatch, (lone == null ? 0 : lone.readableBytes()) + more), BATCH);
+        if (lone != null) {
             ByteBuf first = lone;
             lone = null;
             append(first, lonePromise);
             lonePromise = null;
         }
-        append(buf, promise);
     }
 
     private void append(ByteBuf buf, ChannelPromise promise) {

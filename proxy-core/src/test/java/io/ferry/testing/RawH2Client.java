@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An HTTP/2 client over a plain socket that writes exactly the frames a test asks for — including the
@@ -74,6 +75,7 @@ public final class RawH2Client implements AutoCloseable {
     private final CountDownLatch settingsAcknowledged = new CountDownLatch(1);
     private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
     private final Set<Integer> stalled = ConcurrentHashMap.newKeySet();
+    private final AtomicLong dataBytes = new AtomicLong();
     private final Thread reader;
     private volatile boolean closed;
     private int nextStream = 1;
@@ -157,9 +159,17 @@ public final class RawH2Client implements AutoCloseable {
         frame(WINDOW_UPDATE, 0, stream, int32(increment));
     }
 
-    /** This stream gets no WINDOW_UPDATE from here on: its window closes once the server has sent it full. */
+    /**
+     * This stream gets no WINDOW_UPDATE from here on: its window closes once the server has sent it full.
+     * Stream 0 is the connection's window, which then closes once the server has sent 65 535 bytes of DATA.
+     */
     public void stall(int stream) {
         stalled.add(stream);
+    }
+
+    /** DATA payload bytes received on every stream so far. */
+    public long dataBytes() {
+        return dataBytes.get();
     }
 
     public synchronized void frame(int type, int flags, int stream, byte[] payload) throws IOException {
@@ -316,7 +326,10 @@ public final class RawH2Client implements AutoCloseable {
                 } else if (type == PING && (flags & 1) == 0) {
                     frame(PING, 1, 0, payload);
                 } else if (type == DATA && len > 0) {
-                    windowUpdate(0, len);
+                    dataBytes.addAndGet(len);
+                    if (!stalled.contains(0)) {
+                        windowUpdate(0, len);
+                    }
                     if (!stalled.contains(stream) && (flags & END_STREAM) == 0) {
                         windowUpdate(stream, len);
                     }
