@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
@@ -18,7 +19,9 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Flags;
 import io.netty.handler.codec.http2.Http2FrameListener;
+import io.netty.handler.codec.http2.Http2FrameTypes;
 import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersEncoder;
 import io.netty.handler.codec.http2.Http2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
@@ -62,6 +65,8 @@ final class Http2ConnectionFrontEnd extends Http2ConnectionHandler
     private ChannelHandlerContext ctx;
     /** The handler in front of this one, which takes small DATA frames straight into its batch. */
     private WriteCoalescer coalescer;
+    /** The encoder's HPACK context (its headers configuration is the encoder itself), or null if not. */
+    private final Http2HeadersEncoder hpack;
     private long timerDue;
     private long lastActivity = System.nanoTime();
     /** When the client last opened the connection's window: progress for every stream waiting on it. */
@@ -84,6 +89,7 @@ final class Http2ConnectionFrontEnd extends Http2ConnectionHandler
                 Math.min(clientTimeoutNanos / 4, TimeUnit.SECONDS.toNanos(1)));
         this.clientIp = clientIp;
         this.streamKey = connection().newKey();
+        this.hpack = encoder.configuration().headersConfiguration() instanceof Http2HeadersEncoder e ? e : null;
         decoder.frameListener(this);
         encoder.flowController().listener(this);
         connection().addListener(new Http2ConnectionAdapter() {
@@ -332,7 +338,54 @@ final class Http2ConnectionFrontEnd extends Http2ConnectionHandler
         } catch (Http2Exception cannotHappen) { // only a window growing past 2^31-1 fails
             throw new IllegalStateException(cannotHappen);
         }
-        coalescer.writeDataFrame(stream.id(), endStream, data);
+        coalescer.writeFrame(Http2FrameTypes.DATA, endStream ? Http2Flags.END_STREAM : 0, stream.id(), data);
+        if (endStream) {
+            closeStreamLocal(stream, ctx.channel().newSucceededFuture());
+        }
+        return true;
+    }
+
+    /**
+     * A HEADERS frame (with CONTINUATION frames if its block is larger than the client's frame size) written
+     * straight into the write batch, encoded by the encoder's own HPACK context so the dynamic table stays
+     * one. The same checks and stream states as the encoder's path, which remains for what this one leaves:
+     * trailers behind queued DATA, a GOAWAY out, a second head (the encoder refuses it).
+     *
+     * @return false, nothing written, when the frame must go the encoder's way
+     */
+    boolean writeHeaders(Http2Stream stream, Http2Headers headers, boolean endStream) {
+        if (coalescer == null || hpack == null || !ctx.channel().isActive() || connection().goAwaySent()) {
+            return false;
+        }
+        Http2Stream.State state = stream.state();
+        if (state != Http2Stream.State.OPEN && state != Http2Stream.State.HALF_CLOSED_REMOTE
+                || endStream && encoder().flowController().hasFlowControlled(stream)) {
+            return false;
+        }
+        boolean informational = HttpStatusClass.valueOf(headers.status()) == HttpStatusClass.INFORMATIONAL;
+        if ((informational || !endStream) && stream.isHeadersSent() || stream.isTrailersSent()) {
+            return false;
+        }
+        ByteBuf block = ctx.alloc().buffer();
+        try {
+            hpack.encodeHeaders(stream.id(), headers, block);
+        } catch (Http2Exception e) {
+            block.release();
+            onError(ctx, true, e);
+            return true;
+        }
+        int maxFrame = encoder().configuration().frameSizePolicy().maxFrameSize();
+        int end = endStream ? Http2Flags.END_STREAM : 0;
+        if (block.readableBytes() <= maxFrame) {
+            coalescer.writeFrame(Http2FrameTypes.HEADERS, end | Http2Flags.END_HEADERS, stream.id(), block);
+        } else {
+            coalescer.writeFrame(Http2FrameTypes.HEADERS, end, stream.id(), block.readRetainedSlice(maxFrame));
+            while (block.readableBytes() > maxFrame) {
+                coalescer.writeFrame(Http2FrameTypes.CONTINUATION, 0, stream.id(), block.readRetainedSlice(maxFrame));
+            }
+            coalescer.writeFrame(Http2FrameTypes.CONTINUATION, Http2Flags.END_HEADERS, stream.id(), block);
+        }
+        stream.headersSent(informational);
         if (endStream) {
             closeStreamLocal(stream, ctx.channel().newSucceededFuture());
         }

@@ -454,6 +454,9 @@ final class Http2StreamFrontEnd implements ClientStream {
     }
 
     private void writeHeaders(Http2Headers headers, boolean endStream, ChannelPromise promise) {
+        if (promise.isVoid() && connection.writeHeaders(stream, headers, endStream)) {
+            return; // nothing waits on this frame's write: it goes straight into the connection's batch
+        }
         connection.encoder().writeHeaders(ctx(), stream.id(), headers, 0, endStream, promise);
     }
 

@@ -5,8 +5,6 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http2.Http2CodecUtil;
-import io.netty.handler.codec.http2.Http2Flags;
-import io.netty.handler.codec.http2.Http2FrameTypes;
 import java.util.ArrayList;
 
 /**
@@ -43,13 +41,15 @@ final class WriteCoalescer extends ChannelDuplexHandler {
     }
 
     /**
-     * An HTTP/2 DATA frame of at most {@link #MAX_COPY} bytes, its header written in place in the batch and
-     * its payload copied after it: no header buffer, promise or pipeline pass of its own. In order with
-     * everything written through the pipeline, being the handler those writes reach first. Releases data.
+     * An HTTP/2 frame written by the connection itself: its 9-byte header in place in the batch, a payload of
+     * at most {@link #MAX_COPY} bytes copied after it, a larger one handed on after the batch as it is. No
+     * header buffer, promise or pipeline pass of its own; in order with everything written through the
+     * pipeline, this being the handler those writes reach first. Releases the payload.
      */
-    void writeDataFrame(int streamId, boolean endStream, ByteBuf data) {
-        int length = data.readableBytes();
-        int size = Http2CodecUtil.FRAME_HEADER_LENGTH + length;
+    void writeFrame(int type, int flags, int streamId, ByteBuf payload) {
+        int length = payload.readableBytes();
+        boolean copied = length <= MAX_COPY;
+        int size = Http2CodecUtil.FRAME_HEADER_LENGTH + (copied ? length : 0);
         if (batch != null && batch.maxWritableBytes() < size) {
             handOn(ctx);
         }
@@ -57,11 +57,16 @@ final class WriteCoalescer extends ChannelDuplexHandler {
             openBatch(ctx, size);
         }
         batch.writeMedium(length);
-        batch.writeByte(Http2FrameTypes.DATA);
-        batch.writeByte(endStream ? Http2Flags.END_STREAM : 0);
+        batch.writeByte(type);
+        batch.writeByte(flags);
         batch.writeInt(streamId);
-        batch.writeBytes(data, data.readerIndex(), length);
-        data.release();
+        if (copied) {
+            batch.writeBytes(payload, payload.readerIndex(), length);
+            payload.release();
+        } else {
+            handOn(ctx);
+            ctx.write(payload, ctx.voidPromise());
+        }
     }
 
     @Override

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.ferry.testing.FerryHarness;
 import io.ferry.testing.RawH2Client;
 import io.ferry.testing.TestOrigin;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -31,6 +32,33 @@ class ManyStreamsTest {
         String[] p = r.uri().split("/");
         return new TestOrigin.Reply(200, Map.of("Content-Type", "application/octet-stream"),
                 body(Integer.parseInt(p[2]), Integer.parseInt(p[3])));
+    }
+
+    /**
+     * A response head whose HPACK block is larger than the client's frame size goes out as HEADERS and
+     * CONTINUATION frames (the client refuses any frame over 16 KiB), and the connection's HPACK context
+     * stays in step for the heads after it.
+     */
+    @Test
+    void aResponseHeadLargerThanAFrameArrivesInContinuationFrames() throws Exception {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; b.length() < 28_000; i++) {
+            b.append((char) ('A' + (i * 7 + i / 26) % 26)); // capitals: 5 to 7 bits each in Huffman, ~23 KB
+        }
+        String big = b.toString();
+        try (TestOrigin origin = TestOrigin.start(r -> new TestOrigin.Reply(200,
+                        Map.of("Content-Type", "text/plain", "X-Big", big), "ok".getBytes(StandardCharsets.US_ASCII)));
+                FerryHarness ferry = FerryHarness.proxyTo("", origin.port());
+                RawH2Client c = RawH2Client.connect(ferry.port())) {
+            for (int i = 0; i < 3; i++) {
+                int id = c.request(RawH2Client.get("/big/" + i), true);
+                RawH2Client.Response r = c.response(id, 20);
+                assertNull(r.resetCode(), "stream " + id);
+                assertEquals(200, r.status());
+                assertEquals(big, String.valueOf(r.headers().get("x-big")));
+                assertEquals("ok", r.bodyText());
+            }
+        }
     }
 
     @Test

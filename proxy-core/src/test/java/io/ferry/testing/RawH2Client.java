@@ -73,15 +73,18 @@ public final class RawH2Client implements AutoCloseable {
     private volatile Frame goAway;
     private final CountDownLatch goAwaySeen = new CountDownLatch(1);
     private final CountDownLatch settingsAcknowledged = new CountDownLatch(1);
-    private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
+    private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false, 1 << 20); // announces no SETTINGS_MAX_HEADER_LIST_SIZE
     private final Set<Integer> stalled = ConcurrentHashMap.newKeySet();
     private final AtomicLong dataBytes = new AtomicLong();
     private final Thread reader;
     private volatile boolean closed;
     private int nextStream = 1;
+    /** What this client announced (default 16 KiB): a larger frame from the server ends the connection. */
+    private final long maxFrameSize;
 
     private RawH2Client(Socket socket, Map<Integer, Long> settings) throws IOException {
         this.socket = socket;
+        this.maxFrameSize = settings.getOrDefault(0x5, 16_384L);
         this.out = socket.getOutputStream();
         socket.setSoTimeout(0);
         socket.setTcpNoDelay(true);
@@ -318,6 +321,9 @@ public final class RawH2Client implements AutoCloseable {
                 int type = in.readUnsignedByte();
                 int flags = in.readUnsignedByte();
                 int stream = in.readInt() & 0x7fffffff;
+                if (len > maxFrameSize) { // RFC 9113 §4.2: a FRAME_SIZE_ERROR; the test sees the connection end
+                    throw new IOException("a frame of " + len + " bytes, over SETTINGS_MAX_FRAME_SIZE " + maxFrameSize);
+                }
                 byte[] payload = new byte[len];
                 in.readFully(payload);
                 if (type == SETTINGS && (flags & 1) == 0) {
