@@ -5,7 +5,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.util.AsciiString;
 import java.util.Iterator;
@@ -28,18 +27,17 @@ public final class Http2ResponseHeaders {
     /** :status and the fields. */
     public static Http2Headers head(HttpResponse res) {
         HttpHeaders in = res.headers();
-        DefaultHttp2Headers out = new DefaultHttp2Headers(false, in.size() + 1);
-        out.status(res.status().codeAsText());
+        Http2Headers out = new ResponseFields(in.size()).status(res.status().codeAsText());
         return fields(in, out);
     }
 
     /** An interim response without fields (100 Continue). */
     static Http2Headers status(HttpResponseStatus status) {
-        return new DefaultHttp2Headers(false, 1).status(status.codeAsText());
+        return new ResponseFields(0).status(status.codeAsText());
     }
 
     static Http2Headers trailers(HttpHeaders in) {
-        return fields(in, new DefaultHttp2Headers(false, in.size()));
+        return fields(in, new ResponseFields(in.size()));
     }
 
     private static Http2Headers fields(HttpHeaders in, Http2Headers out) {

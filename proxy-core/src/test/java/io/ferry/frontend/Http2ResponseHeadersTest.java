@@ -53,6 +53,31 @@ class Http2ResponseHeadersTest {
         }
     }
 
+    /** What HPACK makes of the fields is what the client reads back: Netty's own encoder and decoder. */
+    @Test
+    void theFieldsGoThroughHpackWholeAndInOrder() throws Exception {
+        HttpResponse res = backendResponse("HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"
+                + "Set-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 0\r\n\r\n");
+        Http2Headers head = Http2ResponseHeaders.head(res);
+        assertEquals("404", String.valueOf(head.status()));
+        assertEquals("text/plain", String.valueOf(head.get("content-type")));
+        assertEquals(List.of("a=1", "b=2"), head.getAll("set-cookie").stream().map(String::valueOf).toList());
+        assertEquals(5, head.size());
+        var encoder = new io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder();
+        var decoder = new io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder(true);
+        for (int stream = 1; stream <= 3; stream += 2) { // the second block leans on the dynamic table the first filled
+            io.netty.buffer.ByteBuf block = Unpooled.buffer();
+            try {
+                encoder.encodeHeaders(stream, head, block);
+                assertEquals(fields(head), fields(decoder.decodeHeaders(stream, block)));
+            } finally {
+                block.release();
+            }
+        }
+        assertEquals(List.of("x-grpc=0"), fields(Http2ResponseHeaders.trailers(
+                new io.netty.handler.codec.http.DefaultHttpHeaders().add("X-Grpc", "0"))));
+    }
+
     private static List<String> fields(Http2Headers h2) {
         List<String> out = new ArrayList<>();
         for (Map.Entry<CharSequence, CharSequence> f : h2) {
