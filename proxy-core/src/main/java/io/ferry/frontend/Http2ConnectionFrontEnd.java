@@ -305,22 +305,22 @@ final class Http2ConnectionFrontEnd extends Http2ConnectionHandler
     }
 
     /**
-     * A response's last DATA frame, when small, written at once if nothing has to wait for it: nothing of the
-     * stream is queued before it, both windows take it and the socket takes more. It skips what the encoder's
-     * path costs per frame (a promise made from the void one, a queue entry, a coalescing queue, a header
-     * buffer and a promise aggregator): for a 1 KiB answer on a busy connection that path costs more than the
-     * frame. The other frames of a streamed body keep the flow controller's way, which merges the pieces
-     * queued in one turn into frames of up to 16 KiB.
-     * The windows are charged as the flow controller would charge them; the stream's end closes its local
-     * side as the encoder does once its frame is written. Not while a GOAWAY is out, whose graceful close
-     * waits on the write of the last stream's end.
+     * A response's last DATA frame (END_STREAM), when small, written at once if nothing has to wait for it:
+     * nothing of the stream is queued before it, both windows take it and the socket takes more. It skips
+     * what the encoder's path costs per frame (a promise made from the void one, a queue entry, a coalescing
+     * queue, a header buffer and a promise aggregator): for a 1 KiB answer on a busy connection that path
+     * costs more than the frame. The other frames of a streamed body keep the flow controller's way, which
+     * merges the pieces queued in one turn into frames of up to 16 KiB. The windows are charged as the flow
+     * controller would charge them, and the stream's local side closes as the encoder closes it once its
+     * frame is written. Not while a GOAWAY is out, whose graceful close waits on the write of the last
+     * stream's end.
      *
      * @return false, the data untouched, when the frame must go the encoder's way
      */
-    boolean writeSmallData(Http2Stream stream, ByteBuf data, boolean endStream) {
+    boolean writeSmallLastData(Http2Stream stream, ByteBuf data) {
         int length = data.readableBytes();
         // RFC 9113 §4.2: a peer's SETTINGS_MAX_FRAME_SIZE is at least 16 KiB, so MAX_COPY always fits a frame
-        if (!endStream || coalescer == null || length > WriteCoalescer.MAX_COPY || !ctx.channel().isWritable()
+        if (coalescer == null || length > WriteCoalescer.MAX_COPY || !ctx.channel().isWritable()
                 || connection().goAwaySent()) {
             return false;
         }
@@ -340,10 +340,8 @@ final class Http2ConnectionFrontEnd extends Http2ConnectionHandler
         } catch (Http2Exception cannotHappen) { // only a window growing past 2^31-1 fails
             throw new IllegalStateException(cannotHappen);
         }
-        coalescer.writeFrame(Http2FrameTypes.DATA, endStream ? Http2Flags.END_STREAM : 0, stream.id(), data);
-        if (endStream) {
-            closeStreamLocal(stream, ctx.channel().newSucceededFuture());
-        }
+        coalescer.writeFrame(Http2FrameTypes.DATA, Http2Flags.END_STREAM, stream.id(), data);
+        closeStreamLocal(stream, ctx.channel().newSucceededFuture());
         return true;
     }
 

@@ -461,7 +461,7 @@ final class Http2StreamFrontEnd implements ClientStream {
     }
 
     private void writeData(ByteBuf data, boolean endStream, ChannelPromise promise) {
-        if (promise.isVoid() && connection.writeSmallData(stream, data, endStream)) {
+        if (endStream && promise.isVoid() && connection.writeSmallLastData(stream, data)) {
             return; // nothing waits on this frame's write: it goes straight into the connection's batch
         }
         connection.encoder().writeData(ctx(), stream.id(), data, 0, endStream, promise);
