@@ -125,22 +125,22 @@ final class ResponseFields extends EmptyHeaders<CharSequence, CharSequence, Http
 
     @Override
     public Http2Headers method(CharSequence value) {
-        throw new UnsupportedOperationException("a response has no :method");
+        throw refused("a response has no :method");
     }
 
     @Override
     public Http2Headers scheme(CharSequence value) {
-        throw new UnsupportedOperationException("a response has no :scheme");
+        throw refused("a response has no :scheme");
     }
 
     @Override
     public Http2Headers authority(CharSequence value) {
-        throw new UnsupportedOperationException("a response has no :authority");
+        throw refused("a response has no :authority");
     }
 
     @Override
     public Http2Headers path(CharSequence value) {
-        throw new UnsupportedOperationException("a response has no :path");
+        throw refused("a response has no :path");
     }
 
     @Override
@@ -161,6 +161,11 @@ final class ResponseFields extends EmptyHeaders<CharSequence, CharSequence, Http
     @Override
     public CharSequence path() {
         return null;
+    }
+
+    /** The refusal of an edit this container does not take, as {@link EmptyHeaders} refuses its own. */
+    private static UnsupportedOperationException refused(String why) {
+        return new UnsupportedOperationException(why);
     }
 
     @Override
@@ -214,7 +219,7 @@ final class ResponseFields extends EmptyHeaders<CharSequence, CharSequence, Http
 
         @Override
         public CharSequence setValue(CharSequence v) {
-            throw new UnsupportedOperationException();
+            throw refused("fields are not edited while they are walked");
         }
     }
 }
