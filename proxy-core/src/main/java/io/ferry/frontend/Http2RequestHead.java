@@ -50,8 +50,9 @@ final class Http2RequestHead {
         CharSequence authority = null;
         boolean regularSeen = false;
         StringBuilder cookies = null;
-        // A HeaderBlock, as an HTTP/1.1 head gets, with room for the exchange's edits.
-        HttpHeaders headers = new HeaderBlock(h2.size() + HeaderBlock.EDIT_ROOM);
+        // A HeaderBlock, as an HTTP/1.1 head gets, with room for the exchange's edits; the three usual
+        // pseudo-headers other than :authority (which becomes Host) take no field.
+        HttpHeaders headers = new HeaderBlock(Math.max(1, h2.size() - 3) + HeaderBlock.EDIT_ROOM);
         DefaultHttpRequest req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/", headers);
         for (Map.Entry<CharSequence, CharSequence> field : h2) {
             CharSequence name = field.getKey();
@@ -88,8 +89,8 @@ final class Http2RequestHead {
         if (method == null) {
             throw new Malformed("no :method");
         }
-        String m = token(method, ":method");
-        boolean connect = m.equals("CONNECT");
+        HttpMethod m = method(method);
+        boolean connect = m == HttpMethod.CONNECT;
         if (connect) {
             if (scheme != null || path != null || authority == null) {
                 throw new Malformed("CONNECT needs :authority and no :scheme or :path");
@@ -104,7 +105,7 @@ final class Http2RequestHead {
                 throw new Malformed(":scheme " + scheme + " is not http or https");
             }
             boolean asterisk = path.length() == 1 && path.charAt(0) == '*';
-            if (path.charAt(0) != '/' && !(asterisk && m.equals("OPTIONS"))) {
+            if (path.charAt(0) != '/' && !(asterisk && m == HttpMethod.OPTIONS)) {
                 throw new Malformed(":path must begin with / (or be * for OPTIONS)");
             }
             for (int i = 0; i < path.length(); i++) {
@@ -114,7 +115,7 @@ final class Http2RequestHead {
                 }
             }
         }
-        req.setMethod(HttpMethod.valueOf(m));
+        req.setMethod(m);
         req.setUri(path.toString());
         if (authority != null) {
             headers.set(HttpHeaderNames.HOST, authority); // §8.3.1: :authority over Host
@@ -126,7 +127,7 @@ final class Http2RequestHead {
             // The body has no length of its own: framed as chunked on its way to an HTTP/1.1 server.
             headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
-        if (m.length() + path.length() + 10 > maxRequestLine) {
+        if (method.length() + path.length() + 10 > maxRequestLine) {
             req.setDecoderResult(DecoderResult.failure(new TooLongHttpLineException(
                     "method and path are longer than limits.max-request-line")));
         }
@@ -173,6 +174,19 @@ final class Http2RequestHead {
             throw new Malformed("pseudo-header " + name + " repeated");
         }
         return value;
+    }
+
+    private static final HttpMethod[] KNOWN_METHODS = {HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST,
+        HttpMethod.PUT, HttpMethod.DELETE, HttpMethod.OPTIONS, HttpMethod.PATCH, HttpMethod.CONNECT, HttpMethod.TRACE};
+
+    /** The method: one of Netty's constants when it is a known one (no String made), else a token. */
+    private static HttpMethod method(CharSequence value) throws Malformed {
+        for (HttpMethod known : KNOWN_METHODS) {
+            if (known.asciiName().contentEquals(value)) {
+                return known;
+            }
+        }
+        return HttpMethod.valueOf(token(value, ":method"));
     }
 
     private static String token(CharSequence value, String what) throws Malformed {

@@ -207,12 +207,26 @@ public final class HeaderBlock extends HttpHeaders {
     };
 
     /**
+     * The last received value seen per name slot, per thread: a backend repeats most of its values from one
+     * answer to the next (Server, Content-Type, Accept-Ranges, the Date of this second), and an equal one is
+     * handed on again instead of a new view. Any AsciiString of equal bytes will do: they are never written.
+     */
+    private static final FastThreadLocal<AsciiString[]> LAST_VALUES = new FastThreadLocal<>() {
+        @Override
+        protected AsciiString[] initialValue() {
+            return new AsciiString[256];
+        }
+    };
+
+    /**
      * Hands every live field to {@code sink} the way HTTP/2 spells fields (RFC 9113 §8.2.1): names lower-cased,
      * taken from a per-thread cache so the usual names cost no allocation; a received value as an
-     * {@link AsciiString} over the head's bytes, not a copy (the bytes are never written once parsed).
+     * {@link AsciiString} over the head's bytes, not a copy (the bytes are never written once parsed), or the
+     * equal one the thread saw last for that name.
      */
     public <T> void forEachLowerCase(T target, LowerCaseFieldSink<T> sink) {
         AsciiString[] cache = LOWER_CASE_NAMES.get();
+        AsciiString[] lastValues = LAST_VALUES.get();
         for (int i = 0; i < count; i++) {
             if (kind[i] == REMOVED) {
                 continue;
@@ -225,7 +239,14 @@ public final class HeaderBlock extends HttpHeaders {
             CharSequence value = text[2 * i + 1];
             if (value == null) {
                 int start = offsets[i * 4 + 2];
-                value = new AsciiString(raw, start, offsets[i * 4 + 3] - start, false);
+                int length = offsets[i * 4 + 3] - start;
+                AsciiString last = lastValues[slot];
+                if (last != null && last.length() == length
+                        && PlatformDependent.equals(last.array(), last.arrayOffset(), raw, start, length)) {
+                    value = last;
+                } else {
+                    value = lastValues[slot] = new AsciiString(raw, start, length, false);
+                }
             }
             sink.field(target, name, value);
         }
@@ -386,8 +407,13 @@ public final class HeaderBlock extends HttpHeaders {
         if (i < 0) {
             return List.of();
         }
-        List<String> all = new ArrayList<>(2);
-        for (; i >= 0; i = find(name, i + 1)) {
+        int next = find(name, i + 1);
+        if (next < 0) {
+            return List.of(valueAt(i).toString()); // the usual case: one line, one small object
+        }
+        List<String> all = new ArrayList<>(4);
+        all.add(valueAt(i).toString());
+        for (i = next; i >= 0; i = find(name, i + 1)) {
             all.add(valueAt(i).toString());
         }
         return all;
@@ -417,11 +443,49 @@ public final class HeaderBlock extends HttpHeaders {
     @Override
     public boolean containsValue(CharSequence name, CharSequence value, boolean ignoreCase) {
         for (int i = find(name, 0); i >= 0; i = find(name, i + 1)) {
-            if (listContains(valueAt(i), value, ignoreCase)) {
+            CharSequence v = text[2 * i + 1];
+            // A received value is read in place (Connection, on every keep-alive check), not made a String.
+            if (v == null ? rawListContains(offsets[i * 4 + 2], offsets[i * 4 + 3], value, ignoreCase)
+                    : listContains(v, value, ignoreCase)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** {@link #listContains} over {@code raw[start, end)}. */
+    private boolean rawListContains(int start, int end, CharSequence token, boolean ignoreCase) {
+        int n = token.length();
+        while (start <= end) {
+            int stop = start;
+            while (stop < end && raw[stop] != ',') {
+                stop++;
+            }
+            int s = start;
+            int e = stop;
+            while (s < e && (raw[s] == ' ' || raw[s] == '\t')) {
+                s++;
+            }
+            while (e > s && (raw[e - 1] == ' ' || raw[e - 1] == '\t')) {
+                e--;
+            }
+            if (e - s == n && rawEquals(s, token, ignoreCase)) {
+                return true;
+            }
+            start = stop + 1;
+        }
+        return false;
+    }
+
+    private boolean rawEquals(int at, CharSequence token, boolean ignoreCase) {
+        for (int k = 0; k < token.length(); k++) {
+            int b = raw[at + k] & 0xFF;
+            int c = token.charAt(k);
+            if (b != c && !(ignoreCase && lower((byte) b) == lower((byte) c) && c < 0x80)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether a comma-separated list holds the token (trimmed of OWS). */

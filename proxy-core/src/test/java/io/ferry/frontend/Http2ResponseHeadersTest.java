@@ -53,6 +53,24 @@ class Http2ResponseHeadersTest {
         }
     }
 
+    /**
+     * A value equal to the one the thread saw last for that name is handed on again (no new view); one of the
+     * same length but other bytes never is.
+     */
+    @Test
+    void aRepeatedValueIsReusedAndADifferentOneOfTheSameLengthIsNot() {
+        List<CharSequence> lengths = new ArrayList<>();
+        for (String length : List.of("1024", "1024", "2048", "1024")) {
+            Http2Headers h2 = Http2ResponseHeaders.head(backendResponse("HTTP/1.1 200 OK\r\nServer: nginx\r\n"
+                    + "Content-Length: " + length + "\r\n\r\n"));
+            assertEquals(length, h2.get("content-length").toString());
+            assertEquals("nginx", h2.get("server").toString());
+            lengths.add(h2.get("content-length"));
+        }
+        org.junit.jupiter.api.Assertions.assertSame(lengths.get(0), lengths.get(1), "equal: the same view");
+        org.junit.jupiter.api.Assertions.assertNotSame(lengths.get(1), lengths.get(3), "2048 came between");
+    }
+
     /** What HPACK makes of the fields is what the client reads back: Netty's own encoder and decoder. */
     @Test
     void theFieldsGoThroughHpackWholeAndInOrder() throws Exception {

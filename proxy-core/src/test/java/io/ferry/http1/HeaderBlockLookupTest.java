@@ -110,6 +110,28 @@ class HeaderBlockLookupTest {
         assertTrue(headers.contains("Host", "B", true));
     }
 
+    /**
+     * Connection tokens are looked up in the received bytes themselves (every keep-alive check does it): trimmed
+     * of OWS, any case, a token and not a part of one, also on a second line and after the value was read.
+     */
+    @Test
+    void listTokensAreFoundInReceivedBytesAsInReadValues() {
+        HttpHeaders headers = parse("GET / HTTP/1.1\r\nHost: a\r\nConnection: \tX-Trace ,  Keep-Alive\t\r\n"
+                + "Connection: upgrade-ish,,close\r\n\r\n");
+        for (int pass = 0; pass < 2; pass++) { // in place, then after getAll has made the values Strings
+            assertTrue(headers.containsValue(HttpHeaderNames.CONNECTION, "keep-alive", true), "pass " + pass);
+            assertTrue(headers.containsValue(HttpHeaderNames.CONNECTION, "x-trace", true), "pass " + pass);
+            assertTrue(headers.containsValue(HttpHeaderNames.CONNECTION, "close", false), "pass " + pass);
+            assertFalse(headers.containsValue(HttpHeaderNames.CONNECTION, "keep-alive", false), "pass " + pass);
+            assertFalse(headers.containsValue(HttpHeaderNames.CONNECTION, "upgrade", true), "pass " + pass);
+            assertFalse(headers.containsValue(HttpHeaderNames.CONNECTION, "alive", true), "pass " + pass);
+            assertFalse(headers.containsValue(HttpHeaderNames.HOST, "b", true), "pass " + pass);
+            assertEquals(List.of("\tX-Trace ,  Keep-Alive".trim(), "upgrade-ish,,close"), headers.getAll("connection"));
+        }
+        assertEquals(List.of("a"), headers.getAll(HttpHeaderNames.HOST));
+        assertEquals(List.of(), headers.getAll("x-absent"));
+    }
+
     private static HttpHeaders parse(String head) {
         EmbeddedChannel ch = new EmbeddedChannel(new Http1ServerCodec(8192, 65536));
         ch.writeInbound(Unpooled.copiedBuffer(head, StandardCharsets.ISO_8859_1));
