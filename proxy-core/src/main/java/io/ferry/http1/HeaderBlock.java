@@ -198,44 +198,50 @@ public final class HeaderBlock extends HttpHeaders {
         void field(T target, AsciiString name, CharSequence value);
     }
 
-    /** Lower-cased names by the low bits of their hash, per thread: a bounded cache of the usual few dozen. */
+    /**
+     * Lower-cased names per thread, two entries a hash (adjacent, the last used first): a bounded cache of the
+     * usual few dozen names, where two that share their low hash bits (ETag and Via do at 256 entries) do not
+     * evict each other on every response.
+     */
+    private static final int NAME_SLOTS = 512;
     private static final FastThreadLocal<AsciiString[]> LOWER_CASE_NAMES = new FastThreadLocal<>() {
         @Override
         protected AsciiString[] initialValue() {
-            return new AsciiString[256];
+            return new AsciiString[NAME_SLOTS];
         }
     };
 
     /**
-     * The last received value seen per name slot, per thread: a backend repeats most of its values from one
+     * The last received value seen per name entry, per thread: a backend repeats most of its values from one
      * answer to the next (Server, Content-Type, Accept-Ranges, the Date of this second), and an equal one is
      * handed on again instead of a new view. Any AsciiString of equal bytes will do: they are never written.
      */
     private static final FastThreadLocal<AsciiString[]> LAST_VALUES = new FastThreadLocal<>() {
         @Override
         protected AsciiString[] initialValue() {
-            return new AsciiString[256];
+            return new AsciiString[NAME_SLOTS];
         }
     };
 
     /**
      * Hands every live field to {@code sink} the way HTTP/2 spells fields (RFC 9113 §8.2.1): names lower-cased,
-     * taken from a per-thread cache so the usual names cost no allocation; a received value as an
-     * {@link AsciiString} over the head's bytes, not a copy (the bytes are never written once parsed), or the
-     * equal one the thread saw last for that name.
+     * taken from a per-thread cache so the usual names cost no allocation (a name Ferry added as a constant is
+     * lower case already); a received value as an {@link AsciiString} over the head's bytes, not a copy (the
+     * bytes are never written once parsed), or the equal one the thread saw last for that name.
      */
     public <T> void forEachLowerCase(T target, LowerCaseFieldSink<T> sink) {
-        AsciiString[] cache = LOWER_CASE_NAMES.get();
+        AsciiString[] names = LOWER_CASE_NAMES.get();
         AsciiString[] lastValues = LAST_VALUES.get();
         for (int i = 0; i < count; i++) {
             if (kind[i] == REMOVED) {
                 continue;
             }
-            int slot = hashes[i] & (cache.length - 1);
-            AsciiString name = cache[slot];
-            if (name == null || name.hashCode() != hashes[i] || !nameIs(i, name)) {
-                name = cache[slot] = lowerCaseName(i);
+            if (kind[i] == ADDED) {
+                CharSequence added = text[2 * i];
+                sink.field(target, added instanceof AsciiString a ? a.toLowerCase() : lowerCase(added), text[2 * i + 1]);
+                continue;
             }
+            int slot = nameSlot(names, lastValues, i);
             CharSequence value = text[2 * i + 1];
             if (value == null) {
                 int start = offsets[i * 4 + 2];
@@ -248,32 +254,55 @@ public final class HeaderBlock extends HttpHeaders {
                     value = lastValues[slot] = new AsciiString(raw, start, length, false);
                 }
             }
-            sink.field(target, name, value);
+            sink.field(target, names[slot], value);
         }
+    }
+
+    /** The cache entry holding received field {@code i}'s lower-cased name, made and put first if neither has it. */
+    private int nameSlot(AsciiString[] names, AsciiString[] lastValues, int i) {
+        int slot = hashes[i] & (NAME_SLOTS - 2);
+        if (isName(names[slot], i)) {
+            return slot;
+        }
+        if (isName(names[slot + 1], i)) {
+            return slot + 1;
+        }
+        names[slot + 1] = names[slot];
+        lastValues[slot + 1] = lastValues[slot];
+        names[slot] = lowerCaseName(i);
+        lastValues[slot] = null;
+        return slot;
+    }
+
+    private boolean isName(AsciiString cached, int i) {
+        return cached != null && cached.hashCode() == hashes[i] && nameIs(i, cached);
     }
 
     /**
      * {@code name} lower-cased: an AsciiString by its own means, any other name from the per-thread cache
-     * {@link #forEachLowerCase} uses, so the usual names cost a slot lookup, not two copies.
+     * {@link #forEachLowerCase} uses, so the usual names cost a lookup, not two copies.
      */
     public static AsciiString lowerCase(CharSequence name) {
         if (name instanceof AsciiString ascii) {
             return ascii.toLowerCase();
         }
-        AsciiString[] cache = LOWER_CASE_NAMES.get();
+        AsciiString[] names = LOWER_CASE_NAMES.get();
         int hash = nameHash(name);
-        int slot = hash & (cache.length - 1);
-        AsciiString lower = cache[slot];
-        if (lower == null || lower.hashCode() != hash || !AsciiString.contentEqualsIgnoreCase(lower, name)) {
-            lower = cache[slot] = AsciiString.of(name).toLowerCase();
+        int slot = hash & (NAME_SLOTS - 2);
+        for (int k = slot; k < slot + 2; k++) {
+            AsciiString lower = names[k];
+            if (lower != null && lower.hashCode() == hash && AsciiString.contentEqualsIgnoreCase(lower, name)) {
+                return lower;
+            }
         }
-        return lower;
+        AsciiString[] lastValues = LAST_VALUES.get();
+        names[slot + 1] = names[slot];
+        lastValues[slot + 1] = lastValues[slot];
+        lastValues[slot] = null;
+        return names[slot] = AsciiString.of(name).toLowerCase();
     }
 
     private AsciiString lowerCaseName(int i) {
-        if (kind[i] != RECEIVED) {
-            return AsciiString.of(text[2 * i]).toLowerCase();
-        }
         int start = offsets[i * 4];
         byte[] lower = new byte[offsets[i * 4 + 1] - start];
         for (int k = 0; k < lower.length; k++) {

@@ -71,6 +71,23 @@ class Http2ResponseHeadersTest {
         org.junit.jupiter.api.Assertions.assertNotSame(lengths.get(1), lengths.get(3), "2048 came between");
     }
 
+    /** ETag and Via share their low hash bits: both names stay cached, not made again for every response. */
+    @Test
+    void twoNamesOfOneCacheEntryBothStayCached() {
+        List<CharSequence> names = new ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            Http2Headers h2 = Http2ResponseHeaders.head(backendResponse("HTTP/1.1 200 OK\r\nETag: \"x\"\r\n"
+                    + "Via: 1.1 app\r\nContent-Length: 0\r\n\r\n"));
+            for (Map.Entry<CharSequence, CharSequence> e : h2) {
+                names.add(e.getKey());
+            }
+        }
+        assertEquals(List.of(":status", "etag", "via", "content-length"), names.subList(0, 4).stream().map(CharSequence::toString).toList());
+        for (int k = 4; k < names.size(); k++) {
+            org.junit.jupiter.api.Assertions.assertSame(names.get(k % 4), names.get(k), "round " + k / 4 + ": " + names.get(k));
+        }
+    }
+
     /** What HPACK makes of the fields is what the client reads back: Netty's own encoder and decoder. */
     @Test
     void theFieldsGoThroughHpackWholeAndInOrder() throws Exception {
