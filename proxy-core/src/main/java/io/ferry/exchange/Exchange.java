@@ -135,7 +135,7 @@ public final class Exchange {
         ctx.request = req;
         ctx.method = req.method();
         received = client.version(req);
-        record.request(req, received.text());
+        record.request(req, received.text(), settings.accessLog() != null);
         if (runtime.esiAnywhere && ctx.esiDepth == 0) {
             EsiAssembly.keepClientCredentials(ctx, req.headers());
         }
@@ -194,7 +194,7 @@ public final class Exchange {
         c.hashKey = o.hashKey;
         c.fcgiHead = o.fcgiHead;
         r.received = HttpVersion.HTTP_1_1;
-        r.record.request(head, r.received.text());
+        r.record.request(head, r.received.text(), r.settings.accessLog() != null);
         r.record.uri(c.uri);
         r.record.route = o.route.name();
         r.record.backend = c.backend.name();

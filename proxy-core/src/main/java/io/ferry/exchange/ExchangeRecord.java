@@ -47,14 +47,17 @@ final class ExchangeRecord implements LogFormat.Exchange {
         this.remoteAddr = remoteAddr;
     }
 
-    void request(HttpRequest req, String protocol) {
+    /** @param logged an access log will write the line: only it reads Referer and User-Agent */
+    void request(HttpRequest req, String protocol, boolean logged) {
         method = req.method().name();
         uri = req.uri();
         this.protocol = protocol;
         HttpHeaders h = req.headers();
         host = h.get(HttpHeaderNames.HOST);
-        referer = h.get(HttpHeaderNames.REFERER);
-        userAgent = h.get(HttpHeaderNames.USER_AGENT);
+        if (logged) {
+            referer = h.get(HttpHeaderNames.REFERER);
+            userAgent = h.get(HttpHeaderNames.USER_AGENT);
+        }
     }
 
     /** The client found behind trusted proxies (real-ip), in place of the connection's peer. */

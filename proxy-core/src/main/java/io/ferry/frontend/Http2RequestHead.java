@@ -202,10 +202,7 @@ final class Http2RequestHead {
     }
 
     private static boolean isTokenChar(char c) {
-        if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-            return true;
-        }
-        return "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+        return HeaderBlock.isTokenChar(c);
     }
 
     private static boolean isSpace(char c) {

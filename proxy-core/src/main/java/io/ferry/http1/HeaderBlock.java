@@ -343,6 +343,11 @@ public final class HeaderBlock extends HttpHeaders {
         }
     }
 
+    /** Whether {@code c} is a token character (RFC 9110 §5.6.2), as field names and methods are made of. */
+    public static boolean isTokenChar(int c) {
+        return HeadParser.isTchar(c);
+    }
+
     private static void checkName(CharSequence name) {
         if (name.length() == 0) {
             throw new IllegalArgumentException("empty header name");
