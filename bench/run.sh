@@ -494,8 +494,11 @@ run_h2() { # contender path connsxstreams round [scenario]
     sampler=$!
   fi
   before=$(cpu_ticks)
-  out=$(taskset -c "$LOAD_CPU" h2load -t1 -c"$c" -m"$m" -D"$d" --warm-up-time=1 --log-file="$log" \
-    "${url[$1]}$2" 2>&1 || true)
+  # h2load -D can fail to stop (session 35: 1000 connections through nginx at 100 KiB, still running after 15
+  # minutes): a run gets a minute more than its duration, then is killed and its row reads nan.
+  out=$(taskset -c "$LOAD_CPU" timeout -k 5 $((d + 60)) h2load -t1 -c"$c" -m"$m" -D"$d" --warm-up-time=1 \
+    --log-file="$log" "${url[$1]}$2" 2>&1 || true)
+  [[ "$out" == *"finished in"* ]] || echo "h2load against $1$2 at $3 did not finish: its row reads nan" >&2
   after=$(cpu_ticks)
   [[ -z "$sampler" ]] || wait "$sampler" || true
   [[ -n "${H2_LOG_DIR:-}" ]] && mkdir -p "$H2_LOG_DIR" && cp "$log" "$H2_LOG_DIR/$4-${5:-h2}-$1-${2#/}-$3.log"
@@ -551,8 +554,8 @@ want compress && for c in $compressors; do
 done
 h2_contenders() { want h2 && echo "$h2s"; want h2tls && echo "$h2tlss"; true; }
 for c in $(h2_contenders); do
-  taskset -c "$LOAD_CPU" h2load -t1 -c10 -m100 -D"${WARMUP%s}" "${url[$c]}/1k" >/dev/null
-  taskset -c "$LOAD_CPU" h2load -t1 -c10 -m100 -D"${WARMUP_LARGE%s}" "${url[$c]}/100k" >/dev/null
+  taskset -c "$LOAD_CPU" timeout -k 5 $((${WARMUP%s} + 60)) h2load -t1 -c10 -m100 -D"${WARMUP%s}" "${url[$c]}/1k" >/dev/null || true
+  taskset -c "$LOAD_CPU" timeout -k 5 $((${WARMUP_LARGE%s} + 60)) h2load -t1 -c10 -m100 -D"${WARMUP_LARGE%s}" "${url[$c]}/100k" >/dev/null || true
 done
 # Each wrk run opens all its connections anew, and at 1000 connections their first requests are about
 # 1 % of a run: the accept and connect paths count in p99. A JVM compiles those only after they have
