@@ -204,6 +204,8 @@ public final class HeaderBlock extends HttpHeaders {
      * evict each other on every response.
      */
     private static final int NAME_SLOTS = 512;
+    /** The longest name, and value, the caches keep: what they hold stays small (64 KiB a thread at most). */
+    private static final int MAX_CACHED = 64;
     private static final FastThreadLocal<AsciiString[]> LOWER_CASE_NAMES = new FastThreadLocal<>() {
         @Override
         protected AsciiString[] initialValue() {
@@ -246,20 +248,29 @@ public final class HeaderBlock extends HttpHeaders {
             if (value == null) {
                 int start = offsets[i * 4 + 2];
                 int length = offsets[i * 4 + 3] - start;
-                AsciiString last = lastValues[slot];
+                AsciiString last = slot < 0 ? null : lastValues[slot];
                 if (last != null && last.length() == length
                         && PlatformDependent.equals(last.array(), last.arrayOffset(), raw, start, length)) {
                     value = last;
+                } else if (slot >= 0 && length <= MAX_CACHED) {
+                    // A copy of its own: an entry must not keep a whole head alive.
+                    value = lastValues[slot] = new AsciiString(raw, start, length, true);
                 } else {
-                    value = lastValues[slot] = new AsciiString(raw, start, length, false);
+                    value = new AsciiString(raw, start, length, false);
                 }
             }
-            sink.field(target, names[slot], value);
+            sink.field(target, slot < 0 ? lowerCaseName(i) : names[slot], value);
         }
     }
 
-    /** The cache entry holding received field {@code i}'s lower-cased name, made and put first if neither has it. */
+    /**
+     * The cache entry holding received field {@code i}'s lower-cased name, made and put first if neither has it;
+     * -1 for a name longer than {@link #MAX_CACHED}, which is not kept.
+     */
     private int nameSlot(AsciiString[] names, AsciiString[] lastValues, int i) {
+        if (offsets[i * 4 + 1] - offsets[i * 4] > MAX_CACHED) {
+            return -1;
+        }
         int slot = hashes[i] & (NAME_SLOTS - 2);
         if (isName(names[slot], i)) {
             return slot;
@@ -285,6 +296,9 @@ public final class HeaderBlock extends HttpHeaders {
     public static AsciiString lowerCase(CharSequence name) {
         if (name instanceof AsciiString ascii) {
             return ascii.toLowerCase();
+        }
+        if (name.length() > MAX_CACHED) {
+            return AsciiString.of(name).toLowerCase();
         }
         AsciiString[] names = LOWER_CASE_NAMES.get();
         int hash = nameHash(name);

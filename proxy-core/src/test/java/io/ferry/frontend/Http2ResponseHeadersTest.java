@@ -69,6 +69,23 @@ class Http2ResponseHeadersTest {
         }
         org.junit.jupiter.api.Assertions.assertSame(lengths.get(0), lengths.get(1), "equal: the same view");
         org.junit.jupiter.api.Assertions.assertNotSame(lengths.get(1), lengths.get(3), "2048 came between");
+        assertEquals(4, ((io.netty.util.AsciiString) lengths.get(0)).array().length, "kept as a copy, not a whole head");
+    }
+
+    /** Names and values past the caches' 64 bytes are not kept, and come out whole all the same. */
+    @Test
+    void longNamesAndValuesComeOutWholeAndAreNotKept() {
+        String longName = "X-" + "n".repeat(70);
+        String longValue = "v".repeat(100);
+        List<CharSequence> values = new ArrayList<>();
+        for (int round = 0; round < 2; round++) {
+            Http2Headers h2 = Http2ResponseHeaders.head(backendResponse("HTTP/1.1 200 OK\r\n" + longName + ": short\r\n"
+                    + "X-Long: " + longValue + "\r\nContent-Length: 0\r\n\r\n"));
+            assertEquals("short", h2.get(longName.toLowerCase()).toString());
+            assertEquals(longValue, h2.get("x-long").toString());
+            values.add(h2.get("x-long"));
+        }
+        org.junit.jupiter.api.Assertions.assertNotSame(values.get(0), values.get(1), "a view of each head");
     }
 
     /** ETag and Via share their low hash bits: both names stay cached, not made again for every response. */
