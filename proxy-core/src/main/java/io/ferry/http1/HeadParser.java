@@ -333,20 +333,10 @@ final class HeadParser {
     /** Notes where chunked stands among the codings (RFC 9112 §6.1: it must be last, and only once). */
     private void transferEncoding(int vs, int ve) {
         transferEncodings++;
-        int i = vs;
-        while (i <= ve) {
-            int end = i;
-            while (end < ve && raw[end] != ',') {
-                end++;
-            }
-            int s = i;
-            int e = end;
-            while (s < e && (raw[s] == ' ' || raw[s] == '\t')) {
-                s++;
-            }
-            while (e > s && (raw[e - 1] == ' ' || raw[e - 1] == '\t')) {
-                e--;
-            }
+        for (int i = vs; i <= ve; ) {
+            int end = elementEnd(raw, i, ve);
+            int s = skipOws(raw, i, end);
+            int e = trimOws(raw, s, end);
             if (e > s) {
                 if (chunkedLast) {
                     chunkedNotLast = true; // a coding after chunked
@@ -355,5 +345,31 @@ final class HeadParser {
             }
             i = end + 1;
         }
+    }
+
+    // ---------------------------------------------------------------- comma-separated lists (RFC 9110 §5.6.1)
+
+    /** Where the list element starting at {@code from} ends: the next comma, or {@code end}. */
+    static int elementEnd(byte[] raw, int from, int end) {
+        while (from < end && raw[from] != ',') {
+            from++;
+        }
+        return from;
+    }
+
+    /** The first position in {@code [s, e)} past optional whitespace, or {@code e}. */
+    static int skipOws(byte[] raw, int s, int e) {
+        while (s < e && (raw[s] == ' ' || raw[s] == '\t')) {
+            s++;
+        }
+        return s;
+    }
+
+    /** The end of {@code [s, e)} without its trailing optional whitespace. */
+    static int trimOws(byte[] raw, int s, int e) {
+        while (e > s && (raw[e - 1] == ' ' || raw[e - 1] == '\t')) {
+            e--;
+        }
+        return e;
     }
 }

@@ -5,7 +5,6 @@ import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import io.netty.util.CharsetUtil;
-import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.internal.PlatformDependent;
 import java.util.AbstractMap;
 import java.util.ArrayList;
@@ -199,130 +198,37 @@ public final class HeaderBlock extends HttpHeaders {
     }
 
     /**
-     * Lower-cased names per thread, two entries a hash (adjacent, the last used first): a bounded cache of the
-     * usual few dozen names, where two that share their low hash bits (ETag and Via do at 256 entries) do not
-     * evict each other on every response.
-     */
-    private static final int NAME_SLOTS = 512;
-    /** The longest name, and value, the caches keep: what they hold stays small (64 KiB a thread at most). */
-    private static final int MAX_CACHED = 64;
-    private static final FastThreadLocal<AsciiString[]> LOWER_CASE_NAMES = new FastThreadLocal<>() {
-        @Override
-        protected AsciiString[] initialValue() {
-            return new AsciiString[NAME_SLOTS];
-        }
-    };
-
-    /**
-     * The last received value seen per name entry, per thread: a backend repeats most of its values from one
-     * answer to the next (Server, Content-Type, Accept-Ranges, the Date of this second), and an equal one is
-     * handed on again instead of a new view. Any AsciiString of equal bytes will do: they are never written.
-     */
-    private static final FastThreadLocal<AsciiString[]> LAST_VALUES = new FastThreadLocal<>() {
-        @Override
-        protected AsciiString[] initialValue() {
-            return new AsciiString[NAME_SLOTS];
-        }
-    };
-
-    /**
      * Hands every live field to {@code sink} the way HTTP/2 spells fields (RFC 9113 §8.2.1): names lower-cased,
-     * taken from a per-thread cache so the usual names cost no allocation (a name Ferry added as a constant is
-     * lower case already); a received value as an {@link AsciiString} over the head's bytes, not a copy (the
-     * bytes are never written once parsed), or the equal one the thread saw last for that name.
+     * from the thread's {@link LowerCaseFieldCache} so the usual names cost no allocation (a name Ferry added as
+     * a constant is lower case already); a received value as the equal one the thread handed on last for that
+     * name, or else as an {@link AsciiString} of the head's bytes.
      */
     public <T> void forEachLowerCase(T target, LowerCaseFieldSink<T> sink) {
-        AsciiString[] names = LOWER_CASE_NAMES.get();
-        AsciiString[] lastValues = LAST_VALUES.get();
+        LowerCaseFieldCache cache = LowerCaseFieldCache.get();
         for (int i = 0; i < count; i++) {
             if (kind[i] == REMOVED) {
                 continue;
             }
             if (kind[i] == ADDED) {
-                CharSequence added = text[2 * i];
-                sink.field(target, added instanceof AsciiString a ? a.toLowerCase() : lowerCase(added), text[2 * i + 1]);
+                sink.field(target, cache.lowerCase(text[2 * i]), text[2 * i + 1]);
                 continue;
             }
-            int slot = nameSlot(names, lastValues, i);
+            int nameStart = offsets[i * 4];
+            int nameEnd = offsets[i * 4 + 1];
+            int entry = cache.nameEntry(raw, nameStart, nameEnd, hashes[i]);
+            AsciiString name = entry < 0 ? LowerCaseFieldCache.lowerCased(raw, nameStart, nameEnd) : cache.name(entry);
             CharSequence value = text[2 * i + 1];
             if (value == null) {
                 int start = offsets[i * 4 + 2];
-                int length = offsets[i * 4 + 3] - start;
-                AsciiString last = slot < 0 ? null : lastValues[slot];
-                if (last != null && last.length() == length
-                        && PlatformDependent.equals(last.array(), last.arrayOffset(), raw, start, length)) {
-                    value = last;
-                } else if (slot >= 0 && length <= MAX_CACHED) {
-                    // A copy of its own: an entry must not keep a whole head alive.
-                    value = lastValues[slot] = new AsciiString(raw, start, length, true);
-                } else {
-                    value = new AsciiString(raw, start, length, false);
-                }
+                value = cache.value(entry, raw, start, offsets[i * 4 + 3] - start);
             }
-            sink.field(target, slot < 0 ? lowerCaseName(i) : names[slot], value);
+            sink.field(target, name, value);
         }
     }
 
-    /**
-     * The cache entry holding received field {@code i}'s lower-cased name, made and put first if neither has it;
-     * -1 for a name longer than {@link #MAX_CACHED}, which is not kept.
-     */
-    private int nameSlot(AsciiString[] names, AsciiString[] lastValues, int i) {
-        if (offsets[i * 4 + 1] - offsets[i * 4] > MAX_CACHED) {
-            return -1;
-        }
-        int slot = hashes[i] & (NAME_SLOTS - 2);
-        if (isName(names[slot], i)) {
-            return slot;
-        }
-        if (isName(names[slot + 1], i)) {
-            return slot + 1;
-        }
-        names[slot + 1] = names[slot];
-        lastValues[slot + 1] = lastValues[slot];
-        names[slot] = lowerCaseName(i);
-        lastValues[slot] = null;
-        return slot;
-    }
-
-    private boolean isName(AsciiString cached, int i) {
-        return cached != null && cached.hashCode() == hashes[i] && nameIs(i, cached);
-    }
-
-    /**
-     * {@code name} lower-cased: an AsciiString by its own means, any other name from the per-thread cache
-     * {@link #forEachLowerCase} uses, so the usual names cost a lookup, not two copies.
-     */
+    /** {@code name} lower-cased, the usual names from the thread's cache (what {@link #forEachLowerCase} uses). */
     public static AsciiString lowerCase(CharSequence name) {
-        if (name instanceof AsciiString ascii) {
-            return ascii.toLowerCase();
-        }
-        if (name.length() > MAX_CACHED) {
-            return AsciiString.of(name).toLowerCase();
-        }
-        AsciiString[] names = LOWER_CASE_NAMES.get();
-        int hash = nameHash(name);
-        int slot = hash & (NAME_SLOTS - 2);
-        for (int k = slot; k < slot + 2; k++) {
-            AsciiString lower = names[k];
-            if (lower != null && lower.hashCode() == hash && AsciiString.contentEqualsIgnoreCase(lower, name)) {
-                return lower;
-            }
-        }
-        AsciiString[] lastValues = LAST_VALUES.get();
-        names[slot + 1] = names[slot];
-        lastValues[slot + 1] = lastValues[slot];
-        lastValues[slot] = null;
-        return names[slot] = AsciiString.of(name).toLowerCase();
-    }
-
-    private AsciiString lowerCaseName(int i) {
-        int start = offsets[i * 4];
-        byte[] lower = new byte[offsets[i * 4 + 1] - start];
-        for (int k = 0; k < lower.length; k++) {
-            lower[k] = (byte) lower(raw[start + k]);
-        }
-        return new AsciiString(lower, false);
+        return LowerCaseFieldCache.get().lowerCase(name);
     }
 
     private void append(CharSequence name, Object value) {
@@ -503,24 +409,13 @@ public final class HeaderBlock extends HttpHeaders {
 
     /** {@link #listContains} over {@code raw[start, end)}. */
     private boolean rawListContains(int start, int end, CharSequence token, boolean ignoreCase) {
-        int n = token.length();
-        while (start <= end) {
-            int stop = start;
-            while (stop < end && raw[stop] != ',') {
-                stop++;
-            }
-            int s = start;
-            int e = stop;
-            while (s < e && (raw[s] == ' ' || raw[s] == '\t')) {
-                s++;
-            }
-            while (e > s && (raw[e - 1] == ' ' || raw[e - 1] == '\t')) {
-                e--;
-            }
-            if (e - s == n && rawEquals(s, token, ignoreCase)) {
+        for (int i = start; i <= end; ) {
+            int stop = HeadParser.elementEnd(raw, i, end);
+            int s = HeadParser.skipOws(raw, i, stop);
+            if (HeadParser.trimOws(raw, s, stop) - s == token.length() && rawEquals(s, token, ignoreCase)) {
                 return true;
             }
-            start = stop + 1;
+            i = stop + 1;
         }
         return false;
     }
