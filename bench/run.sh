@@ -565,6 +565,17 @@ maxconns=$(printf '%s\n' $CONNS | sort -n | tail -1)
 bursts() { for _ in $(seq 1 "${WARMUP_BURSTS:-10}"); do
   taskset -c "$LOAD_CPU" wrk -t1 -c"$maxconns" -d1s -H "Host: ${host[$1]}" "${url[$1]}$2" >/dev/null; done; }
 want proxy && for c in $proxies; do bursts "$c" /1k; done
+# HTTP/2 the same: each h2load run opens and closes its connections (TLS handshakes, GOAWAY, stream and channel
+# teardown), which the long warm-up above does once. A JVM that first meets those paths while measured throws away
+# hot compiled code that inlined them: in session 35, C2 recompiled for a minute after a warm-up's end (BENCHMARKS).
+# So every h2 contender also gets WARMUP_BURSTS one-second runs of each of H2_LOADS.
+h2_bursts() {
+  local load
+  for load in $H2_LOADS; do for _ in $(seq 1 "${WARMUP_BURSTS:-10}"); do
+    taskset -c "$LOAD_CPU" timeout -k 5 61 h2load -t1 -c"${load%x*}" -m"${load#*x}" -D1 "${url[$1]}/1k" >/dev/null || true
+  done; done
+}
+for c in $(h2_contenders); do h2_bursts "$c"; done
 { want cache || want cache-load; } && for c in $caches; do bursts "$c" /1k; done
 want fastcgi && for c in $fcgis; do bursts "$c" /bench.php; done
 want fastcgi-slow && for c in $slows; do
