@@ -136,16 +136,7 @@ public final class HeaderBlock extends HttpHeaders {
     private boolean nameIs(int i, CharSequence name) {
         if (kind[i] == RECEIVED) {
             int start = offsets[i * 4];
-            int len = offsets[i * 4 + 1] - start;
-            if (len != name.length()) {
-                return false;
-            }
-            for (int k = 0; k < len; k++) {
-                if (lower(raw[start + k]) != lower((byte) name.charAt(k))) {
-                    return false;
-                }
-            }
-            return true;
+            return offsets[i * 4 + 1] - start == name.length() && rawEquals(start, name, true);
         }
         if (kind[i] != ADDED) {
             return false;
@@ -154,7 +145,8 @@ public final class HeaderBlock extends HttpHeaders {
         return added == name || added.length() == name.length() && AsciiString.contentEqualsIgnoreCase(added, name);
     }
 
-    private static int lower(byte b) {
+    /** {@code b} as an unsigned byte, ASCII upper case lowered. */
+    static int lower(byte b) {
         return b >= 'A' && b <= 'Z' ? b + 32 : b & 0xFF;
     }
 

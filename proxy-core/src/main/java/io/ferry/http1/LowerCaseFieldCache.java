@@ -107,7 +107,7 @@ final class LowerCaseFieldCache {
         byte[] lower = cached.array();
         int offset = cached.arrayOffset();
         for (int k = start; k < end; k++) {
-            if (lower[offset + k - start] != toLower(raw[k])) {
+            if ((lower[offset + k - start] & 0xFF) != HeaderBlock.lower(raw[k])) {
                 return false;
             }
         }
@@ -117,12 +117,8 @@ final class LowerCaseFieldCache {
     static AsciiString lowerCased(byte[] raw, int start, int end) {
         byte[] lower = new byte[end - start];
         for (int k = 0; k < lower.length; k++) {
-            lower[k] = toLower(raw[start + k]);
+            lower[k] = (byte) HeaderBlock.lower(raw[start + k]);
         }
         return new AsciiString(lower, false);
-    }
-
-    private static byte toLower(byte b) {
-        return b >= 'A' && b <= 'Z' ? (byte) (b + 32) : b;
     }
 }
