@@ -46,18 +46,12 @@ import org.slf4j.LoggerFactory;
  * its frames (SETTINGS acknowledgements, window updates), so the connection and its streams end at once.
  *
  * <p>Streams write their frames without flushing and ask for one flush per event-loop turn
- * ({@link #flushSoon}), or at once when a TLS record's worth ({@link #FLUSH_AT}) is waiting; writes made
- * while the connection's own input is being read go out with the flush that follows the read.
+ * ({@link #flushSoon}); writes made while the connection's own input is being read go out with the flush
+ * that follows the read.
  */
 final class Http2ConnectionFrontEnd extends Http2ConnectionHandler
         implements Http2FrameListener, Http2RemoteFlowController.Listener, Runnable {
     private static final Logger log = LoggerFactory.getLogger(Http2ConnectionFrontEnd.class);
-    /**
-     * Frames waiting for a flush that are flushed at once rather than at the end of the loop's turn: a
-     * TLS record's worth. Under load one turn handles hundreds of upstream reads, and a hundred streams'
-     * answers held to its end all went out as late as the last one (BENCHMARKS.md, "Session 36").
-     */
-    static final int FLUSH_AT = 16 * 1024;
 
     final ProxySettings settings;
     private final Http2Connection.PropertyKey streamKey;
@@ -133,14 +127,9 @@ final class Http2ConnectionFrontEnd extends Http2ConnectionHandler
 
     // ---------------------------------------------------------------- flushing
 
-    /** One flush per event-loop turn for all the connection's streams, or now if {@link #FLUSH_AT} is waiting. */
+    /** One flush per event-loop turn for all the connection's streams. */
     void flushSoon() {
-        if (reading) {
-            return;
-        }
-        if (coalescer != null && coalescer.unflushedBytes() >= FLUSH_AT) {
-            flush(ctx); // a task already scheduled finds little or nothing to flush
-        } else if (!flushScheduled) {
+        if (!reading && !flushScheduled) {
             flushScheduled = true;
             ctx.executor().execute(flushTask);
         }

@@ -34,8 +34,6 @@ final class WriteCoalescer extends ChannelDuplexHandler {
     /** The promises of the writes in the batch; null while none needs telling. */
     private ArrayList<ChannelPromise> waiting;
     private ChannelHandlerContext ctx;
-    /** Bytes written through this handler since the last flush, batched or handed on. */
-    private long unflushed;
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
@@ -50,7 +48,6 @@ final class WriteCoalescer extends ChannelDuplexHandler {
      */
     void writeFrame(int type, int flags, int streamId, ByteBuf payload) {
         int length = payload.readableBytes();
-        unflushed += Http2CodecUtil.FRAME_HEADER_LENGTH + length;
         boolean copied = length <= MAX_COPY;
         int size = Http2CodecUtil.FRAME_HEADER_LENGTH + (copied ? length : 0);
         if (batch != null && batch.maxWritableBytes() < size) {
@@ -74,13 +71,7 @@ final class WriteCoalescer extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (!(msg instanceof ByteBuf buf)) {
-            handOn(ctx);
-            ctx.write(msg, promise);
-            return;
-        }
-        unflushed += buf.readableBytes();
-        if (buf.readableBytes() > MAX_COPY || !ctx.channel().isActive()) {
+        if (!(msg instanceof ByteBuf buf) || buf.readableBytes() > MAX_COPY || !ctx.channel().isActive()) {
             handOn(ctx);
             ctx.write(msg, promise);
             return;
@@ -124,7 +115,6 @@ final class WriteCoalescer extends ChannelDuplexHandler {
 
     @Override
     public void flush(ChannelHandlerContext ctx) {
-        unflushed = 0;
         handOn(ctx);
         ctx.flush();
     }
@@ -144,11 +134,6 @@ final class WriteCoalescer extends ChannelDuplexHandler {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         handOn(ctx);
-    }
-
-    /** What a flush now would send: the bytes written since the last one. */
-    long unflushedBytes() {
-        return unflushed;
     }
 
     private void handOn(ChannelHandlerContext ctx) {

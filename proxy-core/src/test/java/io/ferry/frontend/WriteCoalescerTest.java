@@ -156,22 +156,4 @@ class WriteCoalescerTest {
         assertEquals("refused", f2.cause().getMessage());
         assertFalse(ch.finish());
     }
-
-    @Test
-    void countsWhatAFlushWouldSendBatchedOrHandedOn() {
-        EmbeddedChannel ch = new EmbeddedChannel(new WriteCoalescer());
-        WriteCoalescer coalescer = ch.pipeline().get(WriteCoalescer.class);
-        assertEquals(0, coalescer.unflushedBytes());
-        ch.write(bytes(100, 1), ch.voidPromise());
-        coalescer.writeFrame(0, 1, 3, bytes(1024, 2));
-        ch.write(bytes(WriteCoalescer.MAX_COPY + 1, 3), ch.voidPromise());
-        assertEquals(100 + 9 + 1024 + WriteCoalescer.MAX_COPY + 1, coalescer.unflushedBytes(),
-                "small writes, a frame with its header and a large buffer all count");
-        ch.flush();
-        assertEquals(0, coalescer.unflushedBytes(), "a flush starts the count again");
-        coalescer.writeFrame(0, 1, 5, bytes(10, 4));
-        assertEquals(19, coalescer.unflushedBytes());
-        ch.flush();
-        releaseAndFinish(ch, drain(ch));
-    }
 }
