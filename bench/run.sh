@@ -17,7 +17,8 @@
 #            origin, loaded by h2load: 1 KiB and 100 KiB, 10 connections x 100 streams and 1000 x 10
 #   h2tls:   the same over TLS 1.3 (one self-signed EC P-256 certificate, ALPN h2), as browsers and the issue's
 #            own measurement reach a front end; each run's connections make their handshakes in it
-# at 50, 500 and 2000 connections, ROUNDS rounds interleaved; medians, min-max and ratios to Ferry.
+# at 50, 500 and 2000 connections, ROUNDS rounds interleaved (each round's order one place on from the last's);
+# medians, min-max and ratios to Ferry.
 # Servers run on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU (taskset). See BENCHMARKS.md.
 # Usage: bench/run.sh   (env: ROUNDS=3 DURATION=10s CONNS="50 500 2000" SCENARIOS="proxy cache fastcgi h2" SKIP_IDLE=1 IDLE_CONNS=9000 WARMUP=20s
 #                       WARMUP_LARGE=5s WARMUP_BURSTS=10 BASELINE_JAR=/path/to/an/older/ferry.jar FERRY_WARMUP=200ms)
@@ -581,26 +582,34 @@ want fastcgi && for c in $fcgis; do bursts "$c" /bench.php; done
 want fastcgi-slow && for c in $slows; do
   taskset -c "$LOAD_CPU" wrk -t1 -c20 -d5s -H "Host: ${host[$c]}" "${url[$c]}/slow.php" >/dev/null
 done
+# Each round starts one place further along the contender lists: a contender run right after another one's load
+# meets a different machine than one run first (BENCHMARKS.md, session 36), and in a fixed order that bias stays with
+# the same contender every round.
+turn() { # round list...: the list rotated by round-1 places
+  local k=$(( ($1 - 1) % ($# - 1) )); shift
+  local all=("$@")
+  echo "${all[@]:$k}" "${all[@]:0:$k}"
+}
 for r in $(seq 1 "$ROUNDS"); do
   for n in $CONNS; do
     for p in /1k /100k; do
-      if want proxy; then for c in $proxies; do run proxy "$c" "$p" "$n" "$r"; done; fi
-      if want cache; then for c in $caches; do run cache "$c" "$p" "$n" "$r"; done; fi
-      if want cache-load; then for c in $caches; do run_load cache-load "$c" "$p" "$n" "$r"; done; fi
+      if want proxy; then for c in $(turn "$r" $proxies); do run proxy "$c" "$p" "$n" "$r"; done; fi
+      if want cache; then for c in $(turn "$r" $caches); do run cache "$c" "$p" "$n" "$r"; done; fi
+      if want cache-load; then for c in $(turn "$r" $caches); do run_load cache-load "$c" "$p" "$n" "$r"; done; fi
     done
-    if want fastcgi; then for c in $fcgis; do run fastcgi "$c" /bench.php "$n" "$r"; done; fi
-    if want compress; then for c in $compressors; do run compress "$c" /page.html "$n" "$r"; done; fi
-    if want esi; then for c in $esis; do for p in /esi/page.html /esi/plain.html; do run esi "$c" "$p" "$n" "$r"; done; done; fi
+    if want fastcgi; then for c in $(turn "$r" $fcgis); do run fastcgi "$c" /bench.php "$n" "$r"; done; fi
+    if want compress; then for c in $(turn "$r" $compressors); do run compress "$c" /page.html "$n" "$r"; done; fi
+    if want esi; then for c in $(turn "$r" $esis); do for p in /esi/page.html /esi/plain.html; do run esi "$c" "$p" "$n" "$r"; done; done; fi
     echo "round $r, $n connections done" >&2
   done
   for scenario in h2 h2tls; do
     want "$scenario" || continue
     [[ $scenario == h2 ]] && contenders=$h2s || contenders=$h2tlss
-    for l in $H2_LOADS; do for p in /1k /100k; do for c in $contenders; do run_h2 "$c" "$p" "$l" "$r" "$scenario"; done; done; done
+    for l in $H2_LOADS; do for p in /1k /100k; do for c in $(turn "$r" $contenders); do run_h2 "$c" "$p" "$l" "$r" "$scenario"; done; done; done
     echo "round $r, $scenario done" >&2
   done
   if want fastcgi-slow; then
-    for n in $SLOW_CONNS; do for c in $slows; do run fastcgi-slow "$c" /slow.php "$n" "$r"; done; done
+    for n in $SLOW_CONNS; do for c in $(turn "$r" $slows); do run fastcgi-slow "$c" /slow.php "$n" "$r"; done; done
   fi
 done
 
