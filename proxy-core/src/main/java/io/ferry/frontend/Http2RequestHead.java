@@ -141,7 +141,7 @@ final class Http2RequestHead {
         }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            if (c >= 'A' && c <= 'Z' || !isTokenChar(c)) {
+            if (c >= 'A' && c <= 'Z' || !HeaderBlock.isTokenChar(c)) {
                 throw new Malformed("invalid field name " + name);
             }
         }
@@ -194,15 +194,11 @@ final class Http2RequestHead {
             throw new Malformed("empty " + what);
         }
         for (int i = 0; i < value.length(); i++) {
-            if (!isTokenChar(value.charAt(i))) {
+            if (!HeaderBlock.isTokenChar(value.charAt(i))) {
                 throw new Malformed("invalid " + what);
             }
         }
         return value.toString();
-    }
-
-    private static boolean isTokenChar(char c) {
-        return HeaderBlock.isTokenChar(c);
     }
 
     private static boolean isSpace(char c) {

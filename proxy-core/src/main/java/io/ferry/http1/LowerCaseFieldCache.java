@@ -79,7 +79,7 @@ final class LowerCaseFieldCache {
         if (name.length() > MAX_KEPT) {
             return AsciiString.of(name).toLowerCase();
         }
-        int hash = AsciiString.hashCode(name);
+        int hash = HeaderBlock.nameHash(name); // the hash a block keeps for its fields, which share these entries
         int entry = hash & (ENTRIES - 2);
         for (int k = entry; k < entry + 2; k++) {
             AsciiString lower = names[k];
