@@ -103,7 +103,7 @@ final class Http2Upstream implements Connector {
                 open.decrementAndGet();
                 return null;
             }
-            ChannelFuture f = template.clone(loop).connect(remote);
+            ChannelFuture f = ConnectNow.connect(template.clone(loop), remote);
             f.channel().closeFuture().addListener(closed -> open.decrementAndGet());
             state.connecting = f;
             f.addListener((ChannelFuture done) -> {

@@ -92,7 +92,7 @@ abstract class SocketConnector implements Connector {
         }
         beforeConnect(here);
         here.connecting++;
-        ChannelFuture f = here.bootstrap.connect(remote);
+        ChannelFuture f = ConnectNow.connect(here.bootstrap, remote);
         f.addListener(done -> here.attemptFinished());
         f.channel().closeFuture().addListener(closed -> pool.connectionClosed());
         return f;
