@@ -1,6 +1,7 @@
 package io.ferry.frontend;
 
 import io.ferry.exchange.ProxySettings;
+import io.ferry.transport.NextPass;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -45,9 +46,10 @@ import org.slf4j.LoggerFactory;
  * is left after timeouts.shutdown). A client that shuts its side has left: HTTP/2 cannot go on without
  * its frames (SETTINGS acknowledgements, window updates), so the connection and its streams end at once.
  *
- * <p>Streams write their frames without flushing and ask for one flush per event-loop turn
- * ({@link #flushSoon}); writes made while the connection's own input is being read go out with the flush
- * that follows the read.
+ * <p>Streams write their frames without flushing and ask for one flush ({@link #flushSoon}), made once
+ * the I/O being handled has been submitted ({@link NextPass}): everything the connection's streams got
+ * from their backends in one pass goes out together. Writes made while the connection's own input is
+ * being read go out with the flush that follows the read.
  */
 final class Http2ConnectionFrontEnd extends Http2ConnectionHandler
         implements Http2FrameListener, Http2RemoteFlowController.Listener, Runnable {
@@ -127,11 +129,11 @@ final class Http2ConnectionFrontEnd extends Http2ConnectionHandler
 
     // ---------------------------------------------------------------- flushing
 
-    /** One flush per event-loop turn for all the connection's streams. */
+    /** One flush per I/O pass (io_uring) or loop turn (epoll, NIO) for all the connection's streams. */
     void flushSoon() {
         if (!reading && !flushScheduled) {
             flushScheduled = true;
-            ctx.executor().execute(flushTask);
+            NextPass.execute(ctx.executor(), flushTask);
         }
     }
 
