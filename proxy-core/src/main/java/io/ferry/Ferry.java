@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * Command line: {@code ferry [--check | --upgrade] [config-file]} (default {@code conf/ferry.conf}).
@@ -26,7 +27,7 @@ public final class Ferry {
     private static void reloadOnSighup(java.util.function.Supplier<FerryServer> current) {
         Logger log = LoggerFactory.getLogger(Ferry.class);
         try {
-            Signal.handle(new Signal("HUP"), signal -> {
+            SignalHandler before = Signal.handle(new Signal("HUP"), signal -> {
                 FerryServer server = current.get();
                 if (server == null) {
                     log.warn("SIGHUP while starting: ignored");
@@ -40,6 +41,11 @@ public final class Ferry {
                     log.error("reload failed, keeping the running configuration", e);
                 }
             });
+            if (before == SignalHandler.SIG_IGN) {
+                // The JVM keeps a SIGHUP that was ignored at start ignored (nohup does that) and takes no handler.
+                log.warn("SIGHUP is ignored in this process (started under nohup?), so it cannot reload the config:"
+                        + " reload through the admin listener (POST /reload), or start Ferry without nohup");
+            }
         } catch (IllegalArgumentException e) {
             log.warn("SIGHUP is not available on this platform; reload through the admin listener instead");
         }

@@ -133,6 +133,41 @@ class CommandLineTest {
         }
     }
 
+    /**
+     * Under nohup SIGHUP is ignored, and the JVM will not take it back: Ferry says so at start, where an
+     * operator would otherwise wait for a reload that never comes.
+     */
+    @Test
+    void aStartUnderNohupSaysThatSighupCannotReload() throws Exception {
+        try (io.ferry.testing.TestOrigin a = io.ferry.testing.TestOrigin.start(r -> io.ferry.testing.TestOrigin.Reply.ok("a"))) {
+            int port;
+            try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                port = free.getLocalPort();
+            }
+            Path conf = dir.resolve("nohup.conf");
+            Files.writeString(conf, """
+                    ferry {
+                      listeners = [ { bind = "127.0.0.1", port = %d } ]
+                      backends.app.servers = [ "127.0.0.1:%d" ]
+                      routes = [ { backend = app } ]
+                    }
+                    """.formatted(port, a.port()));
+            List<String> cmd = List.of("nohup", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Dlogback.configurationFile=../conf/logback-example.xml",
+                    "-cp", System.getProperty("java.class.path"), Ferry.class.getName(), conf.toString());
+            Path out = dir.resolve("nohup.log");
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            try {
+                assertEquals("a", fetchWhenUp(port));
+                String log = Files.readString(out);
+                assertTrue(log.contains("SIGHUP is ignored in this process"), log);
+            } finally {
+                p.destroy();
+                assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            }
+        }
+    }
+
     private static String fetchWhenUp(int port) throws Exception {
         Eventually.until("ferry listening on " + port, 20, () -> io.ferry.testing.Listening.on(port));
         try (io.ferry.testing.RawClient c = new io.ferry.testing.RawClient(port)) {
