@@ -99,27 +99,13 @@ class CommandLineTest {
     void sighupReloadsTheConfigFileAndSigtermStopsGracefully() throws Exception {
         try (io.ferry.testing.TestOrigin a = io.ferry.testing.TestOrigin.start(r -> io.ferry.testing.TestOrigin.Reply.ok("a"));
              io.ferry.testing.TestOrigin b = io.ferry.testing.TestOrigin.start(r -> io.ferry.testing.TestOrigin.Reply.ok("b"))) {
-            int port;
-            try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                port = free.getLocalPort();
-            }
-            String template = """
-                    ferry {
-                      listeners = [ { bind = "127.0.0.1", port = %d } ]
-                      backends.app.servers = [ "127.0.0.1:%d" ]
-                      routes = [ { backend = app } ]
-                    }
-                    """;
+            int port = freePort();
             Path conf = dir.resolve("live.conf");
-            Files.writeString(conf, template.formatted(port, a.port()));
-            List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Dlogback.configurationFile=../conf/logback-example.xml",
-                    "-cp", System.getProperty("java.class.path"), Ferry.class.getName(), conf.toString());
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("ferry.log").toFile()).start();
+            Files.writeString(conf, PROXY.formatted(port, a.port()));
+            Process p = startFerry(List.of(), conf, dir.resolve("ferry.log"));
             try {
                 assertEquals("a", fetchWhenUp(port));
-                Files.writeString(conf, template.formatted(port, b.port()));
+                Files.writeString(conf, PROXY.formatted(port, b.port()));
                 Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start();
                 assertEquals(0, kill.waitFor());
                 Eventually.until("SIGHUP switched the backend", () -> fetchWhenUp(port).equals("b"));
@@ -140,23 +126,11 @@ class CommandLineTest {
     @Test
     void aStartUnderNohupSaysThatSighupCannotReload() throws Exception {
         try (io.ferry.testing.TestOrigin a = io.ferry.testing.TestOrigin.start(r -> io.ferry.testing.TestOrigin.Reply.ok("a"))) {
-            int port;
-            try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                port = free.getLocalPort();
-            }
+            int port = freePort();
             Path conf = dir.resolve("nohup.conf");
-            Files.writeString(conf, """
-                    ferry {
-                      listeners = [ { bind = "127.0.0.1", port = %d } ]
-                      backends.app.servers = [ "127.0.0.1:%d" ]
-                      routes = [ { backend = app } ]
-                    }
-                    """.formatted(port, a.port()));
-            List<String> cmd = List.of("nohup", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Dlogback.configurationFile=../conf/logback-example.xml",
-                    "-cp", System.getProperty("java.class.path"), Ferry.class.getName(), conf.toString());
+            Files.writeString(conf, PROXY.formatted(port, a.port()));
             Path out = dir.resolve("nohup.log");
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            Process p = startFerry(List.of("nohup"), conf, out);
             try {
                 assertEquals("a", fetchWhenUp(port));
                 String log = Files.readString(out);
@@ -166,6 +140,30 @@ class CommandLineTest {
                 assertTrue(p.waitFor(30, TimeUnit.SECONDS));
             }
         }
+    }
+
+    /** A listener on {@code port} proxying everything to the origin on the second port. */
+    private static final String PROXY = """
+            ferry {
+              listeners = [ { bind = "127.0.0.1", port = %d } ]
+              backends.app.servers = [ "127.0.0.1:%d" ]
+              routes = [ { backend = app } ]
+            }
+            """;
+
+    private static int freePort() throws IOException {
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return free.getLocalPort();
+        }
+    }
+
+    /** Ferry in a process of its own, behind {@code prefix} (a command such as nohup), its output in {@code log}. */
+    private static Process startFerry(List<String> prefix, Path conf, Path log) throws IOException {
+        List<String> cmd = new java.util.ArrayList<>(prefix);
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dlogback.configurationFile=../conf/logback-example.xml",
+                "-cp", System.getProperty("java.class.path"), Ferry.class.getName(), conf.toString()));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     private static String fetchWhenUp(int port) throws Exception {

@@ -44,6 +44,13 @@ class ConnectNowTest {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
     }
 
+    /** A loopback listener on the test's loop that accepts and does nothing else. */
+    private Channel listen() throws InterruptedException {
+        return new ServerBootstrap().group(group).channel(transport.serverChannel())
+                .childHandler(new ChannelInboundHandlerAdapter())
+                .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+    }
+
     /** A bootstrap whose channels record whether their connect has been issued. */
     private Bootstrap bootstrap(AtomicBoolean issued) {
         return new Bootstrap().group(loop).channel(transport.socketChannel())
@@ -60,9 +67,7 @@ class ConnectNowTest {
     /** On its loop the connect is issued before connect() returns, where Bootstrap leaves it to a task. */
     @Test
     void onTheLoopTheConnectIsIssuedAtOnce() throws Exception {
-        Channel server = new ServerBootstrap().group(group).channel(transport.serverChannel())
-                .childHandler(new ChannelInboundHandlerAdapter())
-                .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        Channel server = listen();
         try {
             CompletableFuture<boolean[]> issuedAtReturn = new CompletableFuture<>();
             CompletableFuture<ChannelFuture> connects = new CompletableFuture<>();
@@ -104,9 +109,7 @@ class ConnectNowTest {
     /** Off the loop it is Bootstrap's connect, and it works. */
     @Test
     void offTheLoopItConnectsAsBootstrapDoes() throws Exception {
-        Channel server = new ServerBootstrap().group(group).channel(transport.serverChannel())
-                .childHandler(new ChannelInboundHandlerAdapter())
-                .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        Channel server = listen();
         try {
             ChannelFuture f = ConnectNow.connect(bootstrap(new AtomicBoolean()), server.localAddress());
             assertTrue(f.await(10, TimeUnit.SECONDS) && f.isSuccess(), String.valueOf(f.cause()));
