@@ -79,7 +79,7 @@ public final class NextPass implements IoUringIoHandle {
             registration = f.getNow();
         } else {
             useTasks = true;
-            log.debug("no I/O-pass registration on {}, flushing by task", loop, f.cause());
+            log.debug("no I/O-pass registration on {}: its work runs as tasks", loop, f.cause());
         }
     }
 
